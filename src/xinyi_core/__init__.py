@@ -1,0 +1,27 @@
+"""xinyi core: the public API a plugin may import.
+
+Everything a plugin needs is importable from here; anything else in the
+package is internal and may change without notice.
+"""
+from __future__ import annotations
+
+from .calendar import CalendarMark
+from .config import Setting
+from .db import BaseModel, JSONField, Migration, create_tables, database
+from .errors import (ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError,
+                     XinyiError)
+from .hookspecs import hookimpl
+from .i18n import t
+from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
+from .plugins import API_VERSION
+from .lifecycle import runtime
+from .types import AssessmentFact, DashboardItem, ScreenEntry
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "API_VERSION", "ApprovalChain", "ApprovalStep", "AssessmentFact", "BaseModel", "CalendarMark",
+    "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "NotFound", "OrgUnit",
+    "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
+    "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
+]

@@ -1,0 +1,130 @@
+"""One approval mechanism for every multi-step sign-off.
+
+A chain is a list of steps, each naming the role that decides and the org node
+the approver must have in scope (village head of *this* village, town head of
+*this* town, the city office). Steps are decided strictly in order, each with
+an opinion (意见), approver and time. Any step may reject, which ends the chain;
+the creator may withdraw a pending chain. Leave (ATT-4), departure (ORG-2) and
+the annual registration form (ASM-6) all use it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import peewee as pw
+
+from . import audit, auth, clock
+from .db import database
+from .errors import PermissionDenied, ValidationError
+from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    role: str
+    unit: OrgUnit
+
+
+def start(op: Operator, kind: str, subject: pw.Model, steps: Sequence[StepSpec], *,
+          person: Person | None = None) -> ApprovalChain:
+    """Open a chain for ``subject`` (a plugin's record). Call inside the plugin's transaction."""
+    if not steps:
+        raise ValidationError("steps", "approval.no_steps")
+    with database.atomic():
+        chain = ApprovalChain.create(
+            kind=kind, subject_type=type(subject).__name__, subject_id=subject.get_id(),
+            person=person, town=person.town_id if person else None, created_by=op, created_at=clock.now())
+        for i, spec in enumerate(steps):
+            ApprovalStep.create(chain=chain, seq=i, role=spec.role, unit=spec.unit)
+        audit.record(op, "approval.start", chain, person_id=person.id if person else None,
+                     after={"kind": kind, "steps": [f"{s.role}@{s.unit.code}" for s in steps]})
+    return chain
+
+
+def steps(chain: ApprovalChain) -> list[ApprovalStep]:
+    return list(ApprovalStep.select().where(ApprovalStep.chain == chain).order_by(ApprovalStep.seq))
+
+
+def current_step(chain: ApprovalChain) -> ApprovalStep | None:
+    if chain.state != "pending":
+        return None
+    return (ApprovalStep.select().where((ApprovalStep.chain == chain) & ApprovalStep.decision.is_null())
+            .order_by(ApprovalStep.seq).first())
+
+
+def may_decide(op: Operator, step: ApprovalStep) -> bool:
+    return op.role == step.role and auth.scope_of(op).contains_unit(step.unit)
+
+
+def waiting_for(op: Operator, kind: str | None = None) -> list[ApprovalChain]:
+    """Pending chains whose current step ``op`` may decide (for the home screen)."""
+    scope = auth.scope_of(op)
+    if scope.level == "self":
+        return []
+    units = scope.units().select(OrgUnit.id)
+    q = (ApprovalStep.select(ApprovalStep, ApprovalChain).join(ApprovalChain)
+         .where((ApprovalChain.state == "pending") & ApprovalStep.decision.is_null()
+                & (ApprovalStep.role == op.role) & ApprovalStep.unit.in_(units)))
+    if kind:
+        q = q.where(ApprovalChain.kind == kind)
+    return [s.chain for s in q if current_step(s.chain).id == s.id]
+
+
+def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "") -> ApprovalChain:
+    """Record ``op``'s decision on the chain's current step."""
+    with database.atomic():
+        chain = ApprovalChain.get_by_id(chain.id)  # fresh: another operator may have acted
+        step = current_step(chain)
+        if step is None:
+            raise ValidationError("chain", "approval.not_pending")
+        if not may_decide(op, step):
+            audit.record(op, "approval.decide", chain, allowed=False, note=f"step {step.seq}")
+            raise PermissionDenied("approval.not_your_step")
+        if not approve and not opinion.strip():
+            raise ValidationError("opinion", "approval.reason_required")
+        n = (ApprovalStep.update(decision="approved" if approve else "rejected", opinion=opinion.strip(),
+                                 decided_by=op, decided_at=clock.now())
+             .where((ApprovalStep.id == step.id) & ApprovalStep.decision.is_null()).execute())
+        if n != 1:  # decided by someone else in the meantime
+            raise ValidationError("chain", "approval.not_pending")
+        finished = not approve or current_step(chain) is None
+        if finished:
+            chain.state = "approved" if approve else "rejected"
+            chain.finished_at = clock.now()
+            chain.save()
+        audit.record(op, "approval.decide", chain, person_id=chain.person_id,
+                     after={"step": step.seq, "decision": "approved" if approve else "rejected",
+                            "opinion": opinion.strip(), "state": chain.state})
+    if finished:
+        _finished(chain)
+    return chain
+
+
+def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalChain:
+    """The creator (or the person concerned) takes back a pending chain."""
+    with database.atomic():
+        chain = ApprovalChain.get_by_id(chain.id)
+        if chain.state != "pending":
+            raise ValidationError("chain", "approval.not_pending")
+        if op.id != chain.created_by_id and not (op.person_id and op.person_id == chain.person_id):
+            audit.record(op, "approval.withdraw", chain, allowed=False)
+            raise PermissionDenied("approval.not_creator")
+        chain.state = "withdrawn"
+        chain.finished_at = clock.now()
+        chain.save()
+        audit.record(op, "approval.withdraw", chain, person_id=chain.person_id, note=reason)
+    _finished(chain)
+    return chain
+
+
+def for_subject(kind: str, subject_id: int) -> ApprovalChain | None:
+    return (ApprovalChain.select().where((ApprovalChain.kind == kind) & (ApprovalChain.subject_id == subject_id))
+            .order_by(ApprovalChain.id.desc()).first())
+
+
+def _finished(chain: ApprovalChain) -> None:
+    from .lifecycle import runtime
+
+    town = chain.town.code if chain.town_id else None
+    runtime().plugins.for_town(town).xinyi_approval_finished(chain=chain)

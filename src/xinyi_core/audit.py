@@ -1,0 +1,75 @@
+"""The audit trail: every write — and every refused attempt — leaves a row."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+import peewee as pw
+
+from . import clock
+from .i18n import t
+from .models import AuditLog, Operator
+
+
+def snapshot(obj: pw.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """A JSON-able dict of a model's column values (for before/after)."""
+    data = obj.__data__
+    names = fields if fields is not None else data.keys()
+    return {name: data.get(name) for name in names}
+
+
+def record(
+    operator: Operator | None,
+    action: str,
+    obj: pw.Model | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    person_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    allowed: bool = True,
+    note: str = "",
+) -> AuditLog:
+    """Write one audit row. Call it inside the same transaction as the change."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else obj.get_id()
+    return AuditLog.create(
+        at=clock.now(),
+        operator_id=operator.id if operator else None,
+        operator_name=operator.display_name if operator else t("audit.system"),
+        action=action,
+        object_type=object_type or "",
+        object_id=object_id,
+        person_id=person_id,
+        allowed=allowed,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def query(
+    *,
+    person_id: int | None = None,
+    operator: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    action: str | None = None,
+    limit: int | None = 200,
+) -> pw.ModelSelect:
+    """Audit rows filtered as ``xinyi audit`` offers, newest first."""
+    q = AuditLog.select().order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if person_id is not None:
+        q = q.where(AuditLog.person_id == person_id)
+    if operator:
+        ids = Operator.select(Operator.id).where(Operator.username == operator)
+        q = q.where((AuditLog.operator_id.in_(ids)) | (AuditLog.operator_name == operator))
+    if since:
+        q = q.where(AuditLog.at >= dt.datetime.combine(since, dt.time.min))
+    if until:
+        q = q.where(AuditLog.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    if action:
+        q = q.where(AuditLog.action.startswith(action))
+    return q.limit(limit) if limit else q

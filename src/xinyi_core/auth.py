@@ -1,0 +1,223 @@
+"""Operators, roles, permissions and scope.
+
+Permissions are named actions (``people.edit``, ``leave.approve.city``) granted
+to roles. The core's defaults are below, plugins add theirs through
+``xinyi_permissions``, and ``[roles]`` in ``xinyi.toml`` replaces a role's list.
+
+Scope is enforced here, in the data layer: every query for people — and every
+plugin query for person-linked records through :meth:`Scope.restrict` — is
+filtered to the operator's org node.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+import peewee as pw
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from . import audit, clock
+from .errors import PermissionDenied, ValidationError
+from .models import OrgUnit, Operator, Person
+
+ROLE_LEVEL = {  # which kind of org node a role's scope must be
+    "assistant": "village", "village_head": "village", "town_clerk": "town", "town_head": "town",
+    "city_office": "city", "bureau": "city", "admin": "city",
+}
+
+CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "people.view": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
+    "people.edit": ("town_clerk", "town_head", "city_office", "bureau"),
+    "people.status": ("town_head", "city_office", "bureau"),
+    "people.hire": ("city_office", "bureau"),  # ORG-3: vacancies are filled by the city only
+    "people.transfer": ("city_office", "bureau"),  # ORG-3: no cross-village/town moves by a town
+    "people.import": ("city_office", "bureau"),
+    "org.view": ("village_head", "town_clerk", "town_head", "city_office", "bureau"),
+    "org.edit": ("bureau",),
+    "calendar.view": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
+    "calendar.edit": ("town_head", "city_office", "bureau"),  # ATT-1: the town sets its hours
+    "audit.view": ("town_head", "city_office", "bureau"),
+    "operators.manage": (),
+    "jobs.view": ("town_clerk", "town_head", "city_office", "bureau"),
+    "reports.run": ("town_clerk", "town_head", "city_office", "bureau"),
+}
+
+_hasher = PasswordHasher()  # argon2id: memory-hard
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 6:
+        raise ValidationError("password", "auth.password_too_short")
+    return _hasher.hash(password)
+
+
+def verify_password(hashed: str | None, password: str) -> bool:
+    if not hashed:
+        return False
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+# --------------------------------------------------------------------------- permissions
+
+def granted(role: str) -> set[str]:
+    """Every action ``role`` holds: config's list if it has one, else the defaults."""
+    from .lifecycle import runtime
+
+    rt = runtime()
+    defaults = dict(CORE_PERMISSIONS)
+    for name, result in rt.plugins.call_each("xinyi_permissions"):
+        defaults.update({perm: tuple(roles) for perm, roles in result.items()})
+    if role == "admin":
+        return set(defaults)
+    if role in rt.config.roles:
+        patterns = rt.config.roles[role]
+        return {p for p in defaults if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)}
+    return {p for p, roles in defaults.items() if role in roles}
+
+
+def can(op: Operator, action: str) -> bool:
+    return action in granted(op.role)
+
+
+def require(op: Operator, action: str, *, obj: pw.Model | None = None, person_id: int | None = None) -> None:
+    """Raise :class:`PermissionDenied` (and audit the refusal) unless ``op`` may ``action``."""
+    if not can(op, action):
+        deny(op, action, obj=obj, person_id=person_id)
+
+
+def deny(op: Operator, action: str, *, obj: pw.Model | None = None, person_id: int | None = None,
+         key: str = "auth.denied", **params: Any) -> None:
+    """Audit a refused attempt, then raise."""
+    audit.record(op, action, obj, person_id=person_id, allowed=False, note=key)
+    raise PermissionDenied(key, action=action, **params)
+
+
+# --------------------------------------------------------------------------- scope
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the org tree an operator sees."""
+
+    level: str  # city, town, village, self
+    unit_id: int
+    person_id: int | None = None
+
+    def people(self, query: pw.ModelSelect | None = None) -> pw.ModelSelect:
+        q = query if query is not None else Person.select()
+        if self.level == "city":
+            return q
+        if self.level == "town":
+            return q.where(Person.town == self.unit_id)
+        if self.level == "village":
+            return q.where(Person.village == self.unit_id)
+        return q.where(Person.id == (self.person_id or -1))
+
+    def person_ids(self) -> pw.ModelSelect:
+        return self.people(Person.select(Person.id))
+
+    def restrict(self, query: pw.ModelSelect, person_field: pw.Field) -> pw.ModelSelect:
+        """Filter a plugin's query to records of people in this scope."""
+        if self.level == "city":
+            return query
+        return query.where(person_field.in_(self.person_ids()))
+
+    def contains_person(self, person: Person) -> bool:
+        if self.level == "city":
+            return True
+        if self.level == "town":
+            return person.town_id == self.unit_id
+        if self.level == "village":
+            return person.village_id == self.unit_id
+        return person.id == self.person_id
+
+    def contains_unit(self, unit: OrgUnit) -> bool:
+        if self.level == "city":
+            return True
+        if self.level == "self":
+            return False
+        own = OrgUnit.get_by_id(self.unit_id)
+        return unit.path.startswith(own.path)
+
+    def units(self) -> pw.ModelSelect:
+        """The org nodes within this scope."""
+        own = OrgUnit.get_by_id(self.unit_id)
+        return OrgUnit.select().where(OrgUnit.path.startswith(own.path))
+
+
+def scope_of(op: Operator) -> Scope:
+    if op.role == "assistant":
+        return Scope("self", op.scope_id, op.person_id)
+    return Scope(op.scope.kind, op.scope_id)
+
+
+def town_code_of(op: Operator) -> str | None:
+    """The town whose plugins the operator sees (``None`` at city level)."""
+    unit = op.scope
+    while unit is not None and unit.kind != "town":
+        if unit.kind == "city":
+            return None
+        unit = unit.parent
+    return unit.code if unit else None
+
+
+# --------------------------------------------------------------------------- operators and login
+
+def create_operator(username: str, display_name: str, role: str, scope: OrgUnit, *,
+                    password: str | None = None, person: Person | None = None,
+                    os_user: str | None = None) -> Operator:
+    if role not in ROLE_LEVEL:
+        raise ValidationError("role", "auth.unknown_role", role=role)
+    if scope.kind != ROLE_LEVEL[role]:
+        raise ValidationError("scope", "auth.scope_mismatch", role=role, kind=scope.kind)
+    if role == "assistant" and person is None:
+        raise ValidationError("person", "auth.assistant_needs_person")
+    return Operator.create(
+        username=username, display_name=display_name, role=role, scope=scope, person=person,
+        password_hash=hash_password(password) if password else None, os_user=os_user,
+    )
+
+
+def authenticate(username: str, password: str) -> Operator:
+    """Check a password login, counting failures and locking out repeated ones."""
+    from .lifecycle import runtime
+
+    cfg = runtime().config
+    op = Operator.get_or_none(Operator.username == username.strip())
+    now = clock.now()
+    if op is None or not op.active:
+        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"unknown:{username[:40]}")
+        raise PermissionDenied("auth.bad_credentials")
+    if op.locked_until and op.locked_until > now:
+        audit.record(op, "auth.login", op, allowed=False, note="locked")
+        raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
+    if not verify_password(op.password_hash, password):
+        op.failed_logins += 1
+        if op.failed_logins >= cfg.max_failed_logins:
+            op.locked_until = now + dt.timedelta(minutes=cfg.lockout_minutes)
+            op.failed_logins = 0
+        op.save()
+        audit.record(op, "auth.login", op, allowed=False, note="bad_password")
+        if op.locked_until and op.locked_until > now:
+            raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
+        raise PermissionDenied("auth.bad_credentials")
+    op.failed_logins = 0
+    op.locked_until = None
+    op.save()
+    audit.record(op, "auth.login", op)
+    return op
+
+
+def trusted_login(os_user: str) -> Operator:
+    """Log in the operator mapped to an OS account (SSH deployments, ``auth.mode = os_user``)."""
+    op = Operator.get_or_none((Operator.os_user == os_user) & (Operator.active == True))  # noqa: E712
+    if op is None:
+        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
+        raise PermissionDenied("auth.unknown_os_user", user=os_user)
+    audit.record(op, "auth.login", op, note="os_user")
+    return op

@@ -1,0 +1,201 @@
+"""The ``xinyi`` command. With no subcommand it starts the terminal UI."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import lifecycle as rt_mod
+from .errors import XinyiError
+from .i18n import t
+
+
+class _Group(click.Group):
+    """Turns a :class:`XinyiError` anywhere into one Chinese line and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except XinyiError as exc:
+            click.echo(t("cli.error", message=str(exc)), err=True)
+            for line in getattr(exc, "errors", []) or []:
+                click.echo(f"  {line}", err=True)
+            ctx.exit(1)
+
+
+def _start(ctx: click.Context, *, migrate: bool = True) -> rt_mod.Runtime:
+    runtime = rt_mod.bootstrap(ctx.obj["config"], migrate=migrate)
+    for warning in runtime.warnings:
+        click.echo(t("cli.warning", message=warning), err=True)
+    return runtime
+
+
+def _operator(username: str | None):
+    from .models import Operator
+
+    if username is None:
+        return None
+    op = Operator.get_or_none(Operator.username == username)
+    if op is None:
+        raise XinyiError("cli.unknown_operator", username=username)
+    return op
+
+
+@click.group(cls=_Group, invoke_without_command=True, help="新沂市协理员管理系统")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="XINYI_CONFIG",
+              help="配置文件（默认 ./config/xinyi.toml）")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_path
+    if ctx.invoked_subcommand is None:
+        _start(ctx)
+        try:
+            from .tui.app import run
+        except ImportError:
+            click.echo(t("cli.no_tui"))
+            return
+        run()
+
+
+@cli.command(help="创建或升级数据库")
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    from . import db
+
+    runtime = _start(ctx)
+    click.echo(t("cli.init_done", url=runtime.config.database_url))
+    click.echo(t("cli.init_versions", versions="，".join(f"{k}={v}" for k, v in sorted(db.applied_versions().items()))))
+
+
+@cli.command(help="生成演示城市（约 16 个镇街、300 个村居、500 名协理员）")
+@click.option("--seed", default=7, show_default=True, help="随机种子")
+@click.option("--assistants", default=500, show_default=True, help="协理员人数")
+@click.option("--villages", default=300, show_default=True, help="村（社区）数")
+@click.option("--reset", is_flag=True, help="先清空现有 SQLite 数据库")
+@click.pass_context
+def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: bool) -> None:
+    from . import config as config_mod, db
+    from . import demo as demo_mod
+
+    if reset:
+        cfg = config_mod.load(ctx.obj["config"])
+        if not cfg.database_url.startswith("sqlite:///"):
+            raise XinyiError("cli.reset_sqlite_only")
+        path = Path(cfg.database_url[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    _start(ctx)
+    if not demo_mod.is_empty():
+        raise XinyiError("cli.demo_not_empty")
+    with click.progressbar(length=assistants, label=t("cli.demo_progress")) as bar:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        summary = demo_mod.build(seed=seed, assistants=assistants, villages=villages, progress=progress)
+    click.echo(t("cli.demo_done", towns=summary.towns, villages=summary.villages, posts=summary.posts,
+                 assistants=summary.assistants))
+    click.echo(t("cli.demo_accounts", password=demo_mod.DEMO_PASSWORD))
+    shown = [o for o in summary.operators if o[1] != "town_clerk" or o[0].startswith("xinan")][:8]
+    for username, role, scope in shown:
+        click.echo(f"  {username:<16} {t('role.' + role):<8} {scope}")
+    db.close()
+
+
+@cli.group(name="import", help="导入数据")
+def import_group() -> None:
+    pass
+
+
+@import_group.command(name="people", help="导入协理员花名册（.xlsx 或 .csv）")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--operator", "username", help="以该操作员身份导入（记入审计）")
+@click.pass_context
+def import_people(ctx: click.Context, file: str, username: str | None) -> None:
+    from . import importer
+
+    _start(ctx)
+    result = importer.import_people(Path(file), _operator(username))
+    click.echo(t("cli.import_done", count=result.imported))
+
+
+@cli.command(help="列出已安装的插件")
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    from . import org
+
+    runtime = _start(ctx)
+    towns = org.town_codes()
+    for name in runtime.plugins.names():
+        info = runtime.plugins.info[name]
+        enabled = runtime.plugins.towns_enabling(name, towns)
+        where = t("cli.plugins_all_towns") if len(enabled) == len(towns) else "、".join(enabled) or t("cli.none")
+        click.echo(t("cli.plugins_row", name=name, version=info.version, towns=where))
+        click.echo(t("cli.plugins_hooks", hooks=", ".join(info.hooks) or t("cli.none")))
+    for failure in runtime.plugins.failures:
+        click.echo(t("plugins.failed", name=failure.name, error=failure.error))
+
+
+@cli.command(help="查看审计记录")
+@click.option("--person", help="协理员身份证号或编号")
+@click.option("--operator", "username", help="操作员用户名")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD")
+@click.option("--limit", default=200, show_default=True)
+@click.pass_context
+def audit(ctx: click.Context, person: str | None, username: str | None, since: dt.datetime | None,
+          until: dt.datetime | None, limit: int) -> None:
+    from . import audit as audit_mod
+    from .models import Person
+
+    _start(ctx)
+    person_id = None
+    if person:
+        found = Person.get_or_none((Person.id_number == person.upper()) |
+                                   (Person.id == (int(person) if person.isdigit() and len(person) < 10 else -1)))
+        if found is None:
+            raise XinyiError("person.not_found")
+        person_id = found.id
+    rows = audit_mod.query(person_id=person_id, operator=username, since=since.date() if since else None,
+                           until=until.date() if until else None, limit=limit)
+    for row in rows:
+        mark = "" if row.allowed else t("cli.audit_refused")
+        click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.operator_name:<8} {row.action:<20} "
+                   f"{row.object_type}#{row.object_id or ''} {mark}{row.note}")
+        if row.before or row.after:
+            click.echo(f"    {row.before or {}} → {row.after or {}}")
+
+
+@cli.command(help="在线备份 SQLite 数据库")
+@click.argument("dest", required=False, type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, dest: str | None) -> None:
+    from . import clock, db
+
+    runtime = _start(ctx)
+    if not db.is_sqlite():
+        raise XinyiError("cli.backup_sqlite_only")
+    target = Path(dest) if dest else runtime.config.data_dir / "backups" / f"xinyi-{clock.now():%Y%m%d-%H%M%S}.db"
+    click.echo(t("cli.backup_done", path=str(db.backup_sqlite(target))))
+
+
+def main() -> None:
+    # Plugins add their subcommands before click parses the command line.
+    try:
+        from .plugins import Plugins
+
+        extra = Plugins()
+        extra.load_entry_points()
+        extra.hook.xinyi_cli(cli=cli)
+    except Exception:  # a broken plugin's CLI must not break the core commands
+        pass
+    cli(prog_name="xinyi")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

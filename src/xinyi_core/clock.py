@@ -1,0 +1,38 @@
+"""The one source of "now", in the city's time zone, so tests can fix the clock."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+_fixed: dt.datetime | None = None
+
+
+def set_timezone(name: str) -> None:
+    global TZ
+    TZ = ZoneInfo(name)
+
+
+def now() -> dt.datetime:
+    """Local wall-clock time in the city (naive, as stored in the database)."""
+    if _fixed is not None:
+        return _fixed
+    return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+@contextlib.contextmanager
+def frozen(at: dt.datetime | dt.date) -> Iterator[None]:
+    """Fix :func:`now` at ``at`` for the duration of the block."""
+    global _fixed
+    previous = _fixed
+    _fixed = at if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time(9, 0))
+    try:
+        yield
+    finally:
+        _fixed = previous

@@ -1,0 +1,126 @@
+"""The demo city: Xinyi's 16 towns/streets, ~300 villages, ~500 assistants.
+
+Everything is drawn from one seeded :class:`random.Random`, so the same seed
+gives the same city. Plugins add their records through ``xinyi_demo_data``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from . import auth, clock, org, people, validators
+from .db import database
+from .models import OrgUnit, Operator, Person, Post
+
+DEMO_PASSWORD = "xinyi123"
+TOWNS = [  # (code, name) — Xinyi's towns and streets
+    ("xinan", "新安街道"), ("beigou", "北沟街道"), ("mohe", "墨河街道"), ("tangdian", "唐店街道"),
+    ("wayao", "瓦窑镇"), ("ganghou", "港头镇"), ("hegou", "合沟镇"), ("caoqiao", "草桥镇"),
+    ("yaowan", "窑湾镇"), ("qipan", "棋盘镇"), ("malingshan", "马陵山镇"), ("xindian", "新店镇"),
+    ("shaodian", "邵店镇"), ("shiji", "时集镇"), ("gaoliu", "高流镇"), ("ahu", "阿湖镇"),
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉海燕鹏飞宇晨浩然欣怡佳琪子涵雨轩梓萱思远志国"
+VILLAGE_STEMS = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许沈彭吕苏卢蒋蔡丁魏薛叶"
+VILLAGE_SUFFIXES = ("庄", "集", "圩", "湖", "楼", "营", "河", "岭", "桥", "店", "墩", "沟", "洼", "埠", "岗")
+MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+                   "157", "158", "159", "177", "180", "181", "182", "183", "187", "188", "189", "199")
+
+
+@dataclass
+class DemoSummary:
+    towns: int
+    villages: int
+    posts: int
+    assistants: int
+    operators: list[tuple[str, str, str]]  # username, role, scope name
+
+
+def fake_id_number(rng: random.Random, region: str, birth: dt.date, male: bool) -> str:
+    seq = rng.randrange(0, 100) * 10 + rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + validators.id_check_digit(first17)
+
+
+def fake_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def _villages_for(rng: random.Random, town_name: str, n: int) -> list[str]:
+    kind = "社区" if town_name.endswith("街道") else "村"
+    names: set[str] = set()
+    while len(names) < n:
+        names.add(rng.choice(VILLAGE_STEMS) + rng.choice(VILLAGE_SUFFIXES) + kind)
+    return sorted(names)
+
+
+def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=None) -> DemoSummary:
+    """Create the demo city in the current (empty) database."""
+    from .lifecycle import runtime
+
+    rng = random.Random(seed)
+    cfg = runtime().config
+    password_hash = auth.hash_password(DEMO_PASSWORD)  # one hash: the demo's accounts share a password
+    today = clock.today()
+    used_ids: set[str] = set()
+    operators: list[tuple[str, str, str]] = []
+
+    def operator(username: str, name: str, role: str, scope: OrgUnit, person: Person | None = None) -> None:
+        Operator.create(username=username, display_name=name, role=role, scope=scope, person=person,
+                        password_hash=password_hash)
+        operators.append((username, role, scope.name))
+
+    with database.atomic():
+        city = org.add_unit("city", cfg.city_code, cfg.city_name)
+        operator("admin", "系统管理员", "admin", city)
+        operator("bureau", "市人社局" + fake_name(rng), "bureau", city)
+        operator("city", "市就业处" + fake_name(rng), "city_office", city)
+        per_town = max(1, villages // len(TOWNS))
+        extra_post = max(0.0, assistants * 1.05 / max(villages, 1) - 1)  # ~5% of posts stay vacant
+        posts: list[Post] = []
+        town_units = []
+        for code, name in TOWNS:
+            town = org.add_unit("town", code, name, city)
+            town_units.append(town)
+            operator(f"{code}_clerk", fake_name(rng), "town_clerk", town)
+            operator(f"{code}_head", fake_name(rng), "town_head", town)
+            n_villages = per_town + (1 if rng.random() < (villages / len(TOWNS) - per_town) else 0)
+            for i, vname in enumerate(_villages_for(rng, name, n_villages)):
+                village = org.add_unit("village", f"{code}-{i + 1:03d}", vname, town)
+                if i == 0:
+                    operator(f"{code}_v1_head", fake_name(rng), "village_head", village)
+                for _ in range(1 + int(extra_post) + (rng.random() < extra_post % 1)):
+                    posts.append(org.add_post(village))
+        rng.shuffle(posts)
+        filled = posts[:assistants]
+        vacant = posts[assistants:]
+        for k, post in enumerate(filled):
+            male = rng.random() < 0.45
+            birth = dt.date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            number = fake_id_number(rng, cfg.city_code, birth, male)
+            while number in used_ids:
+                number = fake_id_number(rng, cfg.city_code, birth, male)
+            used_ids.add(number)
+            joined = dt.date(rng.randint(2012, today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+            data = {"name": fake_name(rng), "id_number": number, "sex": "M" if male else "F", "birth_date": birth,
+                    "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+                    "political_status": rng.choices(("party_member", "league_member", "masses"), (4, 2, 5))[0],
+                    "education": rng.choices(("bachelor", "college", "high_school"), (5, 4, 1))[0]}
+            person = people.insert(data, post, status="on_duty", joined_on=joined, operator=None)
+            if k < len(TOWNS):  # a few assistants can log in themselves
+                operator(f"zl{k + 1:02d}", person.name, "assistant", post.village, person)
+            if progress:
+                progress(k + 1, len(filled))
+        for post in vacant:
+            post.vacant_since = today - dt.timedelta(days=rng.randint(10, 400))
+            post.save()
+
+    runtime().plugins.hook.xinyi_demo_data(city=city, rng=rng)
+    return DemoSummary(len(town_units), OrgUnit.select().where(OrgUnit.kind == "village").count(),
+                       Post.select().count(), Person.select().count(), operators)
+
+
+def is_empty() -> bool:
+    return not OrgUnit.select().exists()
+

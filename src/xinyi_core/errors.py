@@ -1,0 +1,69 @@
+"""Errors that reach a user carry a catalogue key, so their text is Chinese."""
+from __future__ import annotations
+
+from typing import Any
+
+from .i18n import t
+
+
+class XinyiError(Exception):
+    """Base for every error an operator may see; ``str(err)`` is the Chinese message."""
+
+    key = "error.generic"
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        self.key = key or self.key
+        self.params = params
+        super().__init__(t(self.key, **params))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class ConfigError(XinyiError):
+    key = "config.invalid"
+
+
+class ValidationError(XinyiError):
+    """Bad input for one field; ``field`` lets a form show the error beside it."""
+
+    key = "validation.invalid"
+
+    def __init__(self, field: str, key: str | None = None, **params: Any) -> None:
+        self.field = field
+        super().__init__(key, **params)
+
+
+class PermissionDenied(XinyiError):
+    key = "auth.denied"
+
+
+class NotFound(XinyiError):
+    key = "error.not_found"
+
+
+class ConflictError(XinyiError):
+    key = "error.conflict"
+
+
+class CalendarUnavailable(XinyiError):
+    key = "calendar.year_unavailable"
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(None, year=year)
+
+
+class MigrationError(XinyiError):
+    key = "db.migration_failed"
+
+
+class FormErrors(XinyiError):
+    """Several field errors at once: ``errors`` maps field name → Chinese message."""
+
+    key = "validation.form"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(None, count=len(errors))

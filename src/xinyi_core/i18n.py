@@ -1,0 +1,55 @@
+"""The one message catalogue: every user-facing string goes through :func:`t`.
+
+Core messages live in ``locale/zh_CN.toml``; a plugin adds its own through the
+``xinyi_messages`` hook (keys prefixed with the plugin's name). Keys are dotted
+paths, values are ``str.format`` templates.
+"""
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any, Mapping
+
+LOCALE = "zh_CN"
+_catalogue: dict[str, str] = {}
+
+
+def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping):
+            _flatten(full, value, out)
+        else:
+            out[full] = str(value)
+
+
+def _load_core() -> None:
+    text = resources.files("xinyi_core").joinpath(f"locale/{LOCALE}.toml").read_text("utf-8")
+    _flatten("", tomllib.loads(text), _catalogue)
+
+
+def register(messages: Mapping[str, Any], prefix: str = "") -> None:
+    """Add messages (nested tables allowed) to the catalogue."""
+    _flatten(prefix, messages, _catalogue)
+
+
+def has(key: str) -> bool:
+    return key in _catalogue
+
+
+def t(key: str, **params: Any) -> str:
+    """The Chinese text for ``key`` with ``params`` filled in.
+
+    A missing key returns the key itself in brackets so that a gap shows on
+    screen (and in tests) instead of crashing an operator's session.
+    """
+    template = _catalogue.get(key)
+    if template is None:
+        return f"⟨{key}⟩"
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+_load_core()

@@ -1,0 +1,87 @@
+"""Start-up: configuration → plugins → database → migrations, in one place.
+
+Every entry point (CLI, TUI, worker, scheduler, tests) calls :func:`bootstrap`
+and later reads the live state through :func:`runtime`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Iterable, Mapping
+
+from . import clock, config as config_mod, db, i18n
+from .config import Config
+from .errors import MigrationError, XinyiError
+from .plugins import Plugins
+
+log = logging.getLogger(__name__)
+_current: "Runtime | None" = None
+
+
+@dataclass
+class Runtime:
+    config: Config
+    plugins: Plugins
+    warnings: list[str] = field(default_factory=list)
+
+    def town_plugins(self, town_code: str) -> set[str]:
+        return self.plugins.enabled_for(town_code)
+
+
+def bootstrap(
+    config: Config | str | Path | None = None,
+    *,
+    plugin_modules: Mapping[str, ModuleType] | None = None,
+    entry_points: bool | Iterable[str] = True,
+    migrate: bool = True,
+) -> Runtime:
+    """Load everything and make it current. Raises :class:`XinyiError` with a Chinese message."""
+    global _current
+    cfg = config if isinstance(config, Config) else config_mod.load(config)
+    clock.set_timezone(cfg.timezone)
+
+    plugins = Plugins()
+    for name, module in (plugin_modules or {}).items():
+        plugins.register(module, name)
+    if entry_points:
+        plugins.load_entry_points(None if entry_points is True else entry_points)
+    for name, messages in plugins.call_each("xinyi_messages"):
+        i18n.register(messages, prefix=name)
+    config_mod.validate_plugins(cfg, plugins.names(), plugins.settings())
+    installed = plugins.names()
+    plugins.set_town_filter(lambda code: cfg.plugins_for_town(code, installed))
+
+    db.connect(cfg.database_url)
+    owned = plugins.migrations()
+    if migrate:
+        db.migrate(owned)
+    else:
+        db.check_not_newer(owned)
+        if db.pending(owned):
+            raise MigrationError("db.pending")
+
+    rt = Runtime(cfg, plugins)
+    rt.warnings.extend(i18n.t("plugins.failed", name=f.name, error=f.error) for f in plugins.failures)
+    _current = rt
+
+    from . import calendar, org  # late: these read the runtime
+
+    towns = org.town_codes()
+    if towns:  # a fresh database has no org tree yet: nothing to check against
+        config_mod.validate_towns(cfg, towns)
+    rt.warnings.extend(calendar.coverage_warnings())
+    return rt
+
+
+def runtime() -> Runtime:
+    if _current is None:
+        raise XinyiError("runtime.not_started")
+    return _current
+
+
+def shutdown() -> None:
+    global _current
+    db.close()
+    _current = None

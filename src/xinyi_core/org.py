@@ -1,0 +1,83 @@
+"""The org tree: city › town/street centre › village/community, and the posts in villages."""
+from __future__ import annotations
+
+import peewee as pw
+
+from .errors import NotFound, ValidationError
+from .models import OrgUnit, Person, Post
+
+PARENT_KIND = {"city": None, "town": "city", "village": "town"}
+
+
+def add_unit(kind: str, code: str, name: str, parent: OrgUnit | None = None) -> OrgUnit:
+    """Create a node; its materialised path is derived from the parent's."""
+    expected = PARENT_KIND.get(kind, "?")
+    if (parent.kind if parent else None) != expected:
+        raise ValidationError("parent", "org.bad_parent", kind=kind)
+    if not name.strip():
+        raise ValidationError("name", "validation.required")
+    unit = OrgUnit.create(kind=kind, code=code, name=name.strip(), parent=parent)
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.save(only=[OrgUnit.path])
+    return unit
+
+
+def city() -> OrgUnit:
+    unit = OrgUnit.get_or_none(OrgUnit.kind == "city")
+    if unit is None:
+        raise NotFound("org.no_city")
+    return unit
+
+
+def towns() -> pw.ModelSelect:
+    return OrgUnit.select().where(OrgUnit.kind == "town").order_by(OrgUnit.id)
+
+
+def town_codes() -> list[str]:
+    return [u.code for u in towns()]
+
+
+def villages(town: OrgUnit | None = None) -> pw.ModelSelect:
+    q = OrgUnit.select().where(OrgUnit.kind == "village")
+    if town is not None:
+        q = q.where(OrgUnit.parent == town)
+    return q.order_by(OrgUnit.id)
+
+
+def town_of(unit: OrgUnit) -> OrgUnit | None:
+    while unit is not None and unit.kind != "town":
+        unit = unit.parent
+    return unit
+
+
+def by_code(code: str) -> OrgUnit:
+    unit = OrgUnit.get_or_none(OrgUnit.code == code)
+    if unit is None:
+        raise NotFound("org.unknown_code", code=code)
+    return unit
+
+
+def add_post(village: OrgUnit, title: str = "协理员", vacant_since=None) -> Post:
+    if village.kind != "village":
+        raise ValidationError("village", "org.post_needs_village")
+    return Post.create(village=village, title=title, vacant_since=vacant_since)
+
+
+def vacant_posts(within: OrgUnit | None = None) -> pw.ModelSelect:
+    """Posts nobody holds, oldest vacancy first."""
+    q = (Post.select(Post, OrgUnit).join(OrgUnit)
+         .where(Post.id.not_in(Person.select(Person.post).where(Person.post.is_null(False))))
+         .order_by(Post.vacant_since, Post.id))
+    if within is not None:
+        q = q.where(OrgUnit.path.startswith(within.path))
+    return q
+
+
+def vacancy_counts() -> dict[int, int]:
+    """Vacant posts per village id and per town id (for the org tree view)."""
+    counts: dict[int, int] = {}
+    for post in vacant_posts():
+        village = post.village
+        counts[village.id] = counts.get(village.id, 0) + 1
+        counts[village.parent_id] = counts.get(village.parent_id, 0) + 1
+    return counts

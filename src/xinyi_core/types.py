@@ -1,0 +1,39 @@
+"""Plain value types that plugins return from hooks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class AssessmentFact:
+    """Something a plugin knows that bears on a person's annual assessment."""
+
+    rule: str  # rule ID, e.g. "ATT-5"
+    label: str  # Chinese, shown to the assessor
+    value: float  # a count, days, points … as the item defines
+    item: int | None = None  # the scoring-sheet item it affects (附件1), if any
+    veto: bool = False  # fails the year whatever the score (ASM-4, ATT-5)
+    evidence: tuple[str, ...] = ()  # human-readable references (dates, record ids)
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    """A navigation entry in the terminal UI."""
+
+    key: str  # the binding, e.g. "a"
+    title: str  # catalogue key for the title
+    permission: str  # named action required to see it
+    factory: Callable[[], Any]  # builds the Textual Screen
+    group: str = "plugins"
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    """A to-do on an operator's home screen."""
+
+    title: str  # Chinese text (already translated)
+    screen: str  # the ScreenEntry title key to open
+    count: int = 1
+    urgent: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
