@@ -1,7 +1,8 @@
 """The one message catalogue: every user-facing string goes through :func:`t`.
 
-Core messages live in ``locale/zh_CN.toml``; a plugin adds its own through the
-``xinyi_messages`` hook (keys prefixed with the plugin's name). Keys are dotted
+Core messages live in ``locale/zh_CN/*.toml`` (one file per area, one
+namespace); a plugin adds its own through the ``xinyi_messages`` hook (keys
+prefixed with the plugin's name). Keys are dotted
 paths, values are ``str.format`` templates.
 """
 from __future__ import annotations
@@ -24,8 +25,10 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
 
 
 def _load_core() -> None:
-    text = resources.files("xinyi_core").joinpath(f"locale/{LOCALE}.toml").read_text("utf-8")
-    _flatten("", tomllib.loads(text), _catalogue)
+    folder = resources.files("xinyi_core").joinpath(f"locale/{LOCALE}")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            _flatten("", tomllib.loads(entry.read_text("utf-8")), _catalogue)
 
 
 def register(messages: Mapping[str, Any], prefix: str = "") -> None:
