@@ -16,6 +16,8 @@ from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .types import AssessmentFact, DashboardItem, ScreenEntry
+from .jobs.specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
+                         previous_month)
 
 __version__ = "0.1.0"
 
@@ -24,4 +26,6 @@ __all__ = [
     "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
+    # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
+    "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "previous_month",
 ]

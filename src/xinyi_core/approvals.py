@@ -31,6 +31,9 @@ def start(op: Operator, kind: str, subject: pw.Model, steps: Sequence[StepSpec],
     """Open a chain for ``subject`` (a plugin's record). Call inside the plugin's transaction."""
     if not steps:
         raise ValidationError("steps", "approval.no_steps")
+    for spec in steps:  # a step nobody can ever decide would leave the chain pending forever
+        if auth.ROLE_LEVEL.get(spec.role) != spec.unit.kind or spec.role == "assistant":
+            raise ValidationError("steps", "approval.bad_step", role=spec.role, kind=spec.unit.kind)
     with database.atomic():
         chain = ApprovalChain.create(
             kind=kind, subject_type=type(subject).__name__, subject_id=subject.get_id(),
@@ -68,51 +71,61 @@ def waiting_for(op: Operator, kind: str | None = None) -> list[ApprovalChain]:
                 & (ApprovalStep.role == op.role) & ApprovalStep.unit.in_(units)))
     if kind:
         q = q.where(ApprovalChain.kind == kind)
+    q = q.order_by(ApprovalChain.created_at, ApprovalChain.id)  # oldest first, the same on every database
     return [s.chain for s in q if current_step(s.chain).id == s.id]
 
 
 def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "") -> ApprovalChain:
-    """Record ``op``'s decision on the chain's current step."""
+    """Record ``op``'s decision on the chain's current step.
+
+    A refusal is audited *before* any transaction opens, so the audit row is
+    not rolled back together with the refused attempt.
+    """
+    chain = ApprovalChain.get_by_id(chain.id)  # fresh: another operator may have acted
+    step = current_step(chain)
+    if step is None:
+        raise ValidationError("chain", "approval.not_pending")
+    if not may_decide(op, step):
+        audit.record(op, "approval.decide", chain, person_id=chain.person_id, allowed=False,
+                     note=f"step {step.seq}")
+        raise PermissionDenied("approval.not_your_step")
+    if not approve and not opinion.strip():
+        raise ValidationError("opinion", "approval.reason_required")
+    decision = "approved" if approve else "rejected"
     with database.atomic():
-        chain = ApprovalChain.get_by_id(chain.id)  # fresh: another operator may have acted
-        step = current_step(chain)
-        if step is None:
-            raise ValidationError("chain", "approval.not_pending")
-        if not may_decide(op, step):
-            audit.record(op, "approval.decide", chain, allowed=False, note=f"step {step.seq}")
-            raise PermissionDenied("approval.not_your_step")
-        if not approve and not opinion.strip():
-            raise ValidationError("opinion", "approval.reason_required")
-        n = (ApprovalStep.update(decision="approved" if approve else "rejected", opinion=opinion.strip(),
-                                 decided_by=op, decided_at=clock.now())
-             .where((ApprovalStep.id == step.id) & ApprovalStep.decision.is_null()).execute())
-        if n != 1:  # decided by someone else in the meantime
+        n = (ApprovalStep.update(decision=decision, opinion=opinion.strip(), decided_by=op, decided_at=clock.now())
+             .where((ApprovalStep.id == step.id) & ApprovalStep.decision.is_null()
+                    & ApprovalStep.chain.in_(ApprovalChain.select(ApprovalChain.id).where(
+                        (ApprovalChain.id == chain.id) & (ApprovalChain.state == "pending"))))
+             .execute())
+        if n != 1:  # decided or withdrawn by someone else in the meantime
             raise ValidationError("chain", "approval.not_pending")
         finished = not approve or current_step(chain) is None
         if finished:
-            chain.state = "approved" if approve else "rejected"
+            chain.state = decision
             chain.finished_at = clock.now()
             chain.save()
         audit.record(op, "approval.decide", chain, person_id=chain.person_id,
-                     after={"step": step.seq, "decision": "approved" if approve else "rejected",
-                            "opinion": opinion.strip(), "state": chain.state})
+                     after={"step": step.seq, "decision": decision, "opinion": opinion.strip(), "state": chain.state})
     if finished:
         _finished(chain)
     return chain
 
 
 def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalChain:
-    """The creator (or the person concerned) takes back a pending chain."""
+    """The creator (or the person concerned, the 申请人) takes back a pending chain."""
+    chain = ApprovalChain.get_by_id(chain.id)
+    if chain.state != "pending":
+        raise ValidationError("chain", "approval.not_pending")
+    if op.id != chain.created_by_id and not (op.person_id and op.person_id == chain.person_id):
+        audit.record(op, "approval.withdraw", chain, person_id=chain.person_id, allowed=False)
+        raise PermissionDenied("approval.not_creator")
     with database.atomic():
-        chain = ApprovalChain.get_by_id(chain.id)
-        if chain.state != "pending":
+        n = (ApprovalChain.update(state="withdrawn", finished_at=clock.now())
+             .where((ApprovalChain.id == chain.id) & (ApprovalChain.state == "pending")).execute())
+        if n != 1:
             raise ValidationError("chain", "approval.not_pending")
-        if op.id != chain.created_by_id and not (op.person_id and op.person_id == chain.person_id):
-            audit.record(op, "approval.withdraw", chain, allowed=False)
-            raise PermissionDenied("approval.not_creator")
-        chain.state = "withdrawn"
-        chain.finished_at = clock.now()
-        chain.save()
+        chain = ApprovalChain.get_by_id(chain.id)
         audit.record(op, "approval.withdraw", chain, person_id=chain.person_id, note=reason)
     _finished(chain)
     return chain
@@ -126,5 +139,6 @@ def for_subject(kind: str, subject_id: int) -> ApprovalChain | None:
 def _finished(chain: ApprovalChain) -> None:
     from .lifecycle import runtime
 
-    town = chain.town.code if chain.town_id else None
-    runtime().plugins.for_town(town).xinyi_approval_finished(chain=chain)
+    # Every plugin hears it (each filters on chain.kind): a town that disabled a
+    # plugin while its chains were pending must not leave that plugin's records stuck.
+    runtime().plugins.hook.xinyi_approval_finished(chain=chain)

@@ -8,7 +8,7 @@ import peewee as pw
 
 from . import clock
 from .i18n import t
-from .models import AuditLog, Operator
+from .models import AuditLog, Operator, OrgUnit
 
 
 def snapshot(obj: pw.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -58,9 +58,24 @@ def query(
     until: dt.date | None = None,
     action: str | None = None,
     limit: int | None = 200,
+    viewer: Operator | None = None,
 ) -> pw.ModelSelect:
-    """Audit rows filtered as ``xinyi audit`` offers, newest first."""
+    """Audit rows filtered as ``xinyi audit`` offers, newest first.
+
+    With ``viewer`` (any screen): the rows are scoped like everything else — a
+    town head sees rows about her town's people and by her town's operators,
+    never another town's before/after snapshots. Without it: the whole trail
+    (the ``xinyi audit`` command, run by whoever holds the server).
+    """
     q = AuditLog.select().order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if viewer is not None:
+        from . import auth  # late: auth records through this module
+
+        auth.require(viewer, "audit.view")
+        scope = auth.scope_of(viewer)
+        if scope.level != "city":
+            in_scope = Operator.select(Operator.id).where(Operator.scope.in_(scope.units().select(OrgUnit.id)))
+            q = q.where(AuditLog.person_id.in_(scope.person_ids()) | AuditLog.operator_id.in_(in_scope))
     if person_id is not None:
         q = q.where(AuditLog.person_id == person_id)
     if operator:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,20 +66,37 @@ def verify_password(hashed: str | None, password: str) -> bool:
 
 # --------------------------------------------------------------------------- permissions
 
-def granted(role: str) -> set[str]:
+def granted(role: str) -> frozenset[str]:
     """Every action ``role`` holds: config's list if it has one, else the defaults."""
     from .lifecycle import runtime
 
     rt = runtime()
+    cached = rt.grants.get(role)
+    if cached is not None:  # permissions are checked on every call: compute each role's set once
+        return cached
     defaults = dict(CORE_PERMISSIONS)
     for name, result in rt.plugins.call_each("xinyi_permissions"):
         defaults.update({perm: tuple(roles) for perm, roles in result.items()})
     if role == "admin":
-        return set(defaults)
-    if role in rt.config.roles:
+        actions = set(defaults)
+    elif role in rt.config.roles:
         patterns = rt.config.roles[role]
-        return {p for p in defaults if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)}
-    return {p for p, roles in defaults.items() if role in roles}
+        actions = {p for p in defaults if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)}
+    else:
+        actions = {p for p, roles in defaults.items() if role in roles}
+    rt.grants[role] = frozenset(actions)
+    return rt.grants[role]
+
+
+def describe(action: str) -> str:
+    """The Chinese description of a named action (core or plugin)."""
+    from .i18n import has, t
+
+    plugin, _, rest = action.partition(".")
+    for key in (f"perm.{action}", f"{plugin}.perm.{rest}"):
+        if has(key):
+            return t(key)
+    return action
 
 
 def can(op: Operator, action: str) -> bool:
@@ -183,6 +201,11 @@ def create_operator(username: str, display_name: str, role: str, scope: OrgUnit,
     )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("no such operator")
+
+
 def authenticate(username: str, password: str) -> Operator:
     """Check a password login, counting failures and locking out repeated ones."""
     from .lifecycle import runtime
@@ -191,17 +214,20 @@ def authenticate(username: str, password: str) -> Operator:
     op = Operator.get_or_none(Operator.username == username.strip())
     now = clock.now()
     if op is None or not op.active:
+        verify_password(_dummy_hash(), password)  # same cost as a real check: no probing for usernames
         audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"unknown:{username[:40]}")
         raise PermissionDenied("auth.bad_credentials")
     if op.locked_until and op.locked_until > now:
         audit.record(op, "auth.login", op, allowed=False, note="locked")
         raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
     if not verify_password(op.password_hash, password):
-        op.failed_logins += 1
+        # counted in SQL, so parallel attempts (several SSH sessions) cannot lose a failure
+        Operator.update(failed_logins=Operator.failed_logins + 1).where(Operator.id == op.id).execute()
+        op = Operator.get_by_id(op.id)
         if op.failed_logins >= cfg.max_failed_logins:
             op.locked_until = now + dt.timedelta(minutes=cfg.lockout_minutes)
             op.failed_logins = 0
-        op.save()
+            op.save(only=[Operator.locked_until, Operator.failed_logins])
         audit.record(op, "auth.login", op, allowed=False, note="bad_password")
         if op.locked_until and op.locked_until > now:
             raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
@@ -214,7 +240,16 @@ def authenticate(username: str, password: str) -> Operator:
 
 
 def trusted_login(os_user: str) -> Operator:
-    """Log in the operator mapped to an OS account (SSH deployments, ``auth.mode = os_user``)."""
+    """Log in the operator mapped to an OS account (SSH deployments, ``auth.mode = os_user``).
+
+    Refused unless the deployment chose ``os_user``: with password login, trusting
+    whatever account name a process reports would bypass the passwords.
+    """
+    from .lifecycle import runtime
+
+    if runtime().config.auth_mode != "os_user":
+        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
+        raise PermissionDenied("auth.os_user_disabled")
     op = Operator.get_or_none((Operator.os_user == os_user) & (Operator.active == True))  # noqa: E712
     if op is None:
         audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")

@@ -145,33 +145,46 @@ def coverage_warnings(today: dt.date | None = None) -> list[str]:
     return [t("calendar.year_unavailable", year=y) for y in (today.year, today.year + 1) if not covered(y)]
 
 
-def set_hours(op, town: OrgUnit, start: dt.time, end: dt.time, effective_from: dt.date) -> TownHours:
-    """ATT-1: the town centre changes its working hours from a date on (audited)."""
-    from . import audit, auth
+def _may_edit(op, town: OrgUnit) -> None:
+    """ATT-1 edits: ``calendar.edit``, a town node, inside the operator's scope (refusals audited)."""
+    from . import auth
     from .errors import ValidationError
 
     auth.require(op, "calendar.edit", obj=town)
     if not auth.scope_of(op).contains_unit(town):
         auth.deny(op, "calendar.edit", obj=town, key="auth.out_of_scope")
+    if town.kind != "town":
+        raise ValidationError("town", "calendar.not_a_town")
+
+
+def set_hours(op, town: OrgUnit, start: dt.time, end: dt.time, effective_from: dt.date) -> TownHours:
+    """ATT-1: the town centre changes its working hours from a date on (audited)."""
+    from . import audit
+    from .db import database
+    from .errors import ValidationError
+
+    _may_edit(op, town)
     if end <= start:
         raise ValidationError("end", "calendar.bad_hours")
-    row, created = TownHours.get_or_create(town=town, effective_from=effective_from,
-                                           defaults={"start": start, "end": end})
-    before = None if created else {"start": str(row.start), "end": str(row.end)}
-    row.start, row.end = start, end
-    row.save()
-    audit.record(op, "calendar.hours", row, before=before,
-                 after={"town": town.code, "from": effective_from.isoformat(), "start": str(start), "end": str(end)})
+    with database.atomic():
+        row, created = TownHours.get_or_create(town=town, effective_from=effective_from,
+                                               defaults={"start": start, "end": end})
+        before = None if created else {"start": str(row.start), "end": str(row.end)}
+        row.start, row.end = start, end
+        row.save()
+        audit.record(op, "calendar.hours", row, before=before,
+                     after={"town": town.code, "from": effective_from.isoformat(), "start": str(start),
+                            "end": str(end)})
     return row
 
 
 def add_closure(op, town: OrgUnit, day: dt.date, reason: str) -> TownClosure:
     """A town-specific non-working day (audited)."""
-    from . import audit, auth
+    from . import audit
+    from .db import database
 
-    auth.require(op, "calendar.edit", obj=town)
-    if not auth.scope_of(op).contains_unit(town):
-        auth.deny(op, "calendar.edit", obj=town, key="auth.out_of_scope")
-    row, _ = TownClosure.get_or_create(town=town, date=day, defaults={"reason": reason})
-    audit.record(op, "calendar.closure", row, after={"town": town.code, "date": day.isoformat(), "reason": reason})
+    _may_edit(op, town)
+    with database.atomic():
+        row, _ = TownClosure.get_or_create(town=town, date=day, defaults={"reason": reason})
+        audit.record(op, "calendar.closure", row, after={"town": town.code, "date": day.isoformat(), "reason": reason})
     return row

@@ -100,6 +100,8 @@ def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: b
         summary = demo_mod.build(seed=seed, assistants=assistants, villages=villages, progress=progress)
     click.echo(t("cli.demo_done", towns=summary.towns, villages=summary.villages, posts=summary.posts,
                  assistants=summary.assistants))
+    for warning in summary.warnings:
+        click.echo(t("cli.warning", message=warning), err=True)
     click.echo(t("cli.demo_accounts", password=demo_mod.DEMO_PASSWORD))
     shown = [o for o in summary.operators if o[1] != "town_clerk" or o[0].startswith("xinan")][:8]
     for username, role, scope in shown:
@@ -182,6 +184,11 @@ def backup(ctx: click.Context, dest: str | None) -> None:
         raise XinyiError("cli.backup_sqlite_only")
     target = Path(dest) if dest else runtime.config.data_dir / "backups" / f"xinyi-{clock.now():%Y%m%d-%H%M%S}.db"
     click.echo(t("cli.backup_done", path=str(db.backup_sqlite(target))))
+
+
+from .jobs.commands import add_commands as _add_job_commands  # noqa: E402
+
+_add_job_commands(cli, _start, _operator)  # worker, scheduler, jobs, report
 
 
 def main() -> None:

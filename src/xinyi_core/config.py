@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .i18n import t
@@ -99,8 +100,8 @@ class _Reader:
         return value
 
 
-def _parse_time(r: _Reader, key: str, value: str) -> dt.time:
-    r.check(key, value, lambda v: bool(_HHMM.match(v)), t("config.expect.hhmm"))
+def _parse_time(r: _Reader, key: str, value: Any) -> dt.time:
+    r.check(key, value, lambda v: isinstance(v, str) and bool(_HHMM.match(v)), t("config.expect.hhmm"))
     h, m = value.split(":")
     return dt.time(int(h), int(m))
 
@@ -118,6 +119,14 @@ def _parse_dates(r: _Reader, key: str, values: list[Any]) -> frozenset[dt.date]:
         else:
             raise r.fail(key, t("config.expect.dates"))
     return frozenset(out)
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -149,16 +158,21 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
     data_dir = _resolve(base, r.get("paths.data_dir", str, "data", t("config.expect.path")))
     report_dir = _resolve(base, r.get("paths.report_dir", str, str(data_dir / "reports"), t("config.expect.path")))
-    db_url = os.environ.get("XINYI_DATABASE_URL") or r.get(
-        "database.url", str, "sqlite:///{data_dir}/xinyi.db", t("config.expect.string"))
+    env_db = os.environ.get("XINYI_DATABASE_URL")
+    db_url = env_db or r.get("database.url", str, "sqlite:///{data_dir}/xinyi.db", t("config.expect.string"))
     db_url = db_url.replace("{data_dir}", str(data_dir))
-    r.check("database.url", db_url, lambda v: bool(_DB_URL.match(v)),
-            t("config.expect.db_url"))
+    if not _DB_URL.match(db_url):
+        if env_db:  # the value came from the environment: say so, not the file
+            raise ConfigError("config.invalid_env", key="XINYI_DATABASE_URL", expected=t("config.expect.db_url"))
+        raise r.fail("database.url", t("config.expect.db_url"))
     redis_url = os.environ.get("XINYI_REDIS_URL")
-    if redis_url is None:
+    if redis_url is not None:
+        if redis_url and not _REDIS_URL.match(redis_url):
+            raise ConfigError("config.invalid_env", key="XINYI_REDIS_URL", expected=t("config.expect.redis_url"))
+    else:
         redis_url = r.get("queue.redis_url", str, "", t("config.expect.string"))
-    r.check("queue.redis_url", redis_url, lambda v: v == "" or bool(_REDIS_URL.match(v)),
-            t("config.expect.redis_url"))
+        r.check("queue.redis_url", redis_url, lambda v: v == "" or bool(_REDIS_URL.match(v)),
+                t("config.expect.redis_url"))
 
     cfg = Config(path=cfg_path, database_url=db_url, redis_url=redis_url,
                  data_dir=data_dir, report_dir=report_dir)
@@ -166,6 +180,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     cfg.city_code = r.get("city.code", str, cfg.city_code, t("config.expect.city_code"))
     r.check("city.code", cfg.city_code, lambda v: bool(re.fullmatch(r"\d{6}", v)), t("config.expect.city_code"))
     cfg.timezone = r.get("city.timezone", str, cfg.timezone, t("config.expect.timezone"))
+    r.check("city.timezone", cfg.timezone, _is_timezone, t("config.expect.timezone"))
     cfg.auth_mode = r.get("auth.mode", str, cfg.auth_mode, t("config.expect.auth_mode"))
     r.check("auth.mode", cfg.auth_mode, lambda v: v in AUTH_MODES, t("config.expect.auth_mode"))
     cfg.max_failed_logins = r.get("auth.max_failed_logins", int, cfg.max_failed_logins, t("config.expect.positive_int"))
@@ -199,9 +214,33 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     else:
         cfg.default_plugins = tuple(default_plugins)
 
-    cfg.settings = {k: dict(v) for k, v in r.get("settings", dict, {}, t("config.expect.settings")).items()}
+    settings = r.get("settings", dict, {}, t("config.expect.settings"))
+    for plugin, table in settings.items():
+        r.check(f"settings.{plugin}", table, lambda v: isinstance(v, dict), t("config.expect.table"))
+    cfg.settings = {k: dict(v) for k, v in settings.items()}
+    _check_known_keys(r)
     _load_towns(cfg, base, r.get("towns.file", str, "towns.toml", t("config.expect.path")))
     return cfg
+
+
+# The keys of the core's own sections: a misspelt key (max_failed_login) must not be
+# silently ignored while the operator believes it is in force.
+_KNOWN_KEYS = {
+    "paths": ("data_dir", "report_dir"), "database": ("url",), "queue": ("redis_url",),
+    "city": ("name", "code", "timezone"), "auth": ("mode", "max_failed_logins", "lockout_minutes"),
+    "calendar": ("work_start", "work_end", "years"), "plugins": ("default",), "towns": ("file",),
+}
+_TOWN_KEYS = ("plugins", "work_start", "work_end")
+
+
+def _check_known_keys(r: _Reader) -> None:
+    for section, known in _KNOWN_KEYS.items():
+        table = r.data.get(section, {})
+        if not isinstance(table, dict):
+            raise r.fail(section, t("config.expect.table"))
+        for key in table:
+            if key not in known:
+                raise r.fail(f"{section}.{key}", t("config.expect.one_of", options="、".join(known)))
 
 
 def _load_towns(cfg: Config, base: Path, name: str) -> None:
@@ -214,9 +253,14 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
         raise ConfigError("config.syntax", file=str(path), detail=str(exc)) from None
     r = _Reader(path, data)
     cfg.towns_path = path
-    for code, table in data.get("town", {}).items():
+    towns = data.get("town", {})
+    r.check("town", towns, lambda v: isinstance(v, dict), t("config.expect.table"))
+    for code, table in towns.items():
         key = f"town.{code}"
         r.check(key, table, lambda v: isinstance(v, dict), t("config.expect.table"))
+        for name in table:
+            r.check(f"{key}.{name}", name, lambda v: v in _TOWN_KEYS,
+                    t("config.expect.one_of", options="、".join(_TOWN_KEYS)))
         plugins = table.get("plugins")
         if plugins is not None:
             r.check(key + ".plugins", plugins, lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),

@@ -70,6 +70,14 @@ def make_database(url: str) -> pw.Database:
     raise ValueError(url)
 
 
+def redact(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
 def connect(url: str) -> pw.Database:
     """Bind the global proxy to the database at ``url`` and open a connection."""
     db = make_database(url)

@@ -6,11 +6,14 @@ gives the same city. Plugins add their records through ``xinyi_demo_data``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import auth, clock, org, people, validators
 from .db import database
+from .i18n import t
 from .models import OrgUnit, Operator, Person, Post
 
 DEMO_PASSWORD = "xinyi123"
@@ -24,6 +27,7 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉海燕鹏飞宇晨浩然欣怡佳琪子涵雨轩梓萱思远志国"
 VILLAGE_STEMS = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许沈彭吕苏卢蒋蔡丁魏薛叶"
 VILLAGE_SUFFIXES = ("庄", "集", "圩", "湖", "楼", "营", "河", "岭", "桥", "店", "墩", "沟", "洼", "埠", "岗")
+log = logging.getLogger(__name__)
 MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "157", "158", "159", "177", "180", "181", "182", "183", "187", "188", "189", "199")
 
@@ -35,6 +39,7 @@ class DemoSummary:
     posts: int
     assistants: int
     operators: list[tuple[str, str, str]]  # username, role, scope name
+    warnings: list[str] = field(default_factory=list)  # plugins whose demo data failed
 
 
 def fake_id_number(rng: random.Random, region: str, birth: dt.date, male: bool) -> str:
@@ -76,22 +81,26 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
         operator("admin", "系统管理员", "admin", city)
         operator("bureau", "市人社局" + fake_name(rng), "bureau", city)
         operator("city", "市就业处" + fake_name(rng), "city_office", city)
-        per_town = max(1, villages // len(TOWNS))
-        extra_post = max(0.0, assistants * 1.05 / max(villages, 1) - 1)  # ~5% of posts stay vacant
-        posts: list[Post] = []
+        # Exactly the numbers asked for (at least one village per town): villages spread evenly,
+        # one post per village, then more posts until every assistant has one plus ~5% vacant.
+        n_villages = max(villages, len(TOWNS))
+        per_town = [n_villages // len(TOWNS) + (i < n_villages % len(TOWNS)) for i in range(len(TOWNS))]
+        rng.shuffle(per_town)
+        village_units: list[OrgUnit] = []
         town_units = []
-        for code, name in TOWNS:
+        for (code, name), count in zip(TOWNS, per_town):
             town = org.add_unit("town", code, name, city)
             town_units.append(town)
             operator(f"{code}_clerk", fake_name(rng), "town_clerk", town)
             operator(f"{code}_head", fake_name(rng), "town_head", town)
-            n_villages = per_town + (1 if rng.random() < (villages / len(TOWNS) - per_town) else 0)
-            for i, vname in enumerate(_villages_for(rng, name, n_villages)):
+            for i, vname in enumerate(_villages_for(rng, name, count)):
                 village = org.add_unit("village", f"{code}-{i + 1:03d}", vname, town)
+                village_units.append(village)
                 if i == 0:
                     operator(f"{code}_v1_head", fake_name(rng), "village_head", village)
-                for _ in range(1 + int(extra_post) + (rng.random() < extra_post % 1)):
-                    posts.append(org.add_post(village))
+        n_posts = max(len(village_units), math.ceil(assistants * 1.05))
+        post_villages = village_units + [rng.choice(village_units) for _ in range(n_posts - len(village_units))]
+        posts: list[Post] = [org.add_post(v) for v in post_villages]
         rng.shuffle(posts)
         filled = posts[:assistants]
         vacant = posts[assistants:]
@@ -116,9 +125,25 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
             post.vacant_since = today - dt.timedelta(days=rng.randint(10, 400))
             post.save()
 
-    runtime().plugins.hook.xinyi_demo_data(city=city, rng=rng)
+    warnings = _plugin_demo_data(city, rng)
     return DemoSummary(len(town_units), OrgUnit.select().where(OrgUnit.kind == "village").count(),
-                       Post.select().count(), Person.select().count(), operators)
+                       Post.select().count(), Person.select().count(), operators, warnings)
+
+
+def _plugin_demo_data(city: OrgUnit, rng: random.Random) -> list[str]:
+    """Each plugin adds its demo records in its own transaction; one that fails is rolled back
+    and named, and the demo city stands without it (a broken plugin must not take the app down)."""
+    from .lifecycle import runtime
+
+    warnings = []
+    for impl in runtime().plugins.hook.xinyi_demo_data.get_hookimpls():
+        try:
+            with database.atomic():
+                impl.function(**{k: {"city": city, "rng": rng}[k] for k in impl.argnames})
+        except Exception as exc:
+            log.info("plugin %s failed in xinyi_demo_data", impl.plugin_name, exc_info=True)
+            warnings.append(t("plugins.demo_failed", name=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"))
+    return warnings
 
 
 def is_empty() -> bool:

@@ -11,7 +11,8 @@ class XinyiError(Exception):
 
     key = "error.generic"
 
-    def __init__(self, key: str | None = None, **params: Any) -> None:
+    def __init__(self, key: str | None = None, /, **params: Any) -> None:
+        # positional-only: templates may use {key} themselves (config.invalid names the config key)
         self.key = key or self.key
         self.params = params
         super().__init__(t(self.key, **params))
@@ -30,7 +31,7 @@ class ValidationError(XinyiError):
 
     key = "validation.invalid"
 
-    def __init__(self, field: str, key: str | None = None, **params: Any) -> None:
+    def __init__(self, field: str, key: str | None = None, /, **params: Any) -> None:
         self.field = field
         super().__init__(key, **params)
 

@@ -81,7 +81,10 @@ def xinyi_permissions() -> dict[str, list[str]]:
 
     Return ``{"leave.approve.city": ["city_office"], …}``. ``[roles]`` in
     ``xinyi.toml`` may replace a role's whole list (globs allowed). Each action
-    needs a catalogue entry ``perm.<action>`` describing it.
+    needs a Chinese description: the core's are ``perm.<action>``; a plugin's
+    action ``<plugin>.<rest>`` is described by its own message ``perm.<rest>``
+    (registered as ``<plugin>.perm.<rest>``). :func:`xinyi_core.auth.describe`
+    finds either.
     """
 
 
@@ -131,7 +134,20 @@ def xinyi_person_changed(person: Person, change: str, detail: dict[str, Any]) ->
 def xinyi_approval_finished(chain: ApprovalChain) -> None:
     """Called once when an approval chain ends (approved, rejected or withdrawn).
 
-    The plugin that started the chain (``chain.kind``) updates its own record.
+    *City level*: every plugin hears it, so a chain started before a town
+    disabled a plugin still reaches it. The plugin that started the chain
+    (``chain.kind``) updates its own record; the others ignore it.
+    """
+
+
+@hookspec
+def xinyi_alert_raised(alert: Any) -> None:
+    """Called once when a new :class:`xinyi_core.models.Alert` is opened.
+
+    *Per town* (the alert's). ``alert.source`` is the plugin that raised it,
+    ``alert.kind`` and ``alert.rule`` say what it is (e.g. ``off_post`` /
+    ``ATT-6``), ``alert.data`` carries the details. This is how plugins react
+    to each other without importing each other.
     """
 
 
@@ -141,10 +157,28 @@ def xinyi_approval_finished(chain: ApprovalChain) -> None:
 def xinyi_screens() -> list[Any]:
     """Navigation entries this plugin adds to the terminal UI.
 
-    Return :class:`xinyi_core.ScreenEntry` objects: key binding, title key,
+    *Per town* (the operator's), called once at login. Return
+    :class:`xinyi_core.ScreenEntry` objects: key binding, title key,
     required permission and a factory building the Textual screen. Entries are
     shown to an operator only if the plugin is enabled for her town and she
-    holds the permission.
+    holds the permission; each is reachable from the home menu, the command
+    palette (Ctrl+P) and its key.
+
+    - ``key``: a Textual key name; F1–F5 belong to the core, so prefer
+      ``"f6"``…``"f12"`` (letters are swallowed while a search box has focus).
+      A key another entry already took is dropped (the entry stays in the menu).
+    - ``title``: the catalogue key of the title (``"leave.title"``); it is also
+      the entry's id, which :class:`xinyi_core.DashboardItem` ``screen`` names.
+    - ``factory()``: returns a new screen, built once per session and kept
+      alive while the operator works elsewhere. Subclass
+      ``xinyi_core.tui.screens.XinyiScreen`` (operator bar, key footer,
+      ``self.operator``, ``PERMISSIONS`` to hide actions) and build lists and
+      forms with ``xinyi_core.tui.widgets.RecordList`` and ``Form``. If the
+      screen defines ``apply_params(params)``, a to-do's ``params`` are passed
+      to it when the to-do is opened.
+
+    A plugin whose hook raises is reported on the home screen and skipped; the
+    other plugins' screens stay available.
     """
 
 
@@ -152,8 +186,13 @@ def xinyi_screens() -> list[Any]:
 def xinyi_dashboard_items(operator: Operator) -> list[Any]:
     """To-dos for ``operator``'s home screen: approvals waiting, alerts.
 
-    *Per town* (the operator's). Return :class:`xinyi_core.DashboardItem`
-    objects; each names the screen that opens when the operator picks it.
+    *Per town* (the operator's), called off the UI thread each time the home
+    screen is shown, so keep it to a few counting queries. Return
+    :class:`xinyi_core.DashboardItem` objects; each names the screen that opens
+    when the operator picks it (a :class:`xinyi_core.ScreenEntry` title key, or
+    a core one: ``"tui.nav.people"`` — ``params`` may hold ``town_id``,
+    ``village_id``, ``status``, ``text`` — ``"tui.nav.org"``,
+    ``"tui.nav.calendar"``, ``"tui.nav.jobs"``). Urgent items are listed first.
     """
 
 
@@ -161,28 +200,58 @@ def xinyi_dashboard_items(operator: Operator) -> list[Any]:
 
 @hookspec
 def xinyi_actors() -> list[Any]:
-    """Background actors (functions) this plugin runs on the job queue.
+    """Background functions this plugin runs on the job queue.
 
-    Return :class:`xinyi_core.jobs.ActorSpec` objects; the core declares them on
-    the configured dramatiq broker (Redis, or in-process).
+    Called once per process when the queue starts. Return
+    :class:`xinyi_core.ActorSpec` objects: ``ActorSpec(name, fn, title_key,
+    queue="default", max_retries=None, time_limit_s=3600,
+    permission="reports.run")``. Names are prefixed with the plugin's name
+    (``"leave.remind_overdue"``). The core declares each as a dramatiq actor
+    on the configured broker (Redis, or in-process threads without it).
+
+    ``fn(job, **params)`` receives a :class:`xinyi_core.JobContext` — call
+    ``job.progress(fraction, message_zh)`` as it goes — and the JSON
+    parameters given to :func:`xinyi_core.jobs.submit`; it may return output
+    file paths. Every run has a :class:`xinyi_core.jobs.JobRecord` (state,
+    progress, outputs, error) the job panel shows. An exception is retried
+    with exponential backoff; a :class:`xinyi_core.XinyiError` carries the
+    Chinese message the operator sees when the job finally fails. Make
+    ``fn`` safe to run twice: a job whose worker died is delivered again.
     """
 
 
 @hookspec
 def xinyi_schedules() -> list[Any]:
-    """Cron schedules (Asia/Shanghai) for this plugin's actors.
+    """Cron schedules for this plugin's actors and reports.
 
-    Return :class:`xinyi_core.jobs.Schedule` objects. A scheduled run for a town
-    is only sent if the town enabled this plugin; two schedulers never fire the
-    same run twice.
+    Return :class:`xinyi_core.Schedule` objects: ``Schedule(name, target,
+    cron, params=None, per_town=True)``. ``cron`` is a crontab line (minute
+    hour day month weekday; 0 or 7 = Sunday) in the city's time zone
+    (Asia/Shanghai); ``params(fire_time)`` gives the job's parameters, e.g.
+    :func:`xinyi_core.previous_month` for a report of the month just ended.
+    ``xinyi scheduler`` sends a per-town run only to the towns that enabled
+    this plugin, and — through a unique run key (schedule, town, fire time) —
+    exactly once however many schedulers are running.
     """
 
 
 @hookspec
 def xinyi_reports() -> list[Any]:
-    """Report definitions: name, parameters, renderer and output formats.
+    """Reports this plugin produces.
 
-    Reports run now with ``xinyi report NAME`` or on the queue with ``--enqueue``.
+    Return :class:`xinyi_core.ReportSpec` objects: ``ReportSpec(name,
+    title_key, render, formats=("xlsx",), period="month", city_wide=True,
+    permission="reports.run")``. ``render(ctx, fmt, path)`` writes one format
+    to ``path`` with the helpers of :mod:`xinyi_core.export` (A4, Chinese
+    fonts, print titles, official table layouts); ``ctx`` is a
+    :class:`xinyi_core.ReportContext` (period, town or None for the city,
+    ``progress``). The core writes to a temporary name and renames it to
+    ``<report_dir>/<name>/<period>/<town>.<fmt>``, so one report, period and
+    town has one result however often it runs.
+
+    Reports run now with ``xinyi report NAME --period … --town … --out DIR``,
+    on the queue with ``--enqueue`` or :func:`xinyi_core.jobs.submit`, or on
+    a schedule.
     """
 
 

@@ -36,11 +36,25 @@ def register(messages: Mapping[str, Any], prefix: str = "") -> None:
     _flatten(prefix, messages, _catalogue)
 
 
+def package_messages(package: str, prefix: str) -> dict[str, Any]:
+    """Load ``<package>/messages.toml`` and register it under ``prefix`` now.
+
+    A plugin calls this at import and returns the result from its
+    ``xinyi_messages`` hook. Registering at import (not only at start-up)
+    means labels built at class-definition time — key bindings, column
+    headings — are translated even when a module is imported before the
+    runtime starts (tests, tooling).
+    """
+    messages = tomllib.loads(resources.files(package).joinpath("messages.toml").read_text("utf-8"))
+    register(messages, prefix=prefix)
+    return messages
+
+
 def has(key: str) -> bool:
     return key in _catalogue
 
 
-def t(key: str, **params: Any) -> str:
+def t(key: str, /, **params: Any) -> str:
     """The Chinese text for ``key`` with ``params`` filled in.
 
     A missing key returns the key itself in brackets so that a gap shows on

@@ -210,7 +210,10 @@ def import_people(path: Path, operator: Operator | None = None) -> ImportResult:
             village = row.pop("village")
             status = row.pop("status")
             post = vacant.get(village.id, []).pop(0) if vacant.get(village.id) else Post.create(village=village)
-            people.insert(row, post, status=status, joined_on=row.get("joined_on") or clock.today(),
-                          operator=operator, reason="import")
+            person = people.insert(row, post, status=status, joined_on=row.get("joined_on") or clock.today(),
+                                   operator=operator, reason="import")
+            # every write is audited per person, so `xinyi audit --person` shows where a record came from
+            audit.record(operator, "people.import", person, person_id=person.id, after=audit.snapshot(person),
+                         note=Path(path).name)
         audit.record(operator, "people.import", object_type="file", note=f"{Path(path).name}: {len(rows)}")
     return ImportResult(imported=len(rows))

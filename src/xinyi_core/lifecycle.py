@@ -6,6 +6,7 @@ and later reads the live state through :func:`runtime`.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +26,7 @@ class Runtime:
     config: Config
     plugins: Plugins
     warnings: list[str] = field(default_factory=list)
+    grants: dict[str, frozenset[str]] = field(default_factory=dict)  # role → actions (auth.granted)
 
     def town_plugins(self, town_code: str) -> set[str]:
         return self.plugins.enabled_for(town_code)
@@ -38,7 +40,6 @@ def bootstrap(
     migrate: bool = True,
 ) -> Runtime:
     """Load everything and make it current. Raises :class:`XinyiError` with a Chinese message."""
-    global _current
     cfg = config if isinstance(config, Config) else config_mod.load(config)
     clock.set_timezone(cfg.timezone)
 
@@ -53,7 +54,20 @@ def bootstrap(
     installed = plugins.names()
     plugins.set_town_filter(lambda code: cfg.plugins_for_town(code, installed))
 
-    db.connect(cfg.database_url)
+    try:
+        db.connect(cfg.database_url)
+    except Exception as exc:  # unreachable server, bad credentials, unwritable folder …
+        raise XinyiError("db.connect_failed", url=db.redact(cfg.database_url),
+                         detail=" ".join(str(exc).split())) from exc  # one line
+    try:
+        return _finish(cfg, plugins, migrate)
+    except BaseException:
+        shutdown()  # a refused start leaves no half-started runtime behind
+        raise
+
+
+def _finish(cfg: Config, plugins: Plugins, migrate: bool) -> Runtime:
+    global _current
     owned = plugins.migrations()
     if migrate:
         db.migrate(owned)
@@ -63,7 +77,6 @@ def bootstrap(
             raise MigrationError("db.pending")
 
     rt = Runtime(cfg, plugins)
-    rt.warnings.extend(i18n.t("plugins.failed", name=f.name, error=f.error) for f in plugins.failures)
     _current = rt
 
     from . import calendar, org  # late: these read the runtime
@@ -71,6 +84,8 @@ def bootstrap(
     towns = org.town_codes()
     if towns:  # a fresh database has no org tree yet: nothing to check against
         config_mod.validate_towns(cfg, towns)
+    # after migrations: a plugin whose migrations hook failed is recorded there too
+    rt.warnings.extend(i18n.t("plugins.failed", name=f.name, error=f.error) for f in plugins.failures)
     rt.warnings.extend(calendar.coverage_warnings())
     return rt
 
@@ -83,5 +98,8 @@ def runtime() -> Runtime:
 
 def shutdown() -> None:
     global _current
+    jobs_broker = sys.modules.get("xinyi_core.jobs.broker")
+    if jobs_broker is not None:  # stop in-process job threads before their database goes
+        jobs_broker.stop()
     db.close()
     _current = None

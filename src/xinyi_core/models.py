@@ -169,9 +169,41 @@ class TownClosure(BaseModel):
         indexes = ((("town", "date"), True),)
 
 
+class Alert(BaseModel):
+    """Something that needs a person's attention until it is closed (ATT-5, ATT-6, TRN-3 …).
+
+    Raised by plugins through :func:`xinyi_core.alerts.raise_alert`; ``key`` makes
+    raising idempotent (the nightly job may see the same fact every night).
+    """
+
+    key = pw.CharField(max_length=120, unique=True)
+    source = pw.CharField(max_length=40)  # the plugin that raised it
+    kind = pw.CharField(max_length=40, index=True)
+    rule = pw.CharField(max_length=20, default="")  # rule ID, e.g. "ATT-6"
+    message = pw.TextField()  # Chinese, shown as written
+    audience = pw.CharField(max_length=120)  # comma-separated roles that see it
+    person = pw.ForeignKeyField(Person, null=True, backref="alerts", on_delete="CASCADE")
+    town = pw.ForeignKeyField(OrgUnit, null=True, on_delete="CASCADE")
+    data = JSONField(null=True)
+    state = pw.CharField(max_length=10, default="open", index=True)  # open / closed
+    raised_at = pw.DateTimeField()
+    closed_at = pw.DateTimeField(null=True)
+    closed_by_id = pw.IntegerField(null=True)
+    close_note = pw.TextField(default="")
+
+
 CORE_MODELS = (OrgUnit, Post, Person, PostAssignment, Operator, AuditLog,
                ApprovalChain, ApprovalStep, TownHours, TownClosure)
 
+
+def _job_tables(migrator, db) -> None:
+    from .jobs.models import JOB_MODELS  # late: the jobs package imports these models
+
+    db.create_tables(JOB_MODELS)
+
+
 CORE_MIGRATIONS = (
     Migration(1, "core tables", create_tables(*CORE_MODELS)),
+    Migration(2, "jobs", _job_tables),
+    Migration(3, "alerts", create_tables(Alert)),
 )

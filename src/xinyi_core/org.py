@@ -74,10 +74,15 @@ def vacant_posts(within: OrgUnit | None = None) -> pw.ModelSelect:
 
 
 def vacancy_counts() -> dict[int, int]:
-    """Vacant posts per village id and per town id (for the org tree view)."""
+    """Vacant posts per village id and per town id (for the org tree view).
+
+    One grouped query: a city with thousands of vacancies builds no Post objects.
+    """
+    held = Person.select(Person.post).where(Person.post.is_null(False))
+    q = (Post.select(Post.village, OrgUnit.parent, pw.fn.COUNT(Post.id)).join(OrgUnit)
+         .where(Post.id.not_in(held)).group_by(Post.village, OrgUnit.parent).tuples())
     counts: dict[int, int] = {}
-    for post in vacant_posts():
-        village = post.village
-        counts[village.id] = counts.get(village.id, 0) + 1
-        counts[village.parent_id] = counts.get(village.parent_id, 0) + 1
+    for village_id, town_id, n in q:
+        counts[village_id] = counts.get(village_id, 0) + n
+        counts[town_id] = counts.get(town_id, 0) + n
     return counts

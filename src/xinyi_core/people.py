@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from typing import Any
 
 import peewee as pw
@@ -15,7 +16,7 @@ from . import audit, auth, clock, validators
 from .db import database
 from .errors import ConflictError, FormErrors, NotFound, ValidationError
 from .i18n import t
-from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, Operator, Person, Post,
+from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, Operator, OrgUnit, Person, Post,
                      PostAssignment)
 
 EDITABLE = ("name", "id_number", "phone", "political_status", "education", "joined_on")
@@ -117,15 +118,22 @@ def get(op: Operator, person_id: int) -> Person:
     if person is None:
         raise NotFound("person.not_found")
     if not auth.scope_of(op).contains_person(person):
-        auth.deny(op, "people.view", person, person_id=person.id, key="auth.out_of_scope")
+        auth.deny(op, "people.view", obj=person, person_id=person.id, key="auth.out_of_scope")
     return person
 
 
 def search(op: Operator, text: str = "", *, town_id: int | None = None, village_id: int | None = None,
            status: str | None = None, order: str = "name", limit: int | None = 200) -> pw.ModelSelect:
-    """Search as you type: name, pinyin initials, ID number or phone."""
+    """Search as you type: name, pinyin initials, ID number or phone.
+
+    Filtering by a town or village outside the operator's scope is a refused
+    (and audited) attempt, not an empty list.
+    """
     q = visible(op)
-    text = text.strip()
+    for unit_id in (town_id, village_id):
+        if unit_id:
+            _check_unit_filter(op, unit_id)
+    text = unicodedata.normalize("NFKC", text).strip()  # full-width digits from a Chinese IME
     if text:
         if text.isdigit() or text[-1:].upper() == "X" and text[:-1].isdigit():
             q = q.where(Person.id_number.contains(text.upper()) | Person.phone.contains(text))
@@ -143,6 +151,16 @@ def search(op: Operator, text: str = "", *, town_id: int | None = None, village_
               "town": (Person.town, Person.village, Person.name_initials)}
     q = q.order_by(*orders.get(order, orders["name"]))
     return q.limit(limit) if limit else q
+
+
+def _check_unit_filter(op: Operator, unit_id: int) -> None:
+    scope = auth.scope_of(op)
+    unit = OrgUnit.get_or_none(OrgUnit.id == unit_id)
+    if scope.level == "city" or unit is None:
+        return
+    own = OrgUnit.get_by_id(scope.unit_id)
+    if not (unit.path.startswith(own.path) or own.path.startswith(unit.path)):  # disjoint subtrees
+        auth.deny(op, "people.view", obj=unit, key="auth.out_of_scope")
 
 
 def history(op: Operator, person_id: int) -> list[PostAssignment]:
@@ -163,14 +181,15 @@ def insert(clean_data: dict[str, Any], post: Post, *, status: str, joined_on: dt
            operator: Operator | None, reason: str = "hire") -> Person:
     """Create a person on ``post`` (no permission check: callers check). Inside a transaction."""
     village = post.village
+    own = {"name", "sex", "birth_date", "id_number", "phone", "political_status", "education"}
     person = Person.create(
-        **{k: v for k, v in clean_data.items() if k in Person._meta.fields},
+        **{k: v for k, v in clean_data.items() if k in own},  # the rest is set here, explicitly
         name_initials=initials(clean_data["name"]), status=status,
         joined_on=joined_on or clean_data.get("joined_on"),
         town=village.parent_id, village=village, post=post,
         created_at=clock.now(), updated_at=clock.now(),
     )
-    PostAssignment.create(person=person, post=post, start_on=joined_on or clock.today(), reason=reason,
+    PostAssignment.create(person=person, post=post, start_on=person.joined_on or clock.today(), reason=reason,
                           operator_id=operator.id if operator else None)
     Post.update(vacant_since=None).where(Post.id == post.id).execute()
     return person
@@ -224,6 +243,8 @@ def transfer(op: Operator, person_id: int, new_post: Post, *, on: dt.date | None
     person = get(op, person_id)
     if new_post.id == person.post_id:
         return person
+    if person.status == "departed":  # seating a departed person again is a hire (ORG-3), not a transfer
+        raise ValidationError("status", "person.already_departed")
     crosses = new_post.village_id != person.village_id
     auth.require(op, "people.transfer" if crosses else "people.edit", obj=person, person_id=person.id)
     if Person.select().where(Person.post == new_post).exists():

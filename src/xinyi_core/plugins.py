@@ -76,7 +76,9 @@ class Plugins:
                 version = ep.dist.version if ep.dist else "0"
                 self.register(module, ep.name, version)
             except Exception as exc:  # a broken plugin must not take the app down
-                log.exception("plugin %s failed to load", ep.name)
+                # the traceback is for developers (logging config); operators get the Chinese
+                # line from Plugins.failures — never a traceback on their terminal or over the TUI
+                log.info("plugin %s failed to load", ep.name, exc_info=True)
                 self.failures.append(PluginFailure(ep.name, f"{type(exc).__name__}: {exc}"))
 
     def set_town_filter(self, enabled_for: Callable[[str], set[str]]) -> None:
@@ -107,10 +109,22 @@ class Plugins:
         caller = getattr(self.pm.hook, hook_name)
         out = []
         for impl in caller.get_hookimpls():  # registration order
-            result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+            try:
+                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception as exc:  # a plugin that breaks in a start-up hook is dropped, not fatal
+                log.info("plugin %s failed in %s", impl.plugin_name, hook_name, exc_info=True)
+                self.disable(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
+                continue
             if result is not None:
                 out.append((impl.plugin_name, result))
         return out
+
+    def disable(self, name: str, error: str) -> None:
+        """Unregister a misbehaving plugin and record why."""
+        self.pm.unregister(name=name)
+        self.info.pop(name, None)
+        self.failures.append(PluginFailure(name, error))
+        self._town_callers.clear()
 
     def migrations(self) -> dict[str, list[Migration]]:
         owned: dict[str, list[Migration]] = {"core": list(CORE_MIGRATIONS)}

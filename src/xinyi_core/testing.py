@@ -11,6 +11,7 @@ set: every test using it runs on both), ``city`` (two towns, four villages, peop
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 import uuid
@@ -74,12 +75,18 @@ class City:
         return self.ops[f"{role}@{town}" if town else role]
 
 
-def build_city(seed: int = 1) -> City:
-    """Create the small test city in the current database."""
+@functools.cache
+def _password_hash() -> str:
+    """One argon2 hash of :data:`PASSWORD` per test run: hashing is slow on purpose (~0.6 s)."""
     from .auth import hash_password
 
+    return hash_password(PASSWORD)
+
+
+def build_city(seed: int = 1) -> City:
+    """Create the small test city in the current database."""
     rng = random.Random(seed)
-    pw_hash = hash_password(PASSWORD)
+    pw_hash = _password_hash()
     root = org.add_unit("city", "320381", "新沂市")
     city = City(root, [], {}, {}, {})
 

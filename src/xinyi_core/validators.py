@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
+from . import clock
 from .errors import ValidationError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d: \d also matches full-width and other Unicode digits, which int() accepts,
+# so "３２０３…" would pass and be stored unnormalised (a duplicate nobody can find).
+_ID_SHAPE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _NAME = re.compile(r"^[\u3400-\u9fff·]{2,20}$")
 
 
@@ -23,9 +27,17 @@ def id_check_digit(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+def _normalise(value: str | None) -> str:
+    """Full-width digits/letters (typed with a Chinese IME) to ASCII; no whitespace."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value or ""))
+
+
 def id_number(value: str, field: str = "id_number", *, today: dt.date | None = None) -> str:
-    """An 18-digit 居民身份证号码: shape, birth date and check digit."""
-    v = (value or "").strip().upper().replace(" ", "")
+    """An 18-digit 居民身份证号码: shape, birth date and check digit.
+
+    15-digit numbers (issued before 1999) are no longer valid documents and are refused.
+    """
+    v = _normalise(value).upper()
     if not v:
         raise ValidationError(field, "validation.required")
     if len(v) != 18:
@@ -36,7 +48,7 @@ def id_number(value: str, field: str = "id_number", *, today: dt.date | None = N
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise ValidationError(field, "validation.id_birth") from None
-    if birth.year < 1900 or birth > (today or dt.date.today()):
+    if birth.year < 1900 or birth > (today or clock.today()):
         raise ValidationError(field, "validation.id_birth")
     if id_check_digit(v[:17]) != v[17]:
         raise ValidationError(field, "validation.id_checksum")
@@ -54,9 +66,11 @@ def id_sex(number: str) -> str:
 
 def mobile(value: str, field: str = "phone") -> str:
     """A mainland China mobile number: 11 digits starting 13–19."""
-    v = re.sub(r"[\s-]", "", value or "")
+    v = _normalise(value).replace("-", "")
     if v.startswith("+86"):
         v = v[3:]
+    elif v.startswith("0086"):
+        v = v[4:]
     if not v:
         raise ValidationError(field, "validation.required")
     if not _MOBILE.match(v):

@@ -1,0 +1,383 @@
+"""The one place that writes documents: ``.xlsx`` (openpyxl) and ``.docx`` (python-docx).
+
+Town offices print these forms on A4 and file them, so every sheet gets the
+same page set-up: A4, the right orientation, fit to one page wide, repeated
+title rows, a centred footer "第 N 页，共 M 页", Chinese fonts (宋体 for
+tables, 仿宋 for body text, 黑体 for titles) and column widths measured in
+double-width characters. Plugins build their official forms (附件1–5) from
+the helpers here instead of styling cells themselves.
+
+Files are written through :func:`atomic_path`: to a temporary name in the
+target folder, then renamed over the final name, so a reader never sees a
+half-written file and a re-run replaces the old file in one step.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .i18n import t
+
+SONG = "宋体"
+FANGSONG = "仿宋"
+HEI = "黑体"
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+
+
+# --------------------------------------------------------------------------- files
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; on success rename it over ``final``.
+
+    On error the temporary file is removed and ``final`` is left as it was.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def display_width(text: Any) -> int:
+    """Width in half-width columns: a CJK character counts two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text or ""))
+
+
+# --------------------------------------------------------------------------- xlsx
+
+def workbook() -> tuple[Workbook, Worksheet]:
+    wb = Workbook()
+    return wb, wb.active
+
+
+def page_setup(ws: Worksheet, *, landscape: bool = False, fit_width: bool = True,
+               title_rows: str | None = None, footer: bool = True) -> None:
+    """A4, orientation, fit to one page wide, centred, repeated title rows, page-number footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.7, bottom=0.7, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if footer:
+        ws.oddFooter.center.text = t("export.footer")
+        ws.oddFooter.center.font = SONG
+        ws.oddFooter.center.size = 9
+
+
+def set_widths(ws: Worksheet, widths: Sequence[float], first_col: int = 1) -> None:
+    """Column widths in Excel units (≈ one half-width character each)."""
+    for i, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(first_col + i)].width = width
+
+
+def fit_widths(ws: Worksheet, columns: Sequence[Sequence[Any]], *, minimum: int = 6, maximum: int = 40,
+               first_col: int = 1) -> list[float]:
+    """Widths that fit each column's longest value (CJK counted double)."""
+    widths = [_fit(col, minimum, maximum) for col in columns]
+    set_widths(ws, widths, first_col)
+    return widths
+
+
+def _fit(values: Sequence[Any], minimum: int = 6, maximum: int = 40) -> int:
+    return min(maximum, max(minimum, *(display_width(v) + 2 for v in values)))
+
+
+def merged(ws: Worksheet, row: int, col: int, value: Any, *, rows: int = 1, cols: int = 1,
+           font: Font | None = None, align: Alignment = CENTER, border: bool = True) -> None:
+    """Write ``value`` into a block of ``rows`` × ``cols`` cells merged into one."""
+    if rows > 1 or cols > 1:
+        ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
+    cell = ws.cell(row=row, column=col, value=value)
+    cell.font = font or Font(name=SONG, size=11)
+    cell.alignment = align
+    if border:
+        grid(ws, row, col, row + rows - 1, col + cols - 1)
+
+
+def title_row(ws: Worksheet, row: int, text: str, ncols: int, *, size: int = 18, height: float = 36) -> None:
+    """The form's title, merged across the table, 黑体, no border."""
+    merged(ws, row, 1, text, cols=ncols, font=Font(name=HEI, size=size), border=False)
+    ws.row_dimensions[row].height = height
+
+
+def note_row(ws: Worksheet, row: int, text: str, ncols: int, *, right: bool = False) -> None:
+    """A line under the title (unit, period, date filled in), 仿宋."""
+    align = Alignment(horizontal="right" if right else "left", vertical="center")
+    merged(ws, row, 1, text, cols=ncols, font=Font(name=FANGSONG, size=11), align=align, border=False)
+    ws.row_dimensions[row].height = 20
+
+
+def header_row(ws: Worksheet, row: int, headers: Sequence[str], *, height: float = 30) -> None:
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=col, value=text)
+        cell.font = Font(name=SONG, size=11, bold=True)
+        cell.alignment = CENTER
+        cell.border = BORDER
+    ws.row_dimensions[row].height = height
+
+
+def data_rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence[Any]], *, size: int = 10,
+              left_cols: Iterable[int] = (), height: float | None = 20) -> int:
+    """Write bordered body rows; returns the last row written (``first_row - 1`` if none)."""
+    left = set(left_cols)
+    row = first_row - 1
+    for row, values in enumerate(rows, start=first_row):
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.font = Font(name=SONG, size=size)
+            cell.alignment = LEFT if col in left else CENTER
+            cell.border = BORDER
+        if height:
+            ws.row_dimensions[row].height = height
+    return row
+
+
+def grid(ws: Worksheet, top: int, left: int, bottom: int, right: int) -> None:
+    """Thin borders on every cell of a block (merged blocks need every cell bordered)."""
+    for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right):
+        for cell in row:
+            cell.border = BORDER
+
+
+def opinion_block(ws: Worksheet, row: int, label: str, ncols: int, *, label_cols: int = 2,
+                  height: float = 72, seal: bool = False) -> int:
+    """"XX 意见" box: the label on the left, room to write, signature and date bottom-right.
+
+    Returns the row after the block.
+    """
+    merged(ws, row, 1, label, cols=label_cols, font=Font(name=SONG, size=11, bold=True))
+    sign = t("export.seal_date") if seal else t("export.sign_date")
+    merged(ws, row, label_cols + 1, "\n\n" + sign, cols=ncols - label_cols,
+           font=Font(name=FANGSONG, size=11), align=Alignment(horizontal="right", vertical="bottom", wrap_text=True))
+    ws.row_dimensions[row].height = height
+    return row + 1
+
+
+def print_area(ws: Worksheet, last_row: int, ncols: int) -> None:
+    ws.print_area = f"A1:{get_column_letter(ncols)}{max(1, last_row)}"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float | None = None  # None: fit the content
+    left: bool = False  # left-align (long text); numbers and codes are centred
+
+
+def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Column],
+                rows: Sequence[Sequence[Any]], landscape: bool = True, footer_note: str | None = None) -> int:
+    """A complete printed list: title, note line, header, bordered rows, A4 set-up.
+
+    The title, note and header repeat on every printed page. Returns the last row.
+    """
+    n = len(columns)
+    title_row(ws, 1, title, n)
+    note_row(ws, 2, note, n)
+    header_row(ws, 3, [c.header for c in columns])
+    last = data_rows(ws, 4, rows, left_cols=[i for i, c in enumerate(columns, start=1) if c.left])
+    set_widths(ws, [c.width or _fit([c.header, *(r[i] for r in rows)]) for i, c in enumerate(columns)])
+    if footer_note:
+        last += 1
+        note_row(ws, last, footer_note, n, right=True)
+    ws.freeze_panes = "A4"
+    page_setup(ws, landscape=landscape, title_rows="1:3")
+    print_area(ws, last, n)
+    return last
+
+
+def save_xlsx(wb: Workbook, path: Path) -> Path:
+    """Write ``wb`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- docx
+
+def _east_asian(font_owner: Any, name: str) -> None:
+    """Word needs the East Asian font set separately or it falls back to a Latin font."""
+    from docx.oxml.ns import qn
+
+    rpr = font_owner.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+def document(*, landscape: bool = False, font: str = FANGSONG, size: float = 12) -> Any:
+    """A new A4 Word document with Chinese default font and a page-number footer."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm, Pt
+
+    doc = docx.Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = font
+    normal.font.size = Pt(size)
+    _east_asian(normal.element, font)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    section.left_margin = section.right_margin = Mm(20)
+    section.top_margin = section.bottom_margin = Mm(20)
+    _page_footer(section)
+    return doc
+
+
+def _page_footer(section: Any) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, _, after = t("export.docx_footer").partition("{page}")
+    para.add_run(before)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    para._p.append(field)
+    para.add_run(after)
+
+
+def docx_title(doc: Any, text: str, *, size: float = 18, font: str = HEI) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    para = doc.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = para.add_run(text)
+    run.font.size = Pt(size)
+    run.font.name = font
+    _east_asian(run._element, font)
+
+
+def docx_note(doc: Any, text: str, *, right: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    para = doc.add_paragraph(text)
+    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
+
+
+def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, font: str = SONG,
+               center: bool = True) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    cell.text = ""
+    para = cell.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
+    run = para.add_run("" if text is None else str(text))
+    run.bold = bold
+    run.font.size = Pt(size)
+    run.font.name = font
+    _east_asian(run._element, font)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
+               widths_cm: Sequence[float] | None = None, size: float = 10.5) -> Any:
+    """A bordered table with a bold header row repeated on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    table = doc.add_table(rows=1 + len(rows), cols=len(headers))
+    table.style = "Table Grid"
+    for col, text in enumerate(headers):
+        _cell_text(table.cell(0, col), text, bold=True, size=size)
+    header_pr = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_pr.append(repeat)
+    for r, values in enumerate(rows, start=1):
+        cells = table.rows[r].cells
+        for c, value in enumerate(values):
+            _cell_text(cells[c], value, size=size)
+    if widths_cm:
+        for col, width in enumerate(widths_cm):
+            for cell in table.columns[col].cells:
+                cell.width = Cm(width)
+    return table
+
+
+@dataclass(frozen=True)
+class FormCell:
+    """One cell of a form grid: text spanning ``span`` columns (and ``rows`` rows)."""
+
+    text: Any = ""
+    span: int = 1
+    rows: int = 1
+    bold: bool = False
+    left: bool = False
+
+
+def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
+              heights_cm: dict[int, float] | None = None, size: float = 11) -> Any:
+    """A form laid out as a grid (leave slip, departure form): label and value cells
+    with column and row spans, every row summing to ``ncols`` columns.
+
+    Cells covered by a row span above are skipped in later rows' layouts.
+    """
+    from docx.shared import Cm
+
+    table = doc.add_table(rows=len(layout), cols=ncols)
+    table.style = "Table Grid"
+    covered: set[tuple[int, int]] = set()
+    for r, cells in enumerate(layout):
+        c = 0
+        for cell in cells:
+            while (r, c) in covered:
+                c += 1
+            target = table.cell(r, c)
+            if cell.span > 1 or cell.rows > 1:
+                target = target.merge(table.cell(r + cell.rows - 1, c + cell.span - 1))
+            for dr in range(cell.rows):
+                for dc in range(cell.span):
+                    covered.add((r + dr, c + dc))
+            _cell_text(target, cell.text, bold=cell.bold, size=size, center=not cell.left)
+            c += cell.span
+    for r, height in (heights_cm or {}).items():
+        table.rows[r].height = Cm(height)
+    return table
+
+
+def opinion_cells(label: str, ncols: int, *, label_span: int = 1, seal: bool = False) -> list[FormCell]:
+    """A form row for "XX 意见": label, then room to write and signature + date."""
+    sign = t("export.seal_date") if seal else t("export.sign_date")
+    return [FormCell(label, span=label_span, bold=True),
+            FormCell(f"\n\n{sign}", span=ncols - label_span, left=False)]
+
+
+def save_docx(doc: Any, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        doc.save(str(tmp))
+    return Path(path)

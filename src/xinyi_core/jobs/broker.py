@@ -1,0 +1,204 @@
+"""The queue: dramatiq on Redis when ``queue.redis_url`` is set, else in-process.
+
+In-process means a :class:`dramatiq.brokers.stub.StubBroker` plus a dramatiq
+:class:`~dramatiq.Worker` with a few threads inside this process — the same
+actors and middleware, no server. It starts lazily on the first job and stops
+at :func:`xinyi_core.lifecycle.shutdown`.
+
+Tunables come from the environment (defaults suit production):
+
+``XINYI_QUEUE_NAMESPACE`` Redis key prefix (default ``xinyi``) — one per deployment.
+``XINYI_QUEUE_HEARTBEAT_MS`` how long a silent worker is presumed dead and its
+unacknowledged jobs handed to another (default 60000).
+``XINYI_QUEUE_MAINTENANCE`` chance per million Redis commands of running that
+check (default 1000, dramatiq's).
+``XINYI_JOB_RETRIES`` / ``XINYI_JOB_MIN_BACKOFF_MS`` / ``XINYI_JOB_MAX_BACKOFF_MS``
+retries of a failing job and their exponential backoff (3, 15 s, 10 min).
+``XINYI_WORKER_THREADS`` threads of the in-process worker (default 4).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications,
+                                 TimeLimit)
+
+from ..lifecycle import Runtime, runtime
+from .models import ACTIVE_STATES, JobRecord
+from .runner import JobState, actor_name, declare
+from .specs import registry
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    namespace: str
+    heartbeat_ms: int
+    maintenance_chance: int
+    max_retries: int
+    min_backoff_ms: int
+    max_backoff_ms: int
+    threads: int
+
+    @classmethod
+    def from_env(cls) -> "QueueSettings":
+        env = os.environ.get
+        return cls(
+            namespace=env("XINYI_QUEUE_NAMESPACE", "xinyi"),
+            heartbeat_ms=int(env("XINYI_QUEUE_HEARTBEAT_MS", "60000")),
+            maintenance_chance=int(env("XINYI_QUEUE_MAINTENANCE", "1000")),
+            max_retries=int(env("XINYI_JOB_RETRIES", "3")),
+            min_backoff_ms=int(env("XINYI_JOB_MIN_BACKOFF_MS", "15000")),
+            max_backoff_ms=int(env("XINYI_JOB_MAX_BACKOFF_MS", "600000")),
+            threads=int(env("XINYI_WORKER_THREADS", "4")),
+        )
+
+
+@dataclass
+class _Queue:
+    broker: dramatiq.Broker
+    worker: dramatiq.Worker | None
+    runtime: Runtime  # identity, not id(): a new runtime may reuse an old one's id()
+    in_process: bool
+
+
+_current: _Queue | None = None
+_lock = threading.RLock()
+
+
+def _middleware(s: QueueSettings) -> list[Any]:
+    # dramatiq's defaults, with our JobState just before Retries (see JobState).
+    return [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), JobState(),
+            Retries(max_retries=s.max_retries, min_backoff=s.min_backoff_ms, max_backoff=s.max_backoff_ms)]
+
+
+def start(*, worker_threads: int | None = None, settings: QueueSettings | None = None) -> dramatiq.Broker:
+    """Set up the broker for the current runtime (idempotent).
+
+    ``worker_threads``: run a worker with that many threads in this process.
+    Without Redis a worker always runs here (nothing else could run the
+    jobs); with Redis only when asked — ``xinyi worker`` and tests do.
+    """
+    global _current
+    rt = runtime()
+    with _lock:
+        if _current is not None and _current.runtime is rt:
+            return _current.broker
+        stop()
+        s = settings or QueueSettings.from_env()
+        url = rt.config.redis_url
+        if url:
+            # A bounded connect timeout: an unreachable Redis fails a submit in seconds, not minutes.
+            client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+            broker: dramatiq.Broker = RedisBroker(client=client, namespace=s.namespace, middleware=_middleware(s),
+                                                  heartbeat_timeout=s.heartbeat_ms,
+                                                  maintenance_chance=s.maintenance_chance)
+        else:
+            broker = StubBroker(middleware=_middleware(s))
+            worker_threads = worker_threads or s.threads
+        reg = registry(rt)
+        declare(broker, reg, max_retries=s.max_retries, min_backoff=s.min_backoff_ms,
+                max_backoff=s.max_backoff_ms)
+        dramatiq.set_broker(broker)
+        worker = None
+        if worker_threads:
+            # A short worker timeout keeps shutdown quick (threads poll this often).
+            worker = dramatiq.Worker(broker, worker_threads=worker_threads, worker_timeout=100)
+            worker.start()
+        _current = _Queue(broker, worker, rt, in_process=not url)
+        if not url:
+            _adopt_orphans()
+        return broker
+
+
+def get() -> dramatiq.Broker:
+    """The running broker, started on first use."""
+    rt = runtime()
+    current = _current
+    if current is not None and current.runtime is rt:
+        return current.broker
+    return start()
+
+
+def in_process() -> bool:
+    """True when jobs run inside this process (no Redis)."""
+    get()
+    return bool(_current and _current.in_process)
+
+
+def local_owner() -> str:
+    """``host:pid`` when jobs run in this process (no Redis), else ``""``."""
+    return f"{socket.gethostname()}:{os.getpid()}" if in_process() else ""
+
+
+def _adopt_orphans() -> None:
+    """Queue here the in-process jobs of an ended process on this machine.
+
+    Without Redis a job lives in the memory of the process that accepted it;
+    if that process ends (the app was closed mid-report), the next one to
+    start its queue picks the job up again instead of leaving it "running"
+    for ever.
+    """
+    host = socket.gethostname() + ":"
+    me = local_owner()
+    orphans = JobRecord.select().where(JobRecord.state.in_(ACTIVE_STATES) & JobRecord.owner.startswith(host)
+                                       & (JobRecord.owner != me))
+    for record in orphans:
+        if _alive(int(record.owner.rsplit(":", 1)[1])):
+            continue
+        claimed = (JobRecord.update(owner=me)
+                   .where((JobRecord.id == record.id) & (JobRecord.owner == record.owner)).execute())
+        if claimed:
+            send(record.id, record.kind, record.params)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def send(job_id: int, kind: str, params: dict[str, Any]) -> None:
+    """Put job ``job_id`` on the queue of its actor."""
+    broker = get()
+    broker.get_actor(actor_name(kind, registry())).send(job_id, kind, params)
+
+
+def stop(timeout_ms: int = 10_000) -> None:
+    """Stop this process's worker (letting running jobs finish) and close the broker."""
+    global _current
+    with _lock:
+        current, _current = _current, None
+        if current is None:
+            return
+        if current.worker is not None:
+            current.worker.stop(timeout=timeout_ms)
+        current.broker.close()
+
+
+def serve(threads: int) -> None:
+    """Run a worker on the Redis queue until SIGTERM/SIGINT (``xinyi worker``)."""
+    from ..errors import XinyiError
+
+    if not runtime().config.redis_url:
+        raise XinyiError("jobs.worker_needs_redis")
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    start(worker_threads=threads)
+    try:
+        done.wait()
+    finally:
+        stop()

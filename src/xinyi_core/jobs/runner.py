@@ -1,0 +1,116 @@
+"""Running one job: the body every dramatiq actor shares, and the middleware
+that turns retries and final failures into the job's record.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import Middleware, TimeLimitExceeded
+
+from .. import clock, db
+from ..errors import XinyiError
+from ..i18n import t
+from .models import JobRecord
+from .specs import JobContext, Registry, registry
+
+REPORT_ACTOR = "xinyi.report"  # every report runs through this one actor
+REPORT_QUEUE = "reports"
+log = logging.getLogger(__name__)
+
+
+def execute(job_id: int, kind: str, params: dict[str, Any]) -> None:
+    """Mark the job running, run it, record the result.
+
+    The message carries kind and parameters (copied from the record at
+    submit) so a job costs two small writes here and no read. A message
+    delivered again after its job finished (a worker died between finishing
+    and acknowledging) finds no active record to start and is dropped: a job
+    runs to "done" once.
+    """
+    if not _mark(_START, JobRecord.started_at.db_value(clock.now()), t("jobs.msg.started"), job_id):
+        return
+    reg = registry()
+    ctx = JobContext(job_id)
+    if kind in reg.reports:
+        from .. import reports
+
+        outputs = reports.run(reg.reports[kind], params, ctx)
+    else:
+        spec = reg.actors.get(kind)
+        if spec is None:
+            raise XinyiError("jobs.unknown_kind", kind=kind)
+        outputs = spec.fn(ctx, **params) or []
+    _mark(_DONE, t("jobs.msg.done"), JobRecord.outputs.db_value([str(p) for p in outputs]),
+          JobRecord.finished_at.db_value(clock.now()), job_id)
+
+
+# Every job passes through these two statements, so they are written once as
+# SQL: building them with peewee costs more than running them (see
+# benchmarks/jobs_throughput.py). {p} is the driver's parameter mark.
+_ACTIVE = "state IN ('queued', 'running', 'retrying')"
+_START = ("UPDATE xinyi_job SET state = 'running', started_at = {p}, attempts = attempts + 1, message = {p} "
+          f"WHERE id = {{p}} AND {_ACTIVE}")
+_DONE = ("UPDATE xinyi_job SET state = 'done', progress = 1.0, error = NULL, active_key = NULL, message = {p}, "
+         f"outputs = {{p}}, finished_at = {{p}} WHERE id = {{p}} AND {_ACTIVE}")
+
+
+def _mark(sql: str, *params: Any) -> bool:
+    database = db.database.obj
+    cursor = database.execute_sql(sql.format(p=database.param), params)
+    return cursor.rowcount == 1
+
+
+def error_text(exc: BaseException) -> str:
+    """The Chinese explanation an operator sees for a failed attempt."""
+    if isinstance(exc, XinyiError):
+        return str(exc)
+    if isinstance(exc, TimeLimitExceeded):
+        return t("jobs.error.time_limit")
+    return t("jobs.error.unexpected", error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+class JobState(Middleware):
+    """Writes ``retrying``/``failed`` into the record after each failed attempt.
+
+    Added *before* :class:`dramatiq.middleware.Retries`: ``after_*`` hooks run
+    in reverse order, so this one sees the message after Retries has decided
+    whether it gives up (``message.failed``).
+    """
+
+    def after_process_message(self, broker: dramatiq.Broker, message: Any, *, result: Any = None,
+                              exception: BaseException | None = None) -> None:
+        if exception is None or not message.args:
+            return
+        text = error_text(exception)
+        job_id = message.args[0]  # execute(job_id, kind, params)
+        if message.failed:
+            (JobRecord.update(state="failed", error=text, message=t("jobs.msg.failed"), active_key=None,
+                              finished_at=clock.now())
+             .where(JobRecord.id == job_id).execute())
+        else:
+            attempt = message.options.get("retries", 1)
+            (JobRecord.update(state="retrying", error=text, message=t("jobs.msg.retrying", attempt=attempt))
+             .where(JobRecord.id == job_id).execute())
+
+    def before_worker_thread_shutdown(self, broker: dramatiq.Broker, thread: Any) -> None:
+        # Each worker thread has its own connection (peewee keeps them per thread).
+        if db.database.obj is not None and not db.database.is_closed():
+            db.database.close()
+
+
+def declare(broker: dramatiq.Broker, reg: Registry, *, max_retries: int, min_backoff: int,
+            max_backoff: int) -> None:
+    """Declare the report actor and every plugin actor on ``broker``."""
+    common = {"min_backoff": min_backoff, "max_backoff": max_backoff}
+    dramatiq.Actor(execute, broker=broker, actor_name=REPORT_ACTOR, queue_name=REPORT_QUEUE, priority=0,
+                   options={**common, "max_retries": max_retries, "time_limit": 3600_000})
+    for spec in reg.actors.values():
+        retries = max_retries if spec.max_retries is None else spec.max_retries
+        dramatiq.Actor(execute, broker=broker, actor_name=spec.name, queue_name=spec.queue, priority=0,
+                       options={**common, "max_retries": retries, "time_limit": spec.time_limit_s * 1000})
+
+
+def actor_name(kind: str, reg: Registry) -> str:
+    return REPORT_ACTOR if kind in reg.reports else kind

@@ -1,0 +1,121 @@
+"""Running reports, and the core's own report: the assistants' roster (协理员花名册).
+
+A report's result is a set of files at a fixed place —
+``<report_dir>/<report>/<period>/<town>.<fmt>`` (the city code for the
+whole city) — so running it again for the same report, period and town
+replaces the file instead of adding another. Each file is written under a
+temporary name and renamed into place (:func:`xinyi_core.export.atomic_path`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+
+from . import clock, export, org
+from .i18n import t
+from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, previous_month
+from .lifecycle import runtime
+from .models import OrgUnit, Person
+
+
+def output_path(base: Path, report: str, period: str, unit_code: str, fmt: str) -> Path:
+    return Path(base) / report / period / f"{unit_code}.{fmt}"
+
+
+def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: Path | None = None) -> list[Path]:
+    """Render every format of ``spec`` for ``params`` (period, town); return the files."""
+    cfg = runtime().config
+    town_code = params.get("town")
+    town = org.by_code(town_code) if town_code else None
+    ctx = ReportContext(spec, params["period"], town, job, params)
+    base = out_dir or cfg.report_dir
+    paths = []
+    for fmt in spec.formats:
+        final = output_path(base, spec.name, ctx.period, town_code or cfg.city_code, fmt)
+        with export.atomic_path(final) as tmp:
+            spec.render(ctx, fmt, tmp)
+        paths.append(final)
+    job.progress(1.0, t("jobs.msg.written", count=len(paths)), force=True)
+    return paths
+
+
+# --------------------------------------------------------------------------- the roster (花名册)
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a ``YYYY-MM`` period."""
+    first = dt.date.fromisoformat(period + "-01")
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def roster_rows(ctx: ReportContext) -> list[list[Any]]:
+    """One row per assistant on the roll in the period: joined by its end, not gone before its start."""
+    first, last = period_bounds(ctx.period)
+    village = OrgUnit.alias()
+    town = OrgUnit.alias()
+    q = (Person.select(Person, village.name.alias("village_name"), town.name.alias("town_name"))
+         .join(village, pw.JOIN.LEFT_OUTER, on=(Person.village == village.id))
+         .switch(Person).join(town, pw.JOIN.LEFT_OUTER, on=(Person.town == town.id))
+         .where((Person.joined_on.is_null() | (Person.joined_on <= last)) &
+                (Person.departed_on.is_null() | (Person.departed_on >= first)))
+         .order_by(Person.town, Person.village, Person.name_initials, Person.id))
+    if ctx.town is not None:
+        q = q.where(Person.town == ctx.town.id)
+    people = list(q.objects())
+    rows = []
+    for i, p in enumerate(people, start=1):
+        row = [i, p.name, t(f"person.sex.{p.sex}"), f"{p.birth_date:%Y.%m}", p.id_number, p.phone]
+        if ctx.town is None:
+            row.append(p.town_name or "")
+        row += [p.village_name or "", t(f"person.status.{p.status}"),
+                f"{p.joined_on:%Y.%m.%d}" if p.joined_on else ""]
+        rows.append(row)
+        if i % 100 == 0:
+            ctx.progress(0.8 * i / len(people), t("jobs.msg.rows", done=i, total=len(people)))
+    return rows
+
+
+def roster_columns(city_wide: bool) -> list[export.Column]:
+    cols = [export.Column(t("report.roster.col.no"), 6), export.Column(t("report.roster.col.name"), 10),
+            export.Column(t("report.roster.col.sex"), 6), export.Column(t("report.roster.col.birth"), 10),
+            export.Column(t("report.roster.col.id_number"), 21), export.Column(t("report.roster.col.phone"), 14)]
+    if city_wide:
+        cols.append(export.Column(t("report.roster.col.town"), None, left=True))
+    cols += [export.Column(t("report.roster.col.village"), None, left=True),
+             export.Column(t("report.roster.col.status"), 8), export.Column(t("report.roster.col.joined"), 12)]
+    return cols
+
+
+def render_roster(ctx: ReportContext, fmt: str, path: Path) -> None:
+    rows = roster_rows(ctx)
+    year, month = ctx.period.split("-")
+    title = t("report.roster.heading", unit=ctx.unit_name)
+    note = t("report.roster.note", year=year, month=int(month), count=len(rows))
+    made = t("report.roster.made", date=f"{clock.today():%Y年%m月%d日}")
+    columns = roster_columns(ctx.town is None)
+    if fmt == "xlsx":
+        wb, ws = export.workbook()
+        ws.title = t("report.roster.sheet")
+        export.table_sheet(ws, title=title, note=note, columns=columns, rows=rows, footer_note=made)
+        wb.save(path)
+    else:
+        doc = export.document(landscape=True)
+        export.docx_title(doc, title)
+        export.docx_note(doc, note)
+        export.docx_table(doc, [c.header for c in columns], rows, size=9)
+        export.docx_note(doc, made, right=True)
+        doc.save(str(path))
+
+
+CORE_REPORTS = (
+    ReportSpec("core.roster", "report.roster.title", render_roster, formats=("xlsx", "docx"), period="month"),
+)
+
+# The roster of the month just ended, at 06:00 on the 1st: per town, and for the whole city.
+CORE_SCHEDULES = (
+    Schedule("core.roster.monthly", "core.roster", "0 6 1 * *", params=previous_month, per_town=True),
+    Schedule("core.roster.monthly.city", "core.roster", "10 6 1 * *", params=previous_month, per_town=False),
+)

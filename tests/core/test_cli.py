@@ -1,0 +1,128 @@
+"""The installed ``xinyi`` command end to end (subprocesses on a SQLite file in tmp_path)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xinyi_core import validators
+from xinyi_core.demo import fake_id_number
+
+XINYI = str(Path(sys.executable).with_name("xinyi"))
+ROLES = {"assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau", "admin"}
+
+
+def run(config: Path, *args: str, ok: bool = True, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINYI_")}
+    env["XINYI_CONFIG"] = str(config)
+    env.update(extra_env)
+    proc = subprocess.run([XINYI, *args], env=env, capture_output=True, text=True, timeout=60, cwd=config.parent)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+    return proc
+
+
+def counts(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """init + demo once for the module (the slow part), shared by the read-only checks below."""
+    root = tmp_path_factory.mktemp("cli")
+    config = root / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    out = run(config, "init").stdout
+    assert "数据库已就绪" in out
+    out = run(config, "demo", "--assistants", "40", "--villages", "20").stdout
+    assert "16 个镇（街道），20 个村（社区）" in out and "40 名协理员" in out
+    return config
+
+
+def test_demo_city_has_what_it_promised(site):
+    con = sqlite3.connect(site.parent / "data" / "xinyi.db")
+    try:
+        kinds = dict(con.execute("SELECT kind, COUNT(*) FROM org_unit GROUP BY kind").fetchall())
+        assert kinds == {"city": 1, "town": 16, "village": 20}
+        assert con.execute("SELECT COUNT(*) FROM person").fetchone()[0] == 40
+        posts = con.execute("SELECT COUNT(*) FROM post").fetchone()[0]
+        vacant = con.execute("SELECT COUNT(*) FROM post WHERE id NOT IN "
+                             "(SELECT post_id FROM person WHERE post_id IS NOT NULL)").fetchone()[0]
+        seated = con.execute("SELECT COUNT(*) FROM person WHERE post_id IS NOT NULL").fetchone()[0]
+        assert posts >= 40 and vacant == posts - seated > 0  # plugins' demo data may add departures
+        assert {r[0] for r in con.execute("SELECT DISTINCT role FROM operator")} == ROLES
+        for number, sex, birth in con.execute("SELECT id_number, sex, birth_date FROM person"):
+            assert validators.id_number(number) == number
+            assert validators.id_sex(number) == sex and validators.id_birth_date(number).isoformat() == birth
+        hashes = {r[0] for r in con.execute("SELECT password_hash FROM operator")}
+        assert all(h.startswith("$argon2id$") for h in hashes)
+    finally:
+        con.close()
+    again = run(site, "demo", "--assistants", "40", "--villages", "20", ok=False)
+    assert again.returncode == 1 and "已有数据" in again.stderr
+
+
+def test_import_audit_and_backup(site, tmp_path):
+    rng = random.Random(5)
+    con = sqlite3.connect(site.parent / "data" / "xinyi.db")
+    town, village = con.execute("SELECT t.name, v.name FROM org_unit v JOIN org_unit t ON v.parent_id = t.id "
+                                "WHERE v.kind = 'village' ORDER BY v.id LIMIT 1").fetchone()
+    con.close()
+    numbers = [fake_id_number(rng, "320381", dt.date(1993, 8, 8), male) for male in (True, False)]
+    roster = tmp_path / "花名册.csv"
+    with open(roster, "w", encoding="gbk", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["姓名", "身份证号", "手机号", "镇（街道）", "村（社区）"])
+        w.writerow(["韩梅梅", numbers[0], "13912340001", town, village])
+        w.writerow(["李雷", numbers[1], "13912340002", town, village])
+    assert "已导入 2 名协理员" in run(site, "import", "people", str(roster), "--operator", "city").stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"姓名,身份证号,手机号,镇（街道）,村（社区）\n韩梅梅,{numbers[0]},13912340001,{town},{village}\n",
+                   "utf-8")
+    proc = run(site, "import", "people", str(bad), ok=False)
+    assert proc.returncode == 1 and "第 2 行" in proc.stderr and "已登记" in proc.stderr
+
+    out = run(site, "audit", "--person", numbers[0]).stdout
+    lines = [line for line in out.splitlines() if "people.import" in line]
+    assert len(lines) == 1 and "韩梅梅" in out and "李雷" not in out
+
+    dest = tmp_path / "backup" / "copy.db"
+    assert str(dest) in run(site, "backup", str(dest)).stdout
+    original = counts(site.parent / "data" / "xinyi.db")
+    assert counts(dest) == original and original["person"] == 42
+
+
+def test_bad_config_is_one_chinese_line_and_exit_1(tmp_path):
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n[auth]\nmax_failed_logins = "five"\n', "utf-8")
+    proc = run(config, "init", ok=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"错误：配置错误：文件 {config} 中的 auth.max_failed_logins 不正确，应为：正整数"]
+    assert not (tmp_path / "data" / "xinyi.db").exists()
+
+
+def test_environment_overrides_reach_the_command(tmp_path):
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    elsewhere = tmp_path / "elsewhere" / "x.db"
+    out = run(config, "init", XINYI_DATABASE_URL=f"sqlite:///{elsewhere}").stdout
+    assert str(elsewhere) in out and elsewhere.exists()
+    assert not (tmp_path / "data" / "xinyi.db").exists()
+    proc = run(config, "init", ok=False, XINYI_REDIS_URL="127.0.0.1:6379")
+    assert proc.returncode == 1 and "环境变量 XINYI_REDIS_URL" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,135 @@
+"""A bad configuration stops the start with one Chinese message naming file, key and expectation."""
+from __future__ import annotations
+
+import pytest
+
+from xinyi_core import config as config_mod, lifecycle, testing
+from xinyi_core.errors import ConfigError, XinyiError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("XINYI_CONFIG", "XINYI_DATABASE_URL", "XINYI_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    lifecycle.shutdown()
+
+
+def write(tmp_path, main: str, towns: str | None = None):
+    path = tmp_path / "xinyi.toml"
+    path.write_text('[paths]\ndata_dir = "data"\n' + main, "utf-8")
+    if towns is not None:
+        (tmp_path / "towns.toml").write_text(towns, "utf-8")
+    return path
+
+
+def start_error(path, exc_type=ConfigError, **kw) -> str:
+    with pytest.raises(exc_type) as exc:
+        lifecycle.bootstrap(path, **kw)
+    message = str(exc.value)
+    assert "\n" not in message and "Traceback" not in message
+    with pytest.raises(XinyiError):
+        lifecycle.runtime()  # nothing half-started
+    return message
+
+
+def test_unknown_plugin_in_towns_toml(tmp_path):
+    path = write(tmp_path, "", '[town.b]\nplugins = ["leave", "leaves"]\n')
+    message = start_error(path)
+    assert str(tmp_path / "towns.toml") in message and "town.b.plugins" in message
+    assert "以下之一" in message and "attendance" in message and "leave" in message
+
+
+def test_unknown_town_code_once_the_org_tree_exists(tmp_path, database_url):
+    path = write(tmp_path, "")
+    cfg = config_mod.load(path)
+    cfg.database_url = database_url
+    testing.start(cfg, entry_points=False)
+    testing.build_city()
+    lifecycle.shutdown()
+    (tmp_path / "towns.toml").write_text('[town.b]\nwork_start = "08:00"\n[town.zz]\nplugins = []\n', "utf-8")
+    cfg = config_mod.load(path)
+    cfg.database_url = database_url
+    message = start_error(cfg, entry_points=False)
+    assert str(tmp_path / "towns.toml") in message and "town.zz" in message and "镇（街道）代码" in message
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/xinyi", "sqlite://relative.db", "postgres:/x", ""])
+def test_malformed_database_url(tmp_path, url):
+    message = start_error(write(tmp_path, f'[database]\nurl = "{url}"\n'))
+    assert str(tmp_path / "xinyi.toml") in message and "database.url" in message and "sqlite:///" in message
+
+
+def test_unreachable_database_is_a_clear_message(tmp_path):
+    path = write(tmp_path, '[database]\nurl = "postgresql://xinyi:topsecret@127.0.0.1:1/xinyi"\n')
+    message = start_error(path, XinyiError, entry_points=False)
+    assert message.startswith("无法连接数据库") and "topsecret" not in message and "127.0.0.1:1" in message
+
+
+@pytest.mark.parametrize("snippet, key, expected", [
+    ('[auth]\nmax_failed_logins = "five"\n', "auth.max_failed_logins", "正整数"),
+    ("[auth]\nmax_failed_logins = true\n", "auth.max_failed_logins", "正整数"),
+    ("[auth]\nlockout_minutes = 0\n", "auth.lockout_minutes", "正整数"),
+    ('[auth]\nmode = "ldap"\n', "auth.mode", "os_user"),
+    ('[calendar]\nwork_start = "8:30"\n', "calendar.work_start", "HH:MM"),
+    ('[city]\ntimezone = "Asia/Xinyi"\n', "city.timezone", "时区"),
+    ('[city]\ncode = "3203"\n', "city.code", "六位"),
+    ('[calendar.years.2027]\nholidays = ["2027-02-30"]\n', "calendar.years.2027.holidays", "日期"),
+    ('[queue]\nredis_url = "localhost:6379"\n', "queue.redis_url", "redis://"),
+    ('[plugins]\ndefault = "some"\n', "plugins.default", "all"),
+    ("[auth]\nmax_failed_login = 3\n", "auth.max_failed_login", "max_failed_logins"),  # a typo is not ignored
+    ("[settings]\nleave = 3\n", "settings.leave", "表"),
+])
+def test_wrong_values_name_the_key_and_the_expectation(tmp_path, snippet, key, expected):
+    message = start_error(write(tmp_path, snippet))
+    assert message.startswith("配置错误")
+    assert str(tmp_path / "xinyi.toml") in message and key in message and expected in message
+
+
+@pytest.mark.parametrize("towns, key", [
+    ("[town.a]\nplugin = [\"leave\"]\n", "town.a.plugin"),
+    ("[town.a]\nwork_start = 08:30:00\n", "town.a.work_start"),
+    ("[town.a]\nwork_end = \"5pm\"\n", "town.a.work_end"),
+    ("town = 3\n", "town"),
+])
+def test_bad_towns_toml(tmp_path, towns, key):
+    message = start_error(write(tmp_path, "", towns))
+    assert str(tmp_path / "towns.toml") in message and f" {key} " in message
+
+
+def test_toml_syntax_errors_name_the_file_and_line(tmp_path):
+    message = start_error(write(tmp_path, "[auth]\nmax_failed_logins = 5\nlockout_minutes = = 3\n"))
+    assert str(tmp_path / "xinyi.toml") in message and "格式错误" in message and "line 5" in message
+    message = start_error(write(tmp_path, "", "[town.a\nplugins = []\n"))
+    assert str(tmp_path / "towns.toml") in message and "格式错误" in message
+
+
+def test_missing_config_file(tmp_path):
+    message = start_error(tmp_path / "nope.toml")
+    assert "找不到配置文件" in message and "nope.toml" in message
+
+
+def test_environment_overrides(tmp_path, monkeypatch):
+    path = write(tmp_path, '[database]\nurl = "sqlite:///{data_dir}/main.db"\n[queue]\nredis_url = "redis://10.0.0.1:6379/0"\n')
+    monkeypatch.chdir(tmp_path / "..")
+    monkeypatch.setenv("XINYI_CONFIG", str(path))
+    cfg = config_mod.load()
+    assert cfg.path == path
+    assert cfg.database_url == f"sqlite:///{tmp_path / 'data'}/main.db"
+    assert cfg.redis_url == "redis://10.0.0.1:6379/0"
+    monkeypatch.setenv("XINYI_DATABASE_URL", "postgresql://xinyi@db.example/xinyi")
+    monkeypatch.setenv("XINYI_REDIS_URL", "redis://127.0.0.1:6379/15")
+    cfg = config_mod.load()
+    assert (cfg.database_url, cfg.redis_url) == ("postgresql://xinyi@db.example/xinyi", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("XINYI_REDIS_URL", "")  # empty: in-process queue even if the file names a server
+    assert config_mod.load().redis_url == ""
+    monkeypatch.setenv("XINYI_DATABASE_URL", "oracle://x")
+    with pytest.raises(ConfigError) as exc:
+        config_mod.load()
+    assert "环境变量 XINYI_DATABASE_URL" in str(exc.value)
+
+
+def test_defaults_without_any_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = config_mod.load()
+    assert cfg.path is None and cfg.max_failed_logins == 5 and cfg.database_url.startswith("sqlite:///")

@@ -1,0 +1,124 @@
+"""Plugins: a broken third-party distribution does not take the app down; per-town enablement."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from xinyi_core import CalendarMark, people, testing
+from xinyi_core.errors import ValidationError
+
+GOOD = '''
+from xinyi_core import CalendarMark, hookimpl
+import datetime as dt
+
+XINYI_API = "1"
+
+@hookimpl
+def xinyi_calendar_marks(person, start, end):
+    return [CalendarMark(start, "training", "岗前培训")]
+'''
+
+
+@pytest.fixture
+def third_party(tmp_path, monkeypatch):
+    """Install a real distribution (package dirs + dist-info) on sys.path: one good, two broken plugins."""
+    site = tmp_path / "site"
+    tag = uuid.uuid4().hex[:8]
+    modules = {"good": f"xy_good_{tag}", "crash": f"xy_crash_{tag}", "future": f"xy_future_{tag}"}
+    sources = {"good": GOOD, "crash": 'raise RuntimeError("插件自带的 bug")\n', "future": 'XINYI_API = "99"\n'}
+    for key, module in modules.items():
+        (site / module).mkdir(parents=True)
+        (site / module / "__init__.py").write_text(sources[key], "utf-8")
+    info = site / f"xinyi_extra_{tag}-1.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: xinyi-extra-{tag}\nVersion: 1.2\n", "utf-8")
+    (info / "entry_points.txt").write_text(textwrap.dedent(f"""\
+        [xinyi.plugins]
+        extra_good = {modules['good']}
+        extra_crash = {modules['crash']}
+        extra_future = {modules['future']}
+        """), "utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    yield modules
+    import sys
+    for module in modules.values():
+        sys.modules.pop(module, None)
+
+
+def test_broken_third_party_plugins_are_skipped_and_named(third_party, restart):
+    rt = restart(entry_points=True)
+    assert {"extra_good", "attendance", "leave", "worklog", "assessment", "departure", "training"} <= set(
+        rt.plugins.names())
+    assert rt.plugins.info["extra_good"].version == "1.2"
+    failures = {f.name: f.error for f in rt.plugins.failures}
+    assert set(failures) == {"extra_crash", "extra_future"}
+    assert "插件自带的 bug" in failures["extra_crash"]
+    assert "99" in failures["extra_future"] and "1" in failures["extra_future"]
+    for name in ("extra_crash", "extra_future"):
+        assert any(name in w and "加载失败" in w for w in rt.warnings)
+
+    city = testing.build_city()  # the app works
+    person = city.people["a"][0]
+    marks = [m for ms in rt.plugins.for_town("a").xinyi_calendar_marks(
+        person=person, start=dt.date(2025, 3, 3), end=dt.date(2025, 3, 7)) for m in ms]
+    assert CalendarMark(dt.date(2025, 3, 3), "training", "岗前培训") in marks
+    assert people.get(city.op("town_clerk", "a"), person.id).id == person.id
+
+
+def test_xinyi_plugins_lists_the_failed_ones(third_party, tmp_path):
+    config = testing._write_config(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINYI_")}
+    env.update(XINYI_CONFIG=str(config), PYTHONPATH=str(tmp_path / "site"))
+    proc = subprocess.run([str(Path(sys.executable).with_name("xinyi")), "plugins"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "extra_good 1.2" in proc.stdout
+    assert "插件 extra_crash 加载失败" in proc.stdout and "插件自带的 bug" in proc.stdout
+    assert "插件 extra_future 加载失败" in proc.stdout and "99" in proc.stdout
+    assert "Traceback" not in proc.stderr and "插件 extra_crash 加载失败" in proc.stderr  # the start-up warning
+
+
+def test_a_plugin_failing_in_a_start_up_hook_is_dropped(restart, plugin_module):
+    def explode():
+        raise KeyError("settings")
+
+    bad = plugin_module("bad", xinyi_migrations=explode)
+    good = plugin_module("good", xinyi_status_change_vetoes=lambda person, new_status: [])
+    rt = restart(plugin_modules={"bad": bad, "good": good})
+    assert rt.plugins.names() == ["good"]
+    assert [f.name for f in rt.plugins.failures] == ["bad"]
+    assert any("bad" in w for w in rt.warnings)
+
+
+def test_a_town_that_disables_a_plugin_does_not_hear_from_it(restart, plugin_module, tmp_path):
+    (tmp_path / "towns.toml").write_text('[town.b]\nplugins = ["other"]\n', "utf-8")
+    mark = CalendarMark(dt.date(2025, 3, 3), "training", "培训")
+    probe = plugin_module(
+        "probe",
+        xinyi_calendar_marks=lambda person, start, end: [mark],
+        xinyi_status_change_vetoes=lambda person, new_status: ["尚未通过岗前培训（TRN-1）"],
+    )
+    other = plugin_module("other", xinyi_calendar_marks=lambda person, start, end: [])
+    rt = restart(plugin_modules={"probe": probe, "other": other})
+    city = testing.build_city()
+    pa, pb = city.people["a"][0], city.people["b"][0]
+    args = {"start": dt.date(2025, 3, 3), "end": dt.date(2025, 3, 7)}
+    assert rt.plugins.for_town("b").xinyi_calendar_marks(person=pb, **args) == [[]]
+    assert [mark] in rt.plugins.for_town("a").xinyi_calendar_marks(person=pa, **args)
+    assert [mark] in rt.plugins.for_town(None).xinyi_calendar_marks(person=pb, **args)  # city level
+    assert rt.plugins.hook.xinyi_calendar_marks(person=pb, **args) == rt.plugins.for_town(None).xinyi_calendar_marks(
+        person=pb, **args)
+    assert rt.plugins.enabled_for("b") == {"other"} and rt.plugins.enabled_for("a") == {"probe", "other"}
+
+    # the core's own per-town calls obey it too: probe's veto reaches town A only
+    with pytest.raises(ValidationError) as exc:
+        people.set_status(city.op("town_head", "a"), pa.id, "departed")
+    assert "TRN-1" in str(exc.value)
+    assert people.set_status(city.op("town_head", "b"), pb.id, "departed").status == "departed"

@@ -1,0 +1,129 @@
+"""Jobs on both queues: state and progress, retries, failures in Chinese, who sees what."""
+from __future__ import annotations
+
+import pytest
+
+from xinyi_core import ConflictError, PermissionDenied, jobs
+from xinyi_core.jobs import JobRecord
+
+import jobplugin
+
+
+def test_job_moves_queued_running_done_with_progress(jobs_city, wait_for):
+    clerk = jobs_city.op("town_clerk", "a")
+    record = jobs.submit(clerk, "jobtest.steps")
+    assert record.state == "queued" and record.town_code == "a"  # returned at once, never blocks
+    running = wait_for(record.id, lambda r: r.state == "running" and r.progress == 0.5)
+    assert running.message == "处理到一半" and running.started_at is not None
+    jobplugin.GATE.set()
+    done = wait_for(record.id, lambda r: r.state == "done")
+    assert done.progress == 1.0 and done.finished_at >= done.started_at
+    assert done.error is None and done.attempts == 1
+
+
+def test_failing_actor_retries_then_records_the_error_in_chinese(jobs_city, wait_for):
+    city_office = jobs_city.op("city_office")
+    record = jobs.submit(city_office, "jobtest.broken")
+    failed = wait_for(record.id, lambda r: r.state == "failed")
+    assert failed.attempts == 3  # the first try and 2 retries (XINYI_JOB_RETRIES=2)
+    assert "任务出错" in failed.error and "磁盘已满" in failed.error
+    assert failed.active_key is None and failed.finished_at is not None
+
+
+def test_flaky_actor_succeeds_after_a_retry(jobs_city, wait_for):
+    record = jobs.submit(jobs_city.op("city_office"), "jobtest.flaky", key="k1", failures=1)
+    done = wait_for(record.id, lambda r: r.state == "done")
+    assert done.attempts == 2 and done.error is None
+
+
+def test_between_attempts_the_job_shows_retrying_with_the_error(jobs_city, wait_for, monkeypatch):
+    from xinyi_core.jobs import broker
+
+    broker.stop()
+    monkeypatch.setenv("XINYI_JOB_MIN_BACKOFF_MS", "400")  # long enough to see the pause
+    broker.start(worker_threads=2)
+    record = jobs.submit(jobs_city.op("city_office"), "jobtest.flaky", key="k3", failures=1)
+    waiting = wait_for(record.id, lambda r: r.state == "retrying")
+    assert "连接超时" in waiting.error and waiting.message == "第 1 次失败，稍后自动重试"
+    done = wait_for(record.id, lambda r: r.state == "done")
+    assert done.error is None and done.attempts == 2
+
+
+def test_operator_error_is_shown_verbatim_without_retrying(jobs_city, wait_for):
+    record = jobs.submit(jobs_city.op("city_office"), "jobtest.refused")
+    failed = wait_for(record.id, lambda r: r.state == "failed")
+    assert failed.attempts == 1
+    assert failed.error == "该报表必须指定镇（街道）"
+
+
+def test_retry_runs_a_failed_job_again_in_the_same_record(jobs_city, wait_for):
+    clerk = jobs_city.op("town_clerk", "a")
+    record = jobs.submit(clerk, "jobtest.flaky", key="k2", failures=3)  # outlasts 2 retries
+    wait_for(record.id, lambda r: r.state == "failed")
+    again = jobs.retry(clerk, record.id)
+    assert again.id == record.id and again.state == "queued" and again.error is None
+    done = wait_for(record.id, lambda r: r.state == "done")
+    assert done.attempts == 4
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_retry_refuses_a_job_still_running(jobs_city, wait_for):
+    clerk = jobs_city.op("town_clerk", "a")
+    record = jobs.submit(clerk, "jobtest.steps")
+    wait_for(record.id, lambda r: r.state == "running")
+    with pytest.raises(ConflictError):
+        jobs.retry(clerk, record.id)
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_operators_see_their_own_and_their_scope(jobs_city, wait_for):
+    ops = {key: jobs_city.op(*key.split("@")) for key in ("town_clerk@a", "town_clerk@b", "assistant@a")}
+    a = jobs.submit(ops["town_clerk@a"], "jobtest.noop")
+    b = jobs.submit(ops["town_clerk@b"], "jobtest.noop")
+    city = jobs.submit(jobs_city.op("city_office"), "jobtest.noop")
+    scheduler_a = jobs.submit(None, "jobtest.noop", town="a")
+    for job in (a, b, city, scheduler_a):
+        wait_for(job.id, lambda r: r.state == "done")
+
+    def ids(op):
+        return [r.id for r in jobs.recent(op)]
+
+    assert ids(ops["town_clerk@a"]) == [scheduler_a.id, a.id]  # newest first
+    assert ids(ops["town_clerk@b"]) == [b.id]
+    assert ids(ops["assistant@a"]) == []  # no jobs.view, none of her own
+    assert set(ids(jobs_city.op("city_office"))) == {a.id, b.id, city.id, scheduler_a.id}
+    with pytest.raises(jobs.NotFound):
+        jobs.get(ops["town_clerk@b"], a.id)
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_a_town_clerk_cannot_run_jobs_for_another_town(jobs_city):
+    with pytest.raises(PermissionDenied):
+        jobs.submit(jobs_city.op("town_clerk", "a"), "jobtest.noop", town="b")
+    with pytest.raises(PermissionDenied):  # assistants hold no reports.run
+        jobs.submit(jobs_city.op("assistant", "a"), "jobtest.noop")
+    assert JobRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_in_process_jobs_of_a_closed_app_are_picked_up_again(jobs_city, wait_for):
+    """Without Redis a job lives in the app's memory: if the app was closed mid-job,
+    the next app to start its queue on this machine runs it."""
+    import socket
+    import subprocess
+
+    from xinyi_core import clock
+    from xinyi_core.jobs import broker
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    orphan = f"{socket.gethostname()}:{gone.pid}"
+    stranded = [JobRecord.create(kind="jobtest.noop", title="未完成", params={"town": None}, state=state,
+                                 owner=orphan, created_at=clock.now()) for state in ("queued", "running")]
+    elsewhere = JobRecord.create(kind="jobtest.noop", title="他机", params={"town": None}, state="running",
+                                 owner="another-host:1", created_at=clock.now())
+    broker.stop()
+    broker.start()  # the next app starts its queue
+    for record in stranded:
+        assert wait_for(record.id, lambda r: r.state == "done").owner != orphan
+    assert JobRecord.get_by_id(elsewhere.id).state == "running"  # not ours to judge

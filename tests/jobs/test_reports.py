@@ -1,0 +1,177 @@
+"""Reports: one result per (report, period, town), atomic replacement, and the files
+themselves — opened with openpyxl / python-docx and checked where a town office would look."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import docx
+import openpyxl
+import pytest
+from docx.oxml.ns import qn
+
+from xinyi_core import export, jobs, runtime
+from xinyi_core.jobs import JobRecord
+from xinyi_core.models import Person
+
+
+def report_files(rt, period="2026-10"):
+    folder = rt.config.report_dir / "core.roster" / period
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_same_report_enqueued_three_times_gives_one_result(jobs_city, wait_for):
+    rt = runtime()
+    clerk = jobs_city.op("town_clerk", "a")
+    records = [jobs.submit(clerk, "core.roster", period="2026-10") for _ in range(3)]
+    for r in records:
+        wait_for(r.id, lambda x: x.state == "done")
+    assert report_files(rt) == ["a.docx", "a.xlsx"]  # no second copy, no temporary file left
+    done = JobRecord.get_by_id(records[-1].id)
+    assert sorted(os.path.basename(p) for p in done.outputs) == ["a.docx", "a.xlsx"]
+
+
+@pytest.mark.parametrize("queue", ["redis"])
+def test_duplicates_queued_together_are_one_job(queue, tmp_path, database_url):
+    """Submitted while no worker is running yet: the three requests are one job."""
+    from jobhelpers import start_runtime
+    from xinyi_core import lifecycle, testing
+    from xinyi_core.jobs import broker
+
+    start_runtime(tmp_path, database_url, redis_url=os.environ.get("XINYI_TEST_REDIS_URL",
+                                                                   "redis://127.0.0.1:6379/15"))
+    try:
+        city = testing.build_city()
+        clerk = city.op("town_clerk", "a")
+        ids = {jobs.submit(clerk, "core.roster", period="2026-10").id for _ in range(3)}
+        assert len(ids) == 1 and JobRecord.select().count() == 1
+        broker.stop()
+        broker.start(worker_threads=2)
+        from jobhelpers import wait_for
+
+        wait_for(ids.pop(), lambda r: r.state == "done")
+        assert report_files(runtime()) == ["a.docx", "a.xlsx"]
+    finally:
+        lifecycle.shutdown()
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_a_rerun_replaces_the_file_atomically(jobs_city, wait_for):
+    rt = runtime()
+    city = jobs_city.op("city_office")
+    first = wait_for(jobs.submit(city, "core.roster", period="2026-10", town="b").id, lambda r: r.state == "done")
+    path = rt.config.report_dir / "core.roster" / "2026-10" / "b.xlsx"
+    before = os.stat(path).st_ino
+    second = jobs.retry(city, first.id)
+    wait_for(second.id, lambda r: r.state == "done")
+    assert os.stat(path).st_ino != before  # a new file renamed over the old one, not rewritten in place
+    assert report_files(rt) == ["b.docx", "b.xlsx"]
+
+
+def test_atomic_path_leaves_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "r" / "a.xlsx"
+    target.parent.mkdir()
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with export.atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old" and os.listdir(target.parent) == ["a.xlsx"]
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_roster_xlsx_is_laid_out_for_printing(jobs_city, wait_for):
+    record = wait_for(jobs.submit(jobs_city.op("town_head", "a"), "core.roster", period="2026-10").id,
+                      lambda r: r.state == "done")
+    xlsx = next(p for p in record.outputs if p.endswith(".xlsx"))
+    ws = openpyxl.load_workbook(xlsx).active
+    assert ws["A1"].value == "甲镇村（社区）人社基层服务平台协理员花名册"
+    assert "A1:I1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "2026年10月" in ws["A2"].value and "4人" in ws["A2"].value
+    assert [c.value for c in ws[3]] == ["序号", "姓名", "性别", "出生年月", "身份证号码", "联系电话",
+                                        "所在村（社区）", "状态", "入职日期"]
+    people = {p.id_number: p for p in Person.select().where(Person.town == jobs_city.towns[0].id)}
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7)]
+    assert {r[4] for r in rows} == set(people)
+    for r in rows:
+        p = people[r[4]]
+        assert r[1] == p.name and r[2] == ("男" if p.sex == "M" else "女")
+        assert r[3] == f"{p.birth_date:%Y.%m}" and r[5] == p.phone and r[7] == "在岗" and r[8] == "2020.01.01"
+    assert ws["B4"].font.name == "宋体" and ws["A1"].font.name == "黑体"
+    assert ws["B4"].border.left.style == "thin"
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$3"
+    assert ws.print_area.endswith("$A$1:$I$8")  # title, note, header, 4 people, date line
+    assert "&P" in ws.oddFooter.center.text
+    assert ws.column_dimensions["E"].width >= 20  # 18-digit ID numbers fit
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_roster_docx_for_the_whole_city(jobs_city, wait_for):
+    record = wait_for(jobs.submit(jobs_city.op("city_office"), "core.roster", period="2026-10").id,
+                      lambda r: r.state == "done")
+    assert record.title == "协理员花名册（新沂市，2026-10）"
+    path = next(p for p in record.outputs if p.endswith(".docx"))
+    assert path.endswith("core.roster/2026-10/320381.docx")
+    doc = docx.Document(path)
+    assert doc.paragraphs[0].text == "新沂市村（社区）人社基层服务平台协理员花名册"
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells][:3] == ["序号", "姓名", "性别"]
+    assert "镇（街道）" in [c.text for c in table.rows[0].cells]  # city-wide lists the town
+    assert len(table.rows) == 1 + Person.select().count()
+    section = doc.sections[0]
+    assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210  # A4 landscape
+    rfonts = doc.styles["Normal"].element.rPr.rFonts
+    assert rfonts.get(qn("w:eastAsia")) == "仿宋"
+
+
+def test_docx_form_spans_and_opinion_rows(tmp_path):
+    doc = export.document()
+    export.docx_title(doc, "协理员请假条")
+    layout = [
+        [export.FormCell("姓名", bold=True), export.FormCell("张三"), export.FormCell("工作单位", bold=True),
+         export.FormCell("甲镇1村")],
+        [export.FormCell("请假事由", bold=True, rows=2), export.FormCell("家中有事", span=3, left=True)],
+        [export.FormCell("（续）", span=3)],
+        export.opinion_cells("镇中心意见", 4),
+    ]
+    export.docx_form(doc, layout, ncols=4)
+    path = export.save_docx(doc, tmp_path / "slip.docx")
+    table = docx.Document(path).tables[0]
+    assert table.cell(0, 1).text == "张三"
+    assert table.cell(1, 0).text == table.cell(2, 0).text == "请假事由"  # merged downwards
+    assert table.cell(1, 1).text == table.cell(1, 3).text == "家中有事"  # merged across
+    assert table.cell(3, 0).text == "镇中心意见" and "年" in table.cell(3, 2).text
+
+
+def test_xlsx_opinion_block_and_cjk_widths(tmp_path):
+    wb, ws = export.workbook()
+    export.title_row(ws, 1, "协理员离职登记表", 6)
+    nxt = export.opinion_block(ws, 2, "村（社区）意见", 6, seal=True)
+    widths = export.fit_widths(ws, [["新沂市新安街道"], ["abc"]])
+    export.page_setup(ws)
+    path = export.save_xlsx(wb, tmp_path / "f.xlsx")
+    ws2 = openpyxl.load_workbook(path).active
+    assert nxt == 3 and ws2["A2"].value == "村（社区）意见" and "盖章" in ws2["C2"].value
+    assert widths == [16, 6] and ws2.page_setup.orientation == "portrait"
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_cli_report_now_writes_to_out(jobs_city, tmp_path):
+    rt = runtime()
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'[paths]\ndata_dir = "data"\n[database]\nurl = "{rt.config.database_url}"\n', "utf-8")
+    if not rt.config.database_url.startswith("sqlite"):
+        pytest.skip("the CLI test reads the SQLite file")
+    out = tmp_path / "out"
+    env = {**os.environ, "XINYI_CONFIG": str(cfg), "XINYI_REDIS_URL": ""}
+    run = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-09",
+                          "--town", "b", "--out", str(out)], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "已生成" in run.stdout
+    assert sorted(p.name for p in (out / "core.roster" / "2026-09").iterdir()) == ["b.docx", "b.xlsx"]
+    bad = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-13"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "格式不正确" in bad.stderr
