@@ -1,0 +1,111 @@
+"""The job panel: running and finished background jobs, progress and output files.
+
+The jobs module (``xinyi_core.jobs``) fills it; until it is importable the
+panel says so. It refreshes with a cheap query every two seconds while shown.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ...errors import XinyiError
+from ...i18n import t
+from ..widgets import Column, ListSource, RecordList
+from .base import XinyiScreen
+
+BAR = 10
+
+
+def progress_bar(fraction: float | None) -> str:
+    f = max(0.0, min(1.0, fraction or 0.0))
+    full = round(f * BAR)
+    return "█" * full + "░" * (BAR - full) + f" {f:4.0%}"
+
+
+def _jobs_module() -> Any:
+    try:
+        from ... import jobs
+    except ImportError:
+        return None
+    return jobs if hasattr(jobs, "recent") else None
+
+
+class JobsScreen(XinyiScreen):
+    TITLE_KEY = "tui.jobs.title"
+    REFRESH_SECONDS: ClassVar[float] = 2.0
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "retry", t("tui.key.retry")),
+        Binding("g", "refresh", t("tui.key.refresh")),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield RecordList([Column(t("tui.jobs.col_title"), 0), Column(t("tui.jobs.col_state"), 6),
+                          Column(t("tui.jobs.col_progress"), BAR + 5), Column(t("tui.jobs.col_created"), 11)],
+                         empty=t("tui.jobs.empty" if _jobs_module() else "tui.jobs.unavailable"), id="jobs")
+        yield Static("", id="job-detail")
+
+    def on_mount(self) -> None:
+        self._records: dict[Any, Any] = {}
+        self._seen: tuple | None = None
+        self.action_refresh()
+        self.query_one("#jobs").focus()
+        if _jobs_module() is not None:
+            self.set_interval(self.REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        jobs = _jobs_module()
+        records = jobs.recent(self.operator, limit=50) if jobs else []
+        self._records = {r.id: r for r in records}
+        rows = [(r.id, r.title, t(f"tui.jobs.state.{r.state}"), progress_bar(r.progress),
+                 f"{r.created_at:%m-%d %H:%M}" if r.created_at else "") for r in records]
+        seen = (rows, [(r.message, r.error, tuple(r.outputs or ())) for r in records])
+        if seen == self._seen:
+            return  # nothing moved: send nothing down the SSH line
+        self._seen = seen
+        plist = self.query_one("#jobs", RecordList)
+        plist.set_source(ListSource(rows), keep_cursor=True)
+        self._detail(plist.current_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            job = self._records.get(self.query_one("#jobs", RecordList).current_id) if self.is_mounted else None
+            return bool(job and job.state in ("failed", "done"))  # a finished job may run again
+        return super().check_action(action, parameters)
+
+    @on(RecordList.Highlighted, "#jobs")
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._detail(event.record_id)
+        self.refresh_bindings()
+
+    def _detail(self, job_id: Any) -> None:
+        job = self._records.get(job_id)
+        lines = []
+        if job is not None:
+            if job.message:
+                lines.append(job.message)
+            if job.outputs:
+                lines.append(t("tui.jobs.outputs", files="、".join(str(p) for p in job.outputs)))
+            if job.error:
+                lines.append(t("tui.jobs.error", error=job.error))
+        self.query_one("#job-detail", Static).update("\n".join(lines))
+
+    def action_retry(self) -> None:
+        jobs = _jobs_module()
+        job = self._records.get(self.query_one("#jobs", RecordList).current_id)
+        if jobs is None or job is None:
+            return
+        try:
+            jobs.retry(self.operator, job.id)
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(t("tui.jobs.retried", title=job.title))
+        self.action_refresh()

@@ -1,0 +1,242 @@
+"""One assistant: detail with post history and what each plugin knows; add/edit/transfer forms.
+
+Validation is the core's (``people.clean``), field by field, with the Chinese
+message beside the field. Hiring and transfers are offered only to operators
+who hold ``people.hire`` / ``people.transfer`` (ORG-3); the services refuse
+and audit any attempt anyway.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Iterable
+
+from rich.cells import set_cell_size
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ... import auth, clock, org, people
+from ...db import database
+from ...errors import FormErrors, ValidationError, XinyiError
+from ...i18n import t
+from ...models import OrgUnit, Person, Post
+from .. import hooks
+from ..widgets import Form, FormField
+from .base import XinyiScreen
+
+FIELDS = ("name", "id_number", "phone", "political_status", "education", "joined_on")
+
+
+def check(values: dict[str, Any]) -> dict[str, str]:
+    """The core's validation, on whichever fields are given (empty optional ones skipped)."""
+    given = {k: v for k, v in values.items() if k in FIELDS and (v not in ("", None) or k in FIELDS[:3])}
+    try:
+        people.clean(given, partial=True)
+    except FormErrors as exc:
+        return dict(exc.errors)
+    return {}
+
+
+def post_choices(operator: Any) -> list[tuple[str, int]]:
+    """Vacant posts within the operator's scope, labelled village·title#id."""
+    scope = auth.scope_of(operator)
+    within = None if scope.level == "city" else OrgUnit.get_by_id(scope.unit_id)
+    return [(t("tui.person.post_label", village=p.village.name, title=p.title, id=p.id), p.id)
+            for p in org.vacant_posts(within)]
+
+
+class PersonScreen(XinyiScreen):
+    TITLE_KEY = "tui.person.detail_title"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", t("tui.key.back")),
+        Binding("e", "edit", t("tui.key.edit")),
+        Binding("t", "transfer", t("tui.key.transfer")),
+        Binding("c", "calendar", t("tui.key.calendar")),
+    ]
+    PERMISSIONS = {"edit": "people.edit", "transfer": "people.transfer", "calendar": "calendar.view"}
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self._changed = False
+
+    def screen_title(self) -> str:
+        return t(self.TITLE_KEY, name=self.person.name)
+
+    def compose(self):
+        self.person = people.get(self.operator, self.person_id)  # scope checked (and audited) in the core
+        yield from super().compose()
+
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll(id="person-body"):
+            yield Static(self._facts(), id="person-facts")
+            yield Static(t("tui.person.history"), classes="section-title")
+            yield Static(self._history(), id="person-history")
+            yield Static(t("tui.person.plugins"), classes="section-title")
+            yield Static(t("tui.loading"), id="person-plugins")
+
+    def _facts(self) -> str:
+        p = self.person
+        pairs = [("name", p.name), ("sex", t(f"person.sex.{p.sex}")), ("id_number", p.id_number),
+                 ("birth_date", f"{p.birth_date:%Y-%m}"), ("phone", p.phone),
+                 ("political_status", t(f"person.political_status.{p.political_status}")),
+                 ("education", t(f"person.education.{p.education}")),
+                 ("status", t(f"person.status.{p.status}")),
+                 ("town", p.town.name if p.town_id else ""), ("village", p.village.name if p.village_id else ""),
+                 ("joined_on", p.joined_on.isoformat() if p.joined_on else "")]
+        cells = [f"{t('person.field.' + k)}：{v}" for k, v in pairs]
+        return "\n".join("".join(set_cell_size(c, 36) for c in cells[i:i + 2]).rstrip()
+                         for i in range(0, len(cells), 2))
+
+    def _history(self) -> str:
+        rows = []
+        for a in people.history(self.operator, self.person_id):
+            reason = t(f"tui.person.reason.{a.reason}") if a.reason in ("hire", "transfer", "departure", "import") \
+                else a.reason
+            rows.append(t("tui.person.history_row", start=a.start_on.isoformat(),
+                          end=a.end_on.isoformat() if a.end_on else t("tui.person.history_now"),
+                          village=a.post.village.name, reason=reason))
+        return "\n".join(rows) or t("tui.none")
+
+    def on_mount(self) -> None:
+        self.load_plugins()
+
+    @work(thread=True, exclusive=True)
+    def load_plugins(self) -> None:
+        """Assessment facts for this year and calendar marks of the last 30 days, per enabled plugin."""
+        try:
+            lines = plugin_lines(self.person)
+        finally:
+            database.close()
+        self.app.call_from_thread(self.query_one("#person-plugins", Static).update,
+                                  "\n".join(lines) or t("tui.person.plugin_none"))
+
+    def action_back(self) -> None:
+        self.dismiss(self._changed)
+
+    def action_edit(self) -> None:
+        self.app.push_screen(PersonFormScreen(self.person_id), callback=self._reload)
+
+    def action_transfer(self) -> None:
+        self.app.push_screen(TransferScreen(self.person_id), callback=self._reload)
+
+    def action_calendar(self) -> None:
+        from .calendar import CalendarScreen
+
+        self.app.push_screen(CalendarScreen(person_id=self.person_id))
+
+    def _reload(self, changed: Any) -> None:
+        if changed:
+            self._changed = True
+            self.refresh(recompose=True)
+
+
+def plugin_lines(person: Person) -> list[str]:
+    """What each plugin enabled for the person's town says about her (ASM facts, calendar marks)."""
+    town = person.town.code if person.town_id else None
+    today = clock.today()
+    facts, failed = hooks.flat(town, "xinyi_assessment_facts", person=person, year=today.year)
+    marks, failed_marks = hooks.flat(town, "xinyi_calendar_marks", person=person,
+                                     start=today - dt.timedelta(days=30), end=today)
+    lines = [t("tui.person.fact", label=f.label, value=f"{f.value:g}", rule=f.rule) for f in facts]
+    if marks:
+        lines.append(t("tui.person.marks", marks="、".join(f"{m.date:%m-%d}{m.label}" for m in marks)))
+    return lines + failed + failed_marks
+
+
+class PersonFormScreen(XinyiScreen):
+    """Add (``person_id=None``: a city hire onto a vacant post, ORG-3) or edit an assistant."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
+
+    def __init__(self, person_id: int | None) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self._version: int | None = None
+
+    def screen_title(self) -> str:
+        return t("tui.person.edit_title" if self.person_id else "tui.person.add_title")
+
+    def compose_body(self) -> Iterable[Widget]:
+        values: dict[str, Any] = {}
+        if self.person_id is not None:
+            person = people.get(self.operator, self.person_id)
+            self._version = person.version
+            values = {f: getattr(person, f) for f in FIELDS}
+            values["joined_on"] = person.joined_on.isoformat() if person.joined_on else ""
+        fields = [FormField("name", t("person.field.name"), values.get("name", ""), required=True),
+                  FormField("id_number", t("person.field.id_number"), values.get("id_number", ""), required=True),
+                  FormField("phone", t("person.field.phone"), values.get("phone", ""), required=True),
+                  FormField("political_status", t("person.field.political_status"),
+                            values.get("political_status"), list(_swap(people.labels("political_status")))),
+                  FormField("education", t("person.field.education"), values.get("education"),
+                            list(_swap(people.labels("education")))),
+                  FormField("joined_on", t("person.field.joined_on"), values.get("joined_on", ""),
+                            placeholder="2025-01-31")]
+        if self.person_id is None:
+            fields.append(FormField("post", t("tui.person.post"), None, post_choices(self.operator), required=True))
+        yield Form(fields, check=check, id="person-form")
+        yield Static(t("tui.person.form_hint"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Form).widget("name").focus()
+
+    @on(Form.Submitted)
+    def _save(self, event: Form.Submitted) -> None:
+        form, values = event.form, dict(event.values)
+        data = {k: v for k, v in values.items() if k in FIELDS and v not in ("", None)}
+        try:
+            if self.person_id is None:
+                person = people.hire(self.operator, data, Post.get_by_id(values["post"]))
+                self.notify(t("tui.person.created", name=person.name))
+            else:
+                person = people.update(self.operator, self.person_id, data, expected_version=self._version)
+                self.notify(t("tui.person.updated", name=person.name))
+        except FormErrors as exc:
+            form.show_errors(exc.errors)
+            return
+        except ValidationError as exc:
+            form.show_errors({exc.field: exc.message})
+            return
+        except XinyiError as exc:  # permission refused, conflict: say so, keep the input
+            form.show_message(str(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TransferScreen(XinyiScreen):
+    """Move an assistant to a vacant post (across villages/towns: city only, ORG-3)."""
+
+    TITLE_KEY = "tui.person.transfer_title"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose_body(self) -> Iterable[Widget]:
+        choices = post_choices(self.operator)
+        yield Form([FormField("post", t("tui.person.new_post"), None, choices, required=True)], id="transfer-form")
+        yield Static("" if choices else t("tui.person.no_vacancy"), classes="hint")
+
+    @on(Form.Submitted)
+    def _save(self, event: Form.Submitted) -> None:
+        try:
+            person = people.transfer(self.operator, self.person_id, Post.get_by_id(event.values["post"]))
+        except XinyiError as exc:
+            event.form.show_message(str(exc))
+            return
+        self.notify(t("tui.person.transferred", name=person.name, village=person.village.name))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def _swap(labels: dict[str, str]) -> Iterable[tuple[str, str]]:
+    return ((label, code) for code, label in labels.items())

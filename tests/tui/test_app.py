@@ -1,0 +1,351 @@
+"""The real app, driven by key presses at 80×24: login, search, add, edit, scope, navigation."""
+from __future__ import annotations
+
+import getpass
+
+import pytest
+
+from xinyi_core import people, testing
+from xinyi_core.models import AuditLog, Operator, Person
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.screens.home import HomeScreen
+from xinyi_core.tui.screens.login import LoginScreen
+from xinyi_core.tui.screens.person import PersonFormScreen, PersonScreen
+from xinyi_core.tui.widgets import Form, RecordList
+
+from . import broken_plugin
+from .conftest import SIZE, screen_text, settle
+
+
+async def login(pilot, username: str, password: str) -> None:
+    await pilot.press(*username, "enter", *password, "enter")
+    await settle(pilot, pilot.app)
+
+
+async def type_search(pilot, text: str) -> RecordList:
+    await pilot.press("f2")
+    await settle(pilot, pilot.app)
+    await pilot.press(*text)
+    await settle(pilot, pilot.app, 0.2)  # past the debounce
+    return pilot.app.screen.query_one("#people", RecordList)
+
+
+def rows(plist: RecordList) -> list[tuple]:
+    return [plist.row_at(i) for i in range(plist.count)]
+
+
+# --------------------------------------------------------------------------- login
+
+async def test_login_shows_home_with_name_role_and_scope(tui_city):
+    clerk = tui_city.op("town_clerk", "a")
+    app = XinyiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LoginScreen)
+        await login(pilot, clerk.username, testing.PASSWORD)
+        assert isinstance(app.screen, HomeScreen)
+        assert f"{clerk.display_name}（镇考勤员·甲镇）" in screen_text(app)
+
+
+async def test_repeated_bad_passwords_lock_the_account(tui_city):
+    clerk = tui_city.op("town_clerk", "a")
+    app = XinyiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, clerk.username, "x")
+        assert "用户名或密码错误" in screen_text(app)
+        for _ in range(4):  # max_failed_logins = 5
+            await pilot.press("x", "enter")
+            await settle(pilot, app)
+        assert "账户已锁定" in screen_text(app)
+        await pilot.press(*testing.PASSWORD, "enter")  # even the right password is refused now
+        await settle(pilot, app)
+        assert isinstance(app.screen, LoginScreen)
+        assert "账户已锁定" in screen_text(app)
+
+
+@pytest.mark.parametrize("tui_city", [{"auth_mode": "os_user"}], indirect=True)
+async def test_trusted_os_user_skips_the_password_screen(tui_city):
+    clerk = tui_city.op("town_clerk", "b")
+    Operator.update(os_user=getpass.getuser()).where(Operator.id == clerk.id).execute()
+    app = XinyiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+        assert "乙镇" in screen_text(app)
+
+
+# --------------------------------------------------------------------------- people
+
+async def test_search_as_you_type_by_initials_id_and_phone(tui_city_db):
+    target = tui_city_db.people["a"][1]
+    app = XinyiApp(tui_city_db.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        plist = await type_search(pilot, people.initials(target.name))
+        assert target.id in [r[0] for r in rows(plist)]
+        assert all(people.initials(r[1]).startswith(people.initials(target.name)) for r in rows(plist))
+        for text in (target.id_number[-6:], target.phone[-5:]):
+            await pilot.press("escape")
+            plist = await type_search(pilot, text)
+            assert [r[0] for r in rows(plist)] == [target.id]
+        await pilot.press("enter")  # Enter in the search box opens the highlighted person
+        await settle(pilot, app)
+        assert isinstance(app.screen, PersonScreen)
+        assert target.id_number in screen_text(app)
+
+
+async def test_town_clerk_sees_only_her_town(tui_city_db):
+    other = tui_city_db.people["b"][0]
+    app = XinyiApp(tui_city_db.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        plist = await type_search(pilot, "")
+        assert {r[0] for r in rows(plist)} == {p.id for p in tui_city_db.people["a"]}
+        assert {r[3] for r in rows(plist)} == {"甲镇"}
+        plist = await type_search(pilot, other.id_number)
+        assert plist.count == 0
+        assert "没有符合条件的协理员" in screen_text(app)
+
+
+async def test_add_with_bad_id_shows_the_error_beside_the_field_and_saves_nothing(tui_city):
+    before = Person.select().count()
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down", "a")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PersonFormScreen)
+        form = app.screen.query_one(Form)
+        form.widget("name").value = "王小明"
+        await pilot.press("tab", *"320381199001011235", "tab")  # wrong check digit
+        await settle(pilot, app)
+        assert form.error("id_number") == "身份证号校验位不对，请核对"  # shown on leaving the field
+        form.widget("phone").value = "13912345678"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PersonFormScreen)
+        text = screen_text(app)
+        id_line = next(line for line in text.splitlines() if "身份证号" in line)
+        assert "校验位不对" in id_line  # beside the field, on its line
+        assert form.error("name") == ""
+    assert Person.select().count() == before
+
+
+async def test_add_on_a_vacant_post_hires(tui_city):
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down", "a")
+        await settle(pilot, app)
+        form = app.screen.query_one(Form)
+        for name, value in (("name", "王小明"), ("id_number", "320381199001011239"), ("phone", "13912345678"),
+                            ("post", tui_city.vacant["b"].id)):
+            form.widget(name).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, PersonFormScreen), form.query_one("#form-message").render()
+    hired = Person.get(Person.id_number == "320381199001011239")
+    assert hired.post_id == tui_city.vacant["b"].id and hired.status == "candidate"
+
+
+async def test_edit_saves_and_a_bad_phone_is_refused_field_by_field(tui_city_db):
+    person = tui_city_db.people["a"][0]
+    app = XinyiApp(tui_city_db.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, person.id_number)
+        await pilot.press("enter", "e")
+        await settle(pilot, app)
+        form = app.screen.query_one(Form)
+        form.widget("phone").focus()
+        form.widget("phone").value = "1234"
+        await pilot.press("tab")
+        await settle(pilot, app)
+        assert form.error("phone") == "手机号应为 11 位，以 13–19 开头"
+        form.widget("phone").value = "13800001111"  # the error goes as soon as the value is right
+        await settle(pilot, app)
+        assert form.error("phone") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PersonScreen)
+        assert "13800001111" in screen_text(app)
+    assert Person.get_by_id(person.id).phone == "13800001111"
+    assert AuditLog.select().where((AuditLog.action == "people.update") & (AuditLog.person_id == person.id)).exists()
+
+
+async def test_hire_and_transfer_are_not_offered_to_a_town(tui_city):  # ORG-3
+    app = XinyiApp(tui_city.op("town_head", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down")
+        await settle(pilot, app)
+        footer = screen_text(app).splitlines()[-1]
+        assert "e 修改" in footer and "新增" not in footer
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, PersonFormScreen)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        footer = screen_text(app).splitlines()[-1]
+        assert isinstance(app.screen, PersonScreen) and "调岗" not in footer
+    city_app = XinyiApp(tui_city.op("city_office"))
+    async with city_app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down")
+        await settle(pilot, city_app)
+        assert "a 新增" in screen_text(city_app).splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- navigation
+
+async def test_dashboard_item_and_key_open_the_plugin_screen(tui_city):
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "【急】请假待审批（3）" in screen_text(app)
+        await pilot.press("enter")  # the to-do opens the screen it names
+        await settle(pilot, app)
+        assert app.screen.query_one("#sample-body") is not None
+        assert "样例审批" in screen_text(app).splitlines()[0]
+        await pilot.press("f1")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("f6")
+        await settle(pilot, app)
+        assert app.current_mode == "sample.title"
+
+
+async def test_screens_are_filtered_by_permission_and_town_enablement(tui_city):
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "sample.title" in app.nav and "sample.secret" not in app.nav  # needs sample.secret
+        await pilot.press("f7")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+
+
+@pytest.mark.parametrize("tui_city", [{"default_plugins": ()}], indirect=True)
+async def test_a_plugin_the_town_did_not_enable_is_not_offered_to_it(tui_city):
+    town = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with town.run_test(size=SIZE) as pilot:
+        await settle(pilot, town)
+        assert "sample.title" not in town.nav and "请假待审批" not in screen_text(town)
+    city = XinyiApp(tui_city.op("city_office"))  # the city level sees every plugin
+    async with city.run_test(size=SIZE) as pilot:
+        await settle(pilot, city)
+        assert "sample.title" in city.nav and "请假待审批" in screen_text(city)
+
+
+async def test_command_palette_reaches_screens_and_actions(tui_city):
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p", *"组织架构")
+        await settle(pilot, app, 0.15)
+        await pilot.press("enter")
+        await settle(pilot, app, 0.1)
+        assert app.current_mode == "tui.nav.org"
+        await pilot.press("f2", "down", "ctrl+p", *"新增")
+        await settle(pilot, app, 0.15)
+        await pilot.press("enter")
+        await settle(pilot, app, 0.1)
+        assert isinstance(app.screen, PersonFormScreen)
+
+
+async def test_org_tree_opens_the_list_of_a_village(tui_city):
+    village = tui_city.villages["a"][0]
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "乙镇" not in text
+        line = next(line for line in text.splitlines() if village.name in line)
+        assert "2 人" in line and "空岗 1" in line
+        await pilot.press("down", "enter")  # the town is unfolded: its first village, open its list
+        await settle(pilot, app)
+        assert app.current_mode == "tui.nav.people"
+        plist = app.screen.query_one("#people", RecordList)
+        assert {r[4] for r in rows(plist)} == {village.name}
+
+
+async def test_a_16_colour_terminal_gets_only_ansi_colours_and_a_visible_cursor(tui_city, monkeypatch):
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down")
+        await settle(pilot, app)
+        strips = app.screen._compositor.render_strips()
+        colours = {c.type.name for s in strips for seg in s if seg.style
+                   for c in (seg.style.color, seg.style.bgcolor) if c}
+        assert colours <= {"STANDARD", "DEFAULT"}
+        backgrounds = [{seg.style.bgcolor for seg in strips[y] if seg.text.strip()} for y in (4, 5)]
+        assert backgrounds[0] != backgrounds[1]  # the cursor row (first person) stands out
+
+
+@pytest.mark.parametrize("tui_city", [{"plugins": {"broken": broken_plugin}}], indirect=True)
+async def test_a_broken_plugin_is_reported_and_the_others_still_work(tui_city):
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+        text = screen_text(app)
+        assert "sample.title" in app.nav and "【急】请假待审批（3）" in text
+        assert "插件 broken 出错，已跳过：RuntimeError: screens exploded" in text
+        assert "插件 broken 出错，已跳过：RuntimeError: dashboard exploded" in text
+        await pilot.press("enter")  # the cursor is on the first real to-do, not on an error line
+        await settle(pilot, app)
+        assert app.current_mode == "sample.title"
+
+
+async def test_filter_by_village_and_status_and_sort(tui_city):
+    village = tui_city.villages["b"][1]
+    departed = tui_city.people["b"][3]
+    people.set_status(tui_city.op("city_office"), departed.id, "departed")
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "down", "f")
+        await settle(pilot, app)
+        form = app.screen.query_one(Form)
+        form.widget("village_id").value = village.id
+        form.widget("status").value = "on_duty"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        plist = app.screen.query_one("#people", RecordList)
+        assert {r[0] for r in rows(plist)} == {p.id for p in tui_city.people["b"][2:3]}
+        assert "筛选：乙镇2村、在岗" in screen_text(app)
+        await pilot.press("s")  # sort: name → joined → town
+        await settle(pilot, app)
+        assert "排序：入职日期" in screen_text(app)
+
+
+async def test_city_transfers_a_person_to_a_vacant_post(tui_city):  # ORG-3: the city's act
+    person = tui_city.people["a"][0]
+    post = tui_city.vacant["b"]
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_search(pilot, person.id_number)
+        await pilot.press("enter", "t")
+        await settle(pilot, app)
+        app.screen.query_one(Form).widget("post").value = post.id
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PersonScreen)
+        assert "乙镇" in screen_text(app)
+    assert Person.get_by_id(person.id).post_id == post.id
+
+
+async def test_job_panel_shows_progress_outputs_and_errors(tui_city):
+    jobs = pytest.importorskip("xinyi_core.jobs")
+    clerk = tui_city.op("town_clerk", "a")
+    jobs.JobRecord.create(kind="attendance.monthly", title="甲镇考勤月报", requested_by_id=clerk.id, town_code="a",
+                          state="running", progress=0.5, message="正在汇总")
+    jobs.JobRecord.create(kind="leave.stub", title="请假存根", requested_by_id=clerk.id, town_code="a",
+                          state="failed", error="模板缺失", outputs=["/srv/xinyi/reports/stub.xlsx"])
+    jobs.JobRecord.create(kind="x", title="乙镇报表", town_code="b", state="done", progress=1.0)
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "请假存根" in text and "失败" in text and "乙镇报表" not in text  # her town's jobs only
+        running = next(line for line in text.splitlines() if "甲镇考勤月报" in line)
+        assert "█████░░░░░  50%" in running
+        assert "输出文件：/srv/xinyi/reports/stub.xlsx" in text and "错误：模板缺失" in text
+        assert "r 重试" in text.splitlines()[-1]  # offered for the failed job under the cursor
+        await pilot.press("down")
+        await settle(pilot, app)
+        assert "重试" not in screen_text(app).splitlines()[-1] and "正在汇总" in screen_text(app)

@@ -1,0 +1,89 @@
+"""The installed ``xinyi`` in a real terminal (tmux, 80×24) on a small demo city.
+
+Logs in as a town clerk, searches, opens a person, quits — and checks that the
+terminal is usable again afterwards (left the alternate screen, echo and
+canonical mode back on).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (scripts/test.sh installs it)")]
+
+XINYI = Path(sys.executable).parent / "xinyi"
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True, timeout=10).stdout
+
+    def pane(self) -> str:
+        return self("capture-pane", "-p", "-t", "smoke")
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            pane = self.pane()
+            if text in pane:
+                return pane
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear on the terminal:\n{pane}")
+            time.sleep(0.1)
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self("send-keys", "-t", "smoke", *(["-l"] if literal else []), *keys)
+        time.sleep(0.2)  # like a typist: text and Enter arriving in one read can lose the Enter
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path) -> Path:
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    env = {**os.environ, "XINYI_CONFIG": str(config)}
+    subprocess.run([str(XINYI), "demo", "--assistants", "60", "--villages", "30"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    return config
+
+
+def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
+    tmux = Tmux(f"xinyi-smoke-{uuid.uuid4().hex[:8]}")
+    # After the app ends, show its exit code and the tty modes, then wait so the pane can be read.
+    script = (f"XINYI_CONFIG={demo_config} {XINYI}; echo EXIT=$?; "
+              "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | tr '\\n' ' '; echo; sleep 30")
+    tmux("new-session", "-d", "-s", "smoke", "-x", "80", "-y", "24", script)
+    try:
+        tmux.wait_for("用户名", timeout=15)
+        tmux.keys("xinan_clerk", literal=True)
+        tmux.keys("Enter")
+        tmux.keys("xinyi123", literal=True)
+        tmux.keys("Enter")
+        pane = tmux.wait_for("待办事项")
+        assert "（镇考勤员·新安街道）" in pane  # name, role and scope on the bar
+        tmux.keys("F2")
+        tmux.wait_for("共 ")
+        tmux.keys("3203", literal=True)  # every ID number here starts with the city code
+        pane = tmux.wait_for("320381")
+        assert "新安街道" in pane and "北沟街道" not in pane  # her town only
+        tmux.keys("Enter")
+        pane = tmux.wait_for("岗位履历")
+        assert "协理员：" in pane and "身份证号：320381" in pane
+        tmux.keys("C-q")
+        pane = tmux.wait_for("EXIT=")
+        assert "EXIT=0" in pane
+        assert "岗位履历" not in pane  # the alternate screen is gone
+        assert "icanon" in pane and "echo" in pane  # the tty is back in its normal mode
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
