@@ -41,7 +41,8 @@ def _core_entries() -> list[tuple[str, str, str, Callable[[], Any]]]:
             ("tui.nav.people", "f2", "people.view", _screen("people", "PeopleScreen")),
             ("tui.nav.org", "f3", "org.view", _screen("org", "OrgScreen")),
             ("tui.nav.calendar", "f4", "calendar.view", _screen("calendar", "CalendarScreen")),
-            ("tui.nav.jobs", "f5", "jobs.view", _screen("jobs", "JobsScreen"))]
+            ("tui.nav.jobs", "f5", "jobs.view", _screen("jobs", "JobsScreen")),
+            ("tui.nav.alerts", "", "", _screen("alerts", "AlertsScreen"))]
 
 
 def entries(op: Operator, permissions: set[str]) -> tuple[list[NavEntry], list[str]]:

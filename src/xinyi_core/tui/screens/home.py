@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ... import auth, org
+from ... import alerts, auth, org
 from ...db import database
 from ...i18n import t
 from ...types import DashboardItem
@@ -26,6 +26,11 @@ def gather(operator: Any, permissions: set[str]) -> tuple[list[DashboardItem], l
             items.append(DashboardItem(t("tui.home.vacancies", count=vacant), "tui.nav.org", vacant))
     found, failures = hooks.flat(auth.town_code_of(operator), "xinyi_dashboard_items", operator=operator)
     items.extend(found)
+    # ATT-5, ATT-6, ATT-3, TRN-3 … raised by plugins; after the plugins' own to-dos, which are
+    # usually the concrete next step for the same fact (e.g. a departure proposal for ATT-6)
+    open_alerts = alerts.visible(operator).count()
+    if open_alerts:
+        items.append(DashboardItem(t("tui.home.alerts"), "tui.nav.alerts", open_alerts, urgent=True))
     return sorted(items, key=lambda i: not i.urgent), failures
 
 

@@ -1,0 +1,51 @@
+"""Alerts raised by plugins (ATT-6 here) reach the right operator's home screen and are closed with a note."""
+from __future__ import annotations
+
+from xinyi_core import alerts
+from xinyi_core.models import Alert, AuditLog
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.screens.alerts import AlertsScreen
+
+from .conftest import SIZE, screen_text, settle
+
+
+def raise_off_post(city):
+    person = city.people["a"][0]
+    alerts.raise_alert("attendance", "off_post", f"off_post:{person.id}", f"{person.name} 连续 8 天未到岗，建议解除合同",
+                       audience=("town_head", "city_office"), rule="ATT-6", person=person)
+    return person
+
+
+async def test_att6_alert_is_a_todo_for_the_town_head_and_is_closed_with_a_note(tui_city):
+    person = raise_off_post(tui_city)
+    app = XinyiApp(tui_city.op("town_head", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        todos = screen_text(app).splitlines()
+        assert todos.index(" 【急】待处理的提醒（1）") == todos.index(" 【急】请假待审批（3）") + 1  # after the plugin's
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, AlertsScreen)
+        text = screen_text(app)
+        assert "ATT-6" in text and person.name in text
+        await pilot.press("c")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")  # an empty note is refused beside the field
+        await settle(pilot, app)
+        assert Alert.get().state == "open"
+        await pilot.press(*"已电话核实本人已返岗")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, AlertsScreen)
+        assert "没有提醒" in screen_text(app)
+    alert = Alert.get()
+    assert alert.state == "closed" and alert.close_note == "已电话核实本人已返岗"
+    assert AuditLog.select().where(AuditLog.action == "alert.close").count() == 1
+
+
+async def test_another_towns_head_sees_no_such_todo(tui_city):
+    raise_off_post(tui_city)
+    app = XinyiApp(tui_city.op("town_head", "b"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "待处理的提醒" not in screen_text(app)
