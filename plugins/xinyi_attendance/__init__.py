@@ -1,15 +1,139 @@
 """Attendance (考勤): sign-in, phone checks, absenteeism — ATT-1, ATT-2, ATT-5, ATT-6.
 
-Registered through the ``xinyi.plugins`` entry point ``attendance``. The features
-arrive with this plugin's issue; until then it only names itself.
+Registered through the ``xinyi.plugins`` entry point ``attendance``. Works with
+or without the leave plugin: excused days (leave, training) come only through
+``xinyi_calendar_marks`` from the plugins the town enabled.
+
+Decisions the regulation leaves open (settings under ``[settings.attendance]``):
+
+- *A day of 旷工* (ATT-5): a working day of the town's calendar (public
+  holidays and make-up working days included) with no sign-in and no excusing
+  mark becomes a *candidate* at the end of the day (19:00 job); the town's
+  attendance clerk confirms or clears it with a reason. Only confirmed days
+  count; the confirmation that brings a year to ``absent_fail_days`` (5) raises
+  an ATT-5 alert and the year's assessment fact carries the veto.
+- *Late / early* (ATT-1): against the town's hours in force that day, with
+  ``late_grace_minutes`` (default 0) of grace; never on a rest day.
+- *More than 7 days off post* (ATT-6): a run starts on the first working day
+  missed without leave after the last day at the post (signed in, or found at
+  the post by a phone check) or excused; it goes on through weekends and
+  holidays and ends at a sign-in or an excusing mark (or a candidate the clerk
+  cleared). A working day counts as missed once the end-of-day run made it a
+  candidate — days before attendance was kept in xinyi are not held against
+  anyone. With ``off_post_count = "calendar"`` (default) its length is the
+  calendar days from that first missed working day to today; with
+  ``"working"`` only missed working days count. Longer than ``off_post_days``
+  (7) raises an alert to the town head and the city office proposing a
+  departure of category 解除合同 (the departure plugin hears it through
+  ``xinyi_alert_raised``). The weekend or holiday *before* an absence never
+  counts, so a long holiday alone never raises it.
+- *ATT-2*: each town names one clerk (``service.name_clerk``); only she, the
+  town head or the city may record for others, correct, record phone checks and
+  decide candidates. Corrections keep the original and the reason.
 """
 from __future__ import annotations
 
-from xinyi_core import hookimpl
+from typing import Any
+
+from xinyi_core import DashboardItem, Migration, Setting, create_tables, hookimpl, i18n, t
+
+from .models import MODELS
 
 XINYI_API = "1"
+MESSAGES = i18n.package_messages(__name__, "attendance")
 
 
 @hookimpl
-def xinyi_messages() -> dict[str, str]:
-    return {"title": "考勤"}
+def xinyi_models() -> list[type]:
+    return list(MODELS)
+
+
+@hookimpl
+def xinyi_migrations() -> list[Migration]:
+    return [Migration(1, "attendance tables", create_tables(*MODELS))]
+
+
+@hookimpl
+def xinyi_messages() -> dict[str, Any]:
+    return MESSAGES
+
+
+@hookimpl
+def xinyi_settings() -> dict[str, Setting]:
+    return {
+        "late_grace_minutes": Setting(0, int, t("attendance.setting.late_grace_minutes"), lambda v: 0 <= v <= 120),
+        "off_post_days": Setting(7, int, t("attendance.setting.off_post_days"), lambda v: v > 0),
+        "off_post_count": Setting("calendar", str, t("attendance.setting.off_post_count"),
+                                  lambda v: v in ("calendar", "working")),
+        "absent_fail_days": Setting(5, int, t("attendance.setting.absent_fail_days"), lambda v: v > 0),
+    }
+
+
+@hookimpl
+def xinyi_permissions() -> dict[str, list[str]]:
+    keepers = ["town_clerk", "town_head", "city_office", "bureau"]
+    return {
+        "attendance.sign": ["assistant", "town_clerk", "town_head"],
+        "attendance.view": ["assistant", "village_head", *keepers],
+        "attendance.sheet": ["village_head", *keepers],
+        "attendance.correct": keepers,
+        "attendance.check": keepers,
+        "attendance.decide": keepers,
+        "attendance.name_clerk": ["town_head", "city_office", "bureau"],
+    }
+
+
+@hookimpl
+def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
+    from .summary import assessment_facts
+
+    return assessment_facts(person, year)
+
+
+@hookimpl
+def xinyi_actors() -> list[Any]:
+    from . import jobs  # late: reports pull in openpyxl, which start-up does not need
+
+    return list(jobs.ACTORS)
+
+
+@hookimpl
+def xinyi_reports() -> list[Any]:
+    from . import jobs  # late: reports pull in openpyxl, which start-up does not need
+
+    return list(jobs.REPORTS)
+
+
+@hookimpl
+def xinyi_schedules() -> list[Any]:
+    from . import jobs  # late: reports pull in openpyxl, which start-up does not need
+
+    return list(jobs.SCHEDULES)
+
+
+@hookimpl
+def xinyi_dashboard_items(operator: Any) -> list[DashboardItem]:
+    from xinyi_core import auth
+
+    from .models import AttendanceDay
+
+    if not auth.can(operator, "attendance.decide"):
+        return []
+    q = auth.scope_of(operator).restrict(AttendanceDay.select().where(AttendanceDay.absence == "open"),
+                                         AttendanceDay.person)
+    n = q.count()
+    return [DashboardItem(t("attendance.dash.queue"), "attendance.screen.queue", n, urgent=True)] if n else []
+
+
+@hookimpl
+def xinyi_screens() -> list[Any]:
+    from .screens import entries
+
+    return entries()
+
+
+@hookimpl
+def xinyi_demo_data(city: Any, rng: Any) -> None:
+    from .demo import build
+
+    build(city, rng)

@@ -1,0 +1,226 @@
+"""The day: who is in, excused or missing (the daily sheet), and the end-of-day run
+that marks 旷工 candidates (ATT-5) and raises the off-post alert (ATT-6).
+
+Excusing marks (leave, training) come only through ``xinyi_calendar_marks``
+from the plugins the town enabled: with the leave plugin disabled a town simply
+has no leave marks, and nothing breaks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import peewee as pw
+
+from xinyi_core import CalendarMark, OrgUnit, Person, runtime, t
+from xinyi_core import alerts, audit, calendar, clock
+from xinyi_core.db import database
+from xinyi_core.errors import CalendarUnavailable
+
+from . import rules
+from .models import AttendanceDay, PhoneCheck
+from .service import PLUGIN, day_row, set_absence, setting
+
+LOOKBACK_DAYS = 45  # how far back the ATT-6 run is followed (several times the limit)
+
+
+def marks_for(person: Person, start: dt.date, end: dt.date, town_code: str | None = None) -> list[CalendarMark]:
+    """Every mark the town's enabled plugins give ``person`` from ``start`` to ``end``."""
+    code = town_code or (person.town.code if person.town_id else None)
+    hook = runtime().plugins.for_town(code).xinyi_calendar_marks
+    return [m for result in hook(person=person, start=start, end=end) for m in (result or ()) if m is not None]
+
+
+def excuses(marks: list[CalendarMark]) -> dict[dt.date, CalendarMark]:
+    """The excusing mark per day (the first one a plugin gave)."""
+    out: dict[dt.date, CalendarMark] = {}
+    for m in marks:
+        if m.excused:
+            out.setdefault(m.date, m)
+    return out
+
+
+def on_roll(town: OrgUnit, day: dt.date) -> pw.ModelSelect:
+    """The assistants on duty in ``town`` on ``day`` (joined by then)."""
+    return (Person.select().where((Person.town == town.id) & (Person.status == "on_duty") &
+                                  (Person.joined_on.is_null() | (Person.joined_on <= day)))
+            .order_by(Person.village, Person.name_initials, Person.id))
+
+
+# --------------------------------------------------------------------------- the daily sheet
+
+@dataclass(frozen=True)
+class SheetRow:
+    person_id: int
+    name: str
+    village: str
+    status: str  # in, excused, missing, rest, pending (working day not over, not signed in)
+    sign_in: dt.time | None
+    sign_out: dt.time | None
+    late: bool
+    early: bool
+    excuse: str  # the mark's label
+    failed_checks: int
+    absence: str | None
+    day_id: int | None
+
+    @property
+    def status_text(self) -> str:
+        return self.excuse if self.status == "excused" else t(f"attendance.status.{self.status}")
+
+
+def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = None) -> list[SheetRow]:
+    """Town ``day``: who is in, on leave or training (from marks), missing (ATT-2)."""
+    try:
+        working = calendar.is_working_day(town, day)
+    except CalendarUnavailable:  # an uncovered year: treat as working so nobody is silently skipped
+        working = True
+    persons = list((people if people is not None else on_roll(town, day))
+                   .select_extend(OrgUnit.name.alias("village_name"))
+                   .join(OrgUnit, on=(Person.village == OrgUnit.id)).objects())
+    rows = {r.person_id: r for r in AttendanceDay.select().where(
+        (AttendanceDay.date == day) & AttendanceDay.person.in_([p.id for p in persons]))}
+    out = []
+    for p in persons:
+        r = rows.get(p.id)
+        excuse = ""
+        if r is not None and r.sign_in is not None:
+            status = "in"
+        else:
+            mark = excuses(marks_for(p, day, day, town.code)).get(day)
+            if mark is not None:
+                status, excuse = "excused", mark.label
+            elif not working:
+                status = "rest"
+            elif r is not None and r.absence:
+                status = "missing"
+            else:
+                status = "missing" if day < clock.today() or _after_hours(town, day) else "pending"
+        out.append(SheetRow(p.id, p.name, p.village_name, status,
+                            r.sign_in if r else None, r.sign_out if r else None, bool(r and r.late),
+                            bool(r and r.early), excuse, r.failed_checks if r else 0,
+                            r.absence if r else None, r.id if r else None))
+    return out
+
+
+def _after_hours(town: OrgUnit, day: dt.date) -> bool:
+    return clock.now() >= dt.datetime.combine(day, calendar.working_hours(town, day)[1])
+
+
+# --------------------------------------------------------------------------- end of day (ATT-5, ATT-6)
+
+@dataclass
+class EndOfDay:
+    candidates: int = 0
+    excused: int = 0
+    off_post: int = 0
+    cleared: int = 0  # earlier open candidates excused after the fact
+
+
+def end_of_day(town: OrgUnit, day: dt.date) -> EndOfDay:
+    """Mark the day's 旷工 candidates and raise ATT-6 alerts; safe to run twice.
+
+    A candidate is a working day with no sign-in and no excusing mark
+    (:func:`rules.absence_candidates`); the clerk confirms or clears it. Open
+    candidates of the weeks before that a mark now excuses — leave completed
+    after the return (补办, ATT-3) — are cleared first.
+    """
+    result = EndOfDay()
+    working = calendar.is_working_day(town, day)  # CalendarUnavailable: the job fails with the reason
+    people = list(on_roll(town, day))
+    signed = {r.person_id for r in AttendanceDay.select(AttendanceDay.person).where(
+        (AttendanceDay.date == day) & AttendanceDay.sign_in.is_null(False) &
+        AttendanceDay.person.in_([p.id for p in people]))}
+    with database.atomic():
+        result.cleared = _recheck_open(town, day)
+        for person in people:
+            if person.id in signed:
+                continue
+            mark = excuses(marks_for(person, day, day, town.code)).get(day)
+            row = day_row(person, day)
+            if mark is not None:
+                if working:  # the summary counts excused working days
+                    _excuse(row, mark)
+                result.excused += 1
+                continue  # an excused day breaks any off-post run (ATT-6)
+            if rules.absence_candidates([day] if working else [], (), ()) and row.absence is None:
+                row.absence = "open"
+                row.save()
+                result.candidates += 1
+            if check_off_post(town, person, day):
+                result.off_post += 1
+    return result
+
+
+def _excuse(row: AttendanceDay, mark: CalendarMark) -> bool:
+    """Record the excusing mark on the day; clear its open candidate (audited). True if one was cleared."""
+    if row.excuse is not None:
+        return False
+    row.excuse, row.excuse_label = mark.kind, mark.label
+    cleared = row.absence == "open"
+    if cleared:
+        set_absence(row, None, "cleared", t("attendance.cleared_by_mark", label=mark.label))
+    row.save()
+    if cleared:
+        audit.record(None, "attendance.clear", row, person_id=row.person_id, before={"absence": "open"},
+                     after={"absence": "cleared"}, note=row.absence_reason)
+    return cleared
+
+
+def _recheck_open(town: OrgUnit, day: dt.date) -> int:
+    """ATT-3: open candidates of earlier days that a mark excuses now (补办) are cleared."""
+    since = day - dt.timedelta(days=LOOKBACK_DAYS)
+    rows = list(AttendanceDay.select(AttendanceDay, Person).join(Person).where(
+        (AttendanceDay.absence == "open") & (AttendanceDay.town == town.id) &
+        AttendanceDay.date.between(since, day - dt.timedelta(days=1))))
+    by_person: dict[int, list[AttendanceDay]] = {}
+    for row in rows:
+        by_person.setdefault(row.person_id, []).append(row)
+    cleared = 0
+    for person_rows in by_person.values():
+        person = person_rows[0].person
+        marks = excuses(marks_for(person, min(r.date for r in person_rows), max(r.date for r in person_rows),
+                                  town.code))
+        cleared += sum(_excuse(r, marks[r.date]) for r in person_rows if r.date in marks)
+    return cleared
+
+
+def check_off_post(town: OrgUnit, person: Person, day: dt.date) -> bool:
+    """ATT-6: follow this person's days back from ``day`` and raise the alert past the limit."""
+    start = day - dt.timedelta(days=LOOKBACK_DAYS)
+    if person.joined_on and person.joined_on > start:
+        start = person.joined_on
+    try:
+        working = set(calendar.working_days(town, start, day))
+    except CalendarUnavailable:  # part of the window in an uncovered year: judge only what is known
+        working = set(calendar.working_days(town, dt.date(day.year, 1, 1), day))
+        start = max(start, dt.date(day.year, 1, 1))
+    present, missed = set(), set()
+    excused = set(excuses(marks_for(person, start, day, town.code)))
+    for r in AttendanceDay.select().where((AttendanceDay.person == person.id) &
+                                          AttendanceDay.date.between(start, day)):
+        if r.sign_in is not None:
+            present.add(r.date)
+        elif r.excuse or r.absence == "cleared":
+            excused.add(r.date)
+        elif r.absence in ("open", "confirmed"):
+            missed.add(r.date)
+    checks = PhoneCheck.select(PhoneCheck.called_at).where(
+        (PhoneCheck.person == person.id) & (PhoneCheck.at_post == True) &  # noqa: E712
+        PhoneCheck.called_at.between(dt.datetime.combine(start, dt.time.min), dt.datetime.combine(day, dt.time.max)))
+    present |= {c.called_at.date() for c in checks}
+    # A working day counts as missed only once the end-of-day run made it a candidate: days before
+    # attendance was kept here (or a night the job did not run) are not held against her.
+    states = {d: rules.day_state(d in working, d in present, d in excused) for d in calendar.days(start, day)
+              if d in present or d in excused or d in missed or d not in working}
+    run = rules.consecutive_off_post(states, day, mode=setting("off_post_count"))
+    if not rules.crosses_att6(run, setting("off_post_days")):
+        return False
+    alerts.raise_alert(
+        PLUGIN, "off_post", f"off_post:{person.id}:{run.start.isoformat()}",
+        t("attendance.alert.off_post", name=person.name, days=run.days, start=f"{run.start:%m月%d日}",
+          end=f"{run.end:%m月%d日}"),
+        audience=("town_head", "city_office"), rule="ATT-6", person=person, town=town,
+        data={"proposed_category": "解除合同", "days": run.days, "missed_working_days": run.missed,
+              "from": run.start.isoformat(), "to": run.end.isoformat(), "count": setting("off_post_count")})
+    return True

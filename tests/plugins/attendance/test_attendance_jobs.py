@@ -1,0 +1,91 @@
+"""The end-of-day job and the monthly summary (ASM-2) through the real job queue and scheduler."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import openpyxl
+
+from xinyi_core import calendar, clock, jobs, runtime
+from xinyi_core.jobs import JobRecord, registry
+from xinyi_core.jobs.scheduler import fire
+
+from xinyi_attendance import daily, service
+from xinyi_attendance.models import AttendanceDay
+from xinyi_attendance.summary import month_summary
+
+from .conftest import MAKEUP, MONDAY, at
+
+
+def wait_done(job_id: int, timeout: float = 15.0) -> JobRecord:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = JobRecord.get_by_id(job_id)
+        if record.state in ("done", "failed"):
+            assert record.state == "done", record.error
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def october(att):
+    """Town a in October 2026: a late sign-in, a day of leave, a confirmed and an open absence."""
+    late, on_leave, absent = att.a[0], att.a[1], att.a[2]
+    att.leave(on_leave, MONDAY)
+    with clock.frozen(at(MONDAY, "20:00")):
+        service.sign(att.clerk, late.id, "in", at=at(MONDAY, "08:45"))
+        service.sign(att.clerk, att.a[3].id, "in", at=at(MONDAY, "08:15"))
+        for day in (MAKEUP, MONDAY):
+            daily.end_of_day(att.town_a, day)
+        first = AttendanceDay.get(AttendanceDay.person == absent.id, AttendanceDay.date == MAKEUP)
+        service.decide(att.clerk, first.id, True, "无故未到岗")
+    return late, on_leave, absent
+
+
+def test_asm2_month_summary_counts_what_the_clerk_decided(att):
+    late, on_leave, absent = october(att)
+    rows = {r.person_id: r for r in month_summary([att.town_a], 2026, 10)}
+    assert len(rows) == 4
+    assert rows[late.id].expected == 18  # October 2026: 22 weekdays − 5 on holiday + make-up Saturday 10th
+    assert (rows[late.id].present, rows[late.id].late, rows[late.id].open) == (1, 1, 1)
+    assert rows[on_leave.id].leave == 1 and rows[on_leave.id].open == 1  # excused Monday, missed the 10th
+    assert (rows[absent.id].absent, rows[absent.id].open) == (1, 1)
+    assert rows[absent.id].deduction_dates == [MAKEUP] and rows[absent.id].year_absent == 1
+
+
+def test_the_month_start_schedule_run_twice_gives_one_summary_per_town(att):
+    _, _, absent = october(att)
+    schedule = registry().schedules["attendance.monthly"]
+    assert schedule.cron == "0 1 1 * *"
+    with clock.frozen(dt.datetime(2026, 11, 1, 1, 0)):
+        ids = fire(schedule, dt.datetime(2026, 11, 1, 1, 0))
+        assert fire(schedule, dt.datetime(2026, 11, 1, 1, 0)) == []  # a second scheduler: already claimed
+        records = [wait_done(i) for i in ids]
+        assert {r.town_code for r in records} == {"a", "b"}
+        assert {r.params["period"] for r in records} == {"2026-10"}
+        again = wait_done(jobs.submit(att.clerk, "attendance.monthly", period="2026-10").id)  # by hand, again
+    folder = runtime().config.report_dir / "attendance.monthly" / "2026-10"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.xlsx", "b.xlsx"]
+    ws = openpyxl.load_workbook(again.outputs[0]).active
+    assert ws["A1"].value == "甲镇协理员2026年10月考勤汇总表"
+    assert [c.value for c in ws[3]][:5] == ["序号", "姓名", "村（社区）", "应出勤", "实出勤"]
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == absent.name)
+    assert row[3] == 18 and row[10] == 1 and row[12] == "10日" and row[13] == 1
+
+
+def test_the_end_of_day_job_runs_for_the_town_and_day_it_is_given(att):
+    schedule = registry().schedules["attendance.end_of_day"]
+    assert schedule.cron == "0 19 * * *" and schedule.params(dt.datetime(2026, 10, 12, 19, 0)) == {"day": "2026-10-12"}
+    with clock.frozen(at(MONDAY, "19:00")):
+        wait_done(jobs.submit(None, "attendance.end_of_day", town="b", day=MONDAY.isoformat()).id)
+    assert AttendanceDay.select().where(AttendanceDay.absence == "open").count() == 4  # all of b, none of a
+    assert not AttendanceDay.select().where(AttendanceDay.town == att.town_a.id).exists()
+
+
+def test_a_town_closure_takes_the_day_out_of_that_towns_summary_only(att):
+    calendar.add_closure(att.head, att.town_a, MONDAY, "镇里停电")
+    with clock.frozen(at(MONDAY, "20:00")):
+        service.sign(att.clerk, att.a[0].id, "in", at=at(MONDAY, "08:10"))  # came in anyway
+    rows = month_summary([att.town_a, att.town_b], 2026, 10)
+    expected = {r.person_id: (r.expected, r.present) for r in rows}
+    assert expected[att.a[0].id] == (17, 0) and expected[att.b[0].id] == (18, 0)  # a closure is no working day
