@@ -1,15 +1,144 @@
-"""Leave (请假): slips, approvals, extensions and return — ATT-3, ATT-4, ATT-6.
+"""Leave (请假): slips, approvals, oral reports, extensions and return — ATT-3, ATT-4, ATT-6.
 
-Registered through the ``xinyi.plugins`` entry point ``leave``. The features
-arrive with this plugin's issue; until then it only names itself.
+Registered through the ``xinyi.plugins`` entry point ``leave``. Hook
+implementations only; the rules are in :mod:`.rules`, the writes in
+:mod:`.service`, the reads in :mod:`.query`, the printed slip (附件4) in
+:mod:`.slip`. Attendance learns of approved leave only through
+``xinyi_calendar_marks`` (excused days) and of overdue returns through the
+``overdue_return`` alert (ATT-6).
 """
 from __future__ import annotations
 
-from xinyi_core import hookimpl
+import datetime as dt
+from typing import Any
+
+from xinyi_core import DashboardItem, Setting, hookimpl, i18n, t
 
 XINYI_API = "1"
+MESSAGES = i18n.package_messages(__name__, "leave")
+ALL_STAFF = ["assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"]
 
 
 @hookimpl
-def xinyi_messages() -> dict[str, str]:
-    return {"title": "请假"}
+def xinyi_messages() -> dict[str, Any]:
+    return MESSAGES
+
+
+@hookimpl
+def xinyi_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def xinyi_migrations() -> list[Any]:
+    from .models import MIGRATIONS
+
+    return MIGRATIONS
+
+
+@hookimpl
+def xinyi_settings() -> dict[str, Any]:
+    from . import rules
+
+    counting = {f"count_{c}": Setting(rules.DEFAULT_COUNTING[c], str, t("leave.setting.counting"),
+                                      check=lambda v: v in rules.COUNTINGS) for c in rules.CATEGORIES}
+    return {**counting, "village_opinion": Setting(True, bool, t("leave.setting.village_opinion"))}
+
+
+@hookimpl
+def xinyi_permissions() -> dict[str, list[str]]:
+    return {
+        "leave.view": ALL_STAFF,
+        "leave.self": ["assistant"],
+        "leave.manage": ["village_head", "town_clerk", "town_head", "city_office", "bureau"],
+        "leave.apply": ["assistant", "village_head", "town_clerk", "town_head"],
+        "leave.oral": ["town_clerk", "town_head"],  # ATT-3: the town records an oral report
+        "leave.approve": ["village_head", "town_head", "city_office"],  # ATT-4
+        "leave.return": ["town_clerk", "town_head"],
+        "leave.print": ALL_STAFF,
+    }
+
+
+@hookimpl
+def xinyi_calendar_marks(person: Any, start: dt.date, end: dt.date) -> list[Any]:
+    from . import query
+
+    return query.marks(person, start, end)
+
+
+@hookimpl
+def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
+    from . import query
+
+    return query.facts(person, year)
+
+
+@hookimpl
+def xinyi_person_changed(person: Any, change: str, detail: dict[str, Any]) -> None:
+    if change == "status" and detail.get("after") == "departed":
+        from . import service
+
+        service.close_for_departed(person)
+
+
+@hookimpl
+def xinyi_approval_finished(chain: Any) -> None:
+    if chain.kind == "leave":
+        from . import service
+
+        service.chain_finished(chain)
+
+
+@hookimpl
+def xinyi_dashboard_items(operator: Any) -> list[Any]:
+    from xinyi_core import alerts, auth
+
+    from . import query
+
+    items = []
+    if auth.can(operator, "leave.approve"):
+        waiting = len(query.waiting(operator))
+        if waiting:
+            items.append(DashboardItem(t("leave.dash.queue"), "leave.nav.queue", waiting, urgent=True))
+    if auth.can(operator, "leave.view"):
+        open_alerts = alerts.visible(operator).where(alerts.Alert.source == "leave").count()
+        if open_alerts:
+            items.append(DashboardItem(t("leave.dash.alerts"), "leave.nav.manage", open_alerts, urgent=True))
+    return items
+
+
+@hookimpl
+def xinyi_screens() -> list[Any]:
+    from . import screens
+
+    return screens.ENTRIES
+
+
+@hookimpl
+def xinyi_actors() -> list[Any]:
+    from . import jobs
+
+    return jobs.ACTORS
+
+
+@hookimpl
+def xinyi_reports() -> list[Any]:
+    from . import jobs
+
+    return jobs.REPORTS
+
+
+@hookimpl
+def xinyi_schedules() -> list[Any]:
+    from . import jobs
+
+    return jobs.SCHEDULES
+
+
+@hookimpl
+def xinyi_demo_data(city: Any, rng: Any) -> None:
+    from . import demo
+
+    demo.build(city, rng)

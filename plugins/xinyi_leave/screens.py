@@ -1,0 +1,319 @@
+"""Leave screens, keyboard-driven at 80×24: my applications, the town's leave (search by name
+or initials, one person's history), the approval queue, and a town's leave calendar.
+
+Lists are the core's :class:`RecordList` over scoped queries (:mod:`.query`);
+the forms they open are in :mod:`.dialogs`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, ClassVar, Iterable
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from xinyi_core import Person, ScreenEntry, XinyiError, auth, clock, org, t
+from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
+
+from . import dialogs, query, rules, service, slip
+from .models import LeaveRequest
+
+
+COLUMNS = [Column(t("leave.tui.col_person"), 8), Column(t("leave.tui.col_category"), 8),
+           Column(t("leave.tui.col_dates"), 21), Column(t("leave.tui.col_days"), 4),
+           Column(t("leave.tui.col_state"), 0)]
+WEEKDAYS = "一二三四五六日"
+
+
+def state_text(leave: LeaveRequest) -> str:
+    root = leave.family_root
+    if rules.excuses(leave.state, leave.oral) and root.returned_on is not None:
+        return t("leave.state.returned")
+    return t(f"leave.state.{leave.state}")
+
+
+def row(leave: LeaveRequest) -> tuple:
+    category = t(f"leave.category.{leave.category}") + (t("leave.tui.ext") if leave.root_id else "")
+    end = f"{leave.end_on:%m-%d}" if leave.end_on.year == leave.start_on.year else f"{leave.end_on}"
+    return (leave.id, leave.person.name, category, f"{leave.start_on}~{end}", leave.days, state_text(leave))
+
+
+def detail(leave: LeaveRequest) -> str:
+    lines = [t("leave.tui.detail", name=leave.person.name, category=t(f"leave.category.{leave.category}"),
+               start=leave.start_on, end=leave.end_on, days=leave.days,
+               counting=t(f"leave.counting.{leave.counting}"), state=state_text(leave))]
+    steps = query.step_lines(leave)
+    if steps:
+        lines.append(t("leave.tui.steps", steps="  ".join(
+            t("leave.tui.step", role=t(f"role.{role}"),
+              decision="：" + t(f"leave.state.{s.decision}") if s.decision else "：" + t("leave.tui.step_waiting"))
+            for role, s in steps)))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- lists
+
+class _LeaveList(XinyiScreen):
+    """A list of leave with the highlighted one's detail and chain below."""
+
+    EMPTY: ClassVar[str] = "leave.tui.empty"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.person_id: int | None = None
+        self.text = ""
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="leave-title", classes="section-title")
+        yield RecordList(COLUMNS, empty=t(self.EMPTY), id="leaves")
+        yield Static("", id="leave-detail")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#leaves").focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def leaves(self) -> list[LeaveRequest]:
+        q = query.visible(self.operator)
+        if self.person_id is not None:
+            q = q.where(LeaveRequest.person == self.person_id)
+        if self.text:  # name, or pinyin initials as in the people list
+            q = q.where(Person.name.contains(self.text) | Person.name_initials.startswith(self.text.lower()))
+        return list(q.limit(500))
+
+    def reload(self) -> None:
+        self._rows = {lv.id: lv for lv in self.leaves()}
+        self.query_one("#leaves", RecordList).set_source(ListSource([row(lv) for lv in self._rows.values()]),
+                                                         keep_cursor=True)
+        person = Person.get_by_id(self.person_id) if self.person_id else None
+        count = t("leave.tui.count", count=len(self._rows))
+        self.query_one("#leave-title", Static).update(
+            t("leave.tui.history_title", name=person.name) + "  " + count if person else count)
+        self._show(self.query_one("#leaves", RecordList).current_id)
+
+    @property
+    def current(self) -> LeaveRequest | None:
+        return self._rows.get(self.query_one("#leaves", RecordList).current_id)
+
+    @on(RecordList.Highlighted, "#leaves")
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._show(event.record_id)
+
+    def _show(self, leave_id: Any) -> None:
+        leave = self._rows.get(leave_id)
+        self.query_one("#leave-detail", Static).update(detail(leave) if leave else "")
+
+    def _after(self, result: Any) -> None:
+        if result is not None:
+            if isinstance(result, LeaveRequest):
+                self.notify(t("leave.tui.saved", name=result.person.name, days=result.days, state=state_text(result),
+                              category=t(f"leave.category.{result.category}")))
+            self.reload()
+
+    def _act(self, fn: Callable[[], Any], message: Callable[[Any], str]) -> None:
+        try:
+            result = fn()
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(message(result))
+        self.reload()
+
+    def action_print(self) -> None:
+        if self.current is not None:
+            leave_id = self.current.id
+            self._act(lambda: slip.print_slip(self.operator, leave_id), lambda p: t("leave.tui.printed", path=p))
+
+
+class LeaveListScreen(_LeaveList):
+    """The town's (or village's, or city's) leave, newest first; ``h`` narrows to one person."""
+
+    TITLE_KEY = "leave.nav.manage"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "apply", t("leave.tui.key_apply")),
+        Binding("o", "oral", t("leave.tui.key_oral")),
+        Binding("c", "complete", t("leave.tui.key_complete")),
+        Binding("x", "extend", t("leave.tui.key_extend")),
+        Binding("r", "return", t("leave.tui.key_return")),
+        Binding("w", "withdraw", t("leave.tui.key_withdraw")),
+        Binding("p", "print", t("leave.tui.key_print")),
+        Binding("h", "history", t("leave.tui.key_history")),
+        Binding("slash", "search", t("tui.key.search"), key_display="/"),
+        Binding("escape", "all", t("leave.tui.key_all")),
+    ]
+    PERMISSIONS = {"apply": "leave.apply", "oral": "leave.oral", "complete": "leave.apply", "extend": "leave.apply",
+                   "return": "leave.return", "withdraw": "leave.apply", "print": "leave.print"}
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
+        yield from super().compose_body()
+
+    @on(Input.Changed, "#leave-search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.text = event.value.strip()
+        self.reload()
+
+    @on(Input.Submitted, "#leave-search")
+    def _searched(self) -> None:
+        self.query_one("#leaves").focus()
+
+    def action_search(self) -> None:
+        self.query_one("#leave-search").focus()
+
+    def action_apply(self) -> None:
+        self.app.push_screen(dialogs.apply_form(self.operator, None), callback=self._after)
+
+    def action_oral(self) -> None:
+        self.app.push_screen(dialogs.oral_form(self.operator), callback=self._after)
+
+    def action_complete(self) -> None:
+        leave = self.current
+        if leave is None:
+            return
+        fields = [FormField("reason", t("leave.field.reason"), leave.reason, required=True),
+                  FormField("phone", t("leave.field.phone"), leave.phone or leave.person.phone, required=True)]
+        self.app.push_screen(dialogs.LeaveForm("leave.tui.complete_title", fields,
+                                       lambda v: service.complete_slip(self.operator, leave.id, v)), self._after)
+
+    def action_extend(self) -> None:
+        leave = self.current
+        if leave is None:
+            return
+        fields = [dialogs.date_field("end_on"), FormField("reason", t("leave.field.reason"), required=True),
+                  FormField("phone", t("leave.field.phone"), leave.phone, required=True)]
+        self.app.push_screen(dialogs.LeaveForm("leave.tui.extend_title", fields,
+                                       lambda v: service.extend(self.operator, leave.id, v)), self._after)
+
+    def action_return(self) -> None:
+        leave = self.current
+        if leave is None:
+            return
+
+        def save(values: dict[str, Any]) -> LeaveRequest:
+            from xinyi_core import validators
+
+            return service.record_return(self.operator, leave.id, validators.date(values["returned_on"], "returned_on"))
+
+        fields = [dialogs.date_field("returned_on", clock.today().isoformat())]
+        self.app.push_screen(dialogs.LeaveForm("leave.tui.return_title", fields, save), self._after)
+
+    def action_withdraw(self) -> None:
+        if self.current is not None:
+            leave_id = self.current.id
+            self._act(lambda: service.withdraw(self.operator, leave_id), lambda _: t("leave.tui.withdrawn"))
+
+    def action_history(self) -> None:
+        if self.current is not None:
+            self.person_id = self.current.person_id
+            self.reload()
+
+    def action_all(self) -> None:
+        self.person_id = None
+        self.query_one("#leave-search", Input).value = ""  # reloads
+        self.reload()
+        self.query_one("#leaves").focus()
+
+
+class MyLeaveScreen(LeaveListScreen):
+    """The assistant's own applications (the scope is herself, in the data layer)."""
+
+    TITLE_KEY = "leave.nav.mine"
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield from _LeaveList.compose_body(self)  # her own list needs no search
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("history", "all", "oral", "return", "search"):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_apply(self) -> None:
+        person = Person.get_by_id(self.operator.person_id)
+        self.app.push_screen(dialogs.apply_form(self.operator, person), callback=self._after)
+
+
+class QueueScreen(_LeaveList):
+    """Slips waiting for this approver's step, oldest first (ATT-4)."""
+
+    TITLE_KEY = "leave.nav.queue"
+    EMPTY = "leave.tui.queue_empty"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "decide(True)", t("leave.tui.key_approve")),
+        Binding("n", "decide(False)", t("leave.tui.key_reject")),
+        Binding("p", "print", t("leave.tui.key_print")),
+    ]
+
+    def leaves(self) -> list[LeaveRequest]:
+        return [lv for lv, _ in query.waiting(self.operator)]
+
+    def action_decide(self, approve: bool) -> None:
+        leave = self.current
+        if leave is None:
+            return
+        opinion = t("leave.tui.agree") if approve else ""
+        fields = [FormField("opinion", t("leave.field.opinion"), opinion, required=not approve)]
+        self.app.push_screen(dialogs.LeaveForm("leave.tui.decide_title", fields, lambda v: service.decide(
+            self.operator, leave.id, approve, v["opinion"]), hint="leave.tui.hint_decide"), self._decided)
+
+    def _decided(self, result: Any) -> None:
+        if result is not None:
+            self.notify(t("leave.tui.decided", state=state_text(result)))
+            self.reload()
+
+
+class LeaveCalendarScreen(XinyiScreen):
+    """Who is on leave each day of a month in a town (PageUp/PageDown: month; t: town)."""
+
+    TITLE_KEY = "leave.nav.calendar"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pageup", "month(-1)", t("tui.key.prev_month")),
+        Binding("pagedown", "month(1)", t("tui.key.next_month")),
+        Binding("t", "town", t("tui.key.town")),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="leave-cal-title", classes="section-title")
+        yield Static("", id="leave-cal")
+
+    def on_mount(self) -> None:
+        code = auth.town_code_of(self.operator)
+        self.towns = [org.by_code(code)] if code else list(org.towns())
+        self.town_index = 0
+        self.month = clock.today().replace(day=1)
+        self.draw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "town":
+            return len(getattr(self, "towns", ())) > 1
+        return super().check_action(action, parameters)
+
+    def draw(self) -> None:
+        town = self.towns[self.town_index]
+        days = query.town_month(self.operator, town, self.month.year, self.month.month)
+        self.query_one("#leave-cal-title", Static).update(
+            t("leave.tui.calendar_title", town=town.name, year=self.month.year, month=self.month.month))
+        lines = [t("leave.tui.calendar_row", date=f"{d:%m-%d}", weekday="周" + WEEKDAYS[d.weekday()],
+                   names="、".join(f"{n}({c})" for n, c in names)) for d, names in sorted(days.items())]
+        self.query_one("#leave-cal", Static).update("\n".join(lines) or t("leave.tui.calendar_none"))
+
+    def action_month(self, delta: int) -> None:
+        month = self.month.month - 1 + delta
+        self.month = dt.date(self.month.year + month // 12, month % 12 + 1, 1)
+        self.draw()
+
+    def action_town(self) -> None:
+        self.town_index = (self.town_index + 1) % len(self.towns)
+        self.draw()
+
+
+ENTRIES = [
+    ScreenEntry("f6", "leave.nav.mine", "leave.self", MyLeaveScreen),
+    ScreenEntry("f6", "leave.nav.manage", "leave.manage", LeaveListScreen),
+    ScreenEntry("f7", "leave.nav.queue", "leave.approve", QueueScreen),
+    ScreenEntry("f8", "leave.nav.calendar", "leave.view", LeaveCalendarScreen),
+]

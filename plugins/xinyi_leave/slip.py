@@ -1,0 +1,156 @@
+"""The leave slip (附件4) as the town prints it: the stub (存根) above the cut line, the slip below.
+
+One A4 page, laid out like the original form: 姓名 / 工作地点 / 申请日期, the six
+category boxes, 自…至… 共 N 天, 请假理由, 请假期间联系电话, then the opinion boxes of
+the village (community) head and the town centre head side by side — and, for
+3 days or more (ATT-4), a row for the city employment office. Written with
+:mod:`xinyi_core.export` only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Sequence
+
+from xinyi_core import export, t
+from xinyi_core.export import FormCell
+
+from . import query, rules
+from .models import LeaveRequest
+
+NCOLS = 7
+# Row heights (cm) of one part: fields, categories, time, reason, phone, opinions, city opinion.
+HEIGHTS = {0: 0.9, 1: 0.9, 2: 0.9, 3: 1.6, 4: 0.9, 5: 2.6, 6: 1.8}
+
+
+def _date(day: dt.date | dt.datetime | None) -> str:
+    return t("leave.slip.date", y=day.year, m=day.month, d=day.day) if day else ""
+
+
+def _opinion(step: Any | None) -> str:
+    """What a signed opinion box shows: the opinion, the approver's name and the date."""
+    if step is None or not step.decision:
+        return t("leave.slip.unsigned")
+    opinion = step.opinion or t(f"leave.state.{step.decision}")
+    name = step.decided_by.display_name if step.decided_by_id else ""
+    return t("leave.slip.signed", opinion=opinion, name=name, date=_date(step.decided_at))
+
+
+def _categories(leave: LeaveRequest) -> list[FormCell]:
+    cells = []
+    for code in rules.CATEGORIES:
+        label = t(f"leave.category.{code}")
+        if code == "other" and leave.category == "other" and leave.other_kind:
+            label += f"（{leave.other_kind}）"
+        cells.append(FormCell(("☑" if code == leave.category else "□") + label))
+    return cells
+
+
+def layout(leave: LeaveRequest, steps: dict[str, Any], *, city_row: bool) -> list[list[FormCell]]:
+    """The grid of one part (stub or slip); ``steps`` maps role → decided step."""
+    time = t("leave.slip.time_value", y1=leave.start_on.year, m1=leave.start_on.month, d1=leave.start_on.day,
+             y2=leave.end_on.year, m2=leave.end_on.month, d2=leave.end_on.day, days=leave.days)
+    rows = [
+        [FormCell(t("leave.slip.name"), bold=True), FormCell(leave.person.name),
+         FormCell(t("leave.slip.place"), bold=True), FormCell(leave.village.name, span=2),
+         FormCell(t("leave.slip.applied_on"), bold=True), FormCell(_date(leave.applied_on))],
+        [FormCell(t("leave.slip.category"), bold=True), *_categories(leave)],
+        [FormCell(t("leave.slip.time"), bold=True), FormCell(time, span=6)],
+        [FormCell(t("leave.slip.reason"), bold=True), FormCell(_reason(leave), span=6, left=True)],
+        [FormCell(t("leave.slip.phone"), bold=True), FormCell(leave.phone, span=6)],
+        [FormCell(t("leave.slip.village"), bold=True), FormCell(_opinion(steps.get("village_head")), span=2),
+         FormCell(t("leave.slip.town"), bold=True, span=1), FormCell(_opinion(steps.get("town_head")), span=3)],
+    ]
+    if city_row:
+        rows.append([FormCell(t("leave.slip.city"), bold=True), FormCell(_opinion(steps.get("city_office")), span=6)])
+    return rows
+
+
+def _reason(leave: LeaveRequest) -> str:
+    if not leave.oral:
+        return leave.reason
+    note = t("leave.slip.oral_note", reporter=leave.oral_reporter,
+             relative=t("leave.slip.relative_yes" if leave.oral_by_relative else "leave.slip.relative_no"),
+             at=f"{leave.oral_reported_at:%Y-%m-%d %H:%M}" if leave.oral_reported_at else "",
+             completed=_date(leave.slip_completed_at) or t("leave.slip.not_completed"))
+    return f"{leave.reason}\n{note}" if leave.reason else note
+
+
+def _steps(leave: LeaveRequest) -> dict[str, Any]:
+    return {role: step for role, step in query.step_lines(leave)}
+
+
+def _city_row(leave: LeaveRequest, steps: dict[str, Any]) -> bool:
+    return "city_office" in steps or rules.needs_city_approval(leave.days)
+
+
+def _title(leave: LeaveRequest, key: str) -> str:
+    return t(key) + (t("leave.slip.extension_suffix") if leave.root_id else "")
+
+
+def _form(doc: Any, leave: LeaveRequest, steps: dict[str, Any], size: float) -> None:
+    rows = layout(leave, steps, city_row=_city_row(leave, steps))
+    export.docx_form(doc, rows, ncols=NCOLS, heights_cm={r: h for r, h in HEIGHTS.items() if r < len(rows)},
+                     size=size)
+
+
+def add_stub(doc: Any, leave: LeaveRequest, steps: dict[str, Any] | None = None, *, size: float = 10.5) -> None:
+    """The stub part: title, grid, the archive note."""
+    steps = _steps(leave) if steps is None else steps
+    export.docx_title(doc, _title(leave, "leave.slip.stub_title"), size=14)
+    _form(doc, leave, steps, size)
+    export.docx_note(doc, t("leave.slip.stub_note"))
+
+
+def write_slip(leave: LeaveRequest, path: Path) -> Path:
+    """One A4 page: the stub, the cut line, the slip with the town's seal."""
+    steps = _steps(leave)
+    doc = export.document(size=10.5)
+    _tight(doc)
+    add_stub(doc, leave, steps)
+    export.docx_note(doc, t("leave.slip.cut"))
+    export.docx_title(doc, _title(leave, "leave.slip.title"), size=16)
+    _form(doc, leave, steps, 10.5)
+    export.docx_note(doc, t("leave.slip.seal"), right=True)
+    return export.save_docx(doc, path)
+
+
+def print_slip(op: Any, leave_id: int, out_dir: Path | None = None) -> Path:
+    """Write the slip of one leave (scope-checked, audited) to ``<report_dir>/leave.slip/<id>.docx``."""
+    from xinyi_core import audit, runtime
+
+    from .service import get
+
+    leave = get(op, leave_id, "leave.print")
+    base = Path(out_dir) if out_dir else runtime().config.report_dir
+    path = write_slip(leave, base / "leave.slip" / f"{leave.applied_on:%Y}" / f"{leave.id}.docx")
+    audit.record(op, "leave.print", leave, person_id=leave.person_id, note=str(path))
+    return path
+
+
+def write_stubs(leaves: Sequence[LeaveRequest], path: Path, heading: str, *, progress=None) -> Path:
+    """The year-end stub archive of a town: every stub of the year, two to a page."""
+    from docx.enum.text import WD_BREAK
+
+    doc = export.document(size=10)
+    _tight(doc)
+    export.docx_title(doc, heading, size=16)
+    if not leaves:
+        export.docx_note(doc, t("leave.report.none"))
+    for i, leave in enumerate(leaves):
+        if i and i % 2 == 0:
+            doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+        add_stub(doc, leave, size=10)
+        if progress and i % 20 == 0:
+            progress(i / max(len(leaves), 1))
+    return export.save_docx(doc, path)
+
+
+def _tight(doc: Any) -> None:
+    """Margins and paragraph spacing that keep stub + slip on one A4 page."""
+    from docx.shared import Mm, Pt
+
+    section = doc.sections[0]
+    section.top_margin = section.bottom_margin = Mm(15)
+    fmt = doc.styles["Normal"].paragraph_format
+    fmt.space_before, fmt.space_after = Pt(0), Pt(2)

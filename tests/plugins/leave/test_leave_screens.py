@@ -1,0 +1,165 @@
+"""The leave screens driven by key presses at 80×24 (Pilot): apply, errors beside fields,
+the approval queue as a home to-do, the town's leave calendar, the oral report (ATT-3)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from rich.console import Console
+
+import xinyi_leave
+from xinyi_core import clock, lifecycle, testing
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.widgets import Form, RecordList
+from xinyi_leave import screens, service
+
+from .conftest import slip
+
+SIZE = (80, 24)
+DAY = dt.date(2026, 9, 1)
+
+
+@pytest.fixture
+def ui_city(tmp_path: Path) -> Iterator[testing.City]:
+    """The test city on SQLite with only the leave plugin, so other plugins can't shift the screens."""
+    cfg = testing.make_config(tmp_path, f"sqlite:///{tmp_path / 'xinyi.db'}")
+    testing.start(cfg, plugin_modules={"leave": xinyi_leave}, entry_points=False)
+    try:
+        with clock.frozen(DAY):
+            yield testing.build_city()
+    finally:
+        lifecycle.shutdown()
+
+
+def screen_text(app: XinyiApp) -> str:
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
+                                                        simplify=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
+async def settle(pilot, delay: float = 0.05) -> None:
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rows(app: XinyiApp) -> list[tuple]:
+    plist = app.screen.query_one("#leaves", RecordList)
+    return [plist.row_at(i) for i in range(plist.count)]
+
+
+async def test_assistant_applies_by_keyboard_and_sees_it_pending(ui_city):
+    app = XinyiApp(ui_city.op("assistant", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.MyLeaveScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen.query_one(Form)
+        assert form.value("category") == "personal" and form.value("phone") == ui_city.people["a"][0].phone
+        await pilot.press("tab", "tab", *"2026-09-03", "enter", *"2026-09-02", "tab")
+        await settle(pilot)
+        assert form.error("end_on") == "结束日期早于开始日期"  # beside the field, as soon as it is left
+        form.widget("end_on").value = ""
+        await pilot.press("shift+tab", *"2026-09-04", "enter")
+        form.widget("reason").value = "孩子升学办理手续"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.MyLeaveScreen)
+        assert rows(app) == [(rows(app)[0][0], ui_city.people["a"][0].name, "事假", "2026-09-03~09-04",
+                              2, "审批中")]
+        text = screen_text(app)
+        assert "村居负责人：待审" in text and "打印" in text and "续假" in text
+
+
+async def test_approver_sees_the_todo_and_approves_from_the_queue(ui_city):
+    leave = service.apply(ui_city.op("assistant", "a"), ui_city.people["a"][0], slip("2026-09-03", "2026-09-04"))
+    app = XinyiApp(ui_city.op("village_head", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "请假待审批" in screen_text(app)  # the home screen's to-do
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.QueueScreen) and [r[0] for r in rows(app)] == [leave.id]
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # a refusal needs a reason
+        await settle(pilot)
+        assert app.screen.query_one(Form).error("opinion") == "必填"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert rows(app) == [] and "没有待您审批的请假" in screen_text(app)
+    assert service.chain_of(leave).state == "pending"  # now it is the town head's turn
+    app = XinyiApp(ui_city.op("town_head", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert service.LeaveRequest.get_by_id(leave.id).state == "approved"  # 2 days: no city step (ATT-4)
+
+
+async def test_town_leave_calendar_and_oral_report(ui_city):
+    person = ui_city.people["a"][1]
+    clerk = ui_city.op("town_clerk", "a")
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen.query_one(Form)
+        form.widget("person").value = person.id
+        await pilot.press("tab", "tab", "tab", "tab", *"2026-09-02", "enter")
+        form.widget("oral_reporter").value = "本人电话报告"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert rows(app)[0][1:] == (person.name, "病假", "2026-09-01~09-02", 2, "口头报告（待补办）")
+        await pilot.press("f8")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "甲镇 2026年9月请假日历" in text and f"09-01 周二  {person.name}(病假)" in text
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert "本月无人请假" in screen_text(app)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert "请假提醒（1）" in screen_text(app)  # the missing slip (ATT-3) is a to-do until completed
+
+
+async def test_clerk_finds_a_leave_by_initials_and_records_the_return(ui_city):
+    from xinyi_core import people
+
+    first, second = ui_city.people["a"][0], ui_city.people["a"][1]
+    for person in (first, second):
+        leave = service.apply(ui_city.op("town_clerk", "a"), person, slip("2026-09-01", "2026-09-02"))
+        for role in ("village_head", "town_head"):
+            service.decide(ui_city.op(role, "a"), leave.id, True, "同意")
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert len(rows(app)) == 2
+        await pilot.press("slash", *people.initials(second.name), "enter")
+        await settle(pilot)
+        assert [r[1] for r in rows(app)] == [second.name]
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # back today, 1 September: the second day is no longer leave
+        await settle(pilot)
+        assert rows(app)[0][5] == "已销假"
+        assert service.LeaveRequest.get_by_id(rows(app)[0][0]).returned_on == DAY
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(rows(app)) == 2
