@@ -1,0 +1,199 @@
+"""The town's monthly check, the city's spot checks and the assessment fact (WORK-2, item 4).
+
+Monthly check: per assistant and month, the checklist is (1) the town's working
+days with no submitted entry — days excused by another plugin's calendar mark
+(approved leave, training; setting ``excusing_marks``) and days before joining
+or after leaving are not gaps; (2) entries too thin to be useful (progress
+shorter than ``thin_min_chars``); (3) visits/calls still open at the month's
+end. Recording the check stores these findings with the checker's remarks and
+locks the month's entries. The findings of the year's checks are the
+assessment fact for 附件1 item 4.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from xinyi_core import AssessmentFact, ConflictError, NotFound, Person, ValidationError, database, runtime, t
+from xinyi_core import alerts, audit, auth, calendar, clock, people
+
+from . import register, rules
+from .models import LogEntry, MonthlyCheck, SpotCheck, SpotCheckItem
+from .service import PLUGIN, setting
+
+
+@dataclass
+class Checklist:
+    """What the checker sees for one assistant's month (live, or as recorded)."""
+
+    person: Person
+    period: str
+    working_days: int
+    missing: list[dt.date]
+    thin: list[int]  # entry ids
+    open_items: list[int]  # register item ids
+    entries: int
+    check: MonthlyCheck | None = None
+    excused: list[dt.date] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.thin or self.open_items)
+
+
+def excused_days(person: Person, start: dt.date, end: dt.date) -> set[dt.date]:
+    """Days other plugins excuse (approved leave, training …) via ``xinyi_calendar_marks``."""
+    kinds = set(setting("excusing_marks"))
+    hook = runtime().plugins.for_town(person.town.code if person.town_id else None).xinyi_calendar_marks
+    return {m.date for marks in hook(person=person, start=start, end=end) for m in marks or ()
+            if m.excused and m.kind in kinds}
+
+
+def checklist(person: Person, period: str) -> Checklist:
+    """The live checklist of ``person``'s month (raises CalendarUnavailable for an uncovered year)."""
+    first, last = rules.month_bounds(period)
+    last = min(last, clock.today())
+    working = calendar.working_days(person.town_id, first, last) if person.town_id else []
+    rows = list(LogEntry.select(LogEntry.id, LogEntry.day, LogEntry.progress)
+                .where((LogEntry.person == person.id) & (LogEntry.state == "submitted")
+                       & LogEntry.day.between(first, last)))
+    excused = excused_days(person, first, last)
+    missing = rules.gap_days(working, {r.day for r in rows}, excused, on_post_from=person.joined_on,
+                             on_post_until=person.departed_on)
+    min_chars = int(setting("thin_min_chars"))
+    thin = [r.id for r in rows if rules.is_thin(r.progress, min_chars)]
+    return Checklist(person, period, len(working), missing, thin, register.open_at(person.id, last), len(rows),
+                     excused=sorted(excused & set(working)))
+
+
+def recorded(check: MonthlyCheck) -> Checklist:
+    ev = check.evidence or {}
+    return Checklist(check.person, check.period, check.working_days,
+                     [dt.date.fromisoformat(d) for d in ev.get("missing", [])], list(ev.get("thin", [])),
+                     list(ev.get("open", [])), int(ev.get("entries", 0)), check)
+
+
+def town_checklists(op: Any, period: str, town_id: int | None = None) -> list[Checklist]:
+    """Every on-post assistant in ``op``'s scope (optionally one town) for the month: recorded or live."""
+    auth.require(op, "worklog.check")
+    first, last = rules.month_bounds(period)
+    q = (auth.scope_of(op).people()
+         .where((Person.joined_on.is_null() | (Person.joined_on <= last))
+                & (Person.departed_on.is_null() | (Person.departed_on >= first)) & (Person.status != "candidate"))
+         .order_by(Person.town, Person.village, Person.name_initials))
+    if town_id:
+        q = q.where(Person.town == town_id)
+    done = {c.person_id: c for c in MonthlyCheck.select().where(
+        (MonthlyCheck.period == period) & MonthlyCheck.person.in_(q.select(Person.id)))}
+    return [recorded(done[p.id]) if p.id in done else checklist(p, period) for p in q]
+
+
+def record_check(op: Any, person_id: int, period: str, remarks: str = "") -> MonthlyCheck:
+    """WORK-2: the town centre records its check of a month; the month's entries are then locked."""
+    auth.require(op, "worklog.check", person_id=person_id)
+    person = people.get(op, person_id)  # scope checked and audited there
+    if not rules.month_is_over(period, clock.today()):
+        raise ValidationError("period", "worklog.err.month_not_over", period=period)
+    if MonthlyCheck.select().where((MonthlyCheck.person == person.id) & (MonthlyCheck.period == period)).exists():
+        raise ConflictError("worklog.err.already_checked", name=person.name, period=period)
+    c = checklist(person, period)
+    evidence = {"missing": [d.isoformat() for d in c.missing], "thin": c.thin, "open": c.open_items,
+                "excused": [d.isoformat() for d in c.excused], "entries": c.entries}
+    with database.atomic():
+        row = MonthlyCheck.create(person=person, town=person.town_id, period=period, working_days=c.working_days,
+                                  missing_days=len(c.missing), thin_entries=len(c.thin), open_items=len(c.open_items),
+                                  evidence=evidence, remarks=remarks.strip(), checked_by=op, checked_at=clock.now())
+        audit.record(op, "worklog.check", row, person_id=person.id, after={"period": period, **evidence},
+                     note=remarks.strip())
+    if not c.clean:  # the assistant sees what the check found on her home screen
+        alerts.raise_alert(PLUGIN, "check_findings", f"check:{person.id}:{period}",
+                           t("worklog.alert.findings", period=period, missing=len(c.missing), thin=len(c.thin),
+                             open=len(c.open_items)),
+                           audience=("assistant",), rule="WORK-2", person=person,
+                           data={"period": period, **evidence})
+    return row
+
+
+# --------------------------------------------------------------------------- the city's spot check
+
+def start_spot_check(op: Any, period: str, *, size: int | None, seed: int | None = None,
+                     town_id: int | None = None) -> SpotCheck:
+    """WORK-2: the city picks assistants at random (``size``) or all (``size=None``) for a month.
+
+    The seed is recorded: the same seed over the same assistants picks the same people.
+    """
+    auth.require(op, "worklog.spot")
+    if size is not None and size < 1:
+        raise ValidationError("size", "worklog.err.size")
+    first, last = rules.month_bounds(period)
+    q = (auth.scope_of(op).people(Person.select(Person.id))
+         .where((Person.joined_on.is_null() | (Person.joined_on <= last))
+                & (Person.departed_on.is_null() | (Person.departed_on >= first)) & (Person.status != "candidate")))
+    if town_id:
+        q = q.where(Person.town == town_id)
+    seed = seed if seed is not None else secrets.randbelow(10**9)
+    picked = rules.pick_for_spot_check([p.id for p in q], size, seed)
+    if not picked:
+        raise ValidationError("town", "worklog.err.nobody")
+    with database.atomic():
+        spot = SpotCheck.create(period=period, mode="all" if size is None else "random", seed=seed, size=len(picked),
+                                town=town_id, made_by=op, made_at=clock.now())
+        SpotCheckItem.insert_many([{"spot": spot.id, "person": pid} for pid in picked]).execute()
+        audit.record(op, "worklog.spot.start", spot, after={"period": period, "seed": seed, "people": picked})
+    return spot
+
+
+def spot_checks(op: Any) -> list[SpotCheck]:
+    auth.require(op, "worklog.spot")
+    return list(SpotCheck.select().order_by(SpotCheck.made_at.desc(), SpotCheck.id.desc()))
+
+
+def spot_items(op: Any, spot_id: int) -> list[SpotCheckItem]:
+    auth.require(op, "worklog.spot")
+    return list(SpotCheckItem.select().where(SpotCheckItem.spot == spot_id).order_by(SpotCheckItem.id))
+
+
+def record_finding(op: Any, item_id: int, result: str, findings: str) -> SpotCheckItem:
+    """What the city's reviewer found in one picked assistant's log."""
+    auth.require(op, "worklog.spot")
+    item = SpotCheckItem.get_or_none(SpotCheckItem.id == item_id)
+    if item is None:
+        raise NotFound("worklog.err.no_item")
+    if result not in ("ok", "problem"):
+        raise ValidationError("result", "worklog.err.choice")
+    if result == "problem" and not findings.strip():
+        raise ValidationError("findings", "worklog.err.findings_required")
+    before = audit.snapshot(item, ("result", "findings"))
+    with database.atomic():
+        item.result, item.findings = result, findings.strip()
+        item.reviewed_by_id, item.reviewed_at = op.id, clock.now()
+        item.save()
+        audit.record(op, "worklog.spot.finding", item, person_id=item.person_id, before=before,
+                     after=audit.snapshot(item, ("result", "findings")))
+    return item
+
+
+# --------------------------------------------------------------------------- the assessment fact
+
+def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    """附件1 item 4 from the year's recorded monthly checks (value: points deducted)."""
+    checks = list(MonthlyCheck.select().where((MonthlyCheck.person == person.id)
+                                             & MonthlyCheck.period.startswith(f"{year}-"))
+                  .order_by(MonthlyCheck.period))
+    missing = sum(c.missing_days for c in checks)
+    thin = sum(c.thin_entries for c in checks)
+    score = rules.item4(missing, thin, missing_rule=setting("missing_rule"))
+    evidence = [t("worklog.fact.month", period=c.period, missing=c.missing_days, thin=c.thin_entries,
+                  days="、".join(d[5:] for d in (c.evidence or {}).get("missing", [])) or t("worklog.none"))
+                for c in checks if c.missing_days or c.thin_entries]
+    problems = (SpotCheckItem.select(SpotCheckItem, SpotCheck).join(SpotCheck)
+                .where((SpotCheckItem.person == person.id) & (SpotCheckItem.result == "problem")
+                       & SpotCheck.period.startswith(f"{year}-")))
+    evidence += [t("worklog.fact.spot", period=i.spot.period, findings=i.findings) for i in problems]
+    label = t("worklog.fact.label", months=len(checks), missing=missing, thin=thin,
+              deduction=f"{score.deduction:g}", score=f"{score.score:g}", points=f"{score.points:g}") \
+        if checks else t("worklog.fact.unchecked", points=f"{score.points:g}")
+    return [AssessmentFact(rule="WORK-2", label=label, value=score.deduction, item=rules.ITEM4,
+                           evidence=tuple(evidence))]

@@ -1,0 +1,198 @@
+"""The work-log screens driven by key presses at 80×24 (WORK-1, WORK-2).
+
+Only the work-log plugin is loaded, so its navigation keys and the screens' text
+do not depend on what other plugins add.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Iterator
+
+import docx
+import pytest
+from rich.console import Console
+
+from xinyi_core import clock, lifecycle, runtime, testing
+from xinyi_core.tui.app import XinyiApp
+from xinyi_worklog import rules, service
+from xinyi_worklog.models import Correction, LogEntry, MonthlyCheck, RegisterItem, SpotCheck
+
+from .conftest import TODAY, working_days_may
+
+SIZE = (80, 24)
+GOOD = "走访三户失业人员"  # typed: short is quick (and "thin", which a draft or entry may be)
+LONG = "入户走访失业人员三户，登记就业意向并推荐岗位"
+
+
+class _Screens:
+    """The screen classes, imported once the runtime has registered the plugin's messages
+    (their key bindings' descriptions are translated when the classes are built)."""
+
+    def __getattr__(self, name: str):
+        if not name.endswith("Screen"):  # pytest's collection probes attributes: import nothing for those
+            raise AttributeError(name)
+        from xinyi_worklog import check_screens, screens
+
+        return getattr(screens, name, None) or getattr(check_screens, name)
+
+
+ui = _Screens()
+
+
+@pytest.fixture
+def ui_city(tmp_path: Path) -> Iterator[testing.City]:
+    cfg = testing.make_config(tmp_path, f"sqlite:///{tmp_path / 'xinyi.db'}")
+    testing.start(cfg, entry_points=["worklog"])
+    try:
+        with clock.frozen(TODAY):
+            yield testing.build_city()
+    finally:
+        lifecycle.shutdown()
+
+
+def screen_text(app: XinyiApp) -> str:
+    console = Console(width=SIZE[0], height=SIZE[1], file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
+                                                        simplify=True))
+    return console.export_text()
+
+
+async def settle(pilot, delay: float = 0.05) -> None:
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_assistant_writes_an_entry_from_the_keyboard(ui_city):
+    """WORK-2 fast entry: n, pick the duty, type, Ctrl+S — the entry is in the log, submitted."""
+    me = ui_city.op("assistant", "a")
+    app = XinyiApp(me)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.MyLogScreen) and "还没有日志" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.FormScreen)
+        await pilot.press("ctrl+s")  # no duty chosen: the error shows beside the field
+        await settle(pilot)
+        assert "必填" in screen_text(app)
+        await pilot.press("enter", "down", "down", "enter")  # focus went to the duty: open, two down
+        await pilot.press("tab", *"走访", "tab", *GOOD, "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.MyLogScreen)
+        entry = LogEntry.get()
+        assert (entry.day, entry.category, entry.task, entry.progress, entry.state) == (
+            TODAY, service.duties()[1], "走访", GOOD, "submitted")
+        text = screen_text(app)
+        assert "2026-06-10" in text and "人力资源调查" in text and "已提交" in text
+        await pilot.press("p")  # the month's log book page
+        await settle(pilot)
+    path = Path(runtime().config.report_dir) / "worklog" / "2026-06" / f"{me.person_id}.docx"
+    assert docx.Document(str(path)).tables[0].rows[1].cells[3].text == GOOD
+
+
+async def test_register_a_visit_fast_and_close_it(ui_city):
+    """WORK-1: two fields and Ctrl+S register a visit; it stays open until closed with a note."""
+    me = ui_city.op("assistant", "a")
+    app = XinyiApp(me)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open("worklog.nav.register")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.RegisterScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"王某", "tab", *"咨询社保", "ctrl+s")
+        await settle(pilot)
+        item = RegisterItem.get()
+        assert (item.party, item.matter, item.state, item.at) == ("王某", "咨询社保", "open",
+                                                                  dt.datetime.combine(TODAY, dt.time(9)))
+        assert "未办结" in screen_text(app)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"已办", "ctrl+s")
+        await settle(pilot)
+        assert RegisterItem.get().state == "closed" and "已办结" in screen_text(app)
+
+
+async def test_town_records_the_monthly_check_which_locks_the_month(ui_city):
+    """WORK-2: the checklist shows gaps on working days only; Enter + remarks records the check."""
+    me, clerk = ui_city.op("assistant", "a"), ui_city.op("town_clerk", "a")
+    for day in working_days_may()[2:]:  # the first two working days (6, 7 May) are missing
+        service.save(me, {"day": day, "category": "就业失业登记", "progress": LONG}, submit=True)
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.CheckScreen)
+        text = screen_text(app)
+        assert "2026-05：4 人，已检查 0 人，有问题 4 人" in text
+        rows = app.screen.query_one("#checklists")
+        index = next(i for i in range(rows.count) if rows.row_at(i)[0] == me.person_id)
+        assert rows.row_at(index)[3:5] == (2, 0)
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.FormScreen) and "05-06、05-07" in screen_text(app)
+        await pilot.press(*"缺记两天", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.CheckScreen) and "已检查 1 人" in screen_text(app)
+    check = MonthlyCheck.get()
+    assert (check.person_id, check.missing_days, check.remarks) == (me.person_id, 2, "缺记两天")
+    assert service.is_locked(me.person_id, dt.date(2026, 5, 6))
+
+
+async def test_city_spot_check_with_a_seed_is_reproducible(ui_city):
+    """WORK-2: the city picks 3 at random with seed 42 — the same 3 the rule picks — and reviews one."""
+    app = XinyiApp(ui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.SpotScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("tab", "backspace", "backspace", "3", "tab", "4", "2", "ctrl+s")
+        await settle(pilot)
+        spot = SpotCheck.get()
+        everyone = [p.id for ps in ui_city.people.values() for p in ps]
+        picked = [i.person_id for i in spot.items]
+        assert (spot.seed, spot.size) == (42, 3) and picked == rules.pick_for_spot_check(everyone, 3, 42)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.SpotItemsScreen) and "种子 42" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # result defaults to 合格
+        await settle(pilot)
+        assert "合格" in screen_text(app)
+    assert spot.items.order_by("id").first().result == "ok"
+
+
+async def test_search_as_you_type_within_scope_and_correct_an_entry(ui_city):
+    """WORK-2: the town finds entries by text (never another town's) and corrects one with a reason."""
+    a, b = ui_city.op("assistant", "a"), ui_city.op("assistant", "b")
+    service.save(a, {"day": dt.date(2026, 6, 1), "category": "社会保障卡", "progress": "发放社会保障卡十张"}, submit=True)
+    service.save(b, {"day": dt.date(2026, 6, 1), "category": "社会保障卡", "progress": "采集社会保障卡照片五人"},
+                 submit=True)
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open("worklog.nav.search")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.SearchScreen)
+        await pilot.press(*"社会保障卡")
+        await settle(pilot, 0.3)
+        text = screen_text(app)
+        assert "找到 1 条" in text and "发放社会保障卡十张" in text and "采集" not in text
+        assert "^r 更正" in text and "⟨" not in text  # every key in the footer, in Chinese
+        await pilot.press("down", "ctrl+r")
+        await settle(pilot)
+        await pilot.press("tab", "tab", *"社会保障卡十二张", "tab", "tab", "tab", *"核对台账", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.SearchScreen) and "社会保障卡十二张" in screen_text(app)
+    fix = Correction.get()
+    assert (fix.before["progress"], fix.after["progress"], fix.reason) == (
+        "发放社会保障卡十张", "社会保障卡十二张", "核对台账")
