@@ -1,15 +1,150 @@
-"""Training quotas (学习培训) — TRN-1, TRN-2, TRN-3.
+"""Learning and training (学习培训) — TRN-1, TRN-2, TRN-3.
 
-Registered through the ``xinyi.plugins`` entry point ``training``. The features
-arrive with this plugin's issue; until then it only names itself.
+TRN-1 pre-job training and exam: nobody goes on duty before passing
+(``xinyi_status_change_vetoes``). TRN-2 in-service sessions with invitations and
+attendance; training days are calendar marks, unexcused absences assessment
+facts. TRN-3 the quarterly publicity-article quota with reminders and the
+quarter's shortfall list.
+
+Registered through the ``xinyi.plugins`` entry point ``training``.
 """
 from __future__ import annotations
 
-from xinyi_core import hookimpl
+import datetime as dt
+from typing import Any
+
+from xinyi_core import Migration, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
+MESSAGES = i18n.package_messages(__name__, "training")
 
 
 @hookimpl
-def xinyi_messages() -> dict[str, str]:
-    return {"title": "学习培训"}
+def xinyi_messages() -> dict[str, Any]:
+    return MESSAGES
+
+
+@hookimpl
+def xinyi_migrations() -> list[Migration]:
+    from .models import MODELS
+
+    return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS))]
+
+
+@hookimpl
+def xinyi_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def xinyi_settings() -> dict[str, Setting]:
+    return {
+        "pass_mark": Setting(60, (int, float), t("training.setting.pass_mark"), lambda v: 0 <= v <= 100),
+        "articles_per_quarter": Setting(1, int, t("training.setting.quota"), lambda v: 0 <= v <= 20),
+        "reminder_days": Setting([14, 3], list, t("training.setting.reminder_days"),
+                                 lambda v: all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 80
+                                               for d in v)),
+    }
+
+
+@hookimpl
+def xinyi_permissions() -> dict[str, list[str]]:
+    town_up = ["town_clerk", "town_head", "city_office", "bureau"]
+    return {
+        "training.view": ["village_head", *town_up],  # sessions and their attendance
+        "training.manage": town_up,  # TRN-2: the city or a town organises in-service training
+        "training.prejob": ["city_office", "bureau"],  # TRN-1: run by the city bureau
+        "training.articles": ["assistant", *town_up],
+        "training.quotas": ["village_head", *town_up],
+        "training.own": ["assistant"],  # her own training record
+    }
+
+
+# --------------------------------------------------------------------------- rules other parts ask about
+
+@hookimpl
+def xinyi_status_change_vetoes(person: Any, new_status: str) -> list[str]:
+    """TRN-1: not on duty before passing the pre-job exam."""
+    from . import rules, service
+
+    if new_status != "on_duty":
+        return []
+    refusal = rules.on_duty_refusal(new_status, service.exam_scores(person.id))
+    return [t(f"training.{refusal[0]}", **refusal[1])] if refusal else []
+
+
+@hookimpl
+def xinyi_calendar_marks(person: Any, start: dt.date, end: dt.date) -> list[Any]:
+    from . import facts
+
+    return facts.calendar_marks(person, start, end)
+
+
+@hookimpl
+def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
+    from . import facts
+
+    return facts.assessment_facts(person, year)
+
+
+@hookimpl
+def xinyi_person_changed(person: Any, change: str, detail: dict[str, Any]) -> None:
+    """A departed person's open invitations and reminders close; after a move to another town,
+    her invitations to the old town's sessions close."""
+    from xinyi_core import clock
+
+    from . import quota, service
+    from .rules import Quarter
+
+    if change == "status" and detail.get("after") == "departed":
+        on = dt.date.fromisoformat(detail["on"]) if detail.get("on") else clock.today()
+        service.close_open_invitations(person, after=on)
+        quota.close_reminders(person.id, Quarter.of(clock.today()), note="departed")
+    elif change == "transferred" and person.town_id != (detail.get("before") or {}).get("town"):
+        service.close_open_invitations(person, after=clock.today(), other_than_town=person.town_id)
+
+
+# --------------------------------------------------------------------------- jobs, UI, demo
+
+@hookimpl
+def xinyi_actors() -> list[Any]:
+    from .jobs import ACTORS
+
+    return ACTORS
+
+
+@hookimpl
+def xinyi_reports() -> list[Any]:
+    from .jobs import REPORTS
+
+    return REPORTS
+
+
+@hookimpl
+def xinyi_schedules() -> list[Any]:
+    from .jobs import SCHEDULES
+
+    return SCHEDULES
+
+
+@hookimpl
+def xinyi_screens() -> list[Any]:
+    from .screens import ENTRIES
+
+    return ENTRIES
+
+
+@hookimpl
+def xinyi_dashboard_items(operator: Any) -> list[Any]:
+    from .screens import dashboard_items
+
+    return dashboard_items(operator)
+
+
+@hookimpl
+def xinyi_demo_data(city: Any, rng: Any) -> None:
+    from .demo import build
+
+    build(city, rng)

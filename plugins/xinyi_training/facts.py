@@ -1,0 +1,51 @@
+"""What this plugin tells the rest of the system: calendar marks (training days)
+and assessment facts (TRN-2 unexcused absences, TRN-3 quarters short).
+
+Neither fact has an item on the scoring sheet (附件1): its items score the
+assistant's service work (logs, surveys, records, employment and insurance
+services). Item 14 培训组织 is about organising vocational training for the
+public, not about the assistant's own training, and item 5 scores the town
+centre's attendance management. So both facts go to the assessor with
+``item=None``; the assessor decides what they weigh.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from xinyi_core import AssessmentFact, CalendarMark, Person, clock, t
+
+from . import quota, service
+from .models import Invitation, TrainingSession
+from .service import PLUGIN
+
+
+def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[CalendarMark]:
+    """A training mark on each day of every session the person is invited to (TRN-2).
+
+    Marked excused whatever the attendance: a training day is not 旷工 (ATT-5); an
+    unexcused absence from training is the TRN-2 fact below, not a second penalty.
+    Closed invitations (she left or moved) are not marked.
+    """
+    marks = []
+    for inv in service.person_invitations(person.id, start, end).where(Invitation.state == "open"):
+        label = t(f"{PLUGIN}.mark", title=inv.session.title)
+        marks += [CalendarMark(day, "training", label, True) for day in inv.session.days() if start <= day <= end]
+    return marks
+
+
+def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    facts = []
+    absent = list(service.person_invitations(person.id, dt.date(year, 1, 1), dt.date(year, 12, 31))
+                  .where((Invitation.attendance == "unexcused") & (TrainingSession.kind == "in_service"))
+                  .where(TrainingSession.start_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+    if absent:  # TRN-2: in-service training must be attended
+        facts.append(AssessmentFact(
+            rule="TRN-2", label=t(f"{PLUGIN}.fact.unexcused"), value=float(len(absent)), item=None,
+            evidence=tuple(f"{i.session.start_on:%Y-%m-%d} {i.session.title}" for i in absent)))
+    short = quota.quarters_short(person, year, clock.today())
+    if short:  # TRN-3: one publicity article per quarter
+        facts.append(AssessmentFact(
+            rule="TRN-3", label=t(f"{PLUGIN}.fact.quota_short"), value=float(len(short)), item=None,
+            evidence=tuple(t(f"{PLUGIN}.fact.quarter", quarter=q.zh, submitted=got, quota=got + missing)
+                           for q, got, missing in short)))
+    return facts
