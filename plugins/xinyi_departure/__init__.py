@@ -1,15 +1,104 @@
 """Departure (离职) and vacancies — ORG-2, ORG-3, ATT-6.
 
-Registered through the ``xinyi.plugins`` entry point ``departure``. The features
-arrive with this plugin's issue; until then it only names itself.
+Registered through the ``xinyi.plugins`` entry point ``departure``. This module
+holds only the hook implementations; the work is in ``service`` (reports,
+proposals, approval, taking effect), ``handover``, ``vacancies``, ``forms``
+(附件5), ``jobs``, ``screens`` and ``demo``.
 """
 from __future__ import annotations
 
-from xinyi_core import hookimpl
+from typing import Any
+
+from xinyi_core import DashboardItem, Migration, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
+MESSAGES = i18n.package_messages(__name__, "departure")
+DEFAULT_HANDOVER = ["工作文件", "业务资料", "办公设备"]  # 附件5 note 2: documents, materials, office equipment
 
 
 @hookimpl
-def xinyi_messages() -> dict[str, str]:
-    return {"title": "离职"}
+def xinyi_messages() -> dict[str, Any]:
+    return MESSAGES
+
+
+@hookimpl
+def xinyi_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def xinyi_migrations() -> list[Migration]:
+    from .models import MODELS
+
+    return [Migration(1, "departure reports and handover", create_tables(*MODELS))]
+
+
+@hookimpl
+def xinyi_settings() -> dict[str, Setting]:
+    from .rules import valid_handover_defaults
+
+    return {"handover_items": Setting(DEFAULT_HANDOVER, list, t("departure.handover.defaults_expected"),
+                                      valid_handover_defaults)}
+
+
+@hookimpl
+def xinyi_permissions() -> dict[str, list[str]]:
+    return {
+        "departure.view": ["village_head", "town_clerk", "town_head", "city_office", "bureau"],
+        "departure.report": ["town_clerk", "town_head"],  # ORG-2: the town centre reports
+        "departure.confirm": ["town_head"],  # ATT-6 proposals: the town centre head decides
+        "departure.handover": ["town_clerk", "town_head"],
+        "departure.vacancies": ["city_office", "bureau"],  # ORG-3: vacancies are the city's business
+        "departure.run": ["city_office", "bureau"],
+    }
+
+
+@hookimpl
+def xinyi_alert_raised(alert: Any) -> None:
+    from . import service
+
+    service.propose_from_alert(alert)  # ATT-6 → a proposed 解除合同 report
+
+
+@hookimpl
+def xinyi_approval_finished(chain: Any) -> None:
+    from . import service
+
+    service.on_chain_finished(chain)
+
+
+@hookimpl
+def xinyi_actors() -> list[Any]:
+    from .jobs import ACTORS
+
+    return ACTORS
+
+
+@hookimpl
+def xinyi_schedules() -> list[Any]:
+    from .jobs import SCHEDULES
+
+    return SCHEDULES
+
+
+@hookimpl
+def xinyi_screens() -> list[Any]:
+    from .screens import entries
+
+    return entries()
+
+
+@hookimpl
+def xinyi_dashboard_items(operator: Any) -> list[DashboardItem]:
+    from .screens import dashboard
+
+    return dashboard(operator)
+
+
+@hookimpl
+def xinyi_demo_data(city: Any, rng: Any) -> None:
+    from .demo import build
+
+    build(city, rng)

@@ -1,0 +1,293 @@
+"""Screens: departures by state (with the chain and the actions on it), handover, vacancies.
+
+Every action has a key shown in the footer, and only to operators who may
+take it; the service refuses and audits anyway. The screens query on the UI
+thread like the core's lists: a town has a few dozen departures at most.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from xinyi_core import DashboardItem, OrgUnit, Person, ScreenEntry, XinyiError, approvals, auth, t
+from xinyi_core.tui.screens import PromptScreen, XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
+
+from . import forms, handover, rules, service, vacancies
+from .dialogs import HireScreen, ReportScreen
+from .models import Departure, HandoverItem
+
+LIST_KEY = "departure.screen.list"
+VACANCIES_KEY = "departure.screen.vacancies"
+FILTERS = (None, "proposed", "pending", "approved", "departed", "declined", "rejected", "withdrawn")
+
+
+def entries() -> list[ScreenEntry]:
+    return [ScreenEntry("f9", LIST_KEY, "departure.view", DeparturesScreen),
+            ScreenEntry("f10", VACANCIES_KEY, "departure.vacancies", VacanciesScreen)]
+
+
+def dashboard(op: Any) -> list[DashboardItem]:
+    """Proposals for the town head to confirm (ATT-6) and chains waiting for ``op``'s opinion (ORG-2)."""
+    if not auth.can(op, "departure.view"):
+        return []
+    items = []
+    if auth.can(op, "departure.confirm"):
+        n = service.visible(op, "proposed").count()
+        if n:
+            items.append(DashboardItem(t("departure.dash.proposals"), LIST_KEY, n, urgent=True,
+                                       params={"state": "proposed"}))
+    waiting = len(approvals.waiting_for(op, service.KIND))
+    if waiting:
+        items.append(DashboardItem(t("departure.dash.waiting"), LIST_KEY, waiting, params={"state": "pending"}))
+    if auth.can(op, "departure.handover"):  # approved or gone, but not everything handed over yet
+        open_items = HandoverItem.select(HandoverItem.departure).where(HandoverItem.confirmed_at.is_null())
+        n = (service.visible(op).where(Departure.state.in_(("approved", "departed"))
+                                       & Departure.id.in_(open_items)).count())
+        if n:
+            items.append(DashboardItem(t("departure.dash.handover"), LIST_KEY, n))
+    return items
+
+
+def _date(d: Any) -> str:
+    return d.isoformat() if d else ""
+
+
+class DeparturesScreen(XinyiScreen):
+    TITLE_KEY = LIST_KEY
+    DEFAULT_CSS = """
+    #dep-status { height: 1; padding: 0 1; color: $text-muted; }
+    #departures { height: 1fr; }
+    #dep-detail { height: 8; padding: 0 1; border-top: solid $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "cycle", t("tui.key.filter")),
+        Binding("n", "new", t("departure.key.new")),
+        Binding("c", "confirm", t("departure.key.confirm")),
+        Binding("x", "decline", t("departure.key.decline")),
+        Binding("a", "decide(True)", t("departure.key.approve")),
+        Binding("r", "decide(False)", t("departure.key.reject")),
+        Binding("w", "withdraw", t("departure.key.withdraw")),
+        Binding("h", "handover", t("departure.key.handover")),
+        Binding("p", "print", t("departure.key.print")),
+    ]
+    PERMISSIONS = {"new": "departure.report", "confirm": "departure.confirm", "decline": "departure.confirm",
+                   "withdraw": "departure.report", "handover": "departure.handover"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: str | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="dep-status")
+        yield RecordList([Column(t("departure.screen.col_name"), 8), Column(t("departure.screen.col_village"), 12),
+                          Column(t("departure.screen.col_category"), 8), Column(t("departure.screen.col_planned"), 10),
+                          Column(t("departure.screen.col_state"), 12), Column(t("departure.screen.col_source"), 0)],
+                         empty=t("departure.screen.empty"), id="departures")
+        yield Static("", id="dep-detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#departures").focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "decide":  # only the roles on the ORG-2 chain give opinions
+            return self.operator.role in rules.CHAIN_ROLES
+        return super().check_action(action, parameters)
+
+    # ------------------------------------------------------------------ data
+
+    def load(self) -> None:
+        names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").tuples())
+        rows = [(d.id, d.person.name, names.get(d.person.village_id, ""), rules.category_label(d.category),
+                 _date(d.planned_on), t(f"departure.state.{d.state}"), t(f"departure.source.{d.source}"))
+                for d in service.visible(self.operator, self.state).select(Departure, Person).join(Person)]
+        plist = self.query_one("#departures", RecordList)
+        plist.set_source(ListSource(rows), keep_cursor=True)
+        state = t(f"departure.state.{self.state}") if self.state else t("departure.screen.all")
+        self.query_one("#dep-status", Static).update(
+            t("departure.screen.filter", state=state) + f"  {len(rows)}")
+        self._detail(plist.current_id)
+
+    def apply_params(self, params: dict[str, Any]) -> None:
+        """A dashboard item opens the list on one state (``proposed``, ``pending``)."""
+        if params.get("state") in FILTERS:
+            self.state = params["state"]
+            self.load()
+
+    @on(RecordList.Highlighted, "#departures")
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._detail(event.record_id)
+
+    def _detail(self, departure_id: Any) -> None:
+        self.query_one("#dep-detail", Static).update(detail_text(departure_id) if departure_id else "")
+
+    @property
+    def current(self) -> int | None:
+        return self.query_one("#departures", RecordList).current_id
+
+    def _done(self, result: Any) -> None:
+        if result:
+            self.load()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cycle(self) -> None:
+        self.state = FILTERS[(FILTERS.index(self.state) + 1) % len(FILTERS)]
+        self.load()
+
+    def action_new(self) -> None:
+        self.app.push_screen(ReportScreen(), callback=self._done)
+
+    def action_confirm(self) -> None:
+        if self.current:
+            self.app.push_screen(ReportScreen(self.current), callback=self._done)
+
+    def action_decline(self) -> None:
+        dep_id = self.current
+        if dep_id:
+            self.app.push_screen(PromptScreen(
+                t("departure.screen.decline"), t("departure.screen.reason"),
+                lambda text: service.decline(self.operator, dep_id, text), done=t("departure.screen.declined")),
+                callback=self._done)
+
+    def action_decide(self, approve: bool) -> None:
+        dep_id = self.current
+        if dep_id:
+            self.app.push_screen(PromptScreen(
+                t("departure.screen.decide"), t("departure.screen.opinion"),
+                lambda text: service.decide(self.operator, dep_id, approve, text), required=not approve,
+                done=t("departure.screen.decided")), callback=self._done)
+
+    def action_withdraw(self) -> None:
+        dep_id = self.current
+        if dep_id:
+            self.app.push_screen(PromptScreen(
+                t("departure.key.withdraw"), t("departure.screen.reason"),
+                lambda text: service.withdraw(self.operator, dep_id, text), required=False), callback=self._done)
+
+    def action_handover(self) -> None:
+        if self.current:
+            self.app.push_screen(HandoverScreen(self.current), callback=self._done)
+
+    def action_print(self) -> None:
+        if not self.current:
+            return
+        try:
+            dep = service.get(self.operator, self.current)
+            path = forms.write(self.operator, dep.id, forms.default_path(dep))
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(t("departure.form.written", path=path))
+
+
+def detail_text(departure_id: int) -> str:
+    """Reason, each chain step's opinion, handover progress and the stop of wages."""
+    dep = Departure.get_or_none(Departure.id == departure_id)
+    if dep is None:
+        return ""
+    lines = [f"{t('departure.form.reason')}：{dep.reason}"]
+    if dep.requests:
+        lines.append(f"{t('departure.screen.f_requests')}：{dep.requests}")
+    if dep.decline_reason:
+        lines.append(f"{t('departure.state.declined')}：{dep.decline_reason}")
+    chain = service.chain_of(dep)
+    for step in approvals.steps(chain) if chain else ():
+        state = t(f"approval.state.{step.decision}") if step.decision else t("departure.screen.chain_waiting")
+        lines.append(t("departure.screen.chain_row", role=t(f"role.{step.role}"), unit=step.unit.name,
+                       state=state, opinion=step.opinion, who=step.decided_by.display_name if step.decided_by_id else "",
+                       at=f"{step.decided_at:%m-%d}" if step.decided_at else "").rstrip())
+    done, total = handover.progress(dep)
+    stop = (t("departure.screen.stopped", date=_date(dep.wages_stopped_on)) if dep.wages_stopped_on
+            else t("departure.screen.stopped_none"))
+    lines.append(t("departure.screen.handover_progress", done=done, total=total) + "  " + stop)
+    return "\n".join(lines)
+
+
+class HandoverScreen(XinyiScreen):
+    """The checklist of one departure: confirm each item with the receiver's name, or add one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", t("tui.key.back")),
+        Binding("c", "confirm", t("departure.key.confirm_item")),
+        Binding("a", "add", t("departure.key.add_item")),
+    ]
+    PERMISSIONS = {"confirm": "departure.handover", "add": "departure.handover"}
+
+    def __init__(self, departure_id: int) -> None:
+        super().__init__()
+        self.departure_id = departure_id
+        self._changed = False
+
+    def screen_title(self) -> str:
+        return t("departure.screen.handover", name=service.get(self.operator, self.departure_id).person.name)
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield RecordList([Column(t("departure.screen.col_item"), 0), Column(t("departure.screen.col_receiver"), 12),
+                          Column(t("departure.screen.col_time"), 12)], id="handover")
+
+    def on_mount(self) -> None:
+        self.query_one("#handover").focus()
+        self.load()
+
+    def load(self) -> None:
+        dep = service.get(self.operator, self.departure_id)
+        rows = [(i.id, i.label, i.received_by, f"{i.confirmed_at:%m-%d %H:%M}" if i.confirmed_at else "")
+                for i in service.handover_items(dep)]
+        self.query_one("#handover", RecordList).set_source(ListSource(rows), keep_cursor=True)
+
+    def _done(self, result: Any) -> None:
+        if result:
+            self._changed = True
+            self.load()
+
+    def action_confirm(self) -> None:
+        item_id = self.query_one("#handover", RecordList).current_id
+        if item_id:
+            self.app.push_screen(PromptScreen(
+                t("departure.key.confirm_item"), t("departure.screen.receiver"),
+                lambda text: handover.confirm_item(self.operator, item_id, text),
+                done=t("departure.screen.item_confirmed")), callback=self._done)
+
+    def action_add(self) -> None:
+        self.app.push_screen(PromptScreen(
+            t("departure.key.add_item"), t("departure.screen.item"),
+            lambda text: handover.add_item(self.operator, self.departure_id, text),
+            done=t("departure.screen.item_added")), callback=self._done)
+
+    def action_back(self) -> None:
+        self.dismiss(self._changed)
+
+
+class VacanciesScreen(XinyiScreen):
+    """Vacant posts for the city office, longest empty first; ``h`` hires (ORG-3)."""
+
+    TITLE_KEY = VACANCIES_KEY
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("h", "hire", t("departure.key.hire"))]
+    PERMISSIONS = {"hire": "people.hire"}  # ORG-3: the city's act only
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield RecordList([Column(t("departure.screen.col_town"), 10), Column(t("departure.screen.col_village"), 12),
+                          Column(t("departure.screen.col_since"), 10), Column(t("departure.screen.col_days"), 8),
+                          Column(t("departure.screen.col_last"), 0)],
+                         empty=t("departure.screen.no_vacancy"), id="vacancies")
+
+    def on_mount(self) -> None:
+        self.query_one("#vacancies").focus()
+        self.load()
+
+    def load(self) -> None:
+        rows = [(v.post_id, v.town, v.village, _date(v.since),
+                 t("departure.screen.days", days=v.days) if v.days is not None else "", v.last_holder)
+                for v in vacancies.listing(self.operator)]
+        self.query_one("#vacancies", RecordList).set_source(ListSource(rows), keep_cursor=True)
+
+    def action_hire(self) -> None:
+        post_id = self.query_one("#vacancies", RecordList).current_id
+        if post_id:
+            self.app.push_screen(HireScreen(post_id), callback=lambda r: r and self.load())

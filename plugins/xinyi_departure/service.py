@@ -1,0 +1,270 @@
+"""Departure reports: report, propose (ATT-6), confirm/decline, approve, take effect — scoped and audited.
+
+ORG-2: the town centre reports a departure; the village head, the town centre
+head and the city employment office give their opinions through the core's
+approval chain; once approved and the planned date has come, the assistant is
+departed through ``people.set_status`` (which ends the post assignment, makes
+the post vacant and tells every plugin through ``xinyi_person_changed``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Mapping
+
+import peewee as pw
+
+from xinyi_core import (ConflictError, FormErrors, NotFound, Operator, Person, ValidationError, XinyiError,
+                        alerts, approvals, audit, auth, clock, database, org, people, t)
+from xinyi_core.approvals import StepSpec
+from xinyi_core.lifecycle import runtime
+from xinyi_core.models import Alert, ApprovalChain, ApprovalStep
+
+from . import rules
+from .models import Departure, HandoverItem
+
+KIND = "departure"  # the approval chain kind
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- reads
+
+def visible(op: Operator, state: str | None = None) -> pw.ModelSelect:
+    """Departures of people in ``op``'s scope, newest planned date first."""
+    auth.require(op, "departure.view")
+    q = auth.scope_of(op).restrict(Departure.select(), Departure.person)
+    if state:
+        q = q.where(Departure.state == state)
+    return q.order_by(Departure.planned_on.desc(), Departure.id.desc())
+
+
+def get(op: Operator, departure_id: int) -> Departure:
+    """One departure, if its person is in ``op``'s scope (else refused and audited)."""
+    auth.require(op, "departure.view")
+    dep = Departure.get_or_none(Departure.id == departure_id)
+    if dep is None:
+        raise NotFound("departure.error.not_found")
+    if not auth.scope_of(op).contains_person(dep.person):
+        auth.deny(op, "departure.view", obj=dep, person_id=dep.person_id, key="auth.out_of_scope")
+    return dep
+
+
+def chain_of(dep: Departure) -> ApprovalChain | None:
+    return approvals.for_subject(KIND, dep.id)
+
+
+def open_for(person_id: int) -> Departure | None:
+    return Departure.get_or_none((Departure.person == person_id) & Departure.state.in_(rules.OPEN_STATES))
+
+
+def handover_items(dep: Departure) -> list[HandoverItem]:
+    return list(HandoverItem.select().where(HandoverItem.departure == dep).order_by(HandoverItem.seq))
+
+
+# --------------------------------------------------------------------------- writes
+
+def report(op: Operator, person_id: int, data: Mapping[str, Any]) -> Departure:
+    """The town centre reports a departure on 附件5 and the chain starts (ORG-2)."""
+    auth.require(op, "departure.report", person_id=person_id)
+    person = people.get(op, person_id)  # scope checked and audited by the core
+    _check_reportable(person)
+    errors = rules.report_errors(data)
+    if errors:
+        raise FormErrors(errors)
+    with database.atomic():
+        dep = Departure.create(
+            person=person, town=person.town_id, post_id=person.post_id,
+            category=rules.category_from(data["category"]), planned_on=rules.parse_date(data["planned_on"]),
+            reason=str(data.get("reason") or "").strip(), requests=str(data.get("requests") or "").strip(),
+            state="pending", source="manual", created_by_id=op.id, created_at=clock.now())
+        _add_default_items(dep)
+        _start_chain(op, dep, person)
+        audit.record(op, "departure.report", dep, person_id=person.id, after=audit.snapshot(dep))
+    return dep
+
+
+def propose_from_alert(alert: Alert) -> Departure | None:
+    """ATT-6: an off-post alert becomes a pre-filled 解除合同 report for the town head to confirm.
+
+    Called from ``xinyi_alert_raised``; the system acts (audited without an
+    operator). Nothing is proposed for someone already departed or with an open report.
+    """
+    if not rules.is_off_post_alert(alert.source, alert.kind, alert.rule) or alert.person_id is None:
+        return None
+    person = Person.get_by_id(alert.person_id)
+    if person.status == "departed" or open_for(person.id) is not None:
+        return None
+    fill = rules.proposal(alert.data, clock.today())
+    with database.atomic():
+        dep = Departure.create(
+            person=person, town=person.town_id, post_id=person.post_id, category=fill["category"],
+            planned_on=fill["planned_on"], reason=fill["reason"], state="proposed", source="attendance",
+            alert_id=alert.id, proposal=alert.data, created_at=clock.now())
+        _add_default_items(dep)
+        audit.record(None, "departure.propose", dep, person_id=person.id, after=audit.snapshot(dep),
+                     note=f"alert {alert.id} {alert.rule}")
+    return dep
+
+
+def confirm(op: Operator, departure_id: int, changes: Mapping[str, Any] | None = None) -> Departure:
+    """The town head confirms a proposed departure (optionally adjusting it); the chain starts."""
+    dep = get(op, departure_id)
+    auth.require(op, "departure.confirm", obj=dep, person_id=dep.person_id)
+    if dep.state != "proposed":
+        raise ValidationError("state", "departure.error.not_proposed")
+    if dep.person.status == "departed":  # gone another way since the alert (e.g. the people screen)
+        raise ValidationError("person", "departure.error.already_departed")
+    merged = {"category": dep.category, "planned_on": dep.planned_on, "reason": dep.reason,
+              "requests": dep.requests, **{k: v for k, v in (changes or {}).items() if v not in (None, "")}}
+    errors = rules.report_errors(merged)
+    if errors:
+        raise FormErrors(errors)
+    before = audit.snapshot(dep)
+    with database.atomic():
+        _claim(dep, "pending")
+        dep.category = rules.category_from(merged["category"])
+        dep.planned_on = rules.parse_date(merged["planned_on"])
+        dep.reason, dep.requests = str(merged["reason"]).strip(), str(merged["requests"] or "").strip()
+        dep.state, dep.confirmed_by_id, dep.confirmed_at = "pending", op.id, clock.now()
+        dep.save()
+        _start_chain(op, dep, dep.person)
+        audit.record(op, "departure.confirm", dep, person_id=dep.person_id, before=before,
+                     after=audit.snapshot(dep))
+    _close_alert(op, dep, t("departure.proposal.note_confirmed"))
+    return dep
+
+
+def decline(op: Operator, departure_id: int, reason: str) -> Departure:
+    """The town head declines a proposed departure, with a reason (e.g. the absence was excused)."""
+    dep = get(op, departure_id)
+    auth.require(op, "departure.confirm", obj=dep, person_id=dep.person_id)
+    if dep.state != "proposed":
+        raise ValidationError("state", "departure.error.not_proposed")
+    if not reason.strip():
+        raise ValidationError("reason", "departure.error.reason_required")
+    before = audit.snapshot(dep)
+    with database.atomic():
+        _claim(dep, "declined")
+        dep.state, dep.decline_reason = "declined", reason.strip()
+        dep.confirmed_by_id, dep.confirmed_at = op.id, clock.now()
+        dep.save()
+        audit.record(op, "departure.decline", dep, person_id=dep.person_id, before=before,
+                     after=audit.snapshot(dep), note=reason.strip())
+    _close_alert(op, dep, t("departure.proposal.note_declined", reason=reason.strip()))
+    return dep
+
+
+def decide(op: Operator, departure_id: int, approve: bool, opinion: str = "") -> Departure:
+    """Record ``op``'s opinion on the chain's current step (the core checks role and unit)."""
+    dep = get(op, departure_id)
+    chain = chain_of(dep)
+    if chain is None:
+        raise ValidationError("chain", "departure.error.no_chain")
+    approvals.decide(op, chain, approve, opinion)
+    return Departure.get_by_id(dep.id)
+
+
+def withdraw(op: Operator, departure_id: int, reason: str = "") -> Departure:
+    dep = get(op, departure_id)
+    chain = chain_of(dep)
+    if chain is None:
+        raise ValidationError("chain", "departure.error.no_chain")
+    approvals.withdraw(op, chain, reason)
+    return Departure.get_by_id(dep.id)
+
+
+def on_chain_finished(chain: ApprovalChain) -> None:
+    """``xinyi_approval_finished``: record the outcome; an approval already due takes effect now."""
+    if chain.kind != KIND:
+        return
+    dep = Departure.get_or_none(Departure.id == chain.subject_id)
+    if dep is None or dep.state != "pending":
+        return
+    dep.state, dep.decided_at = rules.state_after_chain(chain.state), clock.now()
+    dep.save(only=[Departure.state, Departure.decided_at])
+    if rules.is_due(dep.state, dep.planned_on, clock.today()):
+        execute(dep)
+
+
+def apply_due(today: dt.date | None = None) -> list[Departure]:
+    """Every approved departure whose planned date has come takes effect (the daily job)."""
+    today = today or clock.today()
+    due = Departure.select().where((Departure.state == "approved") & (Departure.planned_on <= today))
+    return [dep for dep in due.order_by(Departure.planned_on, Departure.id) if execute(dep)]
+
+
+def execute(dep: Departure) -> bool:
+    """Make the departure effective from its planned date; True if it now is.
+
+    The system acts as the city-office operator who approved the last step:
+    ``people.set_status`` needs an operator holding ``people.status``, and the
+    audit trail then names the person whose approval made it happen. Safe to
+    run twice: a person already departed is just recorded.
+    """
+    actor = _approver(dep)
+    on = dep.planned_on
+    note = t("departure.audit.executed", id=dep.id, category=rules.category_label(dep.category))
+    try:
+        person = people.set_status(actor, dep.person_id, "departed", on=on, reason=note)
+    except XinyiError as exc:  # vetoed by a plugin, approver gone …: retried by tomorrow's run
+        log.warning("departure %s could not take effect: %s", dep.id, exc)
+        audit.record(actor, "departure.execute", dep, person_id=dep.person_id, allowed=False,
+                     note=t("departure.audit.failed", error=str(exc)))
+        return False
+    with database.atomic():
+        before = audit.snapshot(dep)
+        dep.state, dep.departed_on = "departed", person.departed_on or on
+        dep.wages_stopped_on = dep.insurance_stopped_on = dep.departed_on  # 附件5 note 2
+        dep.executed_by_id, dep.executed_at = actor.id, clock.now()
+        dep.save()
+        audit.record(actor, "departure.execute", dep, person_id=dep.person_id, before=before,
+                     after=audit.snapshot(dep), note=f"{note}；{t('departure.audit.by_system')}")
+    return True
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _claim(dep: Departure, new_state: str) -> None:
+    """Move a proposal on exactly once: of two heads deciding at the same moment, the second is told."""
+    n = Departure.update(state=new_state).where((Departure.id == dep.id) & (Departure.state == "proposed")).execute()
+    if n != 1:
+        raise ValidationError("state", "departure.error.not_proposed")
+
+
+def _check_reportable(person: Person) -> None:
+    if person.status == "departed":
+        raise ValidationError("person", "departure.error.already_departed")
+    if open_for(person.id) is not None:
+        raise ConflictError("departure.error.open_exists")
+
+
+def _start_chain(op: Operator, dep: Departure, person: Person) -> ApprovalChain:
+    """ORG-2: village head (her village) → town centre head (her town) → city employment office."""
+    units = {"village_head": person.village, "town_head": person.town, "city_office": org.city()}
+    online = Operator.select().where((Operator.role == "village_head") & (Operator.scope == person.village_id)
+                                     & (Operator.active == True)).exists()  # noqa: E712
+    roles = rules.chain_roles(village_online=online)
+    return approvals.start(op, KIND, dep, [StepSpec(role, units[role]) for role in roles], person=person)
+
+
+def _approver(dep: Departure) -> Operator:
+    """The operator who gave the chain's final approval (the city employment office)."""
+    step = (ApprovalStep.select().join(ApprovalChain)
+            .where((ApprovalChain.kind == KIND) & (ApprovalChain.subject_id == dep.id)
+                   & (ApprovalChain.state == "approved"))
+            .order_by(ApprovalStep.seq.desc()).first())
+    return Operator.get_by_id(step.decided_by_id)
+
+
+def _add_default_items(dep: Departure) -> None:
+    labels = runtime().config.setting("departure", "handover_items") or []
+    for seq, label in enumerate(labels, start=1):
+        HandoverItem.create(departure=dep, seq=seq, label=label.strip())
+
+
+def _close_alert(op: Operator, dep: Departure, note: str) -> None:
+    """The ATT-6 alert asked for this decision: close it (if it is still open and visible to ``op``)."""
+    if dep.alert_id is None:
+        return
+    if alerts.visible(op).where(Alert.id == dep.alert_id).exists():  # open, and addressed to op
+        alerts.close(op, dep.alert_id, note)
