@@ -25,6 +25,11 @@ _REDIS_URL = re.compile(r"^(rediss?://.+|unix://.+)$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+QUEUE_DEFAULTS = {  # key → default; all positive integers
+    "heartbeat_ms": 60_000, "retries": 3, "min_backoff_ms": 15_000, "max_backoff_ms": 600_000, "worker_threads": 4,
+}
+
+
 @dataclass(frozen=True)
 class YearSchedule:
     """A State Council holiday schedule entered by an administrator."""
@@ -61,6 +66,8 @@ class Config:
     towns: dict[str, TownConfig] = field(default_factory=dict)
     towns_path: Path | None = None
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
+    queue: dict[str, Any] = field(default_factory=lambda: dict(QUEUE_DEFAULTS))
 
     def plugins_for_town(self, town_code: str, installed: Iterable[str]) -> set[str]:
         installed = set(installed)
@@ -176,6 +183,10 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
     cfg = Config(path=cfg_path, database_url=db_url, redis_url=redis_url,
                  data_dir=data_dir, report_dir=report_dir)
+    cfg.queue["namespace"] = r.get("queue.namespace", str, "xinyi", t("config.expect.string"))
+    for key, default in QUEUE_DEFAULTS.items():
+        cfg.queue[key] = r.get(f"queue.{key}", int, default, t("config.expect.positive_int"))
+        r.check(f"queue.{key}", cfg.queue[key], lambda v: v > 0, t("config.expect.positive_int"))
     cfg.city_name = r.get("city.name", str, cfg.city_name, t("config.expect.string"))
     cfg.city_code = r.get("city.code", str, cfg.city_code, t("config.expect.city_code"))
     r.check("city.code", cfg.city_code, lambda v: bool(re.fullmatch(r"\d{6}", v)), t("config.expect.city_code"))
@@ -226,7 +237,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 # The keys of the core's own sections: a misspelt key (max_failed_login) must not be
 # silently ignored while the operator believes it is in force.
 _KNOWN_KEYS = {
-    "paths": ("data_dir", "report_dir"), "database": ("url",), "queue": ("redis_url",),
+    "paths": ("data_dir", "report_dir"), "database": ("url",), "queue": ("redis_url", "namespace", *QUEUE_DEFAULTS),
     "city": ("name", "code", "timezone"), "auth": ("mode", "max_failed_logins", "lockout_minutes"),
     "calendar": ("work_start", "work_end", "years"), "plugins": ("default",), "towns": ("file",),
 }

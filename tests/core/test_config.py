@@ -77,6 +77,8 @@ def test_unreachable_database_is_a_clear_message(tmp_path):
     ('[calendar.years.2027]\nholidays = ["2027-02-30"]\n', "calendar.years.2027.holidays", "日期"),
     ('[queue]\nredis_url = "localhost:6379"\n', "queue.redis_url", "redis://"),
     ('[plugins]\ndefault = "some"\n', "plugins.default", "all"),
+    ("[queue]\nretries = -1\n", "queue.retries", "正整数"),
+    ("[queue]\nheartbeat = 5000\n", "queue.heartbeat", "heartbeat_ms"),  # a typo is not ignored
     ("[auth]\nmax_failed_login = 3\n", "auth.max_failed_login", "max_failed_logins"),  # a typo is not ignored
     ("[settings]\nleave = 3\n", "settings.leave", "表"),
 ])
@@ -133,3 +135,14 @@ def test_defaults_without_any_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = config_mod.load()
     assert cfg.path is None and cfg.max_failed_logins == 5 and cfg.database_url.startswith("sqlite:///")
+
+
+def test_queue_tunables_come_from_the_file_and_the_environment_wins(tmp_path, monkeypatch, database_url):
+    from xinyi_core.jobs.broker import QueueSettings
+
+    path = write(tmp_path, f'[database]\nurl = "{database_url}"\n[queue]\nretries = 5\nheartbeat_ms = 20000\n')
+    lifecycle.bootstrap(path, entry_points=False)
+    settings = QueueSettings.from_config()
+    assert (settings.max_retries, settings.heartbeat_ms, settings.threads) == (5, 20000, 4)
+    monkeypatch.setenv("XINYI_JOB_RETRIES", "1")
+    assert QueueSettings.from_config().max_retries == 1

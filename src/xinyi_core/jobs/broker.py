@@ -49,16 +49,19 @@ class QueueSettings:
     threads: int
 
     @classmethod
-    def from_env(cls) -> "QueueSettings":
+    def from_config(cls) -> "QueueSettings":
+        """``[queue]`` of the configuration, each value overridable by its environment variable
+        (tests and one-off runs shorten heartbeats and backoffs that way)."""
         env = os.environ.get
+        q = runtime().config.queue
         return cls(
-            namespace=env("XINYI_QUEUE_NAMESPACE", "xinyi"),
-            heartbeat_ms=int(env("XINYI_QUEUE_HEARTBEAT_MS", "60000")),
+            namespace=env("XINYI_QUEUE_NAMESPACE", q["namespace"]),
+            heartbeat_ms=int(env("XINYI_QUEUE_HEARTBEAT_MS", q["heartbeat_ms"])),
             maintenance_chance=int(env("XINYI_QUEUE_MAINTENANCE", "1000")),
-            max_retries=int(env("XINYI_JOB_RETRIES", "3")),
-            min_backoff_ms=int(env("XINYI_JOB_MIN_BACKOFF_MS", "15000")),
-            max_backoff_ms=int(env("XINYI_JOB_MAX_BACKOFF_MS", "600000")),
-            threads=int(env("XINYI_WORKER_THREADS", "4")),
+            max_retries=int(env("XINYI_JOB_RETRIES", q["retries"])),
+            min_backoff_ms=int(env("XINYI_JOB_MIN_BACKOFF_MS", q["min_backoff_ms"])),
+            max_backoff_ms=int(env("XINYI_JOB_MAX_BACKOFF_MS", q["max_backoff_ms"])),
+            threads=int(env("XINYI_WORKER_THREADS", q["worker_threads"])),
         )
 
 
@@ -93,7 +96,7 @@ def start(*, worker_threads: int | None = None, settings: QueueSettings | None =
         if _current is not None and _current.runtime is rt:
             return _current.broker
         stop()
-        s = settings or QueueSettings.from_env()
+        s = settings or QueueSettings.from_config()
         url = rt.config.redis_url
         if url:
             # A bounded connect timeout: an unreachable Redis fails a submit in seconds, not minutes.
