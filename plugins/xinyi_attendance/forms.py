@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from xinyi_core import OrgUnit, Person, XinyiError, auth, clock, t
 from xinyi_core.errors import ValidationError
-from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.screens import XinyiScreen, form_failed
 from xinyi_core.tui.widgets import Form, FormField
 
 from . import service
@@ -52,11 +52,8 @@ class CheckScreen(XinyiScreen):
         try:
             service.record_check(self.operator, int(v["person"]), _parse_dt(v["called_at"]), v["answered_by"],
                                  v["at_post"] == "yes", v["note"])
-        except ValidationError as exc:
-            event.form.show_errors({exc.field: exc.message})
-            return
         except XinyiError as exc:
-            event.form.show_message(str(exc))
+            form_failed(event.form, exc)
             return
         self.notify(t("attendance.check_saved"))
         for name in ("answered_by", "note"):
@@ -108,11 +105,8 @@ class CorrectScreen(XinyiScreen):
         try:
             service.correct(self.operator, self.person_id, self.day, _parse_time("sign_in", v["sign_in"]),
                             _parse_time("sign_out", v["sign_out"]), v["reason"])
-        except ValidationError as exc:
-            event.form.show_errors({exc.field: exc.message})
-            return
         except XinyiError as exc:
-            event.form.show_message(str(exc))
+            form_failed(event.form, exc)
             return
         self.dismiss(True)
 

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import FormErrors, Person, ValidationError, XinyiError, auth, clock, t
-from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core import FormErrors, Person, XinyiError, auth, clock, t
+from xinyi_core.tui.screens import XinyiScreen, form_failed
 from xinyi_core.tui.widgets import Form, FormField
 
 from . import rules, service
@@ -70,14 +70,8 @@ class LeaveForm(XinyiScreen):
     def _save(self, event: Form.Submitted) -> None:
         try:
             result = self._submit(event.values)
-        except FormErrors as exc:
-            event.form.show_errors(exc.errors)
-            return
-        except ValidationError as exc:
-            event.form.show_errors({exc.field: exc.message})
-            return
         except XinyiError as exc:
-            event.form.show_message(str(exc))
+            form_failed(event.form, exc)
             return
         self.dismiss(result)
 
