@@ -1,5 +1,5 @@
-"""A year of attendance for the demo city: sign-ins with realistic lateness, leave and
-training days, a few absentees — one who crosses 5 days of 旷工 this year (ATT-5)
+"""A year of attendance for the demo city: sign-ins with realistic lateness, the leave and
+training days other plugins' demos created (read as calendar marks), a few absentees — one who crosses 5 days of 旷工 this year (ATT-5)
 and one who has been off post for 8 days (ATT-6).
 
 About 125,000 rows for 500 assistants, written in chunks inside one
@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any, Iterator
 
-from xinyi_core import OrgUnit, Person, clock, t
+from xinyi_core import OrgUnit, Person, clock, runtime, t
 from xinyi_core import alerts, calendar, org
 from xinyi_core.db import database
 from xinyi_core.models import Operator
@@ -26,7 +26,6 @@ FIELDS = (AttendanceDay.person, AttendanceDay.town, AttendanceDay.date, Attendan
           AttendanceDay.sign_out, AttendanceDay.in_by_id, AttendanceDay.out_by_id, AttendanceDay.late,
           AttendanceDay.early, AttendanceDay.excuse, AttendanceDay.excuse_label, AttendanceDay.absence,
           AttendanceDay.absence_reason, AttendanceDay.absence_by_id, AttendanceDay.absence_at, AttendanceDay.failed_checks)
-LEAVE_LABELS = (("事假", 3), ("病假", 2))
 
 
 def _clock_time(minutes: float) -> dt.time:
@@ -59,11 +58,12 @@ def build(city: OrgUnit, rng: random.Random) -> None:
         clerks = {c.town_id: c.operator_id for c in AttendanceClerk.select()}
         calendars = {town.id: (set(calendar.working_days(town, *span)), calendar.working_hours(town, span[1]))
                      for town in towns}
-        training = {town.id: set(rng.sample(sorted(calendars[town.id][0]), 2)) for town in towns}
+        codes = {town.id: town.code for town in towns}
         plan = _special(people, rng)
         batch: list[tuple[Any, ...]] = []
         for person in people:
-            for row in _year(person, span, calendars[person.town_id], training[person.town_id], plan.get(person.id),
+            marks = _marks(person, codes[person.town_id], span)
+            for row in _year(person, span, calendars[person.town_id], marks, plan.get(person.id),
                              clerks.get(person.town_id), rng):
                 batch.append(row)
                 if len(batch) >= CHUNK:
@@ -71,6 +71,16 @@ def build(city: OrgUnit, rng: random.Random) -> None:
                     batch.clear()
         bulk_insert(batch)
     _alerts(people, plan, span[1])
+
+
+def _marks(person: Person, town_code: str, span: tuple[dt.date, dt.date]) -> dict[dt.date, tuple[str, str]]:
+    """Excusing marks from the plugins the town enabled (leave, training): day → (kind, label)."""
+    out = {}
+    for marks in runtime().plugins.for_town(town_code).xinyi_calendar_marks(person=person, start=span[0], end=span[1]):
+        for mark in marks or ():
+            if mark.excused:
+                out[mark.date] = (mark.kind, mark.label)
+    return out
 
 
 def bulk_insert(rows: list[tuple[Any, ...]]) -> None:
@@ -94,7 +104,8 @@ def _special(people: list[Person], rng: random.Random) -> dict[int, str]:
 
 
 def _year(person: Person, span: tuple[dt.date, dt.date], cal: tuple[set[dt.date], tuple[dt.time, dt.time]],
-          training: set[dt.date], plan: str | None, clerk_id: int | None, rng: random.Random) -> Iterator[tuple]:
+          marks: dict[dt.date, tuple[str, str]], plan: str | None, clerk_id: int | None,
+          rng: random.Random) -> Iterator[tuple]:
     working, (start, end) = cal
     first = max(span[0], person.joined_on or span[0])
     days = [first + dt.timedelta(days=i) for i in range((span[1] - first).days + 1)]
@@ -103,8 +114,7 @@ def _year(person: Person, span: tuple[dt.date, dt.date], cal: tuple[set[dt.date]
         return
     punctual = rng.random()
     late_p, early_p = 0.01 + 0.08 * (1 - punctual) ** 2, 0.005 + 0.03 * (1 - punctual) ** 3
-    leave = _leave_days(workdays, rng)
-    absent = _absent_days(workdays, plan, rng)
+    absent = _absent_days([d for d in workdays if d not in marks], plan, rng)
     off_post: set[dt.date] = set()
     if plan == "off_post":  # ATT-6: away since the last working day at least 8 calendar days back
         since = max((d for d in workdays if d <= span[1] - dt.timedelta(days=7)), default=workdays[0])
@@ -116,10 +126,8 @@ def _year(person: Person, span: tuple[dt.date, dt.date], cal: tuple[set[dt.date]
         elif day in absent:
             decided = day < span[1] - dt.timedelta(days=3)
             yield _missing(person, day, "confirmed" if decided else "open", "无故未到岗" if decided else "", clerk_id)
-        elif day in training:
-            yield _excused(person, day, "training", "业务培训")
-        elif day in leave:
-            yield _excused(person, day, "leave", leave[day])
+        elif day in marks:
+            yield _excused(person, day, *marks[day])
         else:
             late = rng.random() < late_p
             sign_in = s_min + (rng.uniform(1, 40) if late else -rng.uniform(0, 25))
@@ -136,17 +144,6 @@ def _excused(person: Person, day: dt.date, kind: str, label: str) -> tuple:
 def _missing(person: Person, day: dt.date, state: str, reason: str, by: int | None) -> tuple:
     at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0)) if by else None
     return (person.id, person.town_id, day, None, None, None, None, False, False, None, "", state, reason, by, at, 0)
-
-
-def _leave_days(workdays: list[dt.date], rng: random.Random) -> dict[dt.date, str]:
-    out: dict[dt.date, str] = {}
-    labels, weights = zip(*LEAVE_LABELS)
-    for _ in range(rng.choice((0, 1, 2, 2, 3, 4))):
-        i = rng.randrange(len(workdays))
-        label = rng.choices(labels, weights)[0]
-        for d in workdays[i:i + rng.choice((1, 1, 2, 3))]:
-            out[d] = label
-    return out
 
 
 def _absent_days(workdays: list[dt.date], plan: str | None, rng: random.Random) -> set[dt.date]:

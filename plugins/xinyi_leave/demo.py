@@ -65,6 +65,8 @@ class _Demo:
             start, end = days[0], days[-1]
         else:
             end = start + dt.timedelta(days=length - 1)
+        if not calendar.covered(end.year):  # a maternity leave running into a year with no schedule yet
+            return None
         if any(rules.overlaps(start, end, a, b) for a, b in self.away.get(person.id, ())):
             return None
         self.away.setdefault(person.id, []).append((start, end + dt.timedelta(days=3)))

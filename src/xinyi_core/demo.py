@@ -136,7 +136,9 @@ def _plugin_demo_data(city: OrgUnit, rng: random.Random) -> list[str]:
     from .lifecycle import runtime
 
     warnings = []
-    for impl in runtime().plugins.hook.xinyi_demo_data.get_hookimpls():
+    # pluggy's call order (last registered first, tryfirst/trylast honoured): a plugin whose demo
+    # reads what other plugins made (attendance reads leave and training marks) marks itself trylast.
+    for impl in reversed(runtime().plugins.hook.xinyi_demo_data.get_hookimpls()):
         try:
             with database.atomic():
                 impl.function(**{k: {"city": city, "rng": rng}[k] for k in impl.argnames})

@@ -261,8 +261,11 @@ def xinyi_reports() -> list[Any]:
 def xinyi_demo_data(city: OrgUnit, rng: random.Random) -> None:
     """Create realistic demo records for the demo city.
 
-    Called by ``xinyi demo`` after the org tree, people and operators exist.
-    Use ``rng`` for every random choice so the demo is reproducible.
+    Called by ``xinyi demo`` after the org tree, people and operators exist,
+    each plugin in its own transaction, in pluggy's call order. A plugin whose
+    demo builds on other plugins' records (read through hooks, e.g. calendar
+    marks) declares ``@hookimpl(trylast=True)``. Use ``rng`` for every random
+    choice so the demo is reproducible.
     """
 
 
