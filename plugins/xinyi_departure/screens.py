@@ -17,7 +17,7 @@ from xinyi_core import DashboardItem, OrgUnit, Person, ScreenEntry, XinyiError, 
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import forms, handover, rules, service, vacancies
+from . import handover, rules, service, vacancies
 from .dialogs import HireScreen, ReportScreen
 from .models import Departure, HandoverItem
 
@@ -179,6 +179,8 @@ class DeparturesScreen(XinyiScreen):
             return
         try:
             dep = service.get(self.operator, self.current)
+            from . import forms  # late: the .docx writer is not needed to show the screen
+
             path = forms.write(self.operator, dep.id, forms.default_path(dep))
         except XinyiError as exc:
             self.report(exc)

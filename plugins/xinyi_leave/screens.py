@@ -18,7 +18,7 @@ from xinyi_core import Person, ScreenEntry, XinyiError, auth, clock, org, t
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
-from . import dialogs, query, rules, service, slip
+from . import dialogs, query, rules, service
 from .models import LeaveRequest
 
 
@@ -127,6 +127,8 @@ class _LeaveList(XinyiScreen):
     def action_print(self) -> None:
         if self.current is not None:
             leave_id = self.current.id
+            from . import slip  # late: the .docx writer is not needed to show the screen
+
             self._act(lambda: slip.print_slip(self.operator, leave_id), lambda p: t("leave.tui.printed", path=p))
 
 

@@ -13,13 +13,14 @@ from xinyi_core import XinyiError, runtime, t
 from xinyi_core.tui.screens import XinyiScreen, form_failed
 from xinyi_core.tui.widgets import Form, FormField
 
-from . import book
 
 YES_NO = [(t("worklog.yes"), "yes"), (t("worklog.no"), "no")]
 
 
 def export_book(screen: XinyiScreen, person_id: int, period: str) -> None:
     """Write the log book page under the report folder and say where."""
+    from . import book  # late: python-docx is not needed until a page is printed
+
     path = Path(runtime().config.report_dir) / "worklog" / period / f"{person_id}.docx"
     try:
         book.write_book(screen.operator, person_id, period, path)
