@@ -1,15 +1,112 @@
-"""Assessment (考核): monthly publication and the annual 100-point assessment — ASM-1..ASM-7.
+"""Assessment (考核): monthly publication and the annual 100-point assessment — ASM-1..ASM-7, ATT-5.
 
-Registered through the ``xinyi.plugins`` entry point ``assessment``. The features
-arrive with this plugin's issue; until then it only names itself.
+Registered through the ``xinyi.plugins`` entry point ``assessment``. This module
+holds only the hook implementations; the scoring scheme is data
+(``config/assessment_scheme.toml``, loaded by ``scheme``), the decisions are in
+``rules``, the writes in ``service`` and ``monthly``, the forms 附件1–3 in
+``forms``, and ``jobs``, ``screens``, ``demo`` and ``cli`` do what they say.
 """
 from __future__ import annotations
 
-from xinyi_core import hookimpl
+from typing import Any
+
+from xinyi_core import Migration, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
+MESSAGES = i18n.package_messages(__name__, "assessment")
 
 
 @hookimpl
-def xinyi_messages() -> dict[str, str]:
-    return {"title": "考核"}
+def xinyi_messages() -> dict[str, Any]:
+    return MESSAGES
+
+
+@hookimpl
+def xinyi_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def xinyi_migrations() -> list[Migration]:
+    from .models import MODELS
+
+    return [Migration(1, "assessment sheets, deductions, vetoes, packages, monthly results", create_tables(*MODELS))]
+
+
+@hookimpl
+def xinyi_settings() -> dict[str, Setting]:
+    from .rules import DEFAULT_THRESHOLDS, ROUNDINGS, valid_thresholds
+
+    return {
+        "scheme": Setting("", str, t("assessment.setting.scheme")),
+        "town_schemes": Setting({}, dict, t("assessment.setting.town_schemes"),
+                                lambda v: all(isinstance(x, str) for x in v.values())),
+        "grades": Setting(dict(DEFAULT_THRESHOLDS), dict, t("assessment.setting.grades"), valid_thresholds),
+        "excellent_ratio": Setting(0.2, float, t("assessment.setting.ratio"), lambda v: 0 < v <= 1),
+        "excellent_rounding": Setting("floor", str, t("assessment.setting.rounding"), lambda v: v in ROUNDINGS),
+        "opens_on_day": Setting(15, int, t("assessment.setting.opens_on_day"), lambda v: 1 <= v <= 31),
+        "due_day": Setting(20, int, t("assessment.setting.due_day"), lambda v: 1 <= v <= 31),
+    }
+
+
+@hookimpl
+def xinyi_permissions() -> dict[str, list[str]]:
+    return {
+        "assessment.view": ["town_clerk", "town_head", "city_office", "bureau"],
+        "assessment.score": ["town_clerk", "town_head"],  # ASM-1: the town centre assesses
+        "assessment.grade": ["town_head"],  # ASM-3: the town's panel assigns grades
+        "assessment.monthly": ["town_clerk", "town_head"],  # ASM-2: reviewed by the town
+        "assessment.city": ["city_office", "bureau"],
+        "assessment.run": ["city_office", "bureau"],
+    }
+
+
+@hookimpl
+def xinyi_actors() -> list[Any]:
+    from .jobs import ACTORS
+
+    return ACTORS
+
+
+@hookimpl
+def xinyi_reports() -> list[Any]:
+    from .jobs import REPORTS
+
+    return REPORTS
+
+
+@hookimpl
+def xinyi_schedules() -> list[Any]:
+    from .jobs import SCHEDULES
+
+    return SCHEDULES
+
+
+@hookimpl
+def xinyi_screens() -> list[Any]:
+    from .screens import entries
+
+    return entries()
+
+
+@hookimpl
+def xinyi_dashboard_items(operator: Any) -> list[Any]:
+    from .screens import dashboard
+
+    return dashboard(operator)
+
+
+@hookimpl
+def xinyi_cli(cli: Any) -> None:
+    from .cli import register
+
+    register(cli)
+
+
+@hookimpl(trylast=True)  # after every plugin whose facts it gathers
+def xinyi_demo_data(city: Any, rng: Any) -> None:
+    from .demo import build
+
+    build(city, rng)

@@ -1,0 +1,82 @@
+"""The routine (monthly) assessment screen — ASM-2: the town reviews last month, then publishes it."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from xinyi_core import XinyiError, clock, jobs, t
+from xinyi_core.tui.screens import PromptScreen, XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
+
+from . import monthly
+
+
+def tr(key: str, **kw: Any) -> str:
+    return t(f"assessment.screen.{key}", **kw)
+
+
+class MonthlyScreen(XinyiScreen):
+    """Last month's assistants; 1/2/3 record 好/合格/差 with the work done; p publishes the sheet."""
+
+    TITLE_KEY = "assessment.screen.monthly"
+    DEFAULT_CSS = """
+    #month-status { height: 1; padding: 0 1; color: $text-muted; }
+    #month-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "review('good')", t("assessment.monthly.result.good")),
+        Binding("2", "review('pass')", t("assessment.monthly.result.pass")),
+        Binding("3", "review('poor')", t("assessment.monthly.result.poor")),
+        Binding("p", "publish", t("assessment.key.publish")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period = monthly.last_period(clock.today())
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="month-status")
+        yield RecordList([Column(tr("col_name"), 8), Column(t("assessment.monthly.col.marked"), 8),
+                          Column(t("assessment.monthly.col.result"), 8), Column(t("assessment.monthly.col.work"), 0)],
+                         empty=tr("empty_month"), id="month-list")
+
+    @property
+    def town(self) -> Any:
+        from .screens import _town
+
+        return _town(self.operator)
+
+    def on_mount(self) -> None:
+        self.query_one("#month-list").focus()
+        self.load()
+
+    def load(self) -> None:
+        rows = monthly.month_rows(self.town, self.period) if self.town is not None else []
+        self.query_one("#month-list", RecordList).set_source(ListSource([
+            (r.person_id, r.name, str(r.marked_days),
+             t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed"), r.work)
+            for r in rows]), keep_cursor=True)
+        self.query_one("#month-status", Static).update(
+            tr("month_status", period=self.period, reviewed=sum(1 for r in rows if r.result), count=len(rows)))
+
+    def action_review(self, result: str) -> None:
+        pid = self.query_one("#month-list", RecordList).current_id
+        if pid is None:
+            return
+        attendance = t("assessment.monthly.result." + result)
+        self.app.push_screen(PromptScreen(
+            tr("month_review"), t("assessment.monthly.col.work"),
+            lambda text: monthly.review(self.operator, pid, self.period, attendance=attendance, work=text,
+                                        result=result)), callback=lambda done: self.load() if done else None)
+
+    def action_publish(self) -> None:
+        try:
+            record = jobs.submit(self.operator, "assessment.monthly", period=self.period)
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(tr("published", id=record.id))

@@ -1,0 +1,162 @@
+"""The panel's grading screen with the ranking and the 20% cap (ASM-3), and the city view."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from xinyi_core import XinyiError, clock, jobs, t
+from xinyi_core.tui.screens import PromptScreen, XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
+
+from . import rules, service
+
+
+def tr(key: str, **kw: Any) -> str:
+    return t(f"assessment.screen.{key}", **kw)
+
+
+class PanelScreen(XinyiScreen):
+    """Ranking, proposed grades under the cap; the panel changes them and saves all at once."""
+
+    TITLE_KEY = "assessment.screen.panel"
+    DEFAULT_CSS = """
+    #panel-status { height: 2; padding: 0 1; color: $text-muted; }
+    #panel-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "grade('excellent')", t("assessment.grade.excellent")),
+        Binding("2", "grade('pass')", t("assessment.grade.pass")),
+        Binding("3", "grade('basic')", t("assessment.grade.basic")),
+        Binding("4", "grade('fail')", t("assessment.grade.fail")),
+        Binding("ctrl+s", "save", t("tui.key.save")),
+        Binding("u", "submit", t("assessment.key.submit")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.year = rules.assessed_year(clock.today())
+        self.grades: dict[int, str] = {}
+        self.explanations: dict[int, str] = {}
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="panel-status")
+        yield RecordList([Column(tr("col_rank"), 4), Column(tr("col_name"), 8), Column(tr("col_total"), 6),
+                          Column(tr("col_earned"), 8), Column(tr("col_grade"), 0)], empty=tr("empty"),
+                         id="panel-list")
+
+    @property
+    def town(self) -> Any:
+        from .screens import _town
+
+        return _town(self.operator)
+
+    def on_mount(self) -> None:
+        self.query_one("#panel-list").focus()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start from the saved grades, else from the proposal (best ranked 优秀 up to the cap)."""
+        if self.town is None:
+            return
+        ranked, cap, _ = service.panel(self.operator, self.town, self.year)
+        saved = {a.person_id: a for a in service.visible(self.operator, self.year, self.town)}
+        proposal = rules.proposed_grades(ranked, cap)
+        self.grades = {pid: saved[pid].grade or proposal[pid] for pid in proposal}
+        self.explanations = {pid: a.explanation for pid, a in saved.items() if a.explanation}
+        self.load()
+
+    def load(self) -> None:
+        ranked, cap, n = service.panel(self.operator, self.town, self.year)
+        rows = [(r.person_id, str(r.rank), r.name, f"{r.score:g}", rules.grade_label(r.earned),
+                 rules.grade_label(self.grades.get(r.person_id, r.earned))) for r in ranked]
+        self.query_one("#panel-list", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        given = sum(1 for g in self.grades.values() if g == "excellent")
+        self.query_one("#panel-status", Static).update(
+            tr("panel_status", year=self.year, full_time=n, cap=cap, given=given))
+
+    def action_grade(self, grade: str) -> None:
+        pid = self.query_one("#panel-list", RecordList).current_id
+        if pid is None:
+            return
+        if grade == "fail":  # ASM-7: a written explanation
+            def keep(text: str) -> None:
+                self.explanations[pid] = text
+                self.grades[pid] = "fail"
+
+            self.app.push_screen(PromptScreen(tr("explanation"), tr("explanation_label"), keep),
+                                 callback=lambda _: self.load())
+            return
+        self.grades[pid] = grade
+        self.load()
+
+    def action_save(self) -> None:
+        try:
+            service.assign_grades(self.operator, self.town, self.year, self.grades, self.explanations)
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(tr("graded"))
+        self.load()
+
+    def action_submit(self) -> None:
+        try:
+            service.submit_package(self.operator, self.town, self.year)
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(tr("submitted"))
+
+
+class CityScreen(XinyiScreen):
+    """Every town's progress and grade distribution; the bureau's package in one step."""
+
+    TITLE_KEY = "assessment.screen.city"
+    DEFAULT_CSS = """
+    #city-status { height: 1; padding: 0 1; color: $text-muted; }
+    #city-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "package", t("assessment.key.package")),
+        Binding("y", "year(-1)", t("assessment.key.prev_year")),
+        Binding("n", "year(1)", t("assessment.key.next_year")),
+    ]
+    PERMISSIONS = {"package": "assessment.city"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.year = rules.assessed_year(clock.today())
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("", id="city-status")
+        yield RecordList([Column(tr("col_town"), 10), Column(tr("col_progress"), 9),
+                          *(Column(rules.grade_label(g)[:2], 4) for g in rules.GRADES),
+                          Column(tr("col_state"), 0)], empty=tr("empty"), id="city-list")
+
+    def on_mount(self) -> None:
+        self.query_one("#city-list").focus()
+        self.load()
+
+    def load(self) -> None:
+        rows = [(r["town"].id, r["town"].name, f"{r['graded']}/{r['assessed']}/{r['on_roll']}",
+                 *(str(r["grades"][g]) for g in rules.GRADES), tr(f"state_{r['state']}"))
+                for r in service.progress(self.year)]
+        self.query_one("#city-list", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        done = sum(1 for r in rows if r[-1] == tr("state_submitted"))
+        self.query_one("#city-status", Static).update(tr("city_status", year=self.year, done=done, total=len(rows)))
+
+    def action_year(self, delta: int) -> None:
+        self.year += delta
+        self.load()
+
+    def action_package(self) -> None:
+        try:
+            record = jobs.submit(self.operator, "assessment.package", year=self.year)
+        except XinyiError as exc:
+            self.report(exc)
+            return
+        self.notify(tr("package_queued", id=record.id))
+

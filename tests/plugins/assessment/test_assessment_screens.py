@@ -1,0 +1,131 @@
+"""The assessment screens driven by keys at 80×24: scoring, the panel with its ranking, the city view."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from rich.console import Console
+from xinyi_assessment import service
+from xinyi_assessment.models import Assessment, ItemDeduction
+
+from xinyi_core import clock
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.widgets import Form
+
+from .conftest import YEAR, absent, worklog
+
+SIZE = (80, 24)
+DECEMBER = dt.date(YEAR, 12, 20)
+
+
+def text(app: XinyiApp) -> str:
+    console = Console(width=SIZE[0], height=SIZE[1], file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
+                                                        simplify=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
+async def settle(pilot, delay: float = 0.05) -> None:
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_clerk_gathers_facts_and_deducts_with_a_reason(asm_ui):
+    asm_ui.facts[asm_ui.a[0].id] = [worklog(1.5)]
+    with clock.frozen(DECEMBER):
+        app = XinyiApp(asm_ui.clerk)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("assessment.screen.scoring")
+            await settle(pilot)
+            screen = text(app)
+            assert "方案提示：“二、基础工作”表头28分≠细项合计39分（以细项为准）" in screen  # ASM-5, on screen
+            assert "汇集数据" in screen and "扣分" in screen and "签署意见" not in screen  # footer: her keys
+            await pilot.press("o")
+            await settle(pilot)
+            a0 = Assessment.get(Assessment.person == asm_ui.a[0].id)
+            assert asm_ui.a[0].name in text(app) and "98.5" in text(app)
+            app.screen.query_one("#asm-list").action_jump(
+                [a.id for a in service.visible(asm_ui.clerk, YEAR, asm_ui.town_a)].index(a0.id))
+            await settle(pilot)
+            assert "第4项 −1.5：工作日志检查：扣1.5分（WORK-2）" in text(app)  # the evidence's source
+            await pilot.press("d")
+            await settle(pilot)
+            assert app.screen.query_one(Form).value("rule") == "4:missing"  # the first rule of item 4
+            await pilot.press("ctrl+s")  # no reason: refused, the form stays
+            await settle(pilot)
+            assert isinstance(app.screen.query_one(Form), Form)
+            assert ItemDeduction.select().where(ItemDeduction.source == "assessor").count() == 0
+            app.screen.query_one(Form).widget("reason").focus()
+            await pilot.press(*"wu", "ctrl+s")
+            await settle(pilot)
+            d = ItemDeduction.get(ItemDeduction.source == "assessor")
+            assert (d.item, d.rule, d.points, d.reason) == (4, "missing", 2, "wu")
+            assert Assessment.get_by_id(a0.id).total == 98  # the whole of item 4 is gone: 100 − 2
+            assert "98 " in text(app)
+
+
+async def test_the_panel_sees_the_ranking_and_the_cap(asm_ui):
+    asm_ui.facts[asm_ui.a[3].id] = [absent(5)]
+    with clock.frozen(DECEMBER):
+        service.open_round(asm_ui.clerk, asm_ui.town_a, YEAR)
+        app = XinyiApp(asm_ui.head)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("assessment.screen.panel")
+            await settle(pilot)
+            screen = text(app)
+            assert "专职协理员4人，优秀上限0人（20%），已评优秀0人" in screen
+            assert "不合格" in screen  # the ATT-5 fail, ranked last
+            await pilot.press("1")  # try 优秀 for the best ranked: over the cap of 0
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert Assessment.select().where(Assessment.grade.is_null(False)).count() == 0
+            await pilot.press("2", "ctrl+s")  # back to 合格; the failed one still lacks an explanation
+            await settle(pilot)
+            assert Assessment.select().where(Assessment.grade.is_null(False)).count() == 0
+            await pilot.press("end")
+            await pilot.press("4")
+            await settle(pilot)
+            await pilot.press(*"kuang")  # any text: the written explanation
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert Assessment.get(Assessment.person == asm_ui.a[3].id).grade == "fail"
+            assert Assessment.get(Assessment.person == asm_ui.a[3].id).explanation == "kuang"
+
+
+async def test_the_city_view_shows_every_towns_progress(asm_ui):
+    with clock.frozen(DECEMBER):
+        service.open_round(asm_ui.clerk, asm_ui.town_a, YEAR)
+        app = XinyiApp(asm_ui.city.op("city_office"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("assessment.screen.city")
+            await settle(pilot)
+            screen = text(app)
+            assert f"{YEAR}年度  已报送0/2个镇（街道）" in screen
+            assert "0/4/4" in screen and "打分中" in screen and "未开始" in screen
+            assert "生成报局材料" in screen
+
+
+async def test_asm2_the_clerk_reviews_last_month_from_the_keyboard(asm_ui):
+    from xinyi_assessment.models import MonthlyResult
+
+    with clock.frozen(dt.date(2025, 12, 3)):
+        app = XinyiApp(asm_ui.clerk)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("assessment.screen.monthly")
+            await settle(pilot)
+            assert "2025-11  已审核0/4人" in text(app) and "生成公示表" in text(app)
+            await pilot.press("1")
+            await settle(pilot)
+            await pilot.press(*"ok", "ctrl+s")
+            await settle(pilot)
+            row = MonthlyResult.get()
+            assert (row.period, row.result, row.work) == ("2025-11", "good", "ok")
+            assert "2025-11  已审核1/4人" in text(app)
