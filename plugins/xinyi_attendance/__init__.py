@@ -132,7 +132,7 @@ def xinyi_screens() -> list[Any]:
     return entries()
 
 
-@hookimpl(trylast=True)  # after leave and training: their calendar marks excuse demo days
+@hookimpl
 def xinyi_demo_data(city: Any, rng: Any) -> None:
     from .demo import build
 

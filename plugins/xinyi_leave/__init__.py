@@ -137,7 +137,7 @@ def xinyi_schedules() -> list[Any]:
     return jobs.SCHEDULES
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # before attendance and worklog, which read these days as marks
 def xinyi_demo_data(city: Any, rng: Any) -> None:
     from . import demo
 

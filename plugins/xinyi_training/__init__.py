@@ -143,7 +143,7 @@ def xinyi_dashboard_items(operator: Any) -> list[Any]:
     return dashboard_items(operator)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # before attendance and worklog, which read these days as marks
 def xinyi_demo_data(city: Any, rng: Any) -> None:
     from .demo import build
 

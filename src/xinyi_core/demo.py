@@ -137,7 +137,7 @@ def _plugin_demo_data(city: OrgUnit, rng: random.Random) -> list[str]:
 
     warnings = []
     # pluggy's call order (last registered first, tryfirst/trylast honoured): a plugin whose demo
-    # reads what other plugins made (attendance reads leave and training marks) marks itself trylast.
+    # reads what other plugins made runs after them (see the xinyi_demo_data hookspec).
     for impl in reversed(runtime().plugins.hook.xinyi_demo_data.get_hookimpls()):
         try:
             with database.atomic():

@@ -263,8 +263,9 @@ def xinyi_demo_data(city: OrgUnit, rng: random.Random) -> None:
 
     Called by ``xinyi demo`` after the org tree, people and operators exist,
     each plugin in its own transaction, in pluggy's call order. A plugin whose
-    demo builds on other plugins' records (read through hooks, e.g. calendar
-    marks) declares ``@hookimpl(trylast=True)``. Use ``rng`` for every random
+    records others read through hooks (leave days as calendar marks) declares
+    ``@hookimpl(tryfirst=True)``; one that gathers everyone's facts
+    (assessment) declares ``@hookimpl(trylast=True)``. Use ``rng`` for every random
     choice so the demo is reproducible.
     """
 

@@ -8,7 +8,6 @@ temporary name and renamed into place (:func:`xinyi_core.export.atomic_path`).
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import peewee as pw
 
 from . import clock, export, org
 from .i18n import t
-from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, previous_month
+from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .lifecycle import runtime
 from .models import OrgUnit, Person
 
@@ -43,13 +42,6 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
 
 
 # --------------------------------------------------------------------------- the roster (花名册)
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a ``YYYY-MM`` period."""
-    first = dt.date.fromisoformat(period + "-01")
-    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
-
 
 def roster_rows(ctx: ReportContext) -> list[list[Any]]:
     """One row per assistant on the roll in the period: joined by its end, not gone before its start."""

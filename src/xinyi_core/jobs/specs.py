@@ -213,3 +213,9 @@ def parse_period(kind: str, text: str | None, today: dt.date) -> str:
         pass
     raise ValidationError("period", f"jobs.period.{kind}", value=text)
 
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a ``YYYY-MM`` period."""
+    first = dt.date.fromisoformat(period + "-01")
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
