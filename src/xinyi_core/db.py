@@ -30,7 +30,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,  # ms: writers queue instead of failing with "database is locked"
     "synchronous": "normal",
-    "cache_size": -4_000,  # KiB per connection: low-spec machines; the OS page cache holds the rest
+    "cache_size": -2_000,  # KiB per connection: low-spec machines; the OS page cache holds the rest
 }
 
 

@@ -33,7 +33,7 @@ class Tmux:
     def pane(self) -> str:
         return self("capture-pane", "-p", "-t", "smoke")
 
-    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         while True:
             pane = self.pane()
@@ -45,7 +45,7 @@ class Tmux:
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self("send-keys", "-t", "smoke", *(["-l"] if literal else []), *keys)
-        time.sleep(0.2)  # like a typist: text and Enter arriving in one read can lose the Enter
+        time.sleep(0.3)  # like a typist: text and Enter arriving in one read can lose the Enter
 
 
 @pytest.fixture
