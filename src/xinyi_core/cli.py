@@ -190,6 +190,10 @@ from .jobs.commands import add_commands as _add_job_commands  # noqa: E402
 
 _add_job_commands(cli, _start, _operator)  # worker, scheduler, jobs, report
 
+from .plugin_commands import add_commands as _add_plugin_commands  # noqa: E402
+
+_add_plugin_commands(cli)  # plugin docs, plugin new
+
 
 def main() -> None:
     # Plugins add their subcommands before click parses the command line.

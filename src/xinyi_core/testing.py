@@ -6,19 +6,24 @@ Use them from a ``conftest.py``::
 
 Fixtures: ``xinyi`` (a started runtime on a fresh SQLite file — or, for tests
 parametrised with ``backend``, PostgreSQL when ``XINYI_TEST_POSTGRES_URL`` is
-set: every test using it runs on both), ``city`` (two towns, four villages, people and an operator of every role).
+set: every test using it runs on both), ``city`` (two towns, four villages, people and an operator of every role),
+``operator_of`` (``operator_of(role, town)``: one of the city's operators), ``pilot_app`` (``async with
+pilot_app(operator) as pilot``: the real app at 80×24) and ``in_process_broker`` (a job queue with worker
+threads in the test process). Helpers: :func:`screen_text`, :func:`settle`, :func:`wait_for_job`.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator, Mapping
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 import pytest
 
@@ -160,3 +165,83 @@ def xinyi(tmp_path: Path, database_url: str) -> Iterator[lifecycle.Runtime]:
 @pytest.fixture
 def city(xinyi: lifecycle.Runtime) -> City:
     return build_city()
+
+
+# --------------------------------------------------------------------------- operators, the app, the queue
+
+@pytest.fixture
+def operator_of(city: City) -> Callable[..., Operator]:
+    """``operator_of(role, town=None)``: the test city's operator of ``role`` (of town ``"a"``/``"b"``)."""
+    return city.op
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as text (CJK characters take two cells)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
+                                                        simplify=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
+async def settle(pilot: Any, delay: float = 0.05) -> None:
+    """Let debounce timers, workers and repaints finish."""
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@contextlib.asynccontextmanager
+async def run_app(operator: Operator, size: tuple[int, int] = (80, 24)) -> AsyncIterator[Any]:
+    """The real app logged in as ``operator``, driven by a Textual Pilot (``pilot.app`` is the app)."""
+    from .tui.app import XinyiApp
+
+    app = XinyiApp(operator)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+@pytest.fixture
+def pilot_app() -> Callable[..., Any]:
+    """``async with pilot_app(operator) as pilot:`` — see :func:`run_app`."""
+    return run_app
+
+
+@pytest.fixture
+def in_process_broker(xinyi: lifecycle.Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The job queue without Redis: dramatiq's stub broker with two worker threads in this process.
+
+    Retries back off in milliseconds, so a failing job fails fast.
+    """
+    from .jobs import broker
+
+    monkeypatch.setenv("XINYI_JOB_RETRIES", "1")
+    monkeypatch.setenv("XINYI_JOB_MIN_BACKOFF_MS", "20")
+    monkeypatch.setenv("XINYI_JOB_MAX_BACKOFF_MS", "100")
+    xinyi.config.redis_url = ""
+    running = broker.start(worker_threads=2)
+    try:
+        yield running
+    finally:
+        broker.stop()
+
+
+def wait_for_job(job_id: int, timeout: float = 10.0) -> Any:
+    """Poll job ``job_id``'s record until it is done or failed; returns the record."""
+    from .jobs import JobRecord
+    from .jobs.models import ACTIVE_STATES
+
+    deadline = time.monotonic() + timeout
+    while True:
+        record = JobRecord.get_by_id(job_id)
+        if record.state not in ACTIVE_STATES:
+            return record
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {record.state} after {timeout} s")
+        time.sleep(0.02)
