@@ -18,7 +18,7 @@ in a dedicated schema dropped afterwards. Timed, median of ``--repeat`` runs:
 * raw: the same aggregate written by hand as one SQL string, rows fetched.
 
 Target: app within 2× of raw. The table is printed and written to
-/work/notes/attendance_bench.md (or ``--out``).
+``--out FILE`` (optional).
 """
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--no-postgres", action="store_true")
-    ap.add_argument("--out", default="/work/notes/attendance_bench.md")
+    ap.add_argument("--out", help="also write the table to this Markdown file")
     args = ap.parse_args()
     cities = [("demo", build_demo)] + ([] if args.skip_large else [("large", build_large)])
     pg = not args.no_postgres and postgres_reachable()

@@ -250,7 +250,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keys", type=int, default=40, help="moves per run (switches: half as many)")
-    parser.add_argument("--out", default="/work/notes/tui_bench.md")
+    parser.add_argument("--out", help="also write the table to this Markdown file")
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
