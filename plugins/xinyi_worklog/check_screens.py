@@ -17,12 +17,12 @@ from textual.widgets import Input, Static
 
 from xinyi_core import ValidationError, XinyiError, t
 from xinyi_core import auth, clock
-from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.screens import FormScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
 from . import checks, rules, service
 from .models import LogEntry, SpotCheckItem
-from .forms import FormScreen, export_book
+from .forms import export_book
 
 
 def _shift(period: str, months: int) -> str:

@@ -19,11 +19,11 @@ from textual.widgets import Input, Static
 
 from xinyi_core import DashboardItem, Person, ScreenEntry, ValidationError, XinyiError, t
 from xinyi_core import auth, clock
-from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.screens import FormScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, QuerySource, RecordList
 
 from . import register, rules, service
-from .forms import YES_NO, FormScreen, export_book
+from .forms import YES_NO, export_book
 from .models import LogEntry, MonthlyCheck, RegisterItem, SpotCheckItem
 
 

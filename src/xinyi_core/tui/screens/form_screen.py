@@ -13,6 +13,7 @@ from typing import Any, Callable, ClassVar, Iterable
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
+from textual.widgets import Static
 
 from ...errors import FormErrors, ValidationError, XinyiError
 from ...i18n import t
@@ -31,18 +32,41 @@ def form_failed(form: Form, exc: XinyiError) -> None:
 
 
 class FormScreen(XinyiScreen):
-    """Subclasses give :meth:`fields` and :meth:`save`; the screen dismisses with save's result."""
+    """An edit screen that dismisses with what saving returned (``True`` when that is ``None``).
+
+    Two ways to use it: subclass and give :meth:`fields` and :meth:`save`, or
+    build it directly — ``FormScreen(title, fields, submit, hint=…, detail=…)``
+    — when the fields and the service call are all there is to it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
 
+    def __init__(self, title: str | None = None, fields: list[FormField] | None = None,
+                 submit: Callable[[dict[str, Any]], Any] | None = None, *, hint: str = "",
+                 detail: str = "") -> None:
+        super().__init__()
+        self._form_title, self._form_fields, self._submit = title, fields, submit
+        self._hint, self._detail = hint, detail
+
+    def screen_title(self) -> str:
+        return self._form_title or super().screen_title()
+
     def fields(self) -> list[FormField]:
-        raise NotImplementedError
+        if self._form_fields is None:
+            raise NotImplementedError
+        return self._form_fields
 
     def save(self, values: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        if self._submit is None:
+            raise NotImplementedError
+        return self._submit(values)
 
     def compose_body(self) -> Iterable[Widget]:
+        if self._detail:
+            yield Static(self._detail, classes="hint", id="form-detail")
         yield Form(self.fields(), id="screen-form")
+        if self._hint:
+            yield Static(self._hint, classes="hint")
 
     def on_mount(self) -> None:
         form = self.query_one(Form)
@@ -68,11 +92,8 @@ class PromptScreen(FormScreen):
 
     def __init__(self, title: str, label: str, save: Callable[[str], Any] | None = None, *,
                  required: bool = True, done: str = "") -> None:
-        super().__init__()
-        self._title, self._label, self._save_fn, self._required, self._done = title, label, save, required, done
-
-    def screen_title(self) -> str:
-        return self._title
+        super().__init__(title)
+        self._label, self._save_fn, self._required, self._done = label, save, required, done
 
     def fields(self) -> list[FormField]:
         return [FormField("text", self._label, "", required=self._required)]
