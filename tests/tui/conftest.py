@@ -6,15 +6,14 @@ text diffs review well and don't depend on colours. Regenerate them with
 """
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from rich.console import Console
 
 from xinyi_core import lifecycle, testing
+from xinyi_core.testing import screen_text
 from xinyi_core.tui.app import XinyiApp
 
 from . import sample_plugin
@@ -44,16 +43,6 @@ def tui_city(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[testing
 def tui_city_db(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Iterator[testing.City]:
     """Like ``tui_city``, on SQLite and — when XINYI_TEST_POSTGRES_URL is set — on PostgreSQL too."""
     yield from _city(tmp_path, database_url, request)
-
-
-def screen_text(app: XinyiApp) -> str:
-    """What the terminal shows, as text (CJK characters take two cells)."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
-                                                        simplify=True))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
 def assert_snapshot(app: XinyiApp, name: str) -> None:

@@ -9,6 +9,7 @@ from xinyi_assessment import service
 from xinyi_assessment.models import Assessment, ItemDeduction
 
 from xinyi_core import clock
+from xinyi_core.testing import settle
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form
 
@@ -24,12 +25,6 @@ def text(app: XinyiApp) -> str:
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
                                                         simplify=True))
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
-
-
-async def settle(pilot, delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_the_clerk_gathers_facts_and_deducts_with_a_reason(asm_ui):

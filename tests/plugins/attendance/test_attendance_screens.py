@@ -2,37 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-
-from rich.console import Console
-
-from xinyi_core import clock
-from xinyi_core.tui.app import XinyiApp
-from xinyi_core.tui.widgets import Form, RecordList
-
 from xinyi_attendance import daily
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
+
+from xinyi_core import clock
+from xinyi_core.testing import screen_text, settle
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.widgets import Form, RecordList
 
 from .conftest import MONDAY, at
 
 SIZE = (80, 24)
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the UI is the same on both; the services are tested on both
-
-
-def screen_text(app: XinyiApp) -> str:
-    console = Console(width=SIZE[0], height=SIZE[1], file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
-                                                        simplify=True))
-    return console.export_text()
-
-
-async def settle(pilot) -> None:
-    await pilot.pause(0.05)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def until(pilot, condition, timeout: float = 5.0) -> None:

@@ -6,16 +6,18 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from .conftest import TODAY
-from rich.console import Console
-
 import xinyi_departure
-from xinyi_core import clock, lifecycle, testing
-from xinyi_core.tui.app import XinyiApp
-from xinyi_core.models import Person
-from xinyi_core.tui.widgets import Form, RecordList
+from rich.console import Console
 from xinyi_departure import service
 from xinyi_departure.models import Departure, HandoverItem
+
+from xinyi_core import clock, lifecycle, testing
+from xinyi_core.models import Person
+from xinyi_core.testing import settle
+from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.widgets import Form, RecordList
+
+from .conftest import TODAY
 
 SIZE = (80, 24)
 
@@ -44,12 +46,6 @@ def text(app: XinyiApp) -> str:
 def detail(app: XinyiApp) -> str:
     """The departure list's detail panel (a notification toast may cover part of the screen)."""
     return str(app.screen.query_one("#dep-detail").render())
-
-
-async def settle(pilot, delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def propose(city, person):

@@ -3,18 +3,17 @@ the approval queue as a home to-do, the town's leave calendar, the oral report (
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from rich.console import Console
-
 import xinyi_leave
+from xinyi_leave import screens, service
+
 from xinyi_core import clock, lifecycle, testing
+from xinyi_core.testing import screen_text, settle
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form, RecordList
-from xinyi_leave import screens, service
 
 from .conftest import slip
 
@@ -32,21 +31,6 @@ def ui_city(tmp_path: Path) -> Iterator[testing.City]:
             yield testing.build_city()
     finally:
         lifecycle.shutdown()
-
-
-def screen_text(app: XinyiApp) -> str:
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
-                                                        simplify=True))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
-
-
-async def settle(pilot, delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def rows(app: XinyiApp) -> list[tuple]:

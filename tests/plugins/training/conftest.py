@@ -6,11 +6,11 @@ import os
 from typing import Any
 
 import pytest
-
-from xinyi_core import clock, people, testing
-from xinyi_core.validators import id_check_digit
 from xinyi_training import service
 
+from xinyi_core import clock, people, testing
+from xinyi_core.testing import screen_text, settle
+from xinyi_core.validators import id_check_digit
 
 # A fresh PostgreSQL schema costs ~2 s a test here, so only the tests marked ``both_backends``
 # (those whose queries differ most between engines: grouped counts, bulk inserts, subqueries,
@@ -79,29 +79,9 @@ def ui_city(tmp_path) -> Any:
         lifecycle.shutdown()
 
 
-def screen_text(app: Any) -> str:
-    """What the 80×24 terminal shows, as text (CJK characters take two cells)."""
-    import io
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
-                                                        simplify=True))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
-
-
 @pytest.fixture(name="screen_text")
 def screen_text_fixture() -> Any:
     return screen_text
-
-
-async def settle(pilot: Any, delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture(name="settle")

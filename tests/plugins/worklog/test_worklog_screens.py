@@ -6,18 +6,23 @@ do not depend on what other plugins add.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Iterator
 
 import docx
 import pytest
-from rich.console import Console
+from xinyi_worklog import rules, service
+from xinyi_worklog.models import (
+    Correction,
+    LogEntry,
+    MonthlyCheck,
+    RegisterItem,
+    SpotCheck,
+)
 
 from xinyi_core import clock, lifecycle, runtime, testing
+from xinyi_core.testing import screen_text, settle
 from xinyi_core.tui.app import XinyiApp
-from xinyi_worklog import rules, service
-from xinyi_worklog.models import Correction, LogEntry, MonthlyCheck, RegisterItem, SpotCheck
 
 from .conftest import TODAY, working_days_may
 
@@ -50,20 +55,6 @@ def ui_city(tmp_path: Path) -> Iterator[testing.City]:
             yield testing.build_city()
     finally:
         lifecycle.shutdown()
-
-
-def screen_text(app: XinyiApp) -> str:
-    console = Console(width=SIZE[0], height=SIZE[1], file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens,
-                                                        simplify=True))
-    return console.export_text()
-
-
-async def settle(pilot, delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_assistant_writes_an_entry_from_the_keyboard(ui_city):
