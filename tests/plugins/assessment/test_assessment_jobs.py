@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import openpyxl
 from xinyi_assessment import monthly, service
@@ -11,19 +10,15 @@ from xinyi_core import clock, jobs, runtime
 from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
 from xinyi_core.models import Alert
+from xinyi_core.testing import wait_for_job
 
 from .conftest import YEAR
 
 
-def wait_done(job_id: int, timeout: float = 15.0) -> JobRecord:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = JobRecord.get_by_id(job_id)
-        if record.state in ("done", "failed"):
-            assert record.state == "done", record.error
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
+def wait_done(job_id: int) -> JobRecord:
+    record = wait_for_job(job_id, timeout=15.0)
+    assert record.state == "done", record.error
+    return record
 
 
 def test_asm2_the_month_start_publication_runs_twice_and_leaves_one_sheet_per_town(asm):

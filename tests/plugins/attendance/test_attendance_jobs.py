@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import openpyxl
 
 from xinyi_core import calendar, clock, jobs, runtime
 from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
+from xinyi_core.testing import wait_for_job
 
 from xinyi_attendance import daily, service
 from xinyi_attendance.models import AttendanceDay
@@ -17,15 +17,10 @@ from xinyi_attendance.summary import month_summary
 from .conftest import MAKEUP, MONDAY, at
 
 
-def wait_done(job_id: int, timeout: float = 15.0) -> JobRecord:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = JobRecord.get_by_id(job_id)
-        if record.state in ("done", "failed"):
-            assert record.state == "done", record.error
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
+def wait_done(job_id: int) -> JobRecord:
+    record = wait_for_job(job_id, timeout=15.0)
+    assert record.state == "done", record.error
+    return record
 
 
 def october(att):
