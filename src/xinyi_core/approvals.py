@@ -66,13 +66,17 @@ def waiting_for(op: Operator, kind: str | None = None) -> list[ApprovalChain]:
     if scope.level == "self":
         return []
     units = scope.units().select(OrgUnit.id)
+    earlier = ApprovalStep.alias()
+    earlier_open = earlier.select().where((earlier.chain == ApprovalStep.chain) & (earlier.seq < ApprovalStep.seq)
+                                          & earlier.decision.is_null())
     q = (ApprovalStep.select(ApprovalStep, ApprovalChain).join(ApprovalChain)
          .where((ApprovalChain.state == "pending") & ApprovalStep.decision.is_null()
-                & (ApprovalStep.role == op.role) & ApprovalStep.unit.in_(units)))
+                & (ApprovalStep.role == op.role) & ApprovalStep.unit.in_(units)
+                & ~pw.fn.EXISTS(earlier_open)))  # the current step: no earlier step still open
     if kind:
         q = q.where(ApprovalChain.kind == kind)
     q = q.order_by(ApprovalChain.created_at, ApprovalChain.id)  # oldest first, the same on every database
-    return [s.chain for s in q if current_step(s.chain).id == s.id]
+    return [s.chain for s in q]
 
 
 def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "") -> ApprovalChain:
