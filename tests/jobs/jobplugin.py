@@ -21,6 +21,11 @@ def steps(job: JobContext, *, town: str | None = None) -> list[str]:
     return []
 
 
+def quiet(job: JobContext, *, town: str | None = None) -> None:
+    """Works a while without reporting progress."""
+    GATE.wait(10)
+
+
 def flaky(job: JobContext, *, key: str, failures: int, town: str | None = None) -> None:
     CALLS[key] = CALLS.get(key, 0) + 1
     if CALLS[key] <= failures:
@@ -53,7 +58,8 @@ def xinyi_actors() -> list[ActorSpec]:
             ActorSpec("jobtest.broken", broken, "jobs.state.failed"),
             ActorSpec("jobtest.refused", refused, "jobs.state.failed", max_retries=0),
             ActorSpec("jobtest.slow", slow, "jobs.state.running"),
-            ActorSpec("jobtest.noop", noop, "jobs.state.done")]
+            ActorSpec("jobtest.noop", noop, "jobs.state.done"),
+            ActorSpec("jobtest.quiet", quiet, "jobs.state.running")]
 
 
 @hookimpl

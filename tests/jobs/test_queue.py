@@ -21,6 +21,19 @@ def test_job_moves_queued_running_done_with_progress(jobs_city, wait_for):
     assert done.error is None and done.attempts == 1
 
 
+def test_a_long_job_that_reports_no_progress_still_shows_running(jobs_city, wait_for):
+    """Quick jobs go queued → done in one write; one that keeps working is marked
+    running within a fraction of a second, so the job panel never shows it waiting."""
+    record = jobs.submit(jobs_city.op("city_office"), "jobtest.quiet")
+    running = wait_for(record.id, lambda r: r.state == "running")
+    assert running.message == "开始运行" and running.started_at is not None and running.attempts == 1
+    jobplugin.GATE.set()
+    done = wait_for(record.id, lambda r: r.state == "done")
+    assert done.attempts == 1 and done.started_at == running.started_at
+    quick = wait_for(jobs.submit(jobs_city.op("city_office"), "jobtest.noop").id, lambda r: r.state == "done")
+    assert quick.attempts == 1 and quick.created_at <= quick.started_at <= quick.finished_at
+
+
 def test_failing_actor_retries_then_records_the_error_in_chinese(jobs_city, wait_for):
     city_office = jobs_city.op("city_office")
     record = jobs.submit(city_office, "jobtest.broken")

@@ -111,8 +111,14 @@ class JobContext:
             return
         self._last = now
         from .models import JobRecord
+        from .runner import _START_WITH_PROGRESS, _mark, in_flight
 
         fraction = max(0.0, min(1.0, float(fraction)))
+        started = in_flight.claim(self.job_id)
+        if started is not None:  # the first sign of life: the record says "running" from now on
+            _mark(_START_WITH_PROGRESS, JobRecord.started_at.db_value(started), fraction, message[:200],
+                  self.job_id)
+            return
         (JobRecord.update(progress=fraction, message=message[:200])
          .where(JobRecord.id == self.job_id).execute())
 
