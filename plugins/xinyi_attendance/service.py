@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from xinyi_core import ConflictError, NotFound, Operator, OrgUnit, Person, ValidationError, runtime, t
-from xinyi_core import alerts, audit, auth, calendar, clock
+from xinyi_core import alerts, audit, auth, calendar, clock, db
 from xinyi_core.db import database
 from xinyi_core.errors import CalendarUnavailable
 
@@ -91,6 +91,18 @@ def day_row(person: Person, day: dt.date) -> AttendanceDay:
     return row or AttendanceDay(person=person, town=person.town_id, date=day)
 
 
+def _locked_day_row(person: Person, day: dt.date) -> AttendanceDay:
+    """The day's row, created if missing and locked until the transaction ends.
+
+    Two keepers signing the same person's day at once are then served one after the
+    other: the second sees the first's time (a conflict), not a duplicate-key error or
+    a silent overwrite (PostgreSQL; SQLite's write transactions are serial anyway).
+    """
+    AttendanceDay.insert(person=person.id, town=person.town_id, date=day).on_conflict_ignore().execute()
+    return db.locked(AttendanceDay.select().where(
+        (AttendanceDay.person == person.id) & (AttendanceDay.date == day))).get()
+
+
 def sign(op: Operator, person_id: int, kind: str, at: dt.datetime | None = None) -> AttendanceDay:
     """ATT-2: sign in (``kind`` "in") or out ("out").
 
@@ -108,7 +120,7 @@ def sign(op: Operator, person_id: int, kind: str, at: dt.datetime | None = None)
         require_keeper(op, person.town, action, person.id)
         at = at or clock.now()
     with database.atomic():
-        row = day_row(person, at.date())
+        row = _locked_day_row(person, at.date())
         stamp = at.time().replace(second=0, microsecond=0)
         if kind == "in":
             if row.sign_in is not None:

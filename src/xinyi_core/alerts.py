@@ -31,15 +31,15 @@ def raise_alert(source: str, kind: str, key: str, message: str, *, audience: Ite
     if not roles:
         raise ValueError("an alert needs an audience")
     town_id = town.id if town is not None else (person.town_id if person is not None else None)
-    with database.atomic():
+    with database.atomic():  # the listeners' writes (ATT-6 → a departure proposal) commit with the alert
         alert, created = Alert.get_or_create(key=f"{source}:{key}", defaults=dict(
             source=source, kind=kind, rule=rule, message=message, audience=roles, person=person,
             town=town_id, data=data, raised_at=clock.now()))
-    if created:
-        from .lifecycle import runtime
+        if created:
+            from .lifecycle import runtime
 
-        town_code = alert.town.code if alert.town_id else None
-        runtime().plugins.for_town(town_code).xinyi_alert_raised(alert=alert)
+            town_code = alert.town.code if alert.town_id else None
+            runtime().plugins.for_town(town_code).xinyi_alert_raised(alert=alert)
     return alert, created
 
 

@@ -16,7 +16,7 @@ import peewee as pw
 
 from . import audit, auth, clock
 from .db import database
-from .errors import PermissionDenied, ValidationError
+from .errors import ConflictError, PermissionDenied, ValidationError
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person
 
 
@@ -90,6 +90,8 @@ def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "")
     if step is None:
         raise ValidationError("chain", "approval.not_pending")
     if not may_decide(op, step):
+        if any(s.decision and may_decide(op, s) for s in steps(chain)):  # her step, decided a moment ago
+            raise ConflictError("approval.step_taken")  # a lost race, not a refused attempt
         audit.record(op, "approval.decide", chain, person_id=chain.person_id, allowed=False,
                      note=f"step {step.seq}")
         raise PermissionDenied("approval.not_your_step")
@@ -103,16 +105,21 @@ def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "")
                         (ApprovalChain.id == chain.id) & (ApprovalChain.state == "pending"))))
              .execute())
         if n != 1:  # decided or withdrawn by someone else in the meantime
-            raise ValidationError("chain", "approval.not_pending")
+            if ApprovalChain.get_by_id(chain.id).state != "pending":
+                raise ValidationError("chain", "approval.not_pending")
+            raise ConflictError("approval.step_taken")
         finished = not approve or current_step(chain) is None
         if finished:
             chain.state = decision
             chain.finished_at = clock.now()
-            chain.save()
+            # conditional: a withdrawal committed meanwhile (PostgreSQL) must not be overwritten
+            if not (ApprovalChain.update(state=decision, finished_at=chain.finished_at)
+                    .where((ApprovalChain.id == chain.id) & (ApprovalChain.state == "pending")).execute()):
+                raise ValidationError("chain", "approval.not_pending")
         audit.record(op, "approval.decide", chain, person_id=chain.person_id,
                      after={"step": step.seq, "decision": decision, "opinion": opinion.strip(), "state": chain.state})
-    if finished:
-        _finished(chain)
+        if finished:
+            _finished(chain)
     return chain
 
 
@@ -131,7 +138,7 @@ def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalCh
             raise ValidationError("chain", "approval.not_pending")
         chain = ApprovalChain.get_by_id(chain.id)
         audit.record(op, "approval.withdraw", chain, person_id=chain.person_id, note=reason)
-    _finished(chain)
+        _finished(chain)
     return chain
 
 
@@ -141,6 +148,13 @@ def for_subject(kind: str, subject_id: int) -> ApprovalChain | None:
 
 
 def _finished(chain: ApprovalChain) -> None:
+    """Tell the plugins, inside the transaction that ended the chain.
+
+    The chain's end and what the plugins make of it (the leave approved, the
+    departure taking effect) commit together or not at all: a process killed
+    in between must not leave a chain approved and its leave still pending,
+    with nothing left to finish it. A hook that raises undoes the decision.
+    """
     from .lifecycle import runtime
 
     # Every plugin hears it (each filters on chain.kind): a town that disabled a

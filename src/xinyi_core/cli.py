@@ -115,7 +115,7 @@ def import_group() -> None:
 
 
 @import_group.command(name="people", help="导入协理员花名册（.xlsx 或 .csv）")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())  # a folder or a missing file: the importer says so in Chinese
 @click.option("--operator", "username", help="以该操作员身份导入（记入审计）")
 @click.pass_context
 def import_people(ctx: click.Context, file: str, username: str | None) -> None:
@@ -184,6 +184,33 @@ def backup(ctx: click.Context, dest: str | None) -> None:
         raise XinyiError("cli.backup_sqlite_only")
     target = Path(dest) if dest else runtime.config.data_dir / "backups" / f"xinyi-{clock.now():%Y%m%d-%H%M%S}.db"
     click.echo(t("cli.backup_done", path=str(db.backup_sqlite(target))))
+
+
+@cli.command(help="从备份恢复 SQLite 数据库（先检查备份；须先退出所有操作员界面和后台任务）")
+@click.argument("file")  # a folder or a missing file: restore says so in Chinese
+@click.pass_context
+def restore(ctx: click.Context, file: str) -> None:
+    from . import clock, config as config_mod, db
+    from .plugins import Plugins
+
+    cfg = config_mod.load(ctx.obj["config"])  # no bootstrap: this process must not hold the database itself
+    if not cfg.database_url.startswith("sqlite:///"):
+        raise XinyiError("cli.restore_sqlite_only")
+    clock.set_timezone(cfg.timezone)
+    plugins = Plugins()
+    plugins.load_entry_points()  # their migrations say which versions this install knows
+    for failure in plugins.failures:
+        click.echo(t("cli.warning", message=t("plugins.failed", name=failure.name, error=failure.error)), err=True)
+    target = Path(cfg.database_url[len("sqlite:///"):])
+    stamp, n = f"{clock.now():%Y%m%d-%H%M%S}", 1
+    safety = cfg.data_dir / "backups" / f"xinyi-before-restore-{stamp}.db"
+    while safety.exists():  # never over an earlier safety copy
+        n += 1
+        safety = safety.with_name(f"xinyi-before-restore-{stamp}-{n}.db")
+    kept = db.restore_sqlite(Path(file), target, plugins.migrations(), safety)
+    click.echo(t("cli.restore_done", path=str(target)))
+    if kept is not None:
+        click.echo(t("cli.restore_kept", path=str(kept)))
 
 
 from .jobs.commands import add_commands as _add_job_commands  # noqa: E402

@@ -48,6 +48,12 @@ class ConflictError(XinyiError):
     key = "error.conflict"
 
 
+class Busy(XinyiError):
+    """The database stayed locked by other writers for longer than the busy timeout."""
+
+    key = "db.busy"
+
+
 class CalendarUnavailable(XinyiError):
     key = "calendar.year_unavailable"
 

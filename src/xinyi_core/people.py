@@ -133,7 +133,8 @@ def search(op: Operator, text: str = "", *, town_id: int | None = None, village_
     for unit_id in (town_id, village_id):
         if unit_id:
             _check_unit_filter(op, unit_id)
-    text = unicodedata.normalize("NFKC", text).strip()  # full-width digits from a Chinese IME
+    # full-width digits from a Chinese IME; U+0000 matches nothing (writes refuse it)
+    text = unicodedata.normalize("NFKC", text).replace("\x00", "").strip()
     if text:
         if text.isdigit() or text[-1:].upper() == "X" and text[:-1].isdigit():
             q = q.where(Person.id_number.contains(text.upper()) | Person.phone.contains(text))
@@ -171,6 +172,8 @@ def history(op: Operator, person_id: int) -> list[PostAssignment]:
 # --------------------------------------------------------------------------- writes
 
 def _notify(person: Person, change: str, detail: dict[str, Any]) -> None:
+    """Tell the plugins, inside the change's transaction: what they write (a departed
+    person's pending leave closed) commits with it, or neither does."""
     from .lifecycle import runtime
 
     town_code = person.town.code if person.town_id else None
@@ -206,7 +209,7 @@ def hire(op: Operator, data: dict[str, Any], post: Post) -> Person:
     with database.atomic():
         person = insert(cleaned, post, status="candidate", joined_on=cleaned.get("joined_on"), operator=op)
         audit.record(op, "people.hire", person, person_id=person.id, after=audit.snapshot(person))
-    _notify(person, "hired", {"post": post.id})
+        _notify(person, "hired", {"post": post.id})
     return person
 
 
@@ -234,7 +237,7 @@ def update(op: Operator, person_id: int, changes: dict[str, Any], *, expected_ve
             raise ConflictError("person.conflict")
         person = Person.get_by_id(person.id)
         audit.record(op, "people.update", person, person_id=person.id, before=before, after=audit.snapshot(person))
-    _notify(person, "updated", {"before": before})
+        _notify(person, "updated", {"before": before})
     return person
 
 
@@ -257,14 +260,23 @@ def transfer(op: Operator, person_id: int, new_post: Post, *, on: dt.date | None
             Post.update(vacant_since=on).where(Post.id == person.post_id).execute()
         village = new_post.village
         person.post, person.village, person.town = new_post, village, village.parent_id
-        person.version += 1
         person.updated_at = clock.now()
-        person.save()
+        _save_versioned(person, "post", "village", "town", "updated_at")
         PostAssignment.create(person=person, post=new_post, start_on=on, reason="transfer", operator_id=op.id)
         Post.update(vacant_since=None).where(Post.id == new_post.id).execute()
         audit.record(op, "people.transfer", person, person_id=person.id, before=before, after=audit.snapshot(person))
-    _notify(person, "transferred", {"before": before})
+        _notify(person, "transferred", {"before": before})
     return person
+
+
+def _save_versioned(person: Person, *fields: str) -> None:
+    """Write ``fields`` and bump the version — unless someone saved her since she was read:
+    then nothing is written and it is a conflict (the caller's transaction rolls back)."""
+    n = (Person.update(version=Person.version + 1, **{f: person.__data__.get(f) for f in fields})
+         .where((Person.id == person.id) & (Person.version == person.version)).execute())
+    if n != 1:
+        raise ConflictError("person.conflict")
+    person.version += 1
 
 
 def _end_assignment(person: Person, on: dt.date) -> None:
@@ -296,7 +308,6 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
     before = audit.snapshot(person)
     with database.atomic():
         person.status = new_status
-        person.version += 1
         person.updated_at = clock.now()
         if new_status == "departed":
             person.departed_on = on
@@ -304,10 +315,10 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
             if person.post_id:
                 Post.update(vacant_since=on).where(Post.id == person.post_id).execute()  # ORG-2
             person.post = None
-        person.save()
+        _save_versioned(person, "status", "updated_at", "departed_on", "post")
         audit.record(op, "people.status", person, person_id=person.id, before=before,
                      after=audit.snapshot(person), note=reason)
-    _notify(person, "status", {"before": before["status"], "after": new_status, "on": on.isoformat()})
+        _notify(person, "status", {"before": before["status"], "after": new_status, "on": on.isoformat()})
     return person
 
 
