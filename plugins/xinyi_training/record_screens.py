@@ -133,6 +133,9 @@ class RecordScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         self.person_id = self.person_id or self.operator.person_id
+        if self.person_id is None:  # an account with no assistant of its own (the administrator)
+            yield Static(tr("empty.no_person"), id="record-summary")
+            return
         self.person: Person = people.get(self.operator, self.person_id)  # scope checked (and audited) by the core
         yield Static("", id="record-summary")
         yield Static(tr("sessions_title"), classes="section-title")
@@ -143,6 +146,8 @@ class RecordScreen(XinyiScreen):
                          empty=tr("empty.articles"), id="record-articles")
 
     def on_mount(self) -> None:
+        if self.person_id is None:
+            return
         self.load()
         self.query_one("#record-sessions").focus()
 
@@ -178,6 +183,8 @@ class RecordScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         if action == "back":
             return self.pushed
+        if action == "article" and self.person_id is None:
+            return False
         return super().check_action(action, parameters)
 
     def action_back(self) -> None:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Iterable
 
 import peewee as pw
 
 from . import clock
+from .db import after_transaction
 from .i18n import t
 from .models import AuditLog, Operator, OrgUnit
 
@@ -31,11 +33,19 @@ def record(
     allowed: bool = True,
     note: str = "",
 ) -> AuditLog:
-    """Write one audit row. Call it inside the same transaction as the change."""
+    """Write one audit row. Call it inside the same transaction as the change.
+
+    A refused attempt (``allowed=False``) is the exception: its caller's
+    transaction may well roll back with the refusal (a plugin that wraps a
+    scoped call in ``database.atomic()`` and lets the ``PermissionDenied``
+    escape). Inside a transaction its row is therefore written once the
+    outermost transaction has ended, committed or rolled back
+    (:func:`xinyi_core.db.after_transaction`) — never lost.
+    """
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id if object_id is not None else obj.get_id()
-    return AuditLog.create(
+    row = AuditLog(
         at=clock.now(),
         operator_id=operator.id if operator else None,
         operator_name=operator.display_name if operator else t("audit.system"),
@@ -48,6 +58,11 @@ def record(
         after=after,
         note=note,
     )
+    if allowed:
+        row.save(force_insert=True)
+    else:
+        after_transaction(functools.partial(row.save, force_insert=True))
+    return row
 
 
 def query(

@@ -215,7 +215,10 @@ def authenticate(username: str, password: str) -> Operator:
     now = clock.now()
     if op is None or not op.active:
         verify_password(_dummy_hash(), password)  # same cost as a real check: no probing for usernames
-        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"unknown:{username[:40]}")
+        # Never the typed name of an unknown account: it is, often enough, the password typed
+        # into the username field, and the trail must not keep a password in clear.
+        audit.record(op, "auth.login", op, object_type="Operator", allowed=False,
+                     note="unknown" if op is None else "inactive")
         raise PermissionDenied("auth.bad_credentials")
     if op.locked_until and op.locked_until > now:
         audit.record(op, "auth.login", op, allowed=False, note="locked")

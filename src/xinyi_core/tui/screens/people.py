@@ -109,11 +109,21 @@ class PeopleScreen(XinyiScreen):
         self.action_open()
 
     def apply_params(self, params: dict[str, Any]) -> None:
-        """A dashboard item may open the list pre-filtered (``town_id``, ``status``, ``text``)."""
+        """A dashboard item may open the list pre-filtered (``town_id``, ``status``, ``text``).
+
+        A town or village outside the operator's scope is refused (and audited) by
+        ``people.search``: say so and keep the list as it was.
+        """
+        before = dict(self.filters)
         self.filters.update({k: v for k, v in params.items() if k in self.filters})
         if "text" in params:
             self.query_one("#search", Input).value = params["text"]
-        self.run_search()
+        try:
+            self.run_search()
+        except XinyiError as exc:
+            self.filters = before
+            self.report(exc)
+            self.run_search()
 
     # ------------------------------------------------------------------ actions
 

@@ -1,0 +1,211 @@
+"""ACCESS (issue 11): what the terminal UI offers each role, and what happens when a hidden thing is asked for.
+
+Navigation entries (menu, F-keys, command palette) come from the core and every
+plugin's ``xinyi_screens``, filtered by permission. The expected table below is
+reviewed by hand; a hidden key does nothing; a hidden screen or action asked for
+anyway (a to-do, a palette command, a direct call, its form pushed and saved)
+is refused in Chinese, audited, and not carried out. Real plugins, at 80×24.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from _access_helpers import ROLES, Template, World, chinese, refusals, template_fixture, world_fixture, writes
+from xinyi_core import auth, org
+from xinyi_core.i18n import t
+from xinyi_core.models import Person
+from xinyi_core.testing import notifications, run_app, screen_text, settle
+from xinyi_core.tui import nav
+
+_STAFF_CORE = {"tui.nav.home": "f1", "tui.nav.people": "f2", "tui.nav.org": "f3", "tui.nav.calendar": "f4",
+               "tui.nav.alerts": ""}
+_ATT_TOWN = {"attendance.screen.sheet": "f6", "attendance.screen.queue": "", "attendance.screen.check": "",
+             "attendance.screen.person": "", "attendance.screen.summary": ""}
+_CITY = {**_STAFF_CORE, "tui.nav.jobs": "f5", **_ATT_TOWN, "assessment.screen.city": "",
+         "departure.screen.list": "f9", "departure.screen.vacancies": "f10", "leave.nav.manage": "",
+         "leave.nav.calendar": "f8", "training.nav.sessions": "f11", "training.nav.quotas": "",
+         "worklog.nav.spot": "f12", "worklog.nav.search": ""}
+_TOWN = {**_STAFF_CORE, "tui.nav.jobs": "f5", **_ATT_TOWN, "attendance.screen.sign": "f7",
+         "assessment.screen.scoring": "", "assessment.screen.monthly": "", "departure.screen.list": "f9",
+         "leave.nav.manage": "", "leave.nav.calendar": "f8", "training.nav.sessions": "f11",
+         "training.nav.quotas": "f10", "worklog.nav.check": "f12", "worklog.nav.register": "",
+         "worklog.nav.search": ""}
+
+# role → navigation entry → its key ("" : menu and palette only, the key went to an earlier plugin)
+NAV: dict[str, dict[str, str]] = {
+    "assistant": {"tui.nav.home": "f1", "tui.nav.people": "f2", "tui.nav.calendar": "f4", "tui.nav.alerts": "",
+                  "attendance.screen.sign": "f7", "attendance.screen.person": "", "leave.nav.mine": "f6",
+                  "leave.nav.calendar": "f8", "training.nav.mine": "f11", "worklog.nav.mine": "f12",
+                  "worklog.nav.register": "", "worklog.nav.search": ""},
+    "village_head": {**_STAFF_CORE, "attendance.screen.sheet": "f6", "attendance.screen.person": "",
+                     "attendance.screen.summary": "", "departure.screen.list": "f9", "leave.nav.manage": "",
+                     "leave.nav.queue": "f7", "leave.nav.calendar": "f8", "training.nav.sessions": "f11",
+                     "training.nav.quotas": "f10", "worklog.nav.search": ""},
+    "town_clerk": _TOWN,
+    "town_head": {**_TOWN, "assessment.screen.panel": "", "leave.nav.queue": ""},  # ASM-3, ATT-4
+    "city_office": {**_CITY, "leave.nav.queue": "f7"},  # ATT-4: 3 days or more
+    "bureau": _CITY,
+    "admin": {**_CITY, "leave.nav.queue": "", "attendance.screen.sign": "f7", "assessment.screen.scoring": "",
+              "assessment.screen.panel": "", "assessment.screen.monthly": "", "leave.nav.mine": "",
+              "training.nav.mine": "", "worklog.nav.mine": "f12", "worklog.nav.spot": "",
+              "worklog.nav.check": "", "worklog.nav.register": ""},
+}
+PERSONAL = ("leave.nav.mine", "training.nav.mine", "worklog.nav.mine", "worklog.nav.register")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_fixture(tmp_path_factory)
+
+
+@pytest.fixture
+def world(template: Template, tmp_path: Path) -> Iterator[World]:
+    yield from world_fixture(template, tmp_path)
+
+
+def every_entry() -> set[str]:
+    return set().union(*(set(n) for n in NAV.values()))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_is_offered_exactly_its_screens_and_keys(world: World, role: str):
+    op = world.op(role)
+    entries, failures = nav.entries(op, auth.granted(op.role))
+    assert not failures
+    assert {e.id: e.key for e in entries} == NAV[role]
+
+
+@pytest.mark.parametrize("role", ["assistant", "village_head", "town_head", "city_office"])
+async def test_menu_palette_and_keys_offer_nothing_else_and_a_hidden_screen_is_refused(world: World, role: str):
+    op = world.op(role)
+    hidden = sorted(every_entry() - set(NAV[role]))
+    written = len(writes(op))  # the template city's own (the town head named her clerk)
+    async with run_app(op) as pilot:
+        app = pilot.app
+        menu = app.screen.query_one("#menu")
+        assert {menu.get_option_at_index(i).id for i in range(menu.option_count)} == set(NAV[role]) - {"tui.nav.home"}
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {e.title for e in app.nav.values()} <= titles
+        assert not titles & {t(e) for e in hidden}
+        for key in sorted({f"f{i}" for i in range(2, 13)} - set(NAV[role].values())):  # keys she has not
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.current_mode == "tui.nav.home" and len(app.screen_stack) == 1, key
+        assert not refusals(op)  # a key in an empty slot is no attempt
+        for entry in hidden:  # asked for anyway: by a to-do, the palette, a crafted call
+            app.action_open(entry)
+            await settle(pilot)
+            assert app.current_mode == "tui.nav.home", entry
+        assert notifications(app).count("该功能未启用或无权限") == len(hidden)
+        assert [(r.action, r.note) for r in refusals(op)] == [("tui.open", e) for e in hidden]
+        assert len(writes(op)) == written
+
+
+async def test_screens_of_her_own_open_for_an_operator_without_a_person(world: World):
+    """The administrator holds every action, "my leave", "my training" and "my log" too, with no
+    assistant of her own: each opens, says so or shows nothing, and the session goes on."""
+    admin = world.op("admin")
+    async with run_app(admin) as pilot:
+        for entry in PERSONAL:
+            pilot.app.action_open(entry)
+            await settle(pilot)
+            assert pilot.app.current_mode == entry and chinese(screen_text(pilot.app))
+        pilot.app.action_open("training.nav.mine")
+        await settle(pilot)
+        assert "该账户未关联协理员，没有个人培训记录" in screen_text(pilot.app)
+        assert pilot.app.return_code is None
+
+
+async def test_hire_and_transfer_forms_pushed_for_a_town_are_refused_when_saved(world: World):
+    """ORG-3: the town head is not offered "add" or "transfer"; the forms opened anyway save nothing."""
+    from xinyi_core.tui.screens.person import PersonFormScreen, PersonScreen, TransferScreen
+    from xinyi_core.tui.widgets import Form
+
+    head = world.op("town_head")
+    post = org.add_post(world.village("a", 1))  # a vacancy in her town's other village
+    before = Person.select().count()
+    async with run_app(head) as pilot:
+        app = pilot.app
+        await pilot.press("f2", "down")
+        await settle(pilot)
+        people_screen = app.screen
+        assert "新增" not in screen_text(app).splitlines()[-1]
+        assert "新增" not in {c.title for c in app.get_system_commands(app.screen)}
+        await pilot.press("a")  # the key she has not: nothing opens
+        await settle(pilot)
+        assert app.screen is people_screen
+        people_screen.action_add()  # called anyway
+        await settle(pilot)
+        assert isinstance(app.screen, PersonFormScreen)
+        form = app.screen.query_one(Form)
+        for name, value in (("name", "周新"), ("id_number", "320381199001011239"), ("phone", "13912345678"),
+                            ("post", world.vacant("a").id)):
+            form.widget(name).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonFormScreen)
+        assert "没有权限执行此操作" in str(form.query_one("#form-message").render())
+        app.screen.dismiss(False)
+        await settle(pilot)
+        app.push_screen(PersonScreen(world.mine.id))
+        await settle(pilot)
+        assert "调岗" not in screen_text(app).splitlines()[-1]
+        app.screen.action_transfer()  # called anyway: to her town's other village
+        await settle(pilot)
+        assert isinstance(app.screen, TransferScreen)
+        app.screen.query_one(Form).widget("post").value = post.id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TransferScreen) and "没有权限执行此操作" in screen_text(app)
+    assert Person.select().count() == before and Person.get_by_id(world.mine.id).post_id == world.mine.post_id
+    assert [r.action for r in refusals(head)] == ["people.hire", "people.transfer"]
+
+
+async def test_a_hidden_departure_decision_called_anyway_is_refused_on_its_form(world: World):
+    """ATT-6: only the town head decides a proposed departure; her clerk's screen does not offer it."""
+    from _access_cases import _proposed
+    from xinyi_departure.models import Departure
+
+    from xinyi_core.tui.widgets import Form
+
+    dep_id = _proposed(world)
+    clerk = world.op("town_clerk")
+    async with run_app(clerk) as pilot:
+        app = pilot.app
+        await pilot.press("f9")
+        await settle(pilot)
+        offered = {c.title for c in app.get_system_commands(app.screen)}
+        assert "呈报" in offered and not offered & {"确认拟定", "驳回拟定"}  # palette = the screen's live keys
+        await pilot.press("x")  # the decline key she has not
+        await settle(pilot)
+        assert len(app.screen_stack) == 1
+        app.screen.action_decline()  # called anyway
+        await settle(pilot)
+        app.screen.query_one(Form).widget("text").value = "已按时返岗"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "没有权限执行此操作" in screen_text(app)
+    assert Departure.get_by_id(dep_id).state == "proposed"
+    assert [(r.action, r.allowed) for r in refusals(clerk)] == [("departure.confirm", False)]
+
+
+async def test_screen_parameters_naming_another_town_show_nothing_of_it(world: World):
+    """A to-do's parameters are data too: a filter or a person of town b, handed to town a's screens."""
+    from xinyi_core.tui.widgets import RecordList
+
+    clerk = world.op("town_clerk")
+    other = world.person("b", 0)
+    async with run_app(clerk) as pilot:
+        app = pilot.app
+        app.action_open("tui.nav.people", {"town_id": world.town("b").id})
+        await settle(pilot)
+        assert app.current_mode == "tui.nav.people" and app.return_code is None
+        assert app.screen.query_one("#people", RecordList).count == 4  # still her town's four
+        assert any("不在您的管辖范围内" in n for n in notifications(app))
+        app.action_open("attendance.screen.person", {"person_id": other.id})
+        await settle(pilot)
+        assert other.name not in screen_text(app)
+    assert [(r.action, r.note) for r in refusals(clerk)] == [("people.view", "auth.out_of_scope")]
