@@ -14,7 +14,9 @@ half-written file and a re-run replaces the old file in one step.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import socket
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -47,15 +49,44 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``final``; on success rename it over ``final``.
 
     On error the temporary file is removed and ``final`` is left as it was.
+    A process killed while writing cannot remove its temporary file: the next
+    write of the same ``final`` does (:func:`_sweep`).
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.tmp{final.suffix}")
+    _sweep(final)
+    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
+                          f".tmp{final.suffix}")
     try:
         yield tmp
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _sweep(final: Path) -> None:
+    """Remove the temporary files of ``final`` left by ended processes of this machine.
+
+    The name says who writes it (``.<stem>.<random>.<pid>@<host>.tmp<suffix>``):
+    a writer still alive, or on another machine sharing the folder, is left alone.
+    """
+    head, tail = f".{final.stem}.", f".tmp{final.suffix}"
+    host = socket.gethostname()
+    for path in final.parent.glob(glob.escape(head) + "*" + glob.escape(tail)):
+        _, _, owner = path.name[len(head):-len(tail)].partition(".")
+        pid, _, where = owner.partition("@")
+        if where == host and pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def display_width(text: Any) -> int:

@@ -127,6 +127,10 @@ def xinyi_person_changed(person: Person, change: str, detail: dict[str, Any]) ->
     *Per town.* ``change`` is one of ``hired``, ``transferred``, ``status``,
     ``updated``; ``detail`` holds the before/after values. Plugins close what no
     longer applies (pending leave of a departed assistant, training invitations).
+
+    *Inside the transaction* of the change: what the hook writes commits with
+    it, so a crash never leaves a departed person with open leave. Write only
+    to the database here; an exception undoes the change.
     """
 
 
@@ -137,6 +141,11 @@ def xinyi_approval_finished(chain: ApprovalChain) -> None:
     *City level*: every plugin hears it, so a chain started before a town
     disabled a plugin still reaches it. The plugin that started the chain
     (``chain.kind``) updates its own record; the others ignore it.
+
+    *Inside the transaction* that ends the chain: what the hook writes commits
+    together with the decision, so a crash never leaves a chain ended and its
+    record unchanged. Write only to the database here (no files, no jobs);
+    an exception undoes the decision.
     """
 
 
@@ -148,6 +157,10 @@ def xinyi_alert_raised(alert: Any) -> None:
     ``alert.kind`` and ``alert.rule`` say what it is (e.g. ``off_post`` /
     ``ATT-6``), ``alert.data`` carries the details. This is how plugins react
     to each other without importing each other.
+
+    *Inside the transaction* that opens the alert, so the alert and what
+    listeners make of it (a departure proposal) exist together or not at all.
+    Write only to the database here; an exception undoes the alert.
     """
 
 

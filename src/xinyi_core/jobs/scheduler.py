@@ -5,8 +5,8 @@ city's time zone). When a schedule is due, :func:`fire` claims the run key
 (schedule, town, fire time) by inserting a :class:`ScheduledRun` row; the
 table's unique index lets exactly one claimant win, so any number of
 scheduler processes — a spare on a second machine — send each run once.
-Missed runs (the scheduler was down) are coalesced into one run if the
-scheduler is back within ``MISFIRE_GRACE_S``.
+Missed runs (the scheduler was down, or killed) are coalesced into one run
+if a scheduler is back within ``MISFIRE_GRACE_S`` (:func:`catch_up`).
 """
 from __future__ import annotations
 
@@ -78,8 +78,13 @@ def fire(schedule: Schedule, fire_time: dt.datetime, *, claimant: str = "") -> l
 
     ``fire_time`` is the scheduled (not actual) time, so every scheduler
     computes the same key. Returns the ids of the jobs this call sent.
+
+    The claim and the job's record are written in one transaction: a
+    scheduler killed in between leaves neither, and the run is fired again
+    when a scheduler starts (:func:`catch_up`), instead of a claim without a
+    job blocking the run for ever. The job is sent once both are committed.
     """
-    from . import submit  # late: the package imports this module
+    from . import _record, _send  # late: the package imports this module
 
     local = fire_time.astimezone(_tz()).replace(tzinfo=None) if fire_time.tzinfo else fire_time
     params = schedule.params(local) if schedule.params else {}
@@ -89,16 +94,46 @@ def fire(schedule: Schedule, fire_time: dt.datetime, *, claimant: str = "") -> l
             with database.atomic():
                 run = ScheduledRun.create(schedule=schedule.name, town_code=town or "", fire_time=local,
                                           claimed_by=claimant[:80])
+                job, new = _record(None, schedule.target, schedule.name, {**params, "town": town})
+                ScheduledRun.update(job_id=job.id).where(ScheduledRun.id == run.id).execute()
         except pw.IntegrityError:
             continue  # another scheduler claimed this run
-        try:
-            job = submit(None, schedule.target, schedule=schedule.name, **{**params, "town": town})
         except XinyiError as exc:
             log.error("schedule %s for %s: %s", schedule.name, town or "city", exc)
             continue
-        ScheduledRun.update(job_id=job.id).where(ScheduledRun.id == run.id).execute()
+        try:
+            if new:  # else the same report is already queued or running: that job is this run
+                _send(job)
+        except XinyiError as exc:  # the queue is down: the job is kept unsent, and goes when it is back
+            log.error("schedule %s for %s: %s", schedule.name, town or "city", exc)
+            continue
         sent.append(job.id)
     return sent
+
+
+def catch_up(schedule: Schedule, cron: CronTrigger, now: dt.datetime, *, claimant: str = "") -> list[int]:
+    """Fire the last run of ``schedule`` that fell due while no scheduler was running.
+
+    APScheduler keeps its next fire times in memory, so a scheduler that was
+    killed (or stopped) forgets the runs due while it was down. On start, the
+    latest fire time since the schedule's last claimed run — not older than
+    ``MISFIRE_GRACE_S``, the missed runs coalesced into one — is fired; the
+    run key makes this a no-op if it was sent, and completes the towns a
+    killed scheduler had not reached yet. A schedule that never ran is not
+    caught up: nothing says a scheduler was meant to run it.
+    """
+    tz = _tz()
+    last = (ScheduledRun.select(pw.fn.MAX(ScheduledRun.fire_time))
+            .where(ScheduledRun.schedule == schedule.name).scalar())
+    if last is None:
+        return []
+    last = last.replace(tzinfo=tz)
+    due = None
+    when = cron.get_next_fire_time(None, max(last, now - dt.timedelta(seconds=MISFIRE_GRACE_S)))
+    while when is not None and when <= now:
+        due = when
+        when = cron.get_next_fire_time(when, when + dt.timedelta(microseconds=1))
+    return fire(schedule, due, claimant=claimant) if due is not None else []
 
 
 def _tz() -> Any:
@@ -136,8 +171,9 @@ class Scheduler:
                                         executors={"default": _RunKeyExecutor(self._fire)},
                                         job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S,
                                                       "max_instances": 1})
-        for name, schedule in self.schedules.items():
-            self._aps.add_job(_never_called, trigger(schedule.cron, cfg.timezone), id=name, name=name)
+        self._triggers = {name: trigger(schedule.cron, cfg.timezone) for name, schedule in self.schedules.items()}
+        for name, cron in self._triggers.items():
+            self._aps.add_job(_never_called, cron, id=name, name=name)
 
     def _fire(self, name: str, run_time: dt.datetime) -> None:
         fire(self.schedules[name], run_time, claimant=self.claimant)
@@ -146,7 +182,13 @@ class Scheduler:
         return [(job.id, job.next_run_time) for job in self._aps.get_jobs()]
 
     def start(self) -> None:
-        self._aps.start()
+        self._aps.start()  # first: it takes the fire times from now on, catch_up those up to now
+        now = dt.datetime.now(_tz())
+        for name, schedule in self.schedules.items():
+            try:
+                catch_up(schedule, self._triggers[name], now, claimant=self.claimant)
+            except Exception:  # noqa: BLE001 - one broken schedule must not keep the others from running
+                log.exception("catching up schedule %s", name)
 
     def stop(self) -> None:
         self._aps.shutdown(wait=True)
