@@ -42,6 +42,16 @@ ensure_tmux() {
     command -v tmux >/dev/null || apt_install tmux || echo "tmux not available: the terminal smoke test will be skipped" >&2
 }
 
+ensure_sshd() {
+    # OpenSSH server for the SSH deployment test (tests/reliability/test_ssh_deploy.py); it starts its
+    # own sshd on a loopback port and never touches the system's sshd service. Never required.
+    [[ -x /usr/sbin/sshd ]] || apt_install openssh-server \
+        || echo "sshd not available: the SSH deployment test will be skipped" >&2
+    command -v ssh-keygen >/dev/null && command -v ssh >/dev/null \
+        || apt_install openssh-client || echo "ssh client not available: the SSH deployment test will be skipped" >&2
+    return 0
+}
+
 detect_postgres() {
     # Use a reachable local PostgreSQL for the database tests; never required.
     if [[ -z "${XINYI_TEST_POSTGRES_URL:-}" ]]; then

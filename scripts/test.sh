@@ -11,7 +11,11 @@ source scripts/_setup.sh
 setup_venv test
 ensure_redis
 ensure_tmux
+ensure_sshd
 detect_postgres
 
 echo "== pytest (Redis: $XINYI_TEST_REDIS_URL; PostgreSQL: ${XINYI_TEST_POSTGRES_URL:-not available})"
-exec .venv/bin/python -m pytest "$@"
+# Three test processes: much of the suite waits on subprocesses, terminals and servers, so even
+# two cores are kept busy (each test has its own database file/schema and Redis namespace).
+# XINYI_TEST_PROCESSES=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${XINYI_TEST_PROCESSES:-3}" "$@"

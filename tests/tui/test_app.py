@@ -1,13 +1,11 @@
 """The real app, driven by key presses at 80×24: login, search, add, edit, scope, navigation."""
 from __future__ import annotations
 
-import getpass
-
 import pytest
 
 from xinyi_core import people, testing
 from xinyi_core.models import AuditLog, Operator, Person
-from xinyi_core.tui.app import XinyiApp
+from xinyi_core.tui.app import XinyiApp, os_login_name
 from xinyi_core.tui.screens.home import HomeScreen
 from xinyi_core.tui.screens.login import LoginScreen
 from xinyi_core.tui.screens.person import PersonFormScreen, PersonScreen
@@ -65,7 +63,7 @@ async def test_repeated_bad_passwords_lock_the_account(tui_city):
 @pytest.mark.parametrize("tui_city", [{"auth_mode": "os_user"}], indirect=True)
 async def test_trusted_os_user_skips_the_password_screen(tui_city):
     clerk = tui_city.op("town_clerk", "b")
-    Operator.update(os_user=getpass.getuser()).where(Operator.id == clerk.id).execute()
+    Operator.update(os_user=os_login_name()).where(Operator.id == clerk.id).execute()
     app = XinyiApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -349,3 +347,23 @@ async def test_job_panel_shows_progress_outputs_and_errors(tui_city):
         await pilot.press("down")
         await settle(pilot, app)
         assert "重试" not in screen_text(app).splitlines()[-1] and "正在汇总" in screen_text(app)
+
+
+@pytest.mark.parametrize("tui_city", [{"redis_url": "redis://127.0.0.1:1/0"}], indirect=True)  # nothing listens
+async def test_with_redis_down_the_app_works_and_a_kept_job_says_so(tui_city):
+    jobs = pytest.importorskip("xinyi_core.jobs")
+    clerk = tui_city.op("town_clerk", "a")
+    with pytest.raises(jobs.QueueUnavailable):
+        jobs.submit(clerk, "core.roster", period="2026-11")
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "花名册" in text and "待发送" in text and "队列恢复后自动发送" in text
+        await pilot.press("r")  # try the queue now: still down, told plainly, the job is still kept
+        await settle(pilot, app)
+        assert any("已保存" in n and "恢复后自动发送" in n for n in testing.notifications(app))
+        assert jobs.JobRecord.get(jobs.JobRecord.requested_by_id == clerk.id).state == "unsent"
+        plist = await type_search(pilot, "")  # everything not needing the queue still works
+        assert plist.count == 4 and "共 4 人" in screen_text(app)

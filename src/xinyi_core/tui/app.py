@@ -6,21 +6,29 @@ only when something needs them.
 """
 from __future__ import annotations
 
-import getpass
+import asyncio
+import logging
+import os
+import pwd
+import signal
+import sys
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Iterable
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from .. import auth
+from .. import audit, auth
 from ..errors import XinyiError
 from ..i18n import t
 from ..models import Operator
 from . import nav
 
+log = logging.getLogger(__name__)
 NAV_GROUP = Binding.Group(t("tui.key.nav"), compact=True)
 HOME = "tui.nav.home"
 
@@ -35,8 +43,11 @@ class XinyiApp(App[None]):
         Binding("ctrl+q", "quit", t("tui.key.quit"), priority=True),
     ]
 
-    def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None) -> None:
+    def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
+                 watch_terminal: bool = False) -> None:
         super().__init__(ansi_color=ansi_color)
+        self._watch_terminal = watch_terminal
+        self._leaving = False
         # A 16-colour terminal (or TEXTUAL_COLOR_SYSTEM=standard) gets the ANSI theme: the
         # terminal's own palette instead of true colours squeezed into 16.
         self.sixteen_colours = ansi_color if ansi_color is not None else \
@@ -51,6 +62,43 @@ class XinyiApp(App[None]):
 
     # ------------------------------------------------------------------ session
 
+    def on_load(self) -> None:
+        # Textual restores the tty (modes, alternate screen, cursor) only when the app leaves through
+        # its loop; SIGTERM (a shutdown, an admin's kill) and SIGHUP (a dropped SSH link, where the pty
+        # is gone) would kill the process on the spot. Route both through exit() instead.
+        if self._watch_terminal:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, self._leave, 128 + signum)
+            # A hung-up tty reads as end-of-input, and Textual's input thread then spins. Only the
+            # session leader gets SIGHUP (not the app under a wrapper script, nor one that inherited
+            # SIGHUP ignored), so also look at the terminal itself.
+            self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+
+    def _check_terminal(self) -> None:
+        if not os.isatty(sys.__stdin__.fileno()):
+            self._leave(128 + signal.SIGHUP)
+
+    def _leave(self, code: int) -> None:
+        """Exit through Textual, which restores the terminal; should that not finish (output to a
+        dead terminal can block it), the process ends anyway: no session outlives its link."""
+        if self._leaving:
+            return
+        self._leaving = True
+        self.exit(None, code)
+        backstop = threading.Timer(5.0, os._exit, (code,))
+        backstop.daemon = True
+        backstop.start()
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual prints the traceback with every frame's locals on the operator's screen: hundreds
+        # of lines, seconds to render on a small machine, and whatever the frames held (a password
+        # being checked, records). In a real session it goes to a log file for the administrator and
+        # the operator gets one Chinese line; the app still exits and restores the terminal.
+        if self._watch_terminal and not hasattr(error, "__rich__"):
+            error = _Crashed(error, _crash_log(error, self.operator))
+        super()._handle_exception(error)
+
     def on_mount(self) -> None:
         from ..lifecycle import runtime
         from .screens.login import LoginScreen
@@ -58,17 +106,18 @@ class XinyiApp(App[None]):
         if self.sixteen_colours:
             self.ansi_color = True
             self.theme = "ansi-dark"
+        self.run_worker(_adopt_orphan_jobs, thread=True, exit_on_error=False)
         if self._given is not None:
             self.start_session(self._given)
             return
-        message = ""
         if runtime().config.auth_mode == "os_user":
             try:
-                self.start_session(auth.trusted_login(getpass.getuser()))
-                return
+                self.start_session(auth.trusted_login(os_login_name()))
             except XinyiError as exc:
-                message = str(exc)
-        self.push_screen(LoginScreen(message), callback=self.start_session)
+                # The OS login is the only identity this deployment trusts: no password fallback.
+                self.exit(return_code=1, message=Text(str(exc)))
+            return
+        self.push_screen(LoginScreen(), callback=self.start_session)
 
     def start_session(self, operator: Operator | None) -> None:
         """Load what the operator may see, then show the home screen."""
@@ -95,6 +144,10 @@ class XinyiApp(App[None]):
     def action_open(self, entry_id: str, params: dict[str, Any] | None = None) -> None:
         """Switch to a navigation entry's screen (kept alive between visits)."""
         if entry_id not in self.nav:
+            # Not offered to her (no permission, or her town did not enable the plugin), yet asked for —
+            # by a to-do, the palette or a crafted call: refused, and recorded like any refusal.
+            if self.operator is not None:
+                audit.record(self.operator, "tui.open", object_type="Screen", allowed=False, note=entry_id[:100])
             self.notify(t("tui.nav.missing"), severity="warning")
             return
         if self.current_mode != entry_id:
@@ -144,6 +197,62 @@ class XinyiApp(App[None]):
                                 partial(self.run_action, binding.action, node))
 
 
+class _Crashed(Exception):
+    def __init__(self, error: Exception, log: Path | None) -> None:
+        super().__init__(t("tui.crashed", error=type(error).__name__, log=log or t("tui.none")))
+
+    def __rich__(self) -> Text:
+        return Text(str(self))  # plain text: a path with [brackets] is not markup
+
+
+def _crash_log(error: Exception, operator: Operator | None) -> Path | None:
+    """Write ``error``'s traceback (no locals) to ``<data_dir>/logs``; the file's path, or None."""
+    import time
+    import traceback
+
+    from ..lifecycle import runtime
+
+    try:
+        folder = runtime().config.data_dir / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"tui-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        who = operator.username if operator is not None else "-"
+        path.write_text(f"operator: {who}\n" + "".join(traceback.format_exception(error)), "utf-8")
+        return path
+    except Exception:  # noqa: BLE001 - a failed log must not hide the crash itself
+        return None
+
+
+def _adopt_orphan_jobs() -> None:
+    """Jobs a closed or killed app left unfinished run again in this one (no Redis)."""
+    try:
+        from .. import jobs
+
+        jobs.adopt_orphans()
+    except Exception:  # noqa: BLE001 - the operator's screen comes first; the job panel still shows them
+        log.exception("could not adopt the jobs of an ended process")
+
+
+def os_login_name() -> str:
+    """The OS account this process runs as, from its real uid.
+
+    Never ``$USER``/``$LOGNAME`` (``getpass.getuser``): an environment variable can be set by whoever
+    starts the process — an SSH client through ``AcceptEnv``, a wrapper — to another operator's name.
+    """
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry maps to no operator
+        return str(os.getuid())
+
+
 def run() -> None:
     """Entry point used by ``xinyi`` with no subcommand (after bootstrap)."""
-    XinyiApp().run()
+    if not (sys.__stdin__ and sys.__stdin__.isatty() and sys.__stderr__ and sys.__stderr__.isatty()):
+        # Textual reads stdin and draws on stderr. Without a terminal (``ssh host cmd``, a pipe)
+        # it would draw into a pipe and spin on end-of-input long after the client has gone.
+        print(t("tui.no_terminal"), file=sys.stderr)
+        raise SystemExit(2)
+    app = XinyiApp(watch_terminal=True)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
