@@ -22,6 +22,8 @@ ATT5_LIMIT = 5  # ATT-5: 5 or more days of 旷工 in a year fail it
 
 def deduction_points(item: Item, rule: Deduction, units: float) -> float:
     """What one deduction entry takes from ``item`` (ASM-5): never below 0, never above the item."""
+    if not math.isfinite(units):  # float("nan") from the form would deduct the whole item, or nothing
+        raise ValidationError("units", "assessment.error.bad_units")
     if units < 0:
         raise ValidationError("units", "assessment.error.negative_units")
     if rule.whole:

@@ -11,6 +11,7 @@ file loads, and the finding is shown wherever the scheme is (CLI, screens).
 from __future__ import annotations
 
 import functools
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,66 +116,88 @@ def _fail(where: str, problem: str, /, **params: Any) -> SchemeError:
     return SchemeError("assessment.scheme.invalid", where=where, problem=t(problem, **params))
 
 
+def _at(place: str, **params: Any) -> str:
+    """Where in the file, in Chinese ("第4项扣分规则“thin”")."""
+    return t(f"assessment.scheme.where.{place}", **params)
+
+
 def _num(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # finite: TOML allows nan and inf, which would pass every comparison below
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(where, "assessment.scheme.expect_number")
     return float(value)
 
 
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _tables(value: Any, where: str) -> list[dict[str, Any]]:
+    """An array of tables (``[[sections]]``, ``deductions = [{…}]``); anything else is refused."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _fail(where, "assessment.scheme.expect_tables")
+    return value
+
+
 def _deduction(raw: dict[str, Any], item_no: int, points: float) -> Deduction:
-    where = f"item {item_no} deduction {raw.get('key', '?')}"
+    where = _at("deduction", no=item_no, key=raw.get("key", "?"))
     whole = bool(raw.get("whole", False))
     per_unit = _num(raw.get("per_unit", 0), where)
-    if not raw.get("key") or not raw.get("label"):
+    if not all(isinstance(raw.get(k), str) and raw[k].strip() for k in ("key", "label")):
         raise _fail(where, "assessment.scheme.expect_key_label")
     if whole == (per_unit > 0):  # exactly one of the two kinds
         raise _fail(where, "assessment.scheme.expect_one_kind")
     if per_unit < 0 or per_unit > points:  # one occurrence may not take more than the item
         raise _fail(where, "assessment.scheme.per_unit_range", points=f"{points:g}")
     max_units = raw.get("max_units")
-    if max_units is not None and (not isinstance(max_units, int) or max_units < 1):
+    if max_units is not None and (not _int(max_units) or max_units < 1):
         raise _fail(where, "assessment.scheme.expect_max_units")
-    return Deduction(raw["key"], raw["label"], per_unit, whole, raw.get("unit", ""), max_units)
+    return Deduction(raw["key"], raw["label"], per_unit, whole, str(raw.get("unit", "")), max_units)
 
 
 def _item(raw: dict[str, Any], section: str) -> Item:
     no = raw.get("no")
-    if not isinstance(no, int):
-        raise _fail(f"section {section}", "assessment.scheme.expect_item_no")
-    points = _num(raw.get("points"), f"item {no}")
+    if not _int(no):
+        raise _fail(_at("section", key=section), "assessment.scheme.expect_item_no")
+    points = _num(raw.get("points"), _at("item", no=no))
     if points <= 0:
-        raise _fail(f"item {no}", "assessment.scheme.expect_positive")
-    deductions = tuple(_deduction(d, no, points) for d in raw.get("deductions", []))
+        raise _fail(_at("item", no=no), "assessment.scheme.expect_positive")
+    deductions = tuple(_deduction(d, no, points) for d in _tables(raw.get("deductions", []), _at("item", no=no)))
     if len({d.key for d in deductions}) != len(deductions):
-        raise _fail(f"item {no}", "assessment.scheme.duplicate_deduction")
-    facts = dict(raw.get("facts", {}))
+        raise _fail(_at("item", no=no), "assessment.scheme.duplicate_deduction")
+    facts = raw.get("facts", {})
+    if not isinstance(facts, dict):
+        raise _fail(_at("item", no=no), "assessment.scheme.expect_facts")
     for rule, key in facts.items():
-        if key not in {d.key for d in deductions}:
-            raise _fail(f"item {no} facts.{rule}", "assessment.scheme.unknown_deduction", key=key)
+        if not isinstance(key, str) or key not in {d.key for d in deductions}:
+            raise _fail(_at("fact", no=no, rule=rule), "assessment.scheme.unknown_deduction", key=key)
     return Item(no, str(raw.get("name", "")), points, section, str(raw.get("content", "")),
-                str(raw.get("standard", "")), deductions, facts)
+                str(raw.get("standard", "")), deductions, dict(facts))
 
 
 def parse(data: dict[str, Any], source: str = "") -> Scheme:
     """Build and validate a scheme from the parsed TOML (ASM-5); raise :class:`SchemeError` if unusable."""
-    total = _num(data.get("total", 100), "total")
-    vetoes = tuple(VetoItem(int(v["no"]), str(v.get("content", "")), str(v.get("standard", "")))
-                   for v in data.get("veto", []))
+    total = _num(data.get("total", 100), _at("total"))
+    vetoes = []
+    for v in _tables(data.get("veto", []), _at("vetoes")):
+        if not _int(v.get("no")):
+            raise _fail(_at("vetoes"), "assessment.scheme.expect_item_no")
+        vetoes.append(VetoItem(v["no"], str(v.get("content", "")), str(v.get("standard", ""))))
     sections = []
-    for raw in data.get("sections", []):
+    for raw in _tables(data.get("sections", []), _at("sections")):
         key = str(raw.get("key", ""))
-        items = tuple(_item(i, key) for i in raw.get("items", []))
-        sections.append(Section(key, str(raw.get("title", key)), _num(raw.get("stated_total"), f"section {key}"),
-                                items))
+        items = tuple(_item(i, key) for i in _tables(raw.get("items", []), _at("section", key=key)))
+        sections.append(Section(key, str(raw.get("title", key)),
+                                _num(raw.get("stated_total"), _at("section", key=key)), items))
     numbers = [v.no for v in vetoes] + [i.no for s in sections for i in s.items]
     if len(set(numbers)) != len(numbers):
-        raise _fail("items", "assessment.scheme.duplicate_no")
+        raise _fail(_at("numbers"), "assessment.scheme.duplicate_no")
     if not sections or not any(s.items for s in sections):
-        raise _fail("sections", "assessment.scheme.no_items")
+        raise _fail(_at("sections"), "assessment.scheme.no_items")
     points = round(sum(s.items_total for s in sections), 2)
     if points != total:  # ASM-5: the items must sum to 100
-        raise _fail("total", "assessment.scheme.points_sum", points=f"{points:g}", total=f"{total:g}")
-    return Scheme(str(data.get("name", "")), str(data.get("version", "")), total, vetoes, tuple(sections),
+        raise _fail(_at("total"), "assessment.scheme.points_sum", points=f"{points:g}", total=f"{total:g}")
+    return Scheme(str(data.get("name", "")), str(data.get("version", "")), total, tuple(vetoes), tuple(sections),
                   tuple(section_findings(sections)), source)
 
 
@@ -195,6 +218,8 @@ def _load_cached(path: str, mtime: float) -> Scheme:
         data = tomllib.loads(Path(path).read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise _fail(path, "assessment.scheme.bad_toml", error=str(exc)) from None
+    except UnicodeDecodeError:  # saved as GBK by Notepad
+        raise _fail(path, "assessment.scheme.bad_encoding") from None
     return parse(data, path)
 
 

@@ -227,8 +227,8 @@ class DeductScreen(FormScreen):
         item, key = values["rule"].split(":")
         try:
             units = float(values["units"])
-        except ValueError:
-            raise ValidationError("units", "assessment.error.negative_units") from None
+        except ValueError:  # "两次", "" …: not a number at all
+            raise ValidationError("units", "assessment.error.bad_units") from None
         return service.deduct(self.operator, self.assessment_id, int(item), key, units, values["reason"])
 
 

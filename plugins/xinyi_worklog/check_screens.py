@@ -144,7 +144,7 @@ def _int_or_none(values: dict[str, Any], name: str) -> int | None:
     text = str(values.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():  # not isdigit: "²" is a digit that int() refuses; "１０" (full-width) is fine
         raise ValidationError(name, "worklog.err.size")
     return int(text)
 

@@ -85,7 +85,7 @@ def search(op: Any, text: str = "", *, start: dt.date | None = None, end: dt.dat
     Scoped in the data layer: a town operator's search never reaches another town.
     """
     q = visible(op).join(Person, on=(LogEntry.person == Person.id)).switch(LogEntry)
-    text = text.strip()
+    text = text.replace("\x00", "").strip()  # no entry holds U+0000 (writes refuse it)
     if text:
         like = functools.reduce(operator.or_, [getattr(LogEntry, f).contains(text) for f in TEXT_FIELDS])
         asked = Consultation.select(Consultation.entry).where(

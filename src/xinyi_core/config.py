@@ -27,6 +27,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 QUEUE_DEFAULTS = {  # key → default; all positive integers
     "heartbeat_ms": 60_000, "retries": 3, "min_backoff_ms": 15_000, "max_backoff_ms": 600_000, "worker_threads": 4,
+    "redis_timeout_ms": 3_000,
 }
 
 
@@ -128,6 +129,24 @@ def _parse_dates(r: _Reader, key: str, values: list[Any]) -> frozenset[dt.date]:
     return frozenset(out)
 
 
+def _read_text(path: Path) -> str:
+    """A TOML file's text; not UTF-8 (Notepad's GBK) or unreadable (a folder) is a Chinese error."""
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("config.encoding", file=str(path)) from None
+    except FileNotFoundError:
+        raise  # the caller says "missing"
+    except OSError:
+        raise ConfigError("config.unreadable", file=str(path)) from None
+
+
+def _path_value(r: _Reader, key: str, default: str) -> str:
+    """A path setting; a NUL character (valid in TOML) would crash every file call later."""
+    value = r.get(key, str, default, t("config.expect.path"))
+    return r.check(key, value, lambda v: "\x00" not in v, t("config.expect.path"))
+
+
 def _is_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -155,7 +174,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     data: dict[str, Any] = {}
     if cfg_path is not None:
         try:
-            data = tomllib.loads(cfg_path.read_text("utf-8"))
+            data = tomllib.loads(_read_text(cfg_path))
         except FileNotFoundError:
             raise ConfigError("config.missing", file=str(cfg_path)) from None
         except tomllib.TOMLDecodeError as exc:
@@ -163,8 +182,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     base = cfg_path.parent if cfg_path else Path.cwd()
     r = _Reader(cfg_path, data)
 
-    data_dir = _resolve(base, r.get("paths.data_dir", str, "data", t("config.expect.path")))
-    report_dir = _resolve(base, r.get("paths.report_dir", str, str(data_dir / "reports"), t("config.expect.path")))
+    data_dir = _resolve(base, _path_value(r, "paths.data_dir", "data"))
+    report_dir = _resolve(base, _path_value(r, "paths.report_dir", str(data_dir / "reports")))
     env_db = os.environ.get("XINYI_DATABASE_URL")
     db_url = env_db or r.get("database.url", str, "sqlite:///{data_dir}/xinyi.db", t("config.expect.string"))
     db_url = db_url.replace("{data_dir}", str(data_dir))
@@ -211,8 +230,13 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     years = r.get("calendar.years", dict, {}, t("config.expect.years"))
     for year, table in years.items():
         key = f"calendar.years.{year}"
-        r.check(key, year, lambda v: v.isdigit() and 1900 < int(v) < 2200, t("config.expect.year"))
+        # isascii: "²".isdigit() is true, int("²") is not
+        r.check(key, year, lambda v: v.isascii() and v.isdigit() and 1900 < int(v) < 2200,
+                t("config.expect.year"))
         r.check(key, table, lambda v: isinstance(v, dict), t("config.expect.year_table"))
+        for part in ("holidays", "workdays"):
+            r.check(f"{key}.{part}", table.get(part, []), lambda v: isinstance(v, list),
+                    t("config.expect.dates"))
         cfg.calendar_years[int(year)] = YearSchedule(
             holidays=_parse_dates(r, key + ".holidays", table.get("holidays", [])),
             workdays=_parse_dates(r, key + ".workdays", table.get("workdays", [])),
@@ -230,7 +254,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         r.check(f"settings.{plugin}", table, lambda v: isinstance(v, dict), t("config.expect.table"))
     cfg.settings = {k: dict(v) for k, v in settings.items()}
     _check_known_keys(r)
-    _load_towns(cfg, base, r.get("towns.file", str, "towns.toml", t("config.expect.path")))
+    _load_towns(cfg, base, _path_value(r, "towns.file", "towns.toml"))
     return cfg
 
 
@@ -259,7 +283,7 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
     if not path.exists():
         return
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config.syntax", file=str(path), detail=str(exc)) from None
     r = _Reader(path, data)

@@ -18,7 +18,10 @@ _ID_CHECK = "10X98765432"
 # so "３２０３…" would pass and be stored unnormalised (a duplicate nobody can find).
 _ID_SHAPE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-_NAME = re.compile(r"^[\u3400-\u9fff·]{2,20}$")
+# Han characters incl. the CJK extensions (生僻字 on real ID cards are often in Extension B+);
+# "·" only between parts, as in minority names (阿依古丽·买买提), never leading, trailing or doubled.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
+_NAME = re.compile(rf"^[{_HAN}]+(?:·[{_HAN}]+)*$")
 
 
 def id_check_digit(first17: str) -> str:
@@ -82,7 +85,7 @@ def person_name(value: str, field: str = "name") -> str:
     v = (value or "").strip()
     if not v:
         raise ValidationError(field, "validation.required")
-    if not _NAME.match(v):
+    if not (2 <= len(v) <= 20 and _NAME.match(v)):
         raise ValidationError(field, "validation.name")
     return v
 

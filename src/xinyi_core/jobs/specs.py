@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -205,16 +206,19 @@ def parse_period(kind: str, text: str | None, today: dt.date) -> str:
         if kind == "quarter":
             return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
         return str(today.year)
-    text = text.strip().upper()
+    text = unicodedata.normalize("NFKC", text).strip().upper()  # ２０２６ typed with a Chinese IME
     try:
+        # years as [calendar.years] takes them: "0000-Q1" or "-001-Q1" failed only later, in the job
         if kind == "month":
-            return f"{dt.datetime.strptime(text, '%Y-%m'):%Y-%m}"
+            month = dt.datetime.strptime(text, "%Y-%m")
+            if 1900 <= month.year < 2200:
+                return f"{month.year}-{month.month:02d}"
         if kind == "quarter":
             year, q = text.split("-Q")
-            if 1 <= int(q) <= 4 and len(year) == 4:
+            if 1 <= int(q) <= 4 and len(year) == 4 and year.isdigit() and 1900 <= int(year) < 2200:
                 return f"{int(year)}-Q{int(q)}"
-        if kind == "year" and text.isdigit() and len(text) == 4:
-            return text
+        if kind == "year" and text.isdigit() and len(text) == 4 and 1900 <= int(text) < 2200:
+            return str(int(text))  # isdigit() is true for "²" too, which int() refuses
     except ValueError:
         pass
     raise ValidationError("period", f"jobs.period.{kind}", value=text)
