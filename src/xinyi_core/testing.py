@@ -189,6 +189,11 @@ def screen_text(app: Any) -> str:
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
 
+def notifications(app: Any) -> list[str]:
+    """The messages of the notifications the app is showing (toasts are not in :func:`screen_text`)."""
+    return [n.message for n in app._notifications]  # Textual keeps no public list of them
+
+
 async def settle(pilot: Any, delay: float = 0.05) -> None:
     """Let debounce timers, workers and repaints finish."""
     await pilot.pause(delay)

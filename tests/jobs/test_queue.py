@@ -136,7 +136,30 @@ def test_in_process_jobs_of_a_closed_app_are_picked_up_again(jobs_city, wait_for
     elsewhere = JobRecord.create(kind="jobtest.noop", title="他机", params={"town": None}, state="running",
                                  owner="another-host:1", created_at=clock.now())
     broker.stop()
-    broker.start()  # the next app starts its queue
+    assert jobs.adopt_orphans()  # the next app, as it starts, finds them and starts its queue
     for record in stranded:
         assert wait_for(record.id, lambda r: r.state == "done").owner != orphan
     assert JobRecord.get_by_id(elsewhere.id).state == "running"  # not ours to judge
+    assert not jobs.adopt_orphans()  # nothing left: the queue is not started for nothing
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_a_job_of_a_live_process_or_of_a_reused_pid_is_judged_right(jobs_city, wait_for):
+    """After a reboot the dead app's pid may belong to an unrelated process: the
+    owner's start time tells them apart, so its job is run again, not left for ever."""
+    import os
+    import socket
+
+    from xinyi_core import clock
+    from xinyi_core.jobs import broker, owner
+
+    host = socket.gethostname()
+    live = JobRecord.create(kind="jobtest.noop", title="本机另一进程", params={"town": None}, state="running",
+                            owner=f"{host}:{owner._started(1)}:1", created_at=clock.now())  # pid 1 as it runs
+    reused = JobRecord.create(kind="jobtest.noop", title="进程号已被复用", params={"town": None}, state="running",
+                              owner=f"{host}:1:{os.getpid()}", created_at=clock.now())  # our pid, another start
+    assert owner.ended(reused.owner) and not owner.ended(owner.this_process())
+    broker.stop()
+    broker.start()
+    assert wait_for(reused.id, lambda r: r.state == "done").attempts == 1
+    assert JobRecord.get_by_id(live.id).state == "running"

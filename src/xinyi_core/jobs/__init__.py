@@ -11,11 +11,14 @@ after it finished replaces the same files (``xinyi_core.reports``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 import peewee as pw
 
 from .. import audit, auth, clock
+from .. import db as _db
 from ..db import database
 from ..errors import ConflictError, NotFound, ValidationError, XinyiError
 from ..i18n import t
@@ -24,6 +27,9 @@ from ..models import Operator, OrgUnit
 from .models import ACTIVE_STATES, JOB_STATES, JobRecord, ScheduledRun
 from .specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, parse_period,
                     previous_month, registry)
+
+log = logging.getLogger(__name__)
+
 
 def _broker() -> Any:
     """The broker module, imported on first use: dramatiq and redis cost ~10 MB and
@@ -35,8 +41,8 @@ def _broker() -> Any:
 
 __all__ = [
     "ACTIVE_STATES", "ActorSpec", "JOB_STATES", "JobContext", "JobRecord", "ReportContext", "ReportSpec",
-    "Schedule", "ScheduledRun", "current_month", "get", "previous_month", "recent", "registry", "retry",
-    "submit",
+    "QueueUnavailable", "Schedule", "ScheduledRun", "current_month", "get", "previous_month", "recent",
+    "adopt_orphans", "registry", "resend_lost", "retry", "send_unsent", "submit",
 ]
 
 
@@ -82,37 +88,158 @@ def submit(operator: Operator | None, name: str, *, schedule: str | None = None,
     the same period and town is already queued or running, that job's record
     is returned and nothing new is queued.
     """
+    record, created = _record(operator, name, schedule, params)
+    if created:
+        _send(record)
+    return record
+
+
+def _record(operator: Operator | None, name: str, schedule: str | None,
+            params: dict[str, Any]) -> tuple[JobRecord, bool]:
+    """Write the job's record, not yet sent: (record, True), or (the active job with the same key, False).
+
+    Inside the caller's transaction if there is one (the scheduler's claim of a
+    run): the caller sends a new record once that transaction has committed.
+    """
     params, key, title = _prepare(operator, name, params)
     fields = dict(kind=name, title=title, params=params, town_code=params.get("town"), active_key=key,
                   requested_by_id=operator.id if operator else None, schedule=schedule, created_at=clock.now(),
                   owner=_broker().local_owner())
     for _ in range(3):  # the active job may finish between our insert and our look-up
         try:
-            if operator is None:  # the scheduler: one statement, nothing to audit
-                record = JobRecord(id=JobRecord.insert(**fields).execute(), **fields)
-            else:
-                with database.atomic():
-                    record = JobRecord(id=JobRecord.insert(**fields).execute(), **fields)
+            if operator is None and not database.in_transaction():  # the scheduler: one statement
+                return JobRecord(id=_insert(fields), **fields), True
+            with database.atomic():  # a savepoint within a caller's transaction: a busy key must not abort it
+                record = JobRecord(id=_insert(fields), **fields)
+                if operator is not None:
                     audit.record(operator, "jobs.submit", record, note=title)
-            break
+            return record, True
         except pw.IntegrityError:
             existing = JobRecord.get_or_none(JobRecord.active_key == key)
             if existing is not None:
-                return existing
-    else:
-        raise ConflictError("jobs.busy")
-    _send(record)
-    return record
+                return existing, False
+    raise ConflictError("jobs.busy")
+
+
+# Every job's record is inserted here, so the statement is written once as SQL,
+# like the runner's two updates: compiling it with peewee took longer than the
+# round trip (benchmarks/jobs_throughput.py). Columns not named take the
+# values a new job starts with.
+_INSERTED = ("kind", "title", "params", "requested_by_id", "town_code", "active_key", "schedule", "owner",
+             "created_at")
+_INSERT = (f"INSERT INTO xinyi_job ({', '.join(_INSERTED)}, state, progress, message, outputs, attempts) "
+           f"VALUES ({', '.join(['{p}'] * len(_INSERTED))}, 'queued', 0.0, '', '[]', 0)")
+
+
+def _insert(fields: dict[str, Any]) -> int:
+    """Insert a new job's row; its id. Raises ``IntegrityError`` on a duplicate active key."""
+    database = _db.database.obj
+    values = [getattr(JobRecord, name).db_value(fields[name]) for name in _INSERTED]
+    if _db.is_sqlite():
+        return database.execute_sql(_INSERT.format(p="?"), values).lastrowid
+    cursor = database.execute_sql(_INSERT.format(p=database.param) + " RETURNING id", values)
+    return cursor.fetchone()[0]
+
+
+class QueueUnavailable(XinyiError):
+    """The queue could not be reached: the job is kept ("unsent") and sent when it is back."""
+
+    key = "jobs.error.queue_down_kept"
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+        super().__init__(None, id=record.id, title=record.title)
 
 
 def _send(record: JobRecord) -> None:
+    """Put a queued record's message on the queue; if the queue is unreachable, keep it as unsent."""
     try:
         _broker().send(record.id, record.kind, record.params)
-    except Exception as exc:  # the queue is down: say so on the record and to the operator
-        (JobRecord.update(state="failed", error=t("jobs.error.queue_down", detail=str(exc)[:200]),
-                          active_key=None, finished_at=clock.now())
-         .where(JobRecord.id == record.id).execute())
-        raise XinyiError("jobs.error.queue_down", detail=str(exc)[:200]) from exc
+    except Exception as exc:  # Redis is down or hung (bounded by queue.redis_timeout_ms)
+        log.warning("queue unreachable, job %s kept unsent: %s", record.id, exc)
+        (JobRecord.update(state="unsent", message=t("jobs.msg.unsent"),
+                          error=t("jobs.error.queue_down", detail=str(exc)[:200]))
+         .where((JobRecord.id == record.id) & (JobRecord.state == "queued")).execute())
+        record.state = "unsent"
+        raise QueueUnavailable(record) from exc
+
+
+def adopt_orphans() -> bool:
+    """At start-up without Redis: if an ended process on this machine left jobs
+    unfinished (the app was closed or killed mid-report), start the queue here,
+    which runs them again. True if it did. Cheap when there are none: one query,
+    and dramatiq is not even imported."""
+    from . import owner
+
+    if runtime().config.redis_url:
+        return False  # on Redis another worker gets a dead worker's messages
+    owners = (JobRecord.select(JobRecord.owner).distinct()
+              .where(JobRecord.state.in_(ACTIVE_STATES) & JobRecord.owner.startswith(owner.host_prefix())
+                     & (JobRecord.owner != owner.this_process())))
+    if not any(owner.ended(r.owner) for r in owners):
+        return False
+    _broker().start()
+    return True
+
+
+LOST_AFTER_S = 600  # a queued job older than this whose message the queue does not hold was never sent
+
+
+def resend_lost(limit: int = 200) -> int:
+    """On Redis: send again the jobs whose record was committed but whose message
+    never reached the queue — the process that submitted them died in between.
+
+    Such a job would stay "queued" for ever (and could not be retried, being
+    active). A job qualifies when it is still queued and never started after
+    :data:`LOST_AFTER_S` and the queue holds no message for it
+    (:func:`broker.held_jobs`). Runs with :func:`send_unsent`.
+    """
+    if not runtime().config.redis_url:
+        return 0  # in-process jobs of an ended process are adopted instead (adopt_orphans)
+    cutoff = clock.now() - dt.timedelta(seconds=LOST_AFTER_S)
+    stale = list(JobRecord.select().where((JobRecord.state == "queued") & JobRecord.started_at.is_null()
+                                          & (JobRecord.created_at < cutoff) & (JobRecord.owner == ""))
+                 .order_by(JobRecord.id).limit(limit))
+    if not stale:
+        return 0
+    held = _broker().held_jobs({r.kind for r in stale}) or set()
+    sent = 0
+    for record in stale:
+        if record.id in held:
+            continue
+        log.warning("job %s was recorded but never reached the queue: sending it now", record.id)
+        try:
+            _send(record)
+        except QueueUnavailable:
+            break
+        sent += 1
+    return sent
+
+
+def send_unsent(limit: int = 500) -> int:
+    """Send the jobs kept while the queue was unreachable, oldest first; how many went.
+
+    Called by ``xinyi worker`` and ``xinyi scheduler`` every half minute, so a
+    job an operator asked for during an outage runs when Redis is back without
+    anyone asking again. Each record is claimed with a conditional update, so
+    several callers never send one job twice. Stops at the first failure (the
+    queue is still down).
+    """
+    sent = 0
+    unsent = (JobRecord.select().where(JobRecord.state == "unsent")
+              .order_by(JobRecord.id).limit(limit))
+    for record in unsent:
+        claimed = (JobRecord.update(state="queued", message="", error=None)
+                   .where((JobRecord.id == record.id) & (JobRecord.state == "unsent")).execute())
+        if not claimed:
+            continue
+        record.state = "queued"
+        try:
+            _send(record)
+        except QueueUnavailable:
+            break
+        sent += 1
+    return sent
 
 
 def _visible(operator: Operator) -> pw.Expression:
@@ -149,6 +276,13 @@ def get(operator: Operator | None, job_id: int) -> JobRecord:
 def retry(operator: Operator | None, job_id: int) -> JobRecord:
     """Run a finished (failed or done) job again, in the same record."""
     record = get(operator, job_id)
+    if record.state == "unsent":  # the operator tries the queue again now rather than wait
+        claimed = (JobRecord.update(state="queued", message="", error=None)
+                   .where((JobRecord.id == record.id) & (JobRecord.state == "unsent")).execute())
+        if claimed:
+            record.state = "queued"
+            _send(record)
+        return JobRecord.get_by_id(record.id)
     if record.active:
         raise ConflictError("jobs.still_active")
     params, key, _ = _prepare(operator, record.kind, dict(record.params))

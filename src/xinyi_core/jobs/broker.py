@@ -15,12 +15,14 @@ check (default 1000, dramatiq's).
 ``XINYI_JOB_RETRIES`` / ``XINYI_JOB_MIN_BACKOFF_MS`` / ``XINYI_JOB_MAX_BACKOFF_MS``
 retries of a failing job and their exponential backoff (3, 15 s, 10 min).
 ``XINYI_WORKER_THREADS`` threads of the in-process worker (default 4).
+``XINYI_QUEUE_REDIS_TIMEOUT_MS`` how long a Redis connect or command may take (default 3000).
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 import signal
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -29,13 +31,18 @@ import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
 from dramatiq.middleware import (AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications,
                                  TimeLimit)
 
 from ..lifecycle import Runtime, runtime
+from . import owner
 from .models import ACTIVE_STATES, JobRecord
 from .runner import JobState, actor_name, declare
 from .specs import registry
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class QueueSettings:
     min_backoff_ms: int
     max_backoff_ms: int
     threads: int
+    redis_timeout_ms: int = 3_000
 
     @classmethod
     def from_config(cls) -> "QueueSettings":
@@ -62,6 +70,7 @@ class QueueSettings:
             min_backoff_ms=int(env("XINYI_JOB_MIN_BACKOFF_MS", q["min_backoff_ms"])),
             max_backoff_ms=int(env("XINYI_JOB_MAX_BACKOFF_MS", q["max_backoff_ms"])),
             threads=int(env("XINYI_WORKER_THREADS", q["worker_threads"])),
+            redis_timeout_ms=int(env("XINYI_QUEUE_REDIS_TIMEOUT_MS", q["redis_timeout_ms"])),
         )
 
 
@@ -99,8 +108,11 @@ def start(*, worker_threads: int | None = None, settings: QueueSettings | None =
         s = settings or QueueSettings.from_config()
         url = rt.config.redis_url
         if url:
-            # A bounded connect timeout: an unreachable Redis fails a submit in seconds, not minutes.
-            client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+            # Bounded waits: an unreachable or hung Redis fails a send in seconds, never hangs the
+            # operator's screen (the job is then kept as "unsent", see xinyi_core.jobs.send_unsent).
+            timeout = s.redis_timeout_ms / 1000
+            client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
+                                          health_check_interval=30)
             broker: dramatiq.Broker = RedisBroker(client=client, namespace=s.namespace, middleware=_middleware(s),
                                                   heartbeat_timeout=s.heartbeat_ms,
                                                   maintenance_chance=s.maintenance_chance)
@@ -138,8 +150,8 @@ def in_process() -> bool:
 
 
 def local_owner() -> str:
-    """``host:pid`` when jobs run in this process (no Redis), else ``""``."""
-    return f"{socket.gethostname()}:{os.getpid()}" if in_process() else ""
+    """``host:started:pid`` when jobs run in this process (no Redis), else ``""`` (see ``owner``)."""
+    return owner.this_process() if in_process() else ""
 
 
 def _adopt_orphans() -> None:
@@ -150,12 +162,11 @@ def _adopt_orphans() -> None:
     start its queue picks the job up again instead of leaving it "running"
     for ever.
     """
-    host = socket.gethostname() + ":"
     me = local_owner()
-    orphans = JobRecord.select().where(JobRecord.state.in_(ACTIVE_STATES) & JobRecord.owner.startswith(host)
-                                       & (JobRecord.owner != me))
+    orphans = JobRecord.select().where(JobRecord.state.in_(ACTIVE_STATES)
+                                       & JobRecord.owner.startswith(owner.host_prefix()) & (JobRecord.owner != me))
     for record in orphans:
-        if _alive(int(record.owner.rsplit(":", 1)[1])):
+        if not owner.ended(record.owner):
             continue
         claimed = (JobRecord.update(owner=me)
                    .where((JobRecord.id == record.id) & (JobRecord.owner == record.owner)).execute())
@@ -163,20 +174,44 @@ def _adopt_orphans() -> None:
             send(record.id, record.kind, record.params)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def message_id(job_id: int) -> str:
+    """A job's message has a fixed id, so the queue can be asked whether it holds it."""
+    return f"xinyi-job-{job_id}"
 
 
 def send(job_id: int, kind: str, params: dict[str, Any]) -> None:
     """Put job ``job_id`` on the queue of its actor."""
     broker = get()
-    broker.get_actor(actor_name(kind, registry())).send(job_id, kind, params)
+    actor = broker.get_actor(actor_name(kind, registry()))
+    message = actor.message_with_options(args=(job_id, kind, params)).copy(message_id=message_id(job_id))
+    broker.enqueue(message)
+
+
+def held_jobs(kinds: set[str]) -> set[int] | None:
+    """On Redis: the ids of the jobs whose messages the queues of ``kinds`` hold —
+    waiting, being worked on (until acknowledged) or delayed for a retry.
+    ``None`` in-process, where the question does not arise.
+
+    dramatiq keys each queued message by a random id of its own, so this reads
+    the queue's messages (a few hundred at most in a city; asked only when a
+    job looks lost).
+    """
+    broker = get()
+    if not isinstance(broker, RedisBroker):
+        return None
+    reg = registry()
+    queues = {broker.get_actor(actor_name(kind, reg)).queue_name for kind in kinds}
+    held = set()
+    for queue in queues:
+        for name in (queue, dq_name(queue)):
+            for _, data in broker.client.hscan_iter(f"{broker.namespace}:{name}.msgs", count=500):
+                try:
+                    mid = json.loads(data).get("message_id", "")
+                except ValueError:
+                    continue
+                if mid.startswith("xinyi-job-"):
+                    held.add(int(mid.rsplit("-", 1)[1]))
+    return held
 
 
 def stop(timeout_ms: int = 10_000) -> None:
@@ -202,6 +237,24 @@ def serve(threads: int) -> None:
         signal.signal(sig, lambda *_: done.set())
     start(worker_threads=threads)
     try:
-        done.wait()
+        while True:  # jobs kept while Redis was down go out when it is back
+            _send_unsent()
+            if done.wait(RESEND_SECONDS):
+                break
     finally:
         stop()
+
+
+RESEND_SECONDS = 30.0
+
+
+def _send_unsent() -> None:
+    from . import resend_lost, send_unsent
+
+    try:
+        sent = send_unsent() + resend_lost()
+    except Exception:  # noqa: BLE001 - the database may be briefly unreachable too; try again later
+        log.exception("could not send the unsent jobs")
+        return
+    if sent:
+        log.info("sent %d job(s) kept while the queue was unreachable or lost on the way", sent)

@@ -92,7 +92,10 @@ def add_commands(cli: click.Group, start: Callable[..., Any], operator: Callable
         for name, when in sched.next_runs():
             click.echo(t("jobs.cli.scheduler_next", name=name, when=_fmt(when)))
         try:
-            done.wait()
+            while True:  # scheduled runs kept while Redis was down go out when it is back
+                broker._send_unsent()
+                if done.wait(broker.RESEND_SECONDS):
+                    break
         finally:
             sched.stop()
             lifecycle.shutdown()  # without Redis, lets this process's running jobs finish

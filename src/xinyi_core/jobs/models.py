@@ -11,8 +11,9 @@ import peewee as pw
 
 from ..db import BaseModel, JSONField
 
-JOB_STATES = ("queued", "running", "retrying", "done", "failed")
-ACTIVE_STATES = ("queued", "running", "retrying")
+# "unsent": recorded while the queue (Redis) was unreachable; sent when it is back.
+JOB_STATES = ("unsent", "queued", "running", "retrying", "done", "failed")
+ACTIVE_STATES = ("unsent", "queued", "running", "retrying")
 
 
 class JobRecord(BaseModel):

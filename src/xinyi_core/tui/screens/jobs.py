@@ -77,7 +77,8 @@ class JobsScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             job = self._records.get(self.query_one("#jobs", RecordList).current_id) if self.is_mounted else None
-            return bool(job and job.state in ("failed", "done"))  # a finished job may run again
+            # a finished job may run again; an unsent one may try the queue again now
+            return bool(job and job.state in ("failed", "done", "unsent"))
         return super().check_action(action, parameters)
 
     @on(RecordList.Highlighted, "#jobs")
