@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
 import click
 
+from . import audit as audit_mod
 from . import lifecycle as rt_mod
 from .errors import XinyiError
 from .i18n import t
@@ -141,6 +143,51 @@ def plugins(ctx: click.Context) -> None:
         click.echo(t("cli.plugins_hooks", hooks=", ".join(info.hooks) or t("cli.none")))
     for failure in runtime.plugins.failures:
         click.echo(t("plugins.failed", name=failure.name, error=failure.error))
+
+
+@cli.group(name="operator", help="管理操作员账户")
+def operator_group() -> None:
+    pass
+
+
+@operator_group.command(name="list", help="列出操作员及其绑定的系统用户")
+@click.pass_context
+def operator_list(ctx: click.Context) -> None:
+    from .models import Operator
+
+    _start(ctx)
+    for op in Operator.select().order_by(Operator.username):
+        click.echo(t("cli.operators_row", username=op.username, name=op.display_name, role=t(f"role.{op.role}"),
+                     scope=op.scope.name, os_user=op.os_user or t("cli.none")))
+
+
+_OS_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+@operator_group.command(name="link", help="把系统用户绑定到操作员（SSH 登录免密，auth.mode = \"os_user\"）")
+@click.argument("username")
+@click.argument("os_user", required=False)
+@click.option("--remove", is_flag=True, help="解除该操作员的绑定")
+@click.pass_context
+def operator_link(ctx: click.Context, username: str, os_user: str | None, remove: bool) -> None:
+    """Run by the server's administrator (who owns the accounts and the config); audited as the system."""
+    from .db import database
+    from .models import Operator
+
+    _start(ctx)
+    op = _operator(username)
+    if not remove:
+        if not os_user or not _OS_USER.match(os_user):
+            raise XinyiError("cli.link_bad_name", os_user=os_user or "")
+        holder = Operator.get_or_none((Operator.os_user == os_user) & (Operator.id != op.id))
+        if holder is not None:
+            raise XinyiError("cli.link_taken", os_user=os_user, username=holder.username)
+    before = {"os_user": op.os_user}
+    with database.atomic():
+        Operator.update(os_user=None if remove else os_user).where(Operator.id == op.id).execute()
+        audit_mod.record(None, "operator.link", op, before=before, after={"os_user": None if remove else os_user})
+    click.echo(t("cli.unlink_done", username=username) if remove
+               else t("cli.link_done", os_user=os_user, username=username, name=op.display_name))
 
 
 @cli.command(help="查看审计记录")

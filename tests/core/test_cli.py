@@ -126,3 +126,30 @@ def test_environment_overrides_reach_the_command(tmp_path):
     assert not (tmp_path / "data" / "xinyi.db").exists()
     proc = run(config, "init", ok=False, XINYI_REDIS_URL="127.0.0.1:6379")
     assert proc.returncode == 1 and "环境变量 XINYI_REDIS_URL" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_operator_link_binds_an_os_account_once_audited_and_refuses_bad_or_taken_names(site, tmp_path):
+    """The SSH deployment's step 3 (docs/deploy-ssh.md): one OS account ↔ one operator."""
+    import shutil
+
+    shutil.copytree(site.parent / "data", tmp_path / "data")
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    listing = run(config, "operator", "list").stdout.splitlines()
+    clerk, head = [next(line.split()[0] for line in listing if role in line) for role in ("镇考勤员", "镇中心负责人")]
+    assert "已将系统用户 xinan_clerk 绑定到操作员" in run(config, "operator", "link", clerk, "xinan_clerk").stdout
+    assert any(line.startswith(clerk) and "系统用户：xinan_clerk" in line
+               for line in run(config, "operator", "list").stdout.splitlines())
+    taken = run(config, "operator", "link", head, "xinan_clerk", ok=False)
+    assert taken.returncode == 1 and f"已绑定操作员 {clerk}" in taken.stderr
+    bad = run(config, "operator", "link", head, "Root; rm -rf /", ok=False)
+    assert bad.returncode == 1 and "系统用户名" in bad.stderr and "Traceback" not in bad.stderr
+    assert "已解除" in run(config, "operator", "link", clerk, "--remove").stdout
+    con = sqlite3.connect(tmp_path / "data" / "xinyi.db")
+    try:
+        rows = con.execute("SELECT before, after FROM audit_log WHERE action = 'operator.link' ORDER BY id").fetchall()
+        owners = con.execute("SELECT COUNT(*) FROM operator WHERE os_user IS NOT NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert len(rows) == 2 and "xinan_clerk" in rows[0][1] and "xinan_clerk" in rows[1][0]
+    assert owners == 0
