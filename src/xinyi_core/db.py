@@ -102,6 +102,20 @@ class _AfterRollback:
             _run_after(self)  # type: ignore[arg-type]
 
 
+# Prefix for a PostgreSQL statement run outside a transaction: the implicit transaction of
+# the multi-statement query commits without waiting for its WAL flush. For bookkeeping
+# whose loss in a server crash is harmless (see xinyi_core.jobs._insert).
+NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off; "
+
+
+def relax_commit() -> None:
+    """Inside a transaction the caller owns: on PostgreSQL, commit it without waiting for the
+    WAL flush (SQLite's WAL + ``synchronous=NORMAL`` already commits so). Only for bookkeeping
+    that a database-server crash may lose harmlessly — never around a plugin's own writes."""
+    if not is_sqlite() and database.in_transaction():
+        database.execute_sql("SET LOCAL synchronous_commit TO off")
+
+
 class _RefuseNul:
     """Refuses text holding U+0000 (pasted from a broken document) with a Chinese error.
 

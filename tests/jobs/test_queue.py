@@ -163,3 +163,23 @@ def test_a_job_of_a_live_process_or_of_a_reused_pid_is_judged_right(jobs_city, w
     broker.start()
     assert wait_for(reused.id, lambda r: r.state == "done").attempts == 1
     assert JobRecord.get_by_id(live.id).state == "running"
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_a_job_submitted_inside_a_plugins_transaction_leaves_its_durability_alone(jobs_city, backend):
+    """The job record's own commit skips the WAL flush on PostgreSQL (bookkeeping a server
+    crash may lose); a plugin's transaction that submits a job keeps a full commit."""
+    from xinyi_core.db import database
+
+    if backend != "postgres":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    clerk = jobs_city.op("town_clerk", "a")
+    with database.atomic():
+        jobs.submit(clerk, "jobtest.noop")
+        assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "on"
+    with database.atomic():
+        from xinyi_core import db
+
+        db.relax_commit()  # what the job record's own transaction does
+        assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "off"
+    assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "on"  # LOCAL: gone with it
