@@ -10,17 +10,12 @@ from typing import Iterator
 import argon2
 import pytest
 
-from _access_helpers import TODAY, Template, World, chinese, start, template_fixture, world_fixture
+from _access_helpers import TODAY, Template, World, chinese, start, world_fixture
 from xinyi_core import auth, clock, lifecycle, testing
 from xinyi_core.errors import PermissionDenied
 from xinyi_core.models import AuditLog, Operator
 
 SECRET = "Xy#2026-mima"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return template_fixture(tmp_path_factory)
 
 
 @pytest.fixture

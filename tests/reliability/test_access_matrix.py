@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from _access_helpers import ROLES, Template, World, template_fixture, world_fixture
+from _access_helpers import ROLES, Template, World, world_fixture
 from xinyi_core import auth
 
 # role → the actions it holds. Everything not listed is refused.
@@ -72,11 +72,6 @@ EXPECTED: dict[str, frozenset[str]] = {
 }
 ALL_ACTIONS = sorted(frozenset().union(*EXPECTED.values()) | {"operators.manage"})
 EXPECTED["admin"] = frozenset(ALL_ACTIONS)  # the administrator holds every action, operators.manage too
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return template_fixture(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -11,27 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from _access_cases import CASES, LAST_MONTH, Case, slip
-from _access_helpers import (TODAY, Template, World, chinese, expect_refused, refusals, template_fixture,
-                             world_fixture)
+from _access_helpers import TODAY, World, chinese, expect_refused, refusals
 from xinyi_core import alerts, approvals, clock, jobs, lifecycle, people
 from xinyi_core.errors import NotFound, XinyiError
 from xinyi_core.models import AuditLog, Person
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template: Template, tmp_path: Path) -> Iterator[World]:
-    yield from world_fixture(template, tmp_path)
 
 
 # --------------------------------------------------------------------------- another town's ids

@@ -7,23 +7,10 @@ refusal row in the audit trail, and nothing written. The cases are data
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from _access_cases import CASES, Case
-from _access_helpers import ROLES, Template, World, expect_refused, refusals, template_fixture, world_fixture, writes
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template: Template, tmp_path: Path) -> Iterator[World]:
-    yield from world_fixture(template, tmp_path)
+from _access_helpers import ROLES, World, expect_refused, refusals, writes
 
 
 def test_every_case_names_real_roles_and_refuses_someone_or_is_a_read():

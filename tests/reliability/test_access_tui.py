@@ -8,12 +8,9 @@ is refused in Chinese, audited, and not carried out. Real plugins, at 80×24.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
-from _access_helpers import ROLES, Template, World, chinese, refusals, template_fixture, world_fixture, writes
+from _access_helpers import ROLES, World, chinese, refusals, writes
 from xinyi_core import auth, org
 from xinyi_core.i18n import t
 from xinyi_core.models import Person
@@ -54,16 +51,6 @@ NAV: dict[str, dict[str, str]] = {
               "worklog.nav.check": "", "worklog.nav.register": ""},
 }
 PERSONAL = ("leave.nav.mine", "training.nav.mine", "worklog.nav.mine", "worklog.nav.register")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template: Template, tmp_path: Path) -> Iterator[World]:
-    yield from world_fixture(template, tmp_path)
 
 
 def every_entry() -> set[str]:

@@ -220,17 +220,10 @@ def resend_lost(limit: int = 200) -> int:
     if not stale:
         return 0
     held = _broker().held_jobs({r.kind for r in stale}) or set()
-    sent = 0
-    for record in stale:
-        if record.id in held:
-            continue
+    lost = [r for r in stale if r.id not in held]
+    for record in lost:
         log.warning("job %s was recorded but never reached the queue: sending it now", record.id)
-        try:
-            _send(record)
-        except QueueUnavailable:
-            break
-        sent += 1
-    return sent
+    return _send_each(lost)
 
 
 def send_unsent(limit: int = 500) -> int:
@@ -242,15 +235,27 @@ def send_unsent(limit: int = 500) -> int:
     several callers never send one job twice. Stops at the first failure (the
     queue is still down).
     """
-    sent = 0
-    unsent = (JobRecord.select().where(JobRecord.state == "unsent")
-              .order_by(JobRecord.id).limit(limit))
-    for record in unsent:
-        claimed = (JobRecord.update(state="queued", message="", error=None)
-                   .where((JobRecord.id == record.id) & (JobRecord.state == "unsent")).execute())
-        if not claimed:
-            continue
+    unsent = JobRecord.select().where(JobRecord.state == "unsent").order_by(JobRecord.id).limit(limit)
+    return _send_each(unsent, claim=True)
+
+
+def _claim_unsent(record: JobRecord) -> bool:
+    """Take an unsent record back to queued, unless another sender already did."""
+    claimed = (JobRecord.update(state="queued", message="", error=None)
+               .where((JobRecord.id == record.id) & (JobRecord.state == "unsent")).execute())
+    if claimed:
         record.state = "queued"
+    return bool(claimed)
+
+
+def _send_each(records: Any, *, claim: bool = False) -> int:
+    """Send ``records`` in order until the queue refuses one; how many went. With ``claim``,
+    each unsent record is first taken back to queued by a conditional update, so that
+    several senders never send one job twice."""
+    sent = 0
+    for record in records:
+        if claim and not _claim_unsent(record):
+            continue
         try:
             _send(record)
         except QueueUnavailable:
@@ -294,11 +299,8 @@ def retry(operator: Operator | None, job_id: int) -> JobRecord:
     """Run a finished (failed or done) job again, in the same record."""
     record = get(operator, job_id)
     if record.state == "unsent":  # the operator tries the queue again now rather than wait
-        claimed = (JobRecord.update(state="queued", message="", error=None)
-                   .where((JobRecord.id == record.id) & (JobRecord.state == "unsent")).execute())
-        if claimed:
-            record.state = "queued"
-            _send(record)
+        if _claim_unsent(record):
+            _send(record)  # still down: QueueUnavailable tells her so, the job stays kept
         return JobRecord.get_by_id(record.id)
     if record.active:
         raise ConflictError("jobs.still_active")
