@@ -12,7 +12,7 @@ from typing import Any
 
 from xinyi_core import ApprovalChain, FormErrors, NotFound, Operator, Person, ValidationError, runtime, t
 from xinyi_core import alerts, approvals, audit, auth, calendar, clock, org, validators
-from xinyi_core.db import database
+from xinyi_core.db import database, locked
 
 from . import rules
 from .models import LeaveRequest
@@ -97,13 +97,31 @@ def _check_dates(person: Person, out: dict[str, Any], errors: dict[str, str], ex
         return
     clash = overlapping(person.id, start, end, exclude=exclude)
     if clash is not None:
-        errors["start_on"] = t("leave.error.overlap", start=clash.start_on, end=clash.end_on,
-                               category=t(f"leave.category.{clash.category}"), state=t(f"leave.state.{clash.state}"))
+        errors["start_on"] = _overlap_message(clash)
         return
     try:
         out["days"], out["counting"] = count_days(person.town_id, out["category"], start, end)
     except ValidationError as exc:
         errors[exc.field] = exc.message
+
+
+def _overlap_message(clash: LeaveRequest) -> str:
+    return t("leave.error.overlap", start=clash.start_on, end=clash.end_on,
+             category=t(f"leave.category.{clash.category}"), state=t(f"leave.state.{clash.state}"))
+
+
+def _hold_days(person: Person, cleaned: dict[str, Any], *, exclude: int | None = None) -> None:
+    """Inside the filing transaction: the overlap checked again, with the person's row locked.
+
+    The form's check (``clean``) ran before the transaction, when another clerk's slip for the
+    same days may have been written but not yet committed; two filings at once must not both
+    pass (ATT-3: one leave a day). SQLite's write transactions are exclusive already (BEGIN
+    IMMEDIATE); on PostgreSQL the person's row lock makes the second filing wait for the first.
+    """
+    list(locked(Person.select(Person.id).where(Person.id == person.id)))
+    clash = overlapping(person.id, cleaned["start_on"], cleaned["end_on"], exclude=exclude)
+    if clash is not None:
+        raise FormErrors({"start_on": _overlap_message(clash)})
 
 
 def overlapping(person_id: int, start: dt.date, end: dt.date, *, exclude: int | None = None) -> LeaveRequest | None:
@@ -154,6 +172,7 @@ def apply(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequest:
     _in_scope(op, person, "leave.apply")
     cleaned = clean(person, data)
     with database.atomic():
+        _hold_days(person, cleaned)
         leave = LeaveRequest.create(person=person, town=person.town_id, village=person.village_id,
                                     state="pending", created_by=op, created_at=clock.now(), **cleaned)
         _start_chain(op, leave, leave.days)
@@ -178,6 +197,7 @@ def report_oral(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequ
         raise FormErrors({"oral_reporter": t("validation.required")})
     reported_at = data.get("oral_reported_at") or clock.now()
     with database.atomic():
+        _hold_days(person, cleaned)
         leave = LeaveRequest.create(
             person=person, town=person.town_id, village=person.village_id, state="oral", oral=True,
             oral_reporter=reporter, oral_by_relative=bool(data.get("oral_by_relative")),
@@ -200,6 +220,7 @@ def complete_slip(op: Operator, leave_id: int, data: dict[str, Any]) -> LeaveReq
     cleaned = clean(leave.person, merged, exclude=leave.id)
     before = audit.snapshot(leave)
     with database.atomic():
+        _hold_days(leave.person, cleaned, exclude=leave.id)
         for name, value in cleaned.items():
             if name != "applied_on":
                 setattr(leave, name, value)

@@ -260,3 +260,51 @@ def test_a_database_locked_too_long_is_busy_in_chinese_and_nothing_half_done(cit
         holder.close()
     assert Person.get_by_id(person.id).version == 1
     assert people.update(clerk, person.id, {"phone": "13800000002"}).version == 2
+
+
+
+def test_two_clerks_filing_the_same_days_for_one_person_at_once_file_one_leave(city, monkeypatch):
+    """ATT-3: a person has one leave on a day. Clerk B files the same days while clerk A's slip
+    is being written (not yet committed, so B's form check sees nothing): B's filing waits for
+    A's and is then refused for the overlap — never two leaves for one day."""
+    import threading
+
+    from xinyi_core.errors import FormErrors
+    from xinyi_leave import service
+
+    person = city.people["a"][2]
+    days = calendar.working_days(city.towns[0], dt.date(2026, 3, 2), dt.date(2026, 3, 6))
+    data = {"category": "personal", "start_on": days[0].isoformat(), "end_on": days[2].isoformat(),
+            "reason": "家中有事", "phone": "13900001111"}
+    inside, release = threading.Event(), threading.Event()
+    start_chain = service._start_chain
+
+    def slow_start_chain(op, leave, total):  # clerk A, inside her transaction, pauses here
+        if threading.current_thread().name == "clerk-a":
+            inside.set()
+            release.wait(10)
+        return start_chain(op, leave, total)
+
+    monkeypatch.setattr(service, "_start_chain", slow_start_chain)
+    outcome: dict[str, object] = {}
+
+    def file(name: str, op) -> None:
+        try:
+            outcome[name] = service.apply(op, Person.get_by_id(person.id), data)
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome[name] = exc
+        finally:
+            database.close()
+
+    a = threading.Thread(target=file, args=("a", city.op("town_clerk", "a")), name="clerk-a")
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=file, args=("b", city.op("town_head", "a")), name="clerk-b")
+    b.start()
+    b.join(0.5)  # B has passed her form check and now waits for A's transaction
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert isinstance(outcome["a"], service.LeaveRequest)
+    assert isinstance(outcome["b"], FormErrors) and "时间重叠" in outcome["b"].errors["start_on"]
+    assert service.LeaveRequest.select().where(service.LeaveRequest.person == person.id).count() == 1
