@@ -39,11 +39,18 @@ def name_clerk(op: Operator, town: OrgUnit, clerk: Operator) -> AttendanceClerk:
         auth.deny(op, "attendance.name_clerk", obj=town, key="auth.out_of_scope")
     if clerk.role != "town_clerk" or clerk.scope_id != town.id:
         raise ValidationError("operator", "attendance.clerk_not_town_clerk", town=town.name)
+    # The town's one row, locked: two heads naming at once are served in turn (PostgreSQL; SQLite's
+    # write transactions are serial), the second replacing the first — never a duplicate-key error.
+    query = AttendanceClerk.select().where(AttendanceClerk.town == town.id)
     with database.atomic():
-        row = AttendanceClerk.get_or_none(AttendanceClerk.town == town.id)
+        row = db.locked(query).first()
         before = {"operator": row.operator_id} if row else None
         if row is None:
-            row = AttendanceClerk(town=town)
+            AttendanceClerk.insert(town=town.id, operator=clerk.id, named_by_id=op.id,
+                                   named_at=clock.now()).on_conflict_ignore().execute()
+            row = db.locked(query).get()
+            if (row.operator_id, row.named_by_id) != (clerk.id, op.id):  # another head's, just before
+                before = {"operator": row.operator_id}
         row.operator, row.named_by_id, row.named_at = clerk, op.id, clock.now()
         row.save()
         audit.record(op, "attendance.name_clerk", row, before=before,
@@ -153,7 +160,7 @@ def correct(op: Operator, person_id: int, day: dt.date, sign_in: dt.time | None,
     if sign_in and sign_out and sign_out <= sign_in:
         raise ValidationError("sign_out", "attendance.out_before_in")
     with database.atomic():
-        row = day_row(person, day)
+        row = _locked_day_row(person, day)  # a concurrent sign-in or check waits, then sees the correction
         before = {"sign_in": _hm(row.sign_in), "sign_out": _hm(row.sign_out), "absence": row.absence}
         row.sign_in, row.sign_out = sign_in, sign_out
         row.late, row.early = _flags(row.town_id, day, sign_in, sign_out)
@@ -186,7 +193,7 @@ def record_check(op: Operator, person_id: int, called_at: dt.datetime, answered_
         check = PhoneCheck.create(person=person, town=person.town_id, village=person.village_id, called_at=called_at,
                                   answered_by=answered_by.strip(), at_post=at_post, note=note.strip(), by_id=op.id)
         if not at_post:
-            row = day_row(person, called_at.date())
+            row = _locked_day_row(person, called_at.date())  # two failed checks at once count two
             row.failed_checks += 1
             row.save()
         audit.record(op, "attendance.check", check, person_id=person.id,

@@ -308,3 +308,47 @@ def test_two_clerks_filing_the_same_days_for_one_person_at_once_file_one_leave(c
     assert isinstance(outcome["a"], service.LeaveRequest)
     assert isinstance(outcome["b"], FormErrors) and "时间重叠" in outcome["b"].errors["start_on"]
     assert service.LeaveRequest.select().where(service.LeaveRequest.person == person.id).count() == 1
+
+
+def test_two_failed_phone_checks_recorded_at_once_both_count(city, monkeypatch):
+    """ATT-2: each failed spot check is evidence in the day's record. The head records one
+    while the clerk's is being written: the second waits for the first and both count."""
+    import threading
+
+    from xinyi_attendance import service
+
+    attendance.name_clerk(city.op("town_head", "a"), city.towns[0], city.op("town_clerk", "a"))
+    person = city.people["a"][1]
+    called = dt.datetime(2026, 3, 3, 10, 0)
+    inside, release = threading.Event(), threading.Event()
+    record = service.audit.record
+
+    def slow_record(*args, **kwargs):  # the clerk, inside her transaction, pauses before committing
+        if threading.current_thread().name == "clerk":
+            inside.set()
+            release.wait(10)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(service.audit, "record", slow_record)
+    errors: list[BaseException] = []
+
+    def check(op) -> None:
+        try:
+            service.record_check(op, person.id, called, "村委会", at_post=False)
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            errors.append(exc)
+        finally:
+            database.close()
+
+    a = threading.Thread(target=check, args=(city.op("town_clerk", "a"),), name="clerk")
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=check, args=(city.op("town_head", "a"),), name="head")
+    b.start()
+    b.join(0.5)
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert errors == []
+    row = AttendanceDay.get((AttendanceDay.person == person.id) & (AttendanceDay.date == called.date()))
+    assert row.failed_checks == 2
