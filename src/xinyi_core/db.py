@@ -116,19 +116,30 @@ def relax_commit() -> None:
         database.execute_sql("SET LOCAL synchronous_commit TO off")
 
 
-class _RefuseNul:
-    """Refuses text holding U+0000 (pasted from a broken document) with a Chinese error.
+_INT64 = range(-2**63, 2**63)
 
-    PostgreSQL cannot store it (the driver raises ``ValueError`` from deep inside any
-    service) and SQLite would keep an invisible character: one check where every
+
+class _RefuseNul:
+    """Refuses, with a Chinese error, values neither database can take: text holding
+    U+0000 (pasted from a broken document) and integers beyond 64 bits (a crafted id).
+
+    PostgreSQL cannot store the first (the driver raises ``ValueError`` from deep inside
+    any service) and SQLite would keep an invisible character; the second is an
+    ``OverflowError`` in SQLite and a ``DataError`` in PostgreSQL. One check where every
     statement's parameters pass makes both backends answer the operator alike.
     """
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
-        if params and any(isinstance(p, str) and "\x00" in p for p in params):
-            from .errors import ValidationError
+        if params:
+            for p in params:
+                if isinstance(p, str) and "\x00" in p:
+                    from .errors import ValidationError
 
-            raise ValidationError("text", "validation.nul")
+                    raise ValidationError("text", "validation.nul")
+                if type(p) is int and p not in _INT64:
+                    from .errors import ValidationError
+
+                    raise ValidationError("id", "validation.out_of_range")
         return super().execute_sql(sql, params)  # type: ignore[misc]
 
 

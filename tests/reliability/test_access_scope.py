@@ -66,6 +66,11 @@ def test_ids_as_strings_negative_or_huge_never_reach_another_town(world: World):
     expect_refused(clerk, lambda: leave.get(clerk, str(leave_b.id)))
     with pytest.raises(NotFound):
         leave.get(clerk, -leave_b.id)
+    for beyond in (2**63, -2**63 - 1, 10**30):  # beyond 64 bits: a Chinese answer, not a driver error
+        for lookup in (lambda: people.get(clerk, beyond), lambda: leave.get(clerk, beyond)):
+            with pytest.raises(XinyiError) as exc:
+                lookup()
+            assert chinese(str(exc.value))
 
 
 def test_a_chain_or_an_alert_of_another_town_is_refused(world: World):
