@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import os
 import random
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -250,3 +251,50 @@ def wait_for_job(job_id: int, timeout: float = 10.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"job {job_id} still {record.state} after {timeout} s")
         time.sleep(0.02)
+
+
+class TmuxPane:
+    """A tmux server of its own with one window (80×24 unless told) running ``command``: the
+    installed app in a real terminal, for smoke tests (``tmux`` must be installed).
+
+    ``text()`` is what the pane shows, ``keys()`` types (``literal`` for text, else key names
+    such as ``Enter`` or ``C-q``), ``wait_for()`` waits until text appears. ``close()`` ends it.
+    """
+
+    KEY_PAUSE = 0.2  # like a typist: text and Enter arriving in one read can lose the Enter
+
+    def __init__(self, command: str, *, env: Mapping[str, str] | None = None, size: tuple[int, int] = (80, 24),
+                 name: str = "xinyi") -> None:
+        self.socket = f"{name}-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t",
+                        "-x", str(size[0]), "-y", str(size[1]), command],
+                       env=None if env is None else dict(env), check=True, timeout=10)
+
+    def __call__(self, *args: str) -> str:
+        """Run a tmux command on this pane's server; its output."""
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+    def text(self, history: bool = False) -> str:
+        """What the pane shows (wrapped lines joined); with ``history`` the scrolled-off lines too."""
+        return self("capture-pane", "-p", "-J", "-t", "t", *(["-S", "-"] if history else []))
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        return self.wait_until(lambda pane: text in pane, f"{text!r}", timeout)
+
+    def wait_until(self, check: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            pane = self.text()
+            if check(pane):
+                return pane
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not appear on the terminal:\n{pane}")
+            time.sleep(0.1)
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
+        time.sleep(self.KEY_PAUSE)

@@ -8,13 +8,10 @@ import re
 import shlex
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from xinyi_core import config as config_mod, lifecycle, testing
 from xinyi_core.models import Operator
@@ -93,43 +90,12 @@ def clean_env() -> dict[str, str]:
 
 # --------------------------------------------------------------------------- tmux
 
-class Pane:
-    """A tmux server of its own with one 80×24 window running ``command`` then :data:`AFTER`."""
+class Pane(testing.TmuxPane):
+    """The operator's terminal: ``command``, then :data:`AFTER` to show how it left the tty."""
 
     def __init__(self, command: str, env: dict[str, str] | None = None) -> None:
-        self.socket = f"xinyi-ssh-{uuid.uuid4().hex[:8]}"
-        script = f"XY_TTY0=$(stty -g); {command}; {AFTER}"
-        subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", "t",
-                        "-x", "80", "-y", "24", script], env=env or clean_env(), check=True, timeout=10)
+        super().__init__(f"XY_TTY0=$(stty -g); {command}; {AFTER}", env=env or clean_env(), name="xinyi-ssh")
         self.shell_pid = int(self("display", "-p", "-t", "t", "#{pane_pid}").strip())
-
-    def __call__(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True,
-                              timeout=10).stdout
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
-
-    def text(self, history: bool = False) -> str:
-        """What the pane shows (wrapped lines joined); with ``history`` the scrolled-off lines too."""
-        return self("capture-pane", "-p", "-J", "-t", "t", *(["-S", "-"] if history else []))
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        return self.wait_until(lambda pane: text in pane, f"{text!r}", timeout)
-
-    def wait_until(self, check: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            pane = self.text()
-            if check(pane):
-                return pane
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not appear on the terminal:\n{pane}")
-            time.sleep(0.1)
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        self("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
-        time.sleep(0.2)  # like a typist: text and Enter arriving in one read can lose the Enter
 
     def flags(self) -> dict[str, str]:
         """The terminal's state as tmux sees it."""

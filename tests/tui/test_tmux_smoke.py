@@ -10,42 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
+
+from xinyi_core import testing
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (scripts/test.sh installs it)")]
 
 XINYI = Path(sys.executable).parent / "xinyi"
-
-
-class Tmux:
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True, timeout=10).stdout
-
-    def pane(self) -> str:
-        return self("capture-pane", "-p", "-t", "smoke")
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            pane = self.pane()
-            if text in pane:
-                return pane
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear on the terminal:\n{pane}")
-            time.sleep(0.1)
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        self("send-keys", "-t", "smoke", *(["-l"] if literal else []), *keys)
-        time.sleep(0.3)  # like a typist: text and Enter arriving in one read can lose the Enter
 
 
 @pytest.fixture
@@ -59,11 +33,11 @@ def demo_config(tmp_path: Path) -> Path:
 
 
 def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
-    tmux = Tmux(f"xinyi-smoke-{uuid.uuid4().hex[:8]}")
     # After the app ends, show its exit code and the tty modes, then wait so the pane can be read.
     script = (f"XINYI_CONFIG={demo_config} {XINYI}; echo EXIT=$?; "
               "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | tr '\\n' ' '; echo; sleep 30")
-    tmux("new-session", "-d", "-s", "smoke", "-x", "80", "-y", "24", script)
+    tmux = testing.TmuxPane(script, name="xinyi-smoke")
+    tmux.KEY_PAUSE = 0.3
     try:
         tmux.wait_for("用户名", timeout=15)
         tmux.keys("xinan_clerk", literal=True)
@@ -86,4 +60,4 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
         assert "岗位履历" not in pane  # the alternate screen is gone
         assert "icanon" in pane and "echo" in pane  # the tty is back in its normal mode
     finally:
-        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+        tmux.close()
