@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh machine, then run it.
 #   bash scripts/test.sh [pytest args…]
+#   bash scripts/test.sh --hypothesis-profile=deep tests/reliability   # opt-in: random, 10× examples
 # Installs the package with its test extra into .venv, starts Redis if it is not
 # running (installing it with apt when missing), uses PostgreSQL when one is
 # reachable (XINYI_TEST_POSTGRES_URL), and runs pytest.
