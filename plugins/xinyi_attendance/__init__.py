@@ -27,6 +27,12 @@ Decisions the regulation leaves open (settings under ``[settings.attendance]``):
   departure of category 解除合同 (the departure plugin hears it through
   ``xinyi_alert_raised``). The weekend or holiday *before* an absence never
   counts, so a long holiday alone never raises it.
+- *Excuses that change afterwards* (ATT-3): the end-of-day run stores each
+  day's excusing mark; when a plugin says its marks changed
+  (``xinyi_calendar_marks_changed`` — an oral slip refused, leave cancelled,
+  销假, an extension approved) the stored days follow at once: a day no
+  longer excused is a candidate again, a newly excused one clears its open
+  candidate, the off-post run is recounted; the clerk's decisions stay.
 - *ATT-2*: each town names one clerk (``service.name_clerk``); only she, the
   town head or the city may record for others, correct, record phone checks and
   decide candidates. Corrections keep the original and the reason.
@@ -88,6 +94,13 @@ def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
     from .summary import assessment_facts
 
     return assessment_facts(person, year)
+
+
+@hookimpl
+def xinyi_calendar_marks_changed(person: Any, start: Any, end: Any) -> None:
+    from .daily import follow_marks  # late: like the jobs, the day's run is not needed at start-up
+
+    follow_marks(person, start, end)
 
 
 @hookimpl

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from xinyi_core import CalendarMark, OrgUnit, Person, runtime, t
-from xinyi_core import alerts, audit, calendar, clock
+from xinyi_core import alerts, audit, calendar, clock, db
 from xinyi_core.db import database
 from xinyi_core.errors import CalendarUnavailable
 
@@ -183,6 +183,76 @@ def _recheck_open(town: OrgUnit, day: dt.date) -> int:
                                   town.code))
         cleared += sum(_excuse(r, marks[r.date]) for r in person_rows if r.date in marks)
     return cleared
+
+
+# --------------------------------------------------------------------------- marks changed after the fact (ATT-3)
+
+def follow_marks(person: Person, start: dt.date, end: dt.date) -> int:
+    """ATT-3: the stored days ``start``..``end`` follow the marks as they are now; returns rows changed.
+
+    The end-of-day run wrote each day's excusing mark into its row; when the
+    mark's source changes its mind (an oral leave refused or withdrawn, leave
+    cancelled, 销假, an extension approved) the plugin says so through
+    ``xinyi_calendar_marks_changed`` and this brings the rows in line:
+
+    - an excuse whose mark is gone is dropped; on a working day the day becomes
+      a 旷工 candidate again (ATT-5) — also when the machine had cleared it by
+      that mark — and the off-post run is recounted now (ATT-6);
+    - a mark newly present excuses the day and clears its open candidate;
+    - a candidate a person confirmed or cleared stays as she decided.
+
+    Only days the end-of-day run has judged (a stored row, today included once
+    it ran) are touched: a day it never judged is not held against anyone.
+    """
+    today = clock.today()
+    end = min(end, today)
+    if end < start:
+        return 0
+    changed = dropped = 0
+    with database.atomic():  # the caller's transaction: the rows change with the leave, or neither does
+        rows = list(db.locked(AttendanceDay.select().where(
+            (AttendanceDay.person == person.id) & AttendanceDay.date.between(start, end) &
+            AttendanceDay.sign_in.is_null()).order_by(AttendanceDay.date)))
+        marks = excuses(marks_for(person, start, end)) if rows else {}
+        for row in rows:
+            if row.absence in ("confirmed", "cleared") and row.absence_by_id is not None:
+                continue  # a person's decision: kept whatever the marks say now
+            try:
+                working = calendar.is_working_day(row.town_id, row.date)
+            except CalendarUnavailable:
+                continue  # an uncovered year: nothing is judged there
+            mark = marks.get(row.date)
+            if mark is not None:
+                if working and (row.excuse, row.excuse_label) != (mark.kind, mark.label):
+                    if row.excuse is None:
+                        _excuse(row, mark)
+                    else:  # another mark now (a different leave on the day): the summary counts its kind
+                        row.excuse, row.excuse_label = mark.kind, mark.label
+                        row.save()
+                    changed += 1
+            elif row.excuse is not None:
+                _unexcuse(row, working)
+                changed += 1
+                dropped += 1
+        if dropped and person.status == "on_duty" and person.town_id:
+            town = OrgUnit.get_by_id(person.town_id)
+            # Today is judged only once the end-of-day run made it a candidate; before that, the run
+            # is followed up to yesterday. Either answer raises the same alert (keyed by its start).
+            check_off_post(town, person, today) or check_off_post(town, person, today - dt.timedelta(days=1))
+    return changed
+
+
+def _unexcuse(row: AttendanceDay, working: bool) -> None:
+    """The day's mark is gone: drop the excuse; a working day is a candidate again (audited)."""
+    before = {"excuse": row.excuse, "absence": row.absence}
+    label = row.excuse_label
+    row.excuse, row.excuse_label = None, ""
+    if working and row.absence in (None, "cleared"):  # only the machine's: a person's decision was kept above
+        row.absence, row.absence_reason, row.absence_by_id, row.absence_at = "open", "", None, None
+    row.save()
+    audit.record(None, "attendance.unexcuse", row, person_id=row.person_id, before=before,
+                 after={"excuse": None, "absence": row.absence, "date": row.date.isoformat()},
+                 note=t("attendance.unexcused", label=label))
 
 
 def check_off_post(town: OrgUnit, person: Person, day: dt.date) -> bool:

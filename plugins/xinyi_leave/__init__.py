@@ -4,7 +4,9 @@ Registered through the ``xinyi.plugins`` entry point ``leave``. Hook
 implementations only; the rules are in :mod:`.rules`, the writes in
 :mod:`.service`, the reads in :mod:`.query`, the printed slip (附件4) in
 :mod:`.slip`. Attendance learns of approved leave only through
-``xinyi_calendar_marks`` (excused days) and of overdue returns through the
+``xinyi_calendar_marks`` (excused days), of days that stop or start being
+excused afterwards (refused, withdrawn, cancelled, 销假, extended) through
+``xinyi_calendar_marks_changed`` (ATT-3), and of overdue returns through the
 ``overdue_return`` alert (ATT-6).
 """
 from __future__ import annotations
@@ -57,6 +59,7 @@ def xinyi_permissions() -> dict[str, list[str]]:
         "leave.oral": ["town_clerk", "town_head"],  # ATT-3: the town records an oral report
         "leave.approve": ["village_head", "town_head", "city_office"],  # ATT-4
         "leave.return": ["town_clerk", "town_head"],
+        "leave.cancel": ["town_head"],  # approved leave, before it starts; after that it is 销假
         "leave.print": ALL_STAFF,
     }
 

@@ -25,11 +25,11 @@ def check_overdue(job: JobContext, town: str | None = None, **_: Any) -> list[st
 
 
 def year_leaves(ctx: ReportContext) -> list[LeaveRequest]:
-    """The slips filed in the year for the town (all of them: the archive keeps refusals too)."""
+    """The slips filed in the year for the town (all of them: the archive keeps refusals and cancellations)."""
     year = int(ctx.period)
     q = LeaveRequest.select().where((LeaveRequest.applied_on >= dt.date(year, 1, 1))
                                     & (LeaveRequest.applied_on <= dt.date(year, 12, 31))
-                                    & LeaveRequest.state.in_(("pending", "approved", "rejected")))
+                                    & LeaveRequest.state.in_(("pending", "approved", "rejected", "cancelled")))
     if ctx.town is not None:
         q = q.where(LeaveRequest.town == ctx.town.id)
     return list(q.order_by(LeaveRequest.applied_on, LeaveRequest.id))

@@ -39,9 +39,15 @@ def waiting(op: Operator) -> list[tuple[LeaveRequest, object]]:
 
 
 def step_lines(leave: LeaveRequest) -> list[tuple[str, object]]:
-    """(role, step) of the leave's chain, for the slip and the detail view."""
+    """(role, step) of the leave's chain, for the slip and the detail view (a cancellation last)."""
     chain = approvals.for_subject("leave", leave.id)
     return [(s.role, s) for s in approvals.steps(chain)] if chain else []
+
+
+def cancellation(leave: LeaveRequest) -> object | None:
+    """The step that cancelled (撤销) the leave: who, when, and the reason as its opinion."""
+    return next((s for _, s in step_lines(leave) if s.decision == "cancelled"), None) \
+        if leave.state == "cancelled" else None
 
 
 def _roots(leaves: list[LeaveRequest]) -> dict[int, LeaveRequest]:

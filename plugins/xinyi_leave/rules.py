@@ -20,7 +20,7 @@ COUNTINGS = ("working", "calendar")
 DEFAULT_COUNTING = {"personal": "working", "sick": "working", "other": "working",
                     "marriage": "calendar", "maternity": "calendar", "bereavement": "calendar"}
 CITY_APPROVAL_DAYS = 3  # ATT-4: "三天（含三天）以上的须报市就业处批准"
-STATES = ("oral", "pending", "approved", "rejected", "withdrawn")
+STATES = ("oral", "pending", "approved", "rejected", "withdrawn", "cancelled")
 ACTIVE_STATES = ("oral", "pending", "approved")  # a leave that still claims its dates
 
 
@@ -94,6 +94,29 @@ def excused_dates(start: dt.date, end: dt.date, returned_on: dt.date | None,
     last = end if returned_on is None else min(end, returned_on - dt.timedelta(days=1))
     first, last = max(start, window_start), min(last, window_end)
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
+
+
+def cancel_error(state: str, oral: bool, start: dt.date, today: dt.date, *, extended: bool = False) -> str | None:
+    """Why a leave cannot be cancelled (撤销) now, as a catalogue key; ``None`` if it can.
+
+    Only approved leave that has not started: from its first day on, the
+    assistant ends it by 销假 (early return), which keeps the days she was
+    away excused. A pending slip is withdrawn (撤回) by its applicant or
+    refused by its approver; an oral report (ATT-3) is ended by 销假 or, when
+    recorded in error, withdrawn by the town. A leave with extensions is
+    cancelled from its last extension back.
+    """
+    if state == "oral" or (oral and state == "pending"):
+        return "leave.error.cancel_oral"
+    if state == "pending":
+        return "leave.error.cancel_pending"
+    if state != "approved":
+        return "leave.error.not_cancellable"
+    if start <= today:
+        return "leave.error.cancel_started"
+    if extended:
+        return "leave.error.cancel_extended"
+    return None
 
 
 def slip_missing(oral: bool, state: str) -> bool:

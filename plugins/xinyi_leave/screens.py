@@ -1,5 +1,6 @@
 """Leave screens, keyboard-driven at 80×24: my applications, the town's leave (search by name
-or initials, one person's history), the approval queue, and a town's leave calendar.
+or initials, one person's history, the town head's 撤销), the approval queue, and a town's
+leave calendar.
 
 Lists are the core's :class:`RecordList` over scoped queries (:mod:`.query`);
 the forms they open are in :mod:`.dialogs`.
@@ -14,12 +15,19 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import Person, ScreenEntry, XinyiError, auth, clock, org, t
-from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core import Person, ScreenEntry, ValidationError, XinyiError, auth, clock, org, t
+from xinyi_core.tui.screens import FormScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
 from . import dialogs, query, rules, service
 from .models import LeaveRequest
+
+
+class LeaveRecords(RecordList):
+    """The leave list. Enter opens nothing here (the highlighted leave's detail shows below it), so
+    the footer does not offer it: at 80 columns the town head's keys need the room."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
 
 
 COLUMNS = [Column(t("leave.tui.col_person"), 8), Column(t("leave.tui.col_category"), 8),
@@ -68,7 +76,7 @@ class _LeaveList(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="leave-title", classes="section-title")
-        yield RecordList(COLUMNS, empty=t(self.EMPTY), id="leaves")
+        yield LeaveRecords(COLUMNS, empty=t(self.EMPTY), id="leaves")
         yield Static("", id="leave-detail")
 
     def on_mount(self) -> None:
@@ -143,13 +151,15 @@ class LeaveListScreen(_LeaveList):
         Binding("x", "extend", t("leave.tui.key_extend")),
         Binding("r", "return", t("leave.tui.key_return")),
         Binding("w", "withdraw", t("leave.tui.key_withdraw")),
+        Binding("d", "revoke", t("leave.tui.key_cancel")),
         Binding("p", "print", t("leave.tui.key_print")),
         Binding("h", "history", t("leave.tui.key_history")),
         Binding("slash", "search", t("tui.key.search"), key_display="/"),
         Binding("escape", "all", t("leave.tui.key_all")),
     ]
     PERMISSIONS = {"apply": "leave.apply", "oral": "leave.oral", "complete": "leave.apply", "extend": "leave.apply",
-                   "return": "leave.return", "withdraw": "leave.apply", "print": "leave.print"}
+                   "return": "leave.return", "withdraw": "leave.apply", "revoke": "leave.cancel",
+                   "print": "leave.print"}
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
@@ -208,6 +218,29 @@ class LeaveListScreen(_LeaveList):
         if self.current is not None:
             leave_id = self.current.id
             self._act(lambda: service.withdraw(self.operator, leave_id), lambda _: t("leave.tui.withdrawn"))
+
+    def action_revoke(self) -> None:
+        """撤销: asks once, naming the person and the dates, for the reason (ATT-3/ATT-4)."""
+        leave = self.current
+        if leave is None:
+            return
+        refusal = service.cancel_refusal(leave)
+        if refusal:  # started: the way out is 销假 — said at once, before any form
+            self.report(ValidationError("state", refusal, start=leave.start_on))
+            return
+        names = dict(name=leave.person.name, start=leave.start_on, end=leave.end_on,
+                     category=t(f"leave.category.{leave.category}"))
+        fields = [FormField("reason", t("leave.field.cancel_reason"), required=True)]
+        form = FormScreen(t("leave.tui.cancel_title"), fields,
+                          lambda v: service.cancel(self.operator, leave.id, v["reason"]),
+                          hint=t("leave.tui.hint_cancel"), detail=t("leave.tui.cancel_detail", days=leave.days, **names))
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(t("leave.tui.cancelled", **names))
+                self.reload()
+
+        self.app.push_screen(form, callback=done)
 
     def action_history(self) -> None:
         if self.current is not None:

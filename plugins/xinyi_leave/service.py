@@ -1,9 +1,12 @@
-"""Leave writes: apply, oral report, complete the slip, decide, withdraw, extend, return.
+"""Leave writes: apply, oral report, complete the slip, decide, withdraw, cancel, extend, return.
 
 Every write checks the named permission and the operator's scope, calls the
 rules in :mod:`rules`, and leaves an audit row. Approval runs on the core's one
 approval chain (ATT-4); the chain's end comes back through
-``xinyi_approval_finished`` to :func:`chain_finished`.
+``xinyi_approval_finished`` to :func:`chain_finished`. Whenever the days a leave
+excuses change after the fact (refused, withdrawn, cancelled, 销假, an
+extension approved) the town hears it through ``calendar.marks_changed``, in
+the same transaction, so what attendance stored follows the leave (ATT-3).
 """
 from __future__ import annotations
 
@@ -256,6 +259,7 @@ def withdraw(op: Operator, leave_id: int, reason: str = "") -> LeaveRequest:
             leave.state, leave.note = "withdrawn", reason
             leave.save()
             audit.record(op, "leave.withdraw", leave, person_id=leave.person_id, note=reason)
+            calendar.marks_changed(leave.person, leave.start_on, leave.end_on)  # ATT-3: no longer excused
         alerts.close_by_key(PLUGIN, f"slip_missing:{leave.id}", reason)
         return leave
     approvals.withdraw(op, chain_of(leave), reason)
@@ -263,12 +267,54 @@ def withdraw(op: Operator, leave_id: int, reason: str = "") -> LeaveRequest:
 
 
 def chain_finished(chain: ApprovalChain) -> None:
-    """The chain ended: the slip takes its state (approved, rejected or withdrawn)."""
+    """The chain ended: the slip takes its state (approved, rejected or withdrawn).
+
+    ATT-3: a refused or withdrawn oral leave stops excusing its days, and an
+    approval may excuse days already past (a slip approved after it started,
+    an extension approved after the end); the town hears it in this transaction.
+    """
     leave = LeaveRequest.get_or_none(LeaveRequest.id == chain.subject_id)
     if leave is None or leave.state != "pending":
         return
     leave.state = chain.state
     leave.save(only=[LeaveRequest.state])
+    calendar.marks_changed(leave.person, leave.start_on, leave.end_on)
+
+
+def cancel_refusal(leave: LeaveRequest) -> str | None:
+    """Why ``leave`` cannot be cancelled today, as a catalogue key (``None``: it can)."""
+    later = any(m.state in rules.ACTIVE_STATES and m.start_on > leave.end_on for m in family(leave.family_root))
+    return rules.cancel_error(leave.state, leave.oral, leave.start_on, clock.today(), extended=later)
+
+
+def cancel(op: Operator, leave_id: int, reason: str) -> LeaveRequest:
+    """The town head cancels (撤销) approved leave before it starts, with a reason.
+
+    The chain records it (a last step with the reason), the slip shows 已撤销
+    and its days are excused no more (ATT-3/ATT-4). Once the leave has started
+    the way out is 销假 (:func:`record_return`); pending leave is withdrawn by
+    its applicant or refused by its approver; an oral report recorded in error
+    is withdrawn by the town.
+    """
+    leave = get(op, leave_id, "leave.cancel")
+    reason = (reason or "").strip()
+    error = cancel_refusal(leave)
+    if error:
+        raise ValidationError("state", error, start=leave.start_on)
+    if not reason:
+        raise ValidationError("reason", "leave.error.cancel_reason")
+    before = audit.snapshot(leave)
+    with database.atomic():
+        approvals.cancel(op, chain_of(leave), reason)
+        # conditional: a second head cancelling at the same moment finds it done (PostgreSQL)
+        if not (LeaveRequest.update(state="cancelled", note=reason)
+                .where((LeaveRequest.id == leave.id) & (LeaveRequest.state == "approved")).execute()):
+            raise ValidationError("state", "leave.error.not_cancellable")
+        leave = LeaveRequest.get_by_id(leave.id)
+        audit.record(op, "leave.cancel", leave, person_id=leave.person_id, before=before,
+                     after=audit.snapshot(leave), note=reason)
+        calendar.marks_changed(leave.person, leave.start_on, leave.end_on)
+    return leave
 
 
 # --------------------------------------------------------------------------- extension & return
@@ -328,11 +374,13 @@ def record_return(op: Operator, leave_id: int, on: dt.date | None = None) -> Lea
         raise ValidationError("returned_on", "leave.error.not_returnable")
     if on < root.start_on:
         raise ValidationError("returned_on", "leave.error.return_before_start", start=root.start_on)
-    key = overdue_key(root, family(root))
+    members = family(root)
+    key, end = overdue_key(root, members), effective_end(members)
     with database.atomic():
         root.returned_on, root.returned_recorded_by = on, op.id
         root.save(only=[LeaveRequest.returned_on, LeaveRequest.returned_recorded_by])
         audit.record(op, "leave.return", root, person_id=root.person_id, after={"returned_on": on.isoformat()})
+        calendar.marks_changed(root.person, on, end)  # back early: those days are no longer leave
     alerts.close_by_key(PLUGIN, key, t("leave.alert.overdue_closed"))
     return root
 
@@ -352,6 +400,7 @@ def close_for_departed(person: Person) -> int:
             leave.state, leave.note = "withdrawn", note
             leave.save()
             audit.record(None, "leave.withdraw", leave, person_id=person.id, note=note)
+            calendar.marks_changed(person, leave.start_on, leave.end_on)
         alerts.close_by_key(PLUGIN, f"slip_missing:{leave.id}", t("leave.alert.departed_closed"))
     away = LeaveRequest.select().where((LeaveRequest.person == person.id) & LeaveRequest.root.is_null()
                                        & LeaveRequest.returned_on.is_null() & (LeaveRequest.state == "approved"))

@@ -77,7 +77,18 @@ def _reason(leave: LeaveRequest) -> str:
 
 
 def _steps(leave: LeaveRequest) -> dict[str, Any]:
-    return {role: step for role, step in query.step_lines(leave)}
+    """Role → the step that signed its box; a cancellation is printed apart (:func:`_cancelled`)."""
+    return {role: step for role, step in query.step_lines(leave) if step.decision != "cancelled"}
+
+
+def _cancelled(doc: Any, leave: LeaveRequest) -> None:
+    """Under a cancelled slip: 已撤销, the reason, who cancelled it and when."""
+    if leave.state != "cancelled":
+        return
+    step = query.cancellation(leave)
+    export.docx_note(doc, t("leave.slip.cancelled_note", reason=step.opinion if step else leave.note,
+                            name=step.decided_by.display_name if step else "",
+                            date=_date(step.decided_at) if step else ""))
 
 
 def _city_row(leave: LeaveRequest, steps: dict[str, Any]) -> bool:
@@ -85,7 +96,8 @@ def _city_row(leave: LeaveRequest, steps: dict[str, Any]) -> bool:
 
 
 def _title(leave: LeaveRequest, key: str) -> str:
-    return t(key) + (t("leave.slip.extension_suffix") if leave.root_id else "")
+    return (t(key) + (t("leave.slip.extension_suffix") if leave.root_id else "")
+            + (t("leave.slip.cancelled_suffix") if leave.state == "cancelled" else ""))
 
 
 def _form(doc: Any, leave: LeaveRequest, steps: dict[str, Any], size: float) -> None:
@@ -99,6 +111,7 @@ def add_stub(doc: Any, leave: LeaveRequest, steps: dict[str, Any] | None = None,
     steps = _steps(leave) if steps is None else steps
     export.docx_title(doc, _title(leave, "leave.slip.stub_title"), size=14)
     _form(doc, leave, steps, size)
+    _cancelled(doc, leave)
     export.docx_note(doc, t("leave.slip.stub_note"))
 
 
@@ -111,6 +124,7 @@ def write_slip(leave: LeaveRequest, path: Path) -> Path:
     export.docx_note(doc, t("leave.slip.cut"))
     export.docx_title(doc, _title(leave, "leave.slip.title"), size=16)
     _form(doc, leave, steps, 10.5)
+    _cancelled(doc, leave)
     export.docx_note(doc, t("leave.slip.seal"), right=True)
     return export.save_docx(doc, path)
 

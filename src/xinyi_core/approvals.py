@@ -4,8 +4,10 @@ A chain is a list of steps, each naming the role that decides and the org node
 the approver must have in scope (village head of *this* village, town head of
 *this* town, the city office). Steps are decided strictly in order, each with
 an opinion (意见), approver and time. Any step may reject, which ends the chain;
-the creator may withdraw a pending chain. Leave (ATT-4), departure (ORG-2) and
-the annual registration form (ASM-6) all use it.
+the creator may withdraw a pending chain. An approved chain may later be
+cancelled (撤销) with a reason, which the chain keeps as its last step; the
+plugin that owns it decides who may and until when. Leave (ATT-4), departure
+(ORG-2) and the annual registration form (ASM-6) all use it.
 """
 from __future__ import annotations
 
@@ -139,6 +141,36 @@ def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalCh
         chain = ApprovalChain.get_by_id(chain.id)
         audit.record(op, "approval.withdraw", chain, person_id=chain.person_id, note=reason)
         _finished(chain)
+    return chain
+
+
+def cancel(op: Operator, chain: ApprovalChain, reason: str) -> ApprovalChain:
+    """Cancel (撤销) an approved chain: a last step records who cancelled it, when, and why.
+
+    The owning plugin checks who may cancel and until when (leave: the town
+    head, before the leave starts), calls this inside its own transaction and
+    updates its record there. ``xinyi_approval_finished`` is not called again:
+    the chain ended once, when it was approved. The step carries the decision
+    ``cancelled`` so forms can print the approvals apart from the cancellation.
+    """
+    chain = ApprovalChain.get_by_id(chain.id)  # fresh: another operator may have acted
+    if chain.town_id is not None and not auth.scope_of(op).contains_unit(chain.town):
+        auth.deny(op, "approval.cancel", obj=chain, person_id=chain.person_id, key="auth.out_of_scope")
+    if chain.state != "approved":
+        raise ValidationError("chain", "approval.not_approved")
+    if not reason.strip():
+        raise ValidationError("reason", "approval.cancel_reason_required")
+    with database.atomic():
+        # conditional: a second cancellation committed meanwhile (PostgreSQL) must not add a second step
+        if not (ApprovalChain.update(state="cancelled")
+                .where((ApprovalChain.id == chain.id) & (ApprovalChain.state == "approved")).execute()):
+            raise ValidationError("chain", "approval.not_approved")
+        last = ApprovalStep.select(pw.fn.MAX(ApprovalStep.seq)).where(ApprovalStep.chain == chain.id).scalar()
+        ApprovalStep.create(chain=chain, seq=(last or 0) + 1, role=op.role, unit=op.scope_id, decision="cancelled",
+                            opinion=reason.strip(), decided_by=op, decided_at=clock.now())
+        chain = ApprovalChain.get_by_id(chain.id)
+        audit.record(op, "approval.cancel", chain, person_id=chain.person_id, before={"state": "approved"},
+                     after={"state": "cancelled"}, note=reason.strip())
     return chain
 
 

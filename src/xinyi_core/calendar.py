@@ -21,7 +21,7 @@ import chinese_calendar
 from . import clock
 from .errors import CalendarUnavailable
 from .i18n import has, t
-from .models import OrgUnit, TownClosure, TownHours
+from .models import OrgUnit, Person, TownClosure, TownHours
 
 DAY_KINDS = ("workday", "weekend", "holiday", "makeup", "closure")
 
@@ -34,6 +34,23 @@ class CalendarMark:
     kind: str  # e.g. "leave", "training"
     label: str  # Chinese, shown in the calendar and the daily sheet
     excused: bool = True  # an excused absence is never 旷工
+
+
+def marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
+    """Tell the plugins of ``person``'s town that the marks given her from ``start`` to ``end`` changed.
+
+    A plugin calls this, inside the transaction of its change, whenever marks
+    it gave before are taken back, shortened or added (leave refused,
+    withdrawn, cancelled, ended early by 销假, extended): what other plugins
+    stored from the old marks (attendance's excused days) must follow the
+    leave's final state, or a refused oral leave stays excused forever (ATT-3).
+    """
+    from .lifecycle import runtime
+
+    if end < start:
+        return
+    town_code = person.town.code if person.town_id else None
+    runtime().plugins.for_town(town_code).xinyi_calendar_marks_changed(person=person, start=start, end=end)
 
 
 def _config_years():

@@ -96,7 +96,28 @@ def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[A
 
     *Per town.* Return :class:`xinyi_core.CalendarMark` objects (date, kind,
     label, excused). Attendance reads them to tell an excused absence (approved
-    leave, a training day) from absenteeism (旷工, ATT-5/ATT-6).
+    leave, a training day) from absenteeism (旷工, ATT-5/ATT-6), and stores what
+    it saw: when marks this plugin gave change later, call
+    :func:`xinyi_core.calendar.marks_changed` (see the next hook).
+    """
+
+
+@hookspec
+def xinyi_calendar_marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
+    """The marks some plugin gives ``person`` between ``start`` and ``end`` changed.
+
+    *Per town* (the person's). A plugin whose marks change after the fact — a
+    refused or withdrawn oral leave, leave cancelled before it starts, a
+    return (销假) that shortens it, an extension approved — calls
+    :func:`xinyi_core.calendar.marks_changed`, which calls this hook. A plugin
+    that stored something derived from the marks re-reads
+    ``xinyi_calendar_marks`` for those days and brings it in line: attendance
+    drops excuses whose mark is gone (the days become 旷工 candidates again,
+    ATT-3/ATT-5), records newly excused days, and recounts the off-post run
+    (ATT-6); a decision a person made on a day stays as it is.
+
+    *Inside the transaction* of the change: what the hook writes commits with
+    it. Write only to the database here; an exception undoes the change.
     """
 
 

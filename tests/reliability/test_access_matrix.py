@@ -41,7 +41,7 @@ _TOWN = """
 _TOWN_HEAD_ONLY = """
     people.status calendar.edit audit.view                  # ATT-1: the town sets its hours
     attendance.name_clerk                                   # ATT-2: names the clerk
-    leave.approve                                           # ATT-4: the head approves leave
+    leave.approve leave.cancel                              # ATT-4: approves; cancels before the start
     departure.confirm                                       # ATT-6 proposals
     assessment.grade                                        # ASM-3: the panel grades
 """

@@ -57,3 +57,34 @@ def test_att6_expired_leave_without_return_becomes_an_absenteeism_candidate(city
     assert other[t("attendance.report.col.open")] == 3 and other[t("attendance.report.col.leave")] == 0
     alert = Alert.get((Alert.source == "leave") & (Alert.kind == "overdue_return"))
     assert (alert.rule, alert.person_id, alert.state) == ("ATT-6", person.id, "open")
+
+
+def end_of_days(*days: str) -> None:
+    for day in days:
+        with clock.frozen(dt.datetime.fromisoformat(day + "T19:00")):
+            run_actor("attendance.end_of_day", town="a", day=day)
+
+
+def test_att3_a_return_recorded_late_unexcuses_the_days_after_it(city, today, tmp_path):
+    """ATT-3: 销假 recorded on the 3rd for a return on the 2nd: the 2nd is no longer leave but a candidate."""
+    person = city.people["a"][0]
+    leave = approve_all(city, service.apply(city.op("assistant", "a"), person,
+                                            slip("2026-09-01", "2026-09-04")).id)  # Tue–Fri
+    end_of_days("2026-09-01", "2026-09-02")
+    with clock.frozen(dt.datetime(2026, 9, 3, 9, 0)):
+        service.record_return(city.op("town_clerk", "a"), leave.id, D(2026, 9, 2))
+        mine = attendance_sheet(tmp_path, "2026-09")[person.name]
+    assert mine[t("attendance.report.col.leave")] == 1 and mine[t("attendance.report.col.open")] == 1
+
+
+def test_att3_an_extension_approved_after_the_end_clears_the_candidate_at_once(city, today, tmp_path):
+    """ATT-3 续假 filed late: the day it covers stops being a 旷工 candidate when it is approved."""
+    person = city.people["a"][0]
+    leave = approve_all(city, service.apply(city.op("assistant", "a"), person,
+                                            slip("2026-09-01", "2026-09-02")).id)
+    end_of_days("2026-09-01", "2026-09-02", "2026-09-03")  # not back on Thursday the 3rd: a candidate
+    with clock.frozen(dt.datetime(2026, 9, 4, 9, 0)):
+        ext = service.extend(city.op("assistant", "a"), leave.id, {"end_on": "2026-09-04", "reason": "仍在住院"})
+        approve_all(city, ext.id)
+        mine = attendance_sheet(tmp_path, "2026-09")[person.name]
+    assert mine[t("attendance.report.col.leave")] == 3 and mine[t("attendance.report.col.open")] == 0

@@ -46,3 +46,14 @@ def test_att3_oral_leave_is_excused_until_refused():
     assert not rules.excuses("pending", False)  # an ordinary slip excuses only once approved
     assert not rules.excuses("rejected", True)
     assert rules.slip_missing(True, "oral") and not rules.slip_missing(True, "pending")
+
+
+def test_att4_only_approved_leave_not_yet_started_can_be_cancelled():
+    today, start = D(2026, 9, 1), D(2026, 9, 7)
+    assert rules.cancel_error("approved", False, start, today) is None
+    assert rules.cancel_error("approved", False, today, today) == "leave.error.cancel_started"  # ATT-3: 销假
+    assert rules.cancel_error("approved", False, start, today, extended=True) == "leave.error.cancel_extended"
+    assert rules.cancel_error("pending", False, start, today) == "leave.error.cancel_pending"  # withdraw it
+    assert rules.cancel_error("oral", True, today, today) == "leave.error.cancel_oral"
+    for state in ("rejected", "withdrawn", "cancelled"):
+        assert rules.cancel_error(state, False, start, today) == "leave.error.not_cancellable"

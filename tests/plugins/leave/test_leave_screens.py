@@ -147,3 +147,48 @@ async def test_clerk_finds_a_leave_by_initials_and_records_the_return(ui_city):
         await pilot.press("escape")
         await settle(pilot)
         assert len(rows(app)) == 2
+
+
+async def test_town_head_cancels_approved_leave_with_d_after_a_confirmation(ui_city):
+    """ATT-4: d 撤销 in the footer (within 80 columns); it names the person and dates, asks for a reason;
+    on a leave that has started it says to use 销假 instead (ATT-3)."""
+    from xinyi_core.testing import notifications
+
+    from .conftest import approve_all
+
+    person, clerk = ui_city.people["a"][0], ui_city.op("town_clerk", "a")
+    started = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-01", "2026-09-02")).id)
+    future = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-07", "2026-09-08")).id)
+    app = XinyiApp(ui_city.op("town_head", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "d 撤销" in footer and "h 个人记录" in footer  # nothing pushed off the 80 columns
+        assert [r[0] for r in rows(app)] == [future.id, started.id]
+        await pilot.press("d")
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"撤销 {person.name} 的事假（共 2 天）？" in text and "请假时间：2026-09-07 至 2026-09-08" in text
+        await pilot.press("ctrl+s")  # no reason: nothing happens but the message beside the field
+        await settle(pilot)
+        assert app.screen.query_one(Form).error("reason") == "必填"
+        await pilot.press(*"工作需要")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveListScreen) and rows(app)[0][5] == "已撤销"
+        assert f"已撤销：{person.name} 2026-09-07 至 2026-09-08 的事假" in notifications(app)
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveListScreen)  # no form for a leave that has started
+        assert any("请办理销假" in n for n in notifications(app))
+    assert service.LeaveRequest.get_by_id(future.id).note == "工作需要"
+    assert service.LeaveRequest.get_by_id(started.id).state == "approved"
+
+
+async def test_only_the_town_head_is_offered_the_cancel_key(ui_city):
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "撤销" not in screen_text(app).splitlines()[-1]
