@@ -35,7 +35,7 @@ def demo_config(tmp_path: Path) -> Path:
 def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
     # After the app ends, show its exit code and the tty modes, then wait so the pane can be read.
     script = (f"XINYI_CONFIG={demo_config} {XINYI}; echo EXIT=$?; "
-              "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | tr '\\n' ' '; echo; sleep 30")
+              "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | tr '\\n' ' '; echo TTY-END; sleep 30")
     tmux = testing.TmuxPane(script, name="xinyi-smoke")
     tmux.KEY_PAUSE = 0.3
     try:
@@ -55,7 +55,7 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
         pane = tmux.wait_for("岗位履历")
         assert "协理员：" in pane and "身份证号：320381" in pane
         tmux.keys("C-q")
-        pane = tmux.wait_for("EXIT=")
+        pane = tmux.wait_for("TTY-END")  # the exit code, then the tty modes, are printed
         assert "EXIT=0" in pane
         assert "岗位履历" not in pane  # the alternate screen is gone
         assert "icanon" in pane and "echo" in pane  # the tty is back in its normal mode
