@@ -294,7 +294,8 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
     chain as ``basis`` and its ``xinyi_status_change_vetoes`` refuses every other
     path (the departure plugin: the 附件5 report approved by the city employment
     office). Whatever the path, only an operator holding ``people.depart`` (the
-    city's roles) may set it, and only with a reason; each refusal is audited.
+    city's roles) may set it, and only with a reason. A veto or a missing
+    permission is audited and writes nothing; a missing reason is a form error.
     """
     from .lifecycle import runtime
 
