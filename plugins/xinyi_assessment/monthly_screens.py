@@ -9,8 +9,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from xinyi_core import XinyiError, clock, jobs, t
-from xinyi_core.tui.screens import PromptScreen, XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, RecordList
+from xinyi_core.tui.screens import FormScreen, XinyiScreen
+from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
 from . import monthly
 
@@ -20,7 +20,8 @@ def tr(key: str, **kw: Any) -> str:
 
 
 class MonthlyScreen(XinyiScreen):
-    """Last month's assistants; 1/2/3 record 好/合格/差 with the work done; p publishes the sheet."""
+    """Last month's assistants on the roll; 1/2/3 record 好/合格/差 with the work done, after the
+    month's attendance counts (confirmed as they are, or annotated); p publishes the sheet."""
 
     TITLE_KEY = "assessment.screen.monthly"
     DEFAULT_CSS = """
@@ -37,6 +38,7 @@ class MonthlyScreen(XinyiScreen):
     def __init__(self) -> None:
         super().__init__()
         self.period = monthly.last_period(clock.today())
+        self._rows: dict[int, monthly.MonthRow] = {}
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="month-status")
@@ -56,6 +58,7 @@ class MonthlyScreen(XinyiScreen):
 
     def load(self) -> None:
         rows = monthly.month_rows(self.town, self.period) if self.town is not None else []
+        self._rows = {r.person_id: r for r in rows}
         self.query_one("#month-list", RecordList).set_source(ListSource([
             (r.person_id, r.name, str(r.marked_days),
              t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed"), r.work)
@@ -67,11 +70,18 @@ class MonthlyScreen(XinyiScreen):
         pid = self.query_one("#month-list", RecordList).current_id
         if pid is None:
             return
-        attendance = t("assessment.monthly.result." + result)
-        self.app.push_screen(PromptScreen(
-            tr("month_review"), t("assessment.monthly.col.work"),
-            lambda text: monthly.review(self.operator, pid, self.period, attendance=attendance, work=text,
-                                        result=result)), callback=lambda done: self.load() if done else None)
+        row = self._rows[pid]
+        counted = row.counted
+        note = t("assessment.monthly.field_note" if counted else "assessment.monthly.field_attendance")
+        fields = [FormField("work", t("assessment.monthly.field_work"), row.work, required=True),
+                  FormField("note", note, row.note)]
+        detail = (t("assessment.monthly.counted", facts=counted) if counted
+                  else t("assessment.monthly.none_counted"))
+        self.app.push_screen(FormScreen(
+            tr("month_review_of", name=row.name, result=t("assessment.monthly.result." + result)), fields,
+            lambda v: monthly.review(self.operator, pid, self.period, attendance=v["note"] or "", work=v["work"],
+                                     result=result), detail=detail),
+            callback=lambda done: self.load() if done else None)
 
     def action_publish(self) -> None:
         try:

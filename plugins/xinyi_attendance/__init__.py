@@ -104,6 +104,13 @@ def xinyi_calendar_marks_changed(person: Any, start: Any, end: Any) -> None:
 
 
 @hookimpl
+def xinyi_month_facts(person: Any, year: int, month: int) -> list[Any]:
+    from .summary import month_facts
+
+    return month_facts(person, year, month)
+
+
+@hookimpl
 def xinyi_actors() -> list[Any]:
     from . import jobs  # late: reports pull in openpyxl, which start-up does not need
 

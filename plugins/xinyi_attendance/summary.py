@@ -17,7 +17,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from xinyi_core import AssessmentFact, OrgUnit, Person, t
+from xinyi_core import AssessmentFact, MonthFact, OrgUnit, Person, people, t
 from xinyi_core import calendar
 from xinyi_core.errors import CalendarUnavailable
 from xinyi_core.models import TownClosure
@@ -106,9 +106,7 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
             .join(D, pw.JOIN.LEFT_OUTER, on=((D.person == Person.id) & D.date.between(first, last)))
             .switch(Person)
             .join(year, pw.JOIN.LEFT_OUTER, on=(year.c.person_id == Person.id))
-            .where(Person.town.in_(town_ids) & (Person.joined_on.is_null() | (Person.joined_on <= last)) &
-                   (Person.departed_on.is_null() | (Person.departed_on >= first)) &
-                   (Person.status != "candidate"))
+            .where(Person.town.in_(town_ids) & people.on_roll_during(first, last))
             .group_by(Person.id, Person.name, village.name, Person.town, Person.joined_on, Person.departed_on)
             .order_by(village.name, Person.name_initials, Person.id))
 
@@ -206,3 +204,37 @@ def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
                        late + early, item=5,
                        evidence=(t("attendance.fact.late", count=late), t("attendance.fact.early", count=early))),
     ]
+
+
+# --------------------------------------------------------------------------- facts for the routine assessment
+
+# (key, rule, unit) of each count of the month, in the order the publication lists them
+_MONTH_COUNTS = (("present", "ATT-2", "days"), ("late", "ATT-1", "times"), ("early", "ATT-1", "times"),
+                 ("leave", "ATT-3", "days"), ("training", "TRN-2", "days"), ("absent", "ATT-5", "days"),
+                 ("open", "ATT-5", "days"), ("failed_checks", "ATT-2", "times"))
+
+
+def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
+    """ASM-2: one assistant's month as the town's summary counts it, for the publication's 出勤情况.
+
+    The same aggregate as :func:`month_summary`, for one person: days present out
+    of the working days she was on the roll, late and early, leave and training
+    days, confirmed 旷工 (with their dates) and candidates still open, failed phone
+    checks. Nothing when she was not on the roll that month.
+    """
+    first, last = rules.month_bounds(year, month)
+    working = working_days_by_town([person.town], first, last)
+    found = (summary_query([person.town_id], first, last, working).where(Person.id == person.id)
+             .tuples().first())
+    if found is None:
+        return []
+    counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
+                       "open", "cleared"), (int(v or 0) for v in found[6:-1])))
+    expected = rules.expected_days(working[person.town_id], found[4], found[5])
+    absent_on = [] if not counts["absent"] else [d for (d,) in AttendanceDay.select(AttendanceDay.date).where(
+        (AttendanceDay.person == person.id) & (AttendanceDay.absence == "confirmed")
+        & AttendanceDay.date.between(first, last)).order_by(AttendanceDay.date).tuples()]
+    return [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
+                      t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
+                      evidence=tuple(d.isoformat() for d in absent_on) if key == "absent" else ())
+            for key, rule, unit in _MONTH_COUNTS]

@@ -56,6 +56,14 @@ def xinyi_permissions() -> dict[str, list[str]]:
 
 
 @hookimpl
+def xinyi_status_change_vetoes(person: Any, new_status: str, basis: Any) -> list[str]:
+    """ORG-2: in a town with this plugin, 离职 comes only from a report's finished chain."""
+    from . import service
+
+    return service.direct_departure_vetoes(person, new_status, basis)
+
+
+@hookimpl
 def xinyi_alert_raised(alert: Any) -> None:
     from . import service
 

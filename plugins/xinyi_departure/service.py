@@ -112,7 +112,7 @@ def confirm(op: Operator, departure_id: int, changes: Mapping[str, Any] | None =
     auth.require(op, "departure.confirm", obj=dep, person_id=dep.person_id)
     if dep.state != "proposed":
         raise ValidationError("state", "departure.error.not_proposed")
-    if dep.person.status == "departed":  # gone another way since the alert (e.g. the people screen)
+    if dep.person.status == "departed":  # gone another way since the alert (another report, or the city)
         raise ValidationError("person", "departure.error.already_departed")
     merged = {"category": dep.category, "planned_on": dep.planned_on, "reason": dep.reason,
               "requests": dep.requests, **{k: v for k, v in (changes or {}).items() if v not in (None, "")}}
@@ -197,15 +197,17 @@ def execute(dep: Departure) -> bool:
     """Make the departure effective from its planned date; True if it now is.
 
     The system acts as the city-office operator who approved the last step:
-    ``people.set_status`` needs an operator holding ``people.status``, and the
-    audit trail then names the person whose approval made it happen. Safe to
+    ``people.set_status`` needs an operator holding ``people.status`` and
+    ``people.depart``, and the audit trail then names the person whose approval
+    made it happen. The approved chain goes along as the change's ``basis``:
+    it is what :func:`direct_departure_vetoes` lets through (ORG-2). Safe to
     run twice: a person already departed is just recorded.
     """
     actor = _approver(dep)
     on = dep.planned_on
     note = t("departure.audit.executed", id=dep.id, category=rules.category_label(dep.category))
     try:
-        person = people.set_status(actor, dep.person_id, "departed", on=on, reason=note)
+        person = people.set_status(actor, dep.person_id, "departed", on=on, reason=note, basis=chain_of(dep))
     except XinyiError as exc:  # vetoed by a plugin, approver gone …: retried by tomorrow's run
         log.warning("departure %s could not take effect: %s", dep.id, exc)
         audit.record(actor, "departure.execute", dep, person_id=dep.person_id, allowed=False,
@@ -220,6 +222,26 @@ def execute(dep: Departure) -> bool:
         audit.record(actor, "departure.execute", dep, person_id=dep.person_id, before=before,
                      after=audit.snapshot(dep), note=f"{note}；{t('departure.audit.by_system')}")
     return True
+
+
+def direct_departure_vetoes(person: Person, new_status: str, basis: ApprovalChain | None) -> list[str]:
+    """ORG-2: ``xinyi_status_change_vetoes`` — 离职 only from this plugin's own finished chain.
+
+    A departure is reported on 附件5 and approved by the city employment office;
+    in a town with this plugin no operator (town head or city) sets it directly.
+    The change is let through only when ``basis`` is, *in the database*, an
+    approved departure chain whose report is this person's and approved — the
+    path :func:`execute` takes. Nothing else is trusted: not a flag, not the
+    chain object's own fields, not who is calling.
+    """
+    if new_status != "departed":
+        return []
+    chain = ApprovalChain.get_or_none(ApprovalChain.id == basis.id) if basis is not None else None
+    if chain is not None and chain.kind == KIND and chain.state == "approved":
+        dep = Departure.get_or_none(Departure.id == chain.subject_id)
+        if dep is not None and dep.person_id == person.id and dep.state == "approved":
+            return []
+    return [t("departure.error.direct")]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -80,8 +80,7 @@ def town_checklists(op: Any, period: str, town_id: int | None = None) -> list[Ch
     auth.require(op, "worklog.check")
     first, last = rules.month_bounds(period)
     q = (auth.scope_of(op).people()
-         .where((Person.joined_on.is_null() | (Person.joined_on <= last))
-                & (Person.departed_on.is_null() | (Person.departed_on >= first)) & (Person.status != "candidate"))
+         .where(people.on_roll_during(first, last))
          .order_by(Person.town, Person.village, Person.name_initials))
     if town_id:
         q = q.where(Person.town == town_id)
@@ -128,9 +127,7 @@ def start_spot_check(op: Any, period: str, *, size: int | None, seed: int | None
     if size is not None and size < 1:
         raise ValidationError("size", "worklog.err.size")
     first, last = rules.month_bounds(period)
-    q = (auth.scope_of(op).people(Person.select(Person.id))
-         .where((Person.joined_on.is_null() | (Person.joined_on <= last))
-                & (Person.departed_on.is_null() | (Person.departed_on >= first)) & (Person.status != "candidate")))
+    q = auth.scope_of(op).people(Person.select(Person.id)).where(people.on_roll_during(first, last))
     if town_id:
         q = q.where(Person.town == town_id)
     seed = seed if seed is not None else secrets.randbelow(10**9)

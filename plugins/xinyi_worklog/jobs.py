@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xinyi_core import Person, ReportContext, ReportSpec, t
-from xinyi_core import clock, export
+from xinyi_core import clock, export, people
 
 from . import checks, rules
 from .models import MonthlyCheck
@@ -19,17 +19,15 @@ from .models import MonthlyCheck
 
 def check_rows(ctx: ReportContext) -> list[list[Any]]:
     first, last = rules.month_bounds(ctx.period)
-    q = (Person.select().where((Person.joined_on.is_null() | (Person.joined_on <= last))
-                               & (Person.departed_on.is_null() | (Person.departed_on >= first))
-                               & (Person.status != "candidate"))
+    q = (Person.select().where(people.on_roll_during(first, last))
          .order_by(Person.town, Person.village, Person.name_initials, Person.id))
     if ctx.town is not None:
         q = q.where(Person.town == ctx.town.id)
-    people = list(q)
+    roll = list(q)
     done = {c.person_id: c for c in MonthlyCheck.select().where(
-        (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in people]))}
+        (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in roll]))}
     rows = []
-    for i, p in enumerate(people, start=1):
+    for i, p in enumerate(roll, start=1):
         c = checks.recorded(done[p.id]) if p.id in done else checks.checklist(p, ctx.period)
         row = [i] + ([p.town.name if p.town_id else ""] if ctx.town is None else [])
         thin = c.check.thin_entries if c.check else len(c.thin)
@@ -38,7 +36,7 @@ def check_rows(ctx: ReportContext) -> list[list[Any]]:
                 c.check.remarks if c.check else ""]
         rows.append(row)
         if i % 50 == 0:
-            ctx.progress(0.9 * i / len(people), "")
+            ctx.progress(0.9 * i / len(roll), "")
     return rows
 
 

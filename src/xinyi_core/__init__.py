@@ -15,7 +15,7 @@ from .i18n import t
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
 from .plugins import API_VERSION
 from .lifecycle import runtime
-from .types import AssessmentFact, DashboardItem, ScreenEntry
+from .types import AssessmentFact, DashboardItem, MonthFact, ScreenEntry
 from .jobs.specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
                          previous_month)
 
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "API_VERSION", "ApprovalChain", "ApprovalStep", "AssessmentFact", "BaseModel", "CalendarMark",
-    "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "NotFound", "OrgUnit",
+    "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export

@@ -33,6 +33,7 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "people.view": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
     "people.edit": ("town_clerk", "town_head", "city_office", "bureau"),
     "people.status": ("town_head", "city_office", "bureau"),
+    "people.depart": ("city_office", "bureau"),  # ORG-2: a departure is approved by the city
     "people.hire": ("city_office", "bureau"),  # ORG-3: vacancies are filled by the city only
     "people.transfer": ("city_office", "bureau"),  # ORG-3: no cross-village/town moves by a town
     "people.import": ("city_office", "bureau"),

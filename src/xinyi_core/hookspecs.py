@@ -132,12 +132,35 @@ def xinyi_assessment_facts(person: Person, year: int) -> list[Any]:
 
 
 @hookspec
-def xinyi_status_change_vetoes(person: Person, new_status: str) -> list[str]:
+def xinyi_month_facts(person: Person, year: int, month: int) -> list[Any]:
+    """What this plugin counted in ``person``'s month ``year``-``month``.
+
+    *Per town.* Return :class:`xinyi_core.MonthFact` objects — typed counts
+    with their rule ID, e.g. attendance's days present out of the working days,
+    late and early arrivals, leave, confirmed 旷工 and failed phone checks. The
+    routine assessment (ASM-2) fills the publication's 出勤情况 from them and
+    the reviewer confirms or annotates; without any answer the column holds what
+    the reviewer typed. Count only what the month's records say (a person on
+    the roll for part of the month: that part), and return ``[]`` when you know
+    nothing of her month.
+    """
+
+
+@hookspec
+def xinyi_status_change_vetoes(person: Person, new_status: str, basis: ApprovalChain | None) -> list[str]:
     """Reasons (Chinese) why ``person`` may not move to ``new_status`` now.
 
     *Per town.* Called before every status change; any non-empty answer
-    refuses the change and the reasons are shown to the operator (e.g. TRN-1:
-    not on duty before passing pre-job training).
+    refuses the change (audited, nothing written) and the reasons are shown to
+    the operator (e.g. TRN-1: not on duty before passing pre-job training).
+
+    ``basis`` is the approval chain the change carries out, when a plugin
+    performs it at the end of its own chain; ``None`` for a change made
+    directly. A plugin that makes a status an approved act refuses it without
+    its own finished chain — and checks that chain in the database, never
+    trusting the object it is handed (ORG-2: the departure plugin lets 离职
+    through only from a 附件5 report the city employment office approved).
+    An implementation may leave ``basis`` out of its signature.
     """
 
 

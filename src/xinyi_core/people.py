@@ -16,8 +16,8 @@ from . import audit, auth, clock, validators
 from .db import database
 from .errors import ConflictError, FormErrors, NotFound, ValidationError
 from .i18n import t
-from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, Operator, OrgUnit, Person, Post,
-                     PostAssignment)
+from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, ApprovalChain, Operator, OrgUnit, Person,
+                     Post, PostAssignment)
 
 EDITABLE = ("name", "id_number", "phone", "political_status", "education", "joined_on")
 CHOICES = {"sex": SEXES, "political_status": POLITICAL_STATUSES, "education": EDUCATIONS,
@@ -286,8 +286,17 @@ def _end_assignment(person: Person, on: dt.date) -> None:
 
 
 def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | None = None,
-               reason: str = "") -> Person:
-    """Change status (candidate → on duty → departed), after asking plugins for vetoes."""
+               reason: str = "", basis: ApprovalChain | None = None) -> Person:
+    """Change status (candidate → on duty → departed), after asking plugins for vetoes.
+
+    ORG-2: 离职 is a city-approved act. A plugin enabled for the person's town may
+    make it one that only its own finished approval chain performs: it passes that
+    chain as ``basis`` and its ``xinyi_status_change_vetoes`` refuses every other
+    path (the departure plugin: the 附件5 report approved by the city employment
+    office). Whatever the path, only an operator holding ``people.depart`` (the
+    city's roles) may set it, and only with a reason. A veto or a missing
+    permission is audited and writes nothing; a missing reason is a form error.
+    """
     from .lifecycle import runtime
 
     if new_status not in PERSON_STATUSES:
@@ -300,10 +309,14 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
         raise ValidationError("status", "person.already_departed")
     town_code = person.town.code if person.town_id else None
     vetoes = [r for rs in runtime().plugins.for_town(town_code).xinyi_status_change_vetoes(
-        person=person, new_status=new_status) for r in rs]
+        person=person, new_status=new_status, basis=basis) for r in rs]
     if vetoes:
         audit.record(op, "people.status", person, person_id=person.id, allowed=False, note="；".join(vetoes))
         raise ValidationError("status", "person.status_vetoed", reasons="；".join(vetoes))
+    if new_status == "departed":  # ORG-2: the city's act, with its reason on record
+        auth.require(op, "people.depart", obj=person, person_id=person.id)
+        if not reason.strip():
+            raise ValidationError("reason", "person.depart_reason_required")
     on = on or clock.today()
     before = audit.snapshot(person)
     with database.atomic():
@@ -317,9 +330,24 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
             person.post = None
         _save_versioned(person, "status", "updated_at", "departed_on", "post")
         audit.record(op, "people.status", person, person_id=person.id, before=before,
-                     after=audit.snapshot(person), note=reason)
+                     after=audit.snapshot(person), note=reason.strip())
         _notify(person, "status", {"before": before["status"], "after": new_status, "on": on.isoformat()})
     return person
+
+
+def on_roll_during(start: dt.date, end: dt.date, *, candidates: bool = False) -> pw.Expression:
+    """A filter on :class:`Person`: on the roll at some time between ``start`` and ``end``.
+
+    Joined by ``end`` (or no date known), not departed before ``start`` (the
+    departure day itself is still on the roll), and — unless ``candidates`` (the
+    花名册 lists them with their status) — not a candidate: she has never been on
+    duty. A period's report or check selects by these dates, never
+    by today's status: the March sheet made on 1 April keeps an assistant who
+    left on 20 March and leaves out one who joined on 1 April (ASM-2, WORK-2).
+    """
+    dates = ((Person.joined_on.is_null() | (Person.joined_on <= end))
+             & (Person.departed_on.is_null() | (Person.departed_on >= start)))
+    return dates if candidates else dates & (Person.status != "candidate")
 
 
 def counts_by_status(op: Operator) -> dict[str, int]:

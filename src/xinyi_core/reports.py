@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee as pw
 
-from . import clock, export, org
+from . import clock, export, org, people
 from .i18n import t
 from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .lifecycle import runtime
@@ -51,14 +51,13 @@ def roster_rows(ctx: ReportContext) -> list[list[Any]]:
     q = (Person.select(Person, village.name.alias("village_name"), town.name.alias("town_name"))
          .join(village, pw.JOIN.LEFT_OUTER, on=(Person.village == village.id))
          .switch(Person).join(town, pw.JOIN.LEFT_OUTER, on=(Person.town == town.id))
-         .where((Person.joined_on.is_null() | (Person.joined_on <= last)) &
-                (Person.departed_on.is_null() | (Person.departed_on >= first)))
+         .where(people.on_roll_during(first, last, candidates=True))
          .order_by(Person.town, Person.village, Person.name_initials, Person.id))
     if ctx.town is not None:
         q = q.where(Person.town == ctx.town.id)
-    people = list(q.objects())
+    roll = list(q.objects())
     rows = []
-    for i, p in enumerate(people, start=1):
+    for i, p in enumerate(roll, start=1):
         row = [i, p.name, t(f"person.sex.{p.sex}"), f"{p.birth_date:%Y.%m}", p.id_number, p.phone]
         if ctx.town is None:
             row.append(p.town_name or "")
@@ -66,7 +65,7 @@ def roster_rows(ctx: ReportContext) -> list[list[Any]]:
                 f"{p.joined_on:%Y.%m.%d}" if p.joined_on else ""]
         rows.append(row)
         if i % 100 == 0:
-            ctx.progress(0.8 * i / len(people), t("jobs.msg.rows", done=i, total=len(people)))
+            ctx.progress(0.8 * i / len(roll), t("jobs.msg.rows", done=i, total=len(roll)))
     return rows
 
 

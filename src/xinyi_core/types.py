@@ -18,6 +18,24 @@ class AssessmentFact:
 
 
 @dataclass(frozen=True)
+class MonthFact:
+    """Something a plugin counted in a person's month, for the routine assessment (ASM-2).
+
+    A typed value, not a sentence: a reader that knows the plugin picks a fact by
+    ``key``; any other reader prints ``label``, ``value``, ``unit`` (and ``of``)
+    as it likes, so the publication can show facts of plugins it has never heard of.
+    """
+
+    rule: str  # rule ID, e.g. "ATT-2"
+    key: str  # stable, prefixed by the plugin: "attendance.present"
+    label: str  # Chinese, e.g. "出勤"
+    value: int | float  # a count: days, times …
+    unit: str = ""  # Chinese unit of ``value``: "天", "次"
+    of: int | float | None = None  # the whole ``value`` is part of, if any (出勤 19 of 21 working days)
+    evidence: tuple[str, ...] = ()  # what the count rests on (dates, record ids)
+
+
+@dataclass(frozen=True)
 class ScreenEntry:
     """A navigation entry in the terminal UI."""
 

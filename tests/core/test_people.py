@@ -92,7 +92,7 @@ def test_city_office_hires_and_transfers_with_history_and_vacancies(city):
 def test_departure_vacates_the_post_and_a_departed_person_cannot_be_reseated(city):
     head = city.op("town_head", "a")
     person = city.people["a"][0]
-    people.set_status(head, person.id, "departed", on=ON, reason="辞职")
+    people.set_status(city.op("city_office"), person.id, "departed", on=ON, reason="辞职")  # ORG-2: the city's act
     gone = Person.get_by_id(person.id)
     assert (gone.status, gone.post_id, gone.departed_on) == ("departed", None, ON)
     assert Post.get_by_id(person.post_id).vacant_since == ON  # ORG-2
@@ -100,6 +100,29 @@ def test_departure_vacates_the_post_and_a_departed_person_cannot_be_reseated(cit
     # putting her back on a post in her own village would fill a vacancy: only hiring does that (ORG-3)
     with pytest.raises(ValidationError):
         people.transfer(head, person.id, city.vacant["a"], on=ON)
+
+
+def test_org2_without_the_departure_plugin_only_the_city_sets_departed_and_only_with_a_reason(city):
+    """ORG-2: a departure is the city's act. Where no departure plugin runs the chain, the town head
+    (who may still put a candidate on duty) is refused and audited; the city must give a reason."""
+    head, office = city.op("town_head", "a"), city.op("city_office")
+    person = city.people["a"][0]
+    with pytest.raises(PermissionDenied):
+        people.set_status(head, person.id, "departed", on=ON, reason="辞职")
+    refused = AuditLog.get((AuditLog.action == "people.depart") & (AuditLog.allowed == False))  # noqa: E712
+    assert (refused.operator_id, refused.person_id) == (head.id, person.id)
+    for blank in ("", "  "):
+        with pytest.raises(ValidationError) as exc:
+            people.set_status(office, person.id, "departed", on=ON, reason=blank)
+        assert exc.value.field == "reason" and "离职原因" in str(exc.value)
+    unchanged = Person.get_by_id(person.id)
+    assert (unchanged.status, unchanged.departed_on, unchanged.post_id) == ("on_duty", None, person.post_id)
+    assert not AuditLog.select().where((AuditLog.action == "people.status") & (AuditLog.allowed == True)).exists()  # noqa: E712
+
+    people.set_status(office, person.id, "departed", on=ON, reason=" 本人辞职，市就业处同意 ")
+    done = AuditLog.get((AuditLog.action == "people.status") & (AuditLog.allowed == True))  # noqa: E712
+    assert (done.operator_id, done.note) == (office.id, "本人辞职，市就业处同意")
+    assert Person.get_by_id(person.id).status == "departed"
 
 
 def test_second_editor_gets_a_conflict_not_a_silent_overwrite(city):

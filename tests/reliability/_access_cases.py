@@ -34,6 +34,7 @@ class Case:
     setup: Callable[[World], Any] | None = None
     write: bool = True  # success leaves an allowed audit row by the operator
     outsider: str | None = None  # role of the town-b operator that must be refused the same call
+    plugins: tuple[str, ...] | None = None  # the plugins every town enables for this case (None: all)
 
     def __str__(self) -> str:
         return self.name
@@ -43,9 +44,10 @@ CASES: list[Case] = []
 
 
 def case(name: str, allowed: tuple[str, ...], *, setup: Callable[[World], Any] | None = None, write: bool = True,
-         outsider: str | None = None) -> Callable[[Callable[[World, Operator, Any], Any]], Any]:
+         outsider: str | None = None,
+         plugins: tuple[str, ...] | None = None) -> Callable[[Callable[[World, Operator, Any], Any]], Any]:
     def register(fn: Callable[[World, Operator, Any], Any]) -> Any:
-        CASES.append(Case(name, allowed, fn, setup, write, outsider))
+        CASES.append(Case(name, allowed, fn, setup, write, outsider, plugins))
         return fn
     return register
 
@@ -82,7 +84,26 @@ def _(w, op, post):
     return people.transfer(op, w.person("a", NEIGHBOUR).id, post)
 
 
-@case("people.set_status", ("town_head", *CITY), outsider="town_head")
+def _passed_candidate(w: World) -> int:
+    """A candidate hired onto town a's vacancy who passed the city's pre-job exam (TRN-1)."""
+    from xinyi_training import service
+
+    person = people.hire(w.op("city_office"), dict(NEW_HIRE), w.vacant("a"))
+    session = service.create_session(w.op("city_office"), kind="pre_job", title="岗前培训", organiser=w.city,
+                                     start_on=TODAY.date())
+    service.invite(w.op("city_office"), session.id, [person])
+    service.record_score(w.op("city_office"), service.invitations(w.op("city_office"), session.id).get().id, 80)
+    return person.id
+
+
+@case("people.set_status", ("town_head", *CITY), setup=_passed_candidate, outsider="town_head")  # on duty
+def _(w, op, person_id):
+    return people.set_status(op, person_id, "on_duty")
+
+
+# ORG-2: where no departure plugin runs the 附件5 chain, a departure is the city's act (with a reason);
+# where it does, nobody sets it directly (its veto: tests/plugins/departure/test_departure_direct.py)
+@case("people.set_status.departed", CITY, plugins=("attendance", "leave", "training", "worklog", "assessment"))
 def _(w, op, _s):
     return people.set_status(op, w.person("a", NEIGHBOUR).id, "departed", reason="辞职")
 

@@ -16,6 +16,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
 
 @pytest.fixture
-def world(template: Template, tmp_path: Path) -> Iterator[World]:
-    """A fresh copy of the template city, started; modules needing other settings override it."""
-    yield from world_fixture(template, tmp_path)
+def world(template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """A fresh copy of the template city, started; modules needing other settings override it.
+
+    A test parametrised with an access ``case`` that names its plugins gets only those.
+    """
+    case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
+    plugins = getattr(case, "plugins", None)
+    yield from world_fixture(template, tmp_path, **({"default_plugins": plugins} if plugins else {}))

@@ -168,10 +168,21 @@ def test_another_towns_activity_changes_no_count_a_town_operator_sees(world: Wor
     AttendanceDay.create(person=other, town=world.town("b"), date=dt.date(2026, 8, 31), absence="open")
     with clock.frozen(TODAY - dt.timedelta(days=20)):
         register.record(world.op("assistant", "b"), {"party": "王大爷", "matter": "咨询养老保险补缴"})
-    people.set_status(world.op("town_head", "b"), world.person("b", 2).id, "departed")
+    _depart(world, world.person("b", 2))
     assert seen("a") == before_a
     after_b = seen("b")
     assert all(after_b[i] != before_b[i] for i in (2, 3))  # town b's clerk and head did see it all
+
+
+def _depart(world: World, person: Person) -> None:
+    """ORG-2: town b reports her departure, the chain approves it, it takes effect today."""
+    from xinyi_departure import service as departure
+
+    dep = departure.report(world.op("town_clerk", "b"), person.id,
+                           {"category": "resigned", "planned_on": TODAY.date().isoformat()})
+    while (step := approvals.current_step(departure.chain_of(dep))) is not None:
+        departure.decide(world.op(step.role, "b"), dep.id, True, "同意")
+    assert Person.get_by_id(person.id).status == "departed"
 
 
 # --------------------------------------------------------------------------- jobs, reports and the CLI

@@ -292,7 +292,7 @@ async def test_a_broken_plugin_is_reported_and_the_others_still_work(tui_city):
 async def test_filter_by_village_and_status_and_sort(tui_city):
     village = tui_city.villages["b"][1]
     departed = tui_city.people["b"][3]
-    people.set_status(tui_city.op("city_office"), departed.id, "departed")
+    people.set_status(tui_city.op("city_office"), departed.id, "departed", reason="辞职")
     app = XinyiApp(tui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", "down", "f")

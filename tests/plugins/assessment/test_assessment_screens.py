@@ -119,6 +119,7 @@ async def test_asm2_the_clerk_reviews_last_month_from_the_keyboard(asm_ui):
             assert "2025-11  已审核0/4人" in text(app) and "生成公示表" in text(app)
             await pilot.press("1")
             await settle(pilot)
+            assert "本镇未启用考勤，出勤情况请据实填写" in text(app)  # ASM-2: typed by hand without attendance
             await pilot.press(*"ok", "ctrl+s")
             await settle(pilot)
             row = MonthlyResult.get()

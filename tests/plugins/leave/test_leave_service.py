@@ -106,19 +106,19 @@ def test_other_category_needs_its_kind_and_a_reason(city, today):
 
 
 @sqlite_only
-def test_leave_for_a_departed_assistant_is_refused(city, today):
+def test_leave_for_a_departed_assistant_is_refused(city, today, depart):
     person = city.people["a"][1]
-    people.set_status(city.op("town_head", "a"), person.id, "departed", reason="辞职")
+    depart(city, person)
     with pytest.raises(FormErrors) as refused:
         service.apply(city.op("town_clerk", "a"), people.get(city.op("town_head", "a"), person.id),
                       slip("2026-09-03", "2026-09-03"))
     assert "已离职" in refused.value.errors["person"]
 
 
-def test_departure_withdraws_pending_leave_with_a_note(city, today):
+def test_departure_withdraws_pending_leave_with_a_note(city, today, depart):
     person = city.people["a"][1]
     leave = service.apply(city.op("town_clerk", "a"), person, slip("2026-09-14", "2026-09-18"))
-    people.set_status(city.op("town_head", "a"), person.id, "departed", reason="辞职")
+    depart(city, person)
     leave = service.LeaveRequest.get_by_id(leave.id)
     assert leave.state == "withdrawn" and "离职" in leave.note
     assert service.chain_of(leave).state == "withdrawn"

@@ -89,7 +89,8 @@ def test_trn1_score_outside_0_100_or_before_the_exam_is_refused(city, hire_candi
             service.record_score(office, inv.id, 101)
 
 
-def test_trn1_leaving_is_never_vetoed(city, hire_candidate):
+def test_trn1_leaving_is_never_vetoed(city, hire_candidate, depart):
     person = hire_candidate()
-    gone = people.set_status(city.op("town_head", "a"), person.id, "departed", on=dt.date(2026, 7, 1))
+    with clock.frozen(dt.date(2026, 6, 20)):
+        gone = depart(city, person, on=dt.date(2026, 7, 1))
     assert gone.status == "departed"

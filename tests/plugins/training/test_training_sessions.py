@@ -95,8 +95,8 @@ def test_trn2_a_session_form_reports_every_bad_field(city):
 
 
 @pytest.mark.both_backends
-def test_departed_persons_open_invitations_are_closed_and_no_longer_marked(city, session_of):
-    office, head = city.op("city_office"), city.op("town_head", "a")
+def test_departed_persons_open_invitations_are_closed_and_no_longer_marked(city, session_of, depart):
+    office = city.op("city_office")
     person = city.people["a"][1]
     past = session_of(title="上半年培训", start=MAR10)
     future = session_of(title="下半年培训", start=dt.date(2026, 9, 8))
@@ -104,7 +104,7 @@ def test_departed_persons_open_invitations_are_closed_and_no_longer_marked(city,
     service.invite(office, future.id, [person])
     with clock.frozen(dt.date(2026, 6, 1)):
         service.record_attendance(office, service.invitations(office, past.id).get().id, "present")
-        people.set_status(head, person.id, "departed", on=dt.date(2026, 6, 1))
+        depart(city, person, on=dt.date(2026, 6, 1))
     states = {i.session_id: i.state for i in Invitation.select()}
     assert states == {past.id: "open", future.id: "closed"}  # what happened stays on record
     assert marks(person, dt.date(2026, 9, 1), dt.date(2026, 9, 30)) == []
@@ -127,14 +127,14 @@ def test_a_move_to_another_town_closes_invitations_to_the_old_towns_sessions_onl
     assert states == {town_session.id: "closed", city_session.id: "open"}
 
 
-def test_departure_closes_her_open_quota_reminders(city):
+def test_departure_closes_her_open_quota_reminders(city, depart):
     from xinyi_core.models import Alert
     from xinyi_training.jobs import send_reminders
 
     person = city.people["b"][0]
     with clock.frozen(dt.date(2026, 12, 17)):
         send_reminders(clock.today(), "b")
-        people.set_status(city.op("town_head", "b"), person.id, "departed")
+        depart(city, person)
     mine = Alert.select().where(Alert.person == person.id)
     assert [a.state for a in mine] == ["closed"]
     assert Alert.select().where((Alert.state == "open") & (Alert.kind == "quota_reminder")).count() == 3
