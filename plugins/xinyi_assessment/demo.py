@@ -4,7 +4,8 @@ Everything goes through the service, acting as the demo's own operators with
 the clock set to the days the real round would happen on (scoring in
 mid-December, grading and opinions in January); only ``rng`` chooses. Most
 towns have sent their package; the last two have not (one graded, one still
-scoring), so the city view and the overdue alert have something to show.
+scoring), so the city view and the overdue alert have something to show. A
+step whose day is still to come (a demo built in early January) is not taken.
 """
 from __future__ import annotations
 
@@ -39,18 +40,18 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def build(city: OrgUnit, rng: random.Random) -> None:
-    today = clock.today()
-    year = today.year - 1
+    now = clock.now()
+    today, year = now.date(), now.year - 1
     office, bureau = _op("city"), _op("bureau")
     towns = [t for t in org.towns().order_by(OrgUnit.code) if _op(f"{t.code}_clerk") and _op(f"{t.code}_head")]
     for i, town in enumerate(towns):
         stage = "submitted" if i < len(towns) - 2 else ("graded" if i == len(towns) - 2 else "scoring")
-        _annual(town, year, stage, rng, office, bureau)
+        _annual(town, year, stage, rng, office, bureau, now)
         _monthly(town, today, rng)
 
 
 def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Operator | None,
-            bureau: Operator | None) -> None:
+            bureau: Operator | None, now: dt.datetime) -> None:
     clerk, head = _op(f"{town.code}_clerk"), _op(f"{town.code}_head")
     sch = scheme_mod.for_town(town.code)
     with clock.frozen(_at(dt.date(year, 12, 18))):
@@ -66,9 +67,10 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
             code = rng.choice(service.veto_codes(sch))
             service.add_veto(clerk, a.id, code, "全年累计旷工6天（考勤记录）" if code == service.ATT5
                              else "经查实违反作风建设规定")
-    if stage == "scoring" or not sheets:
+    graded = _at(dt.date(year + 1, 1, 8))
+    if stage == "scoring" or not sheets or graded > now:
         return
-    with clock.frozen(_at(dt.date(year + 1, 1, 8))):
+    with clock.frozen(graded):
         ranked, cap, _ = service.panel(head, town, year)
         grades = rules.proposed_grades(ranked, cap)
         explanations = {pid: "一票否决或全年旷工五天以上，经镇考核小组评定为不合格" for pid, g in grades.items()
@@ -78,7 +80,10 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
             (Assessment.town == town) & (Assessment.year == year))]
     if stage != "submitted":
         return
-    with clock.frozen(_at(dt.date(year + 1, 1, rng.randint(12, 16)))):
+    submitted = _at(dt.date(year + 1, 1, rng.randint(12, 16)))
+    if submitted > now:
+        return
+    with clock.frozen(submitted):
         for chain in chains:
             for op in (head, office, bureau):
                 if op is not None:

@@ -54,7 +54,7 @@ class SheetRow:
     person_id: int
     name: str
     village: str
-    status: str  # in, excused, missing, rest, pending (working day not over, not signed in)
+    status: str  # in, excused, missing, rest, pending (working day not over, not signed in), unknown
     sign_in: dt.time | None
     sign_out: dt.time | None
     late: bool
@@ -70,11 +70,16 @@ class SheetRow:
 
 
 def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = None) -> list[SheetRow]:
-    """Town ``day``: who is in, on leave or training (from marks), missing (ATT-2)."""
+    """Town ``day``: who is in, on leave or training (from marks), missing (ATT-2).
+
+    On a day of a year with no holiday schedule nobody who did not sign in is
+    called missing: the calendar cannot say the day is a working day, so the
+    status is ``unknown`` and the sheet says the calendar is not entered.
+    """
     try:
-        working = calendar.is_working_day(town, day)
-    except CalendarUnavailable:  # an uncovered year: treat as working so nobody is silently skipped
-        working = True
+        working: bool | None = calendar.is_working_day(town, day)
+    except CalendarUnavailable:
+        working = None
     persons = list((people if people is not None else on_roll(town, day))
                    .select_extend(OrgUnit.name.alias("village_name"))
                    .join(OrgUnit, on=(Person.village == OrgUnit.id)).objects())
@@ -90,6 +95,8 @@ def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = 
             mark = excuses(marks_for(p, day, day, town.code)).get(day)
             if mark is not None:
                 status, excuse = "excused", mark.label
+            elif working is None:
+                status = "unknown"
             elif not working:
                 status = "rest"
             elif r is not None and r.absence:

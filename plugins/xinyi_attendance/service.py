@@ -84,12 +84,18 @@ def _person(op: Operator, person_id: int, action: str) -> Person:
 # --------------------------------------------------------------------------- ATT-1/2: sign-in and sign-out
 
 def _flags(town_id: int, day: dt.date, sign_in: dt.time | None, sign_out: dt.time | None) -> tuple[bool, bool]:
-    """Late/early against the town's hours in force that day (ATT-1); never on a rest day."""
+    """Late/early against the town's hours in force that day (ATT-1); never on a rest day.
+
+    In a year with no holiday schedule the calendar cannot say whether the day is a
+    working day, so nothing is judged (never late on what may be a holiday); the sign-in
+    itself is kept, and the uncovered year stays in the warnings the city sees.
+    """
     try:
-        if not calendar.is_working_day(town_id, day):
-            return False, False
+        working = calendar.is_working_day(town_id, day)
     except CalendarUnavailable:
-        pass  # an uncovered year: judge against the hours anyway rather than refuse to sign
+        working = False
+    if not working:
+        return False, False
     return rules.lateness(sign_in, sign_out, calendar.working_hours(town_id, day), setting("late_grace_minutes"))
 
 

@@ -7,6 +7,10 @@ a couple of refusals, an extension, oral reports (ATT-3), one still without its
 slip, a few leaves nobody returned from (ATT-6), the slips still waiting for
 approval — go through the real services with the clock set to the day they
 happened, so their audit trail and alerts are the real thing.
+
+Nothing happens after the moment the demo is built: a leave still to come is
+approved or waiting, never returned (销假), and no slip, decision or return is
+dated later than now.
 """
 from __future__ import annotations
 
@@ -46,8 +50,8 @@ def _ops() -> dict[tuple[str, int], Operator]:
 class _Demo:
     """One run: the operators, who is away when, and the stories still to tell."""
 
-    def __init__(self, rng: random.Random, today: dt.date) -> None:
-        self.rng, self.today = rng, today
+    def __init__(self, rng: random.Random, now: dt.datetime) -> None:
+        self.rng, self.now, self.today = rng, now, now.date()
         self.ops = _ops()
         self.city_op = next((op for (role, _), op in self.ops.items() if role == "city_office"), None)
         self.away: dict[int, list[tuple[dt.date, dt.date]]] = {}
@@ -79,13 +83,14 @@ class _Demo:
         return own if own is not None and own.person_id == person.id else self.ops[("town_clerk", person.town_id)]
 
     def at(self, day: dt.date, hour: int) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(hour, self.rng.randint(0, 59)))
+        """A time on ``day`` at about ``hour`` — never after the moment the demo is built."""
+        return min(dt.datetime.combine(day, dt.time(hour, self.rng.randint(0, 59))), self.now)
 
 
 def build(city: OrgUnit, rng: random.Random) -> None:
     """About 0.75 leave per assistant over the last year, decided as a town would."""
-    today = clock.today()
-    demo = _Demo(rng, today)
+    demo = _Demo(rng, clock.now())
+    today = demo.today
     people = list(Person.select().where((Person.status == "on_duty") & Person.town.is_null(False))
                   .order_by(Person.id))
     plans = [(today - dt.timedelta(days=rng.randint(-20, 340)), person)
@@ -101,9 +106,10 @@ def build(city: OrgUnit, rng: random.Random) -> None:
                 continue
             recent = today - dt.timedelta(days=90) <= data["start_on"] < today - dt.timedelta(days=20)
             story = next(demo.stories, "normal") if recent and rng.random() < 0.15 else "normal"
-            if story == "normal" and data["start_on"] - dt.timedelta(days=5) < today <= data["end_on"] + \
-                    dt.timedelta(days=7):
-                story = "live"  # around today: filed (and maybe still waiting) through the services
+            back = service.next_working_day(person.town_id, data["end_on"])
+            if story == "normal" and not (data["end_on"] + dt.timedelta(days=7) < today and back is not None
+                                          and back <= today):
+                story = "live"  # around today or still to come: filed (maybe still waiting) through the services
             if story == "normal":
                 _written(demo, person, data)
             else:
@@ -112,7 +118,10 @@ def build(city: OrgUnit, rng: random.Random) -> None:
 
 
 def _written(demo: _Demo, person: Person, data: dict[str, Any]) -> None:
-    """An ordinary past leave, approved and returned: slip, chain and signed steps written directly."""
+    """An ordinary past leave, approved and returned: slip, chain and signed steps written directly.
+
+    Only for a leave whose return day (the first working day after it) is already past.
+    """
     rng = demo.rng
     start, end = data["start_on"], data["end_on"]
     days, counting = service.count_days(person.town_id, data["category"], start, end)
@@ -148,24 +157,26 @@ def _lived(demo: _Demo, person: Person, data: dict[str, Any], story: str) -> Non
         if story == "oral_open":
             return
         decided = end + dt.timedelta(days=3)
+        if decided >= today:
+            return  # not back long enough to have completed the slip (补办): it is still missing
         with clock.frozen(demo.at(decided, 9)):
             service.complete_slip(filer, leave.id, {"reason": data["reason"], "phone": person.phone})
-    else:
-        decided = start - dt.timedelta(days=rng.randint(1, 5))
+    else:  # filed a few days ahead — a leave still to come was filed by today at the latest
+        decided = min(start - dt.timedelta(days=rng.randint(1, 5)), today - dt.timedelta(days=rng.randint(0, 6)))
         with clock.frozen(demo.at(decided, 9)):
             leave = service.apply(filer, person, {**data, "applied_on": decided})
-    if decided > today or (story == "live" and decided >= today - dt.timedelta(days=1)):
+    if story == "live" and decided >= today - dt.timedelta(days=1):
         return  # still waiting: the demo's approval queues are not empty
     _decide(demo, leave.id, refuse=story == "reject", day=decided)
     if LeaveRequest.get_by_id(leave.id).state != "approved":
         return
-    if story == "extend":
+    if story == "extend" and end < today:
         with clock.frozen(demo.at(end, 10)):
             ext = service.extend(filer, leave.id, {"end_on": end + dt.timedelta(days=2), "reason": "病情未愈，续假"})
         _decide(demo, ext.id, refuse=False, day=end)
         end = end + dt.timedelta(days=2)
     back = service.next_working_day(person.town_id, end)
-    if story != "overdue" and back <= today:
+    if story != "overdue" and back is not None and back <= today:  # a leave still to come is not returned
         with clock.frozen(demo.at(back, 8)):
             service.record_return(clerk, leave.id, back)
 

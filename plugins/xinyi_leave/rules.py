@@ -125,14 +125,16 @@ def slip_missing(oral: bool, state: str) -> bool:
 
 
 def overdue_return(effective_end: dt.date, returned_on: dt.date | None, extension_filed: bool,
-                   today: dt.date, first_working_after_end: dt.date) -> bool:
+                   today: dt.date, first_working_after_end: dt.date | None) -> bool:
     """ATT-6: the leave ended, the assistant is not back (no 销假) and filed no extension (续假).
 
     Raised from the first working day after the end: a leave ending on a Friday
-    is not overdue on Saturday.
+    is not overdue on Saturday. ``None`` — the calendar cannot name that day
+    (it lies in a year with no holiday schedule yet) — is never overdue: the
+    software does not guess a working day, the uncovered year is warned about.
     """
     return returned_on is None and not extension_filed and effective_end < today \
-        and today >= first_working_after_end
+        and first_working_after_end is not None and today >= first_working_after_end
 
 
 def category_note_required(category: str) -> bool:

@@ -409,13 +409,23 @@ def close_for_departed(person: Person) -> int:
     return len(open_)
 
 
-def next_working_day(town_id: int, after: dt.date) -> dt.date:
-    """The first working day after ``after`` (the next day if the calendar does not reach that far)."""
-    try:
-        days = calendar.working_days(town_id, after + dt.timedelta(days=1), after + dt.timedelta(days=31))
-    except Exception:  # CalendarUnavailable: fall back to the calendar day
-        days = []
-    return days[0] if days else after + dt.timedelta(days=1)
+def next_working_day(town_id: int, after: dt.date) -> dt.date | None:
+    """The first working day after ``after``, or None when the calendar cannot say (ATT-6).
+
+    Only days the calendar answers are looked at: the search stops at the first
+    year with no holiday schedule (no ``chinese_calendar`` data, no
+    ``[calendar.years.YYYY]``). A leave ending on Thursday 31 December is then
+    not overdue on any guessed day; the uncovered year is in the start-up
+    warnings until the administrator enters it.
+    """
+    day = after + dt.timedelta(days=1)
+    while calendar.covered(day.year):
+        end = min(day + dt.timedelta(days=30), dt.date(day.year, 12, 31))  # one year's calendar per call
+        found = calendar.working_days(town_id, day, end)
+        if found:
+            return found[0]
+        day = end + dt.timedelta(days=1)
+    return None
 
 
 def raise_overdue(today: dt.date | None = None, town_code: str | None = None, lookback_days: int = 120) -> int:

@@ -4,6 +4,8 @@ The demo city's assistants are already on duty (hired before the system), so
 each join-year cohort gets the pre-job session it sat before starting (TRN-1),
 with a few failed first attempts passed at a resit — the data stays consistent
 with the on-duty gate. Rows are bulk-inserted: the whole demo must stay fast.
+Nothing is dated after the moment the demo is built: a session still to come
+is announced and invited, its attendance not yet recorded.
 """
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ OUTLETS = ("新沂人社微信公众号", "新沂日报", "新沂市人民政府
 BATCH = 500
 
 
+def _by_now(at: dt.datetime) -> dt.datetime:
+    """``at``, or now if that is still to come: a record is never dated in the future."""
+    return min(at, clock.now())
+
+
 def _working_day(day: dt.date, step: int = 1) -> dt.date:
     while national_kind(day) not in ("workday", "makeup"):
         day += dt.timedelta(days=step)
@@ -43,7 +50,7 @@ def _session(city_or_town: OrgUnit, kind: str, title: str, start: dt.date, days:
     return TrainingSession.create(kind=kind, title=title, organiser=city_or_town, start_on=start,
                                   end_on=start + dt.timedelta(days=days - 1), pass_mark=pass_mark,
                                   place="市人社局培训室" if city_or_town.kind == "city" else "镇社会事业服务中心",
-                                  created_at=dt.datetime.combine(start - dt.timedelta(days=14), dt.time(9)))
+                                  created_at=_by_now(dt.datetime.combine(start - dt.timedelta(days=14), dt.time(9))))
 
 
 def pre_job(city: OrgUnit, rng: random.Random, people: list[Person]) -> None:
@@ -59,7 +66,7 @@ def pre_job(city: OrgUnit, rng: random.Random, people: list[Person]) -> None:
         main = _session(city, "pre_job", f"{year}年协理员岗前培训及考核", start, 2, 60)
         resit = _session(city, "pre_job", f"{year}年协理员岗前考核补考", _working_day(start + dt.timedelta(days=9)),
                          1, 60)
-        at = dt.datetime.combine(main.end_on, dt.time(17))
+        at = _by_now(dt.datetime.combine(main.end_on, dt.time(17)))
         for p in group:
             failed = rng.random() < 0.05
             score = rng.randint(80, 118) / 2 if failed else rng.randint(124, 196) / 2
@@ -97,14 +104,15 @@ def in_service(city: OrgUnit, towns: list[OrgUnit], rng: random.Random, people: 
     for organiser, invited, day, days in plans:
         start = _working_day(day)
         session = _session(organiser, "in_service", rng.choice(IN_SERVICE), start, days)
-        at = dt.datetime.combine(start - dt.timedelta(days=7), dt.time(10))
+        at = _by_now(dt.datetime.combine(start - dt.timedelta(days=7), dt.time(10)))
+        recorded = dt.datetime.combine(session.end_on, dt.time(17))  # attendance is taken when it ends
         for p in invited:
             if p.joined_on and p.joined_on > start:
                 continue
             row = dict(session=session.id, person=p.id, invited_at=at, attendance=None, reason="", recorded_at=None)
-            if start <= today:
+            if recorded <= clock.now():
                 row["attendance"], row["reason"] = _attendance(rng)
-                row["recorded_at"] = dt.datetime.combine(session.end_on, dt.time(17))
+                row["recorded_at"] = recorded
             rows.append(row)
     _bulk(Invitation, rows)
 
@@ -125,8 +133,8 @@ def articles(rng: random.Random, people: Iterable[Person], villages: dict[int, s
                 day = quarter.first + dt.timedelta(days=rng.randint(0, span))
                 rows.append(dict(person=p.id, title=f"{villages.get(p.village_id, '')}{rng.choice(TOPICS)}",
                                  published_on=day, outlet=rng.choice(OUTLETS),
-                                 submitted_at=dt.datetime.combine(min(day + dt.timedelta(days=rng.randint(0, 5)),
-                                                                      today), dt.time(16))))
+                                 submitted_at=_by_now(dt.datetime.combine(
+                                     min(day + dt.timedelta(days=rng.randint(0, 5)), today), dt.time(16)))))
         quarter = quarter.next()
     _bulk(Article, rows)
 

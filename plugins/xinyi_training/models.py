@@ -6,7 +6,7 @@ import datetime as dt
 
 import peewee as pw
 
-from xinyi_core import BaseModel, OrgUnit, Person
+from xinyi_core import BaseModel, OrgUnit, Person, clock
 
 SESSION_KINDS = ("pre_job", "in_service")  # TRN-1 岗前培训及考核, TRN-2 在职培训
 ATTENDANCE = ("present", "excused", "unexcused")
@@ -25,7 +25,7 @@ class TrainingSession(BaseModel):
     # setting does not re-grade exams already held.
     pass_mark = pw.FloatField(null=True)
     created_by_id = pw.IntegerField(null=True)
-    created_at = pw.DateTimeField(default=dt.datetime.now)
+    created_at = pw.DateTimeField(default=clock.now)
 
     class Meta:
         table_name = "training_session"
@@ -44,7 +44,7 @@ class Invitation(BaseModel):
     reason = pw.CharField(max_length=200, default="")  # why an excused absence was excused
     score = pw.FloatField(null=True)
     passed = pw.BooleanField(null=True)  # TRN-1: score >= the session's pass mark
-    invited_at = pw.DateTimeField(default=dt.datetime.now)
+    invited_at = pw.DateTimeField(default=clock.now)
     recorded_at = pw.DateTimeField(null=True)
     recorded_by_id = pw.IntegerField(null=True)
 
@@ -61,7 +61,7 @@ class Article(BaseModel):
     published_on = pw.DateField(index=True)  # counts toward the quarter of this date
     outlet = pw.CharField(max_length=80)  # where it was published
     submitted_by_id = pw.IntegerField(null=True)
-    submitted_at = pw.DateTimeField(default=dt.datetime.now)
+    submitted_at = pw.DateTimeField(default=clock.now)
 
     class Meta:
         table_name = "training_article"

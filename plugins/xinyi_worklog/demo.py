@@ -6,7 +6,8 @@ inside one transaction. Most assistants log every working day; some are
 sloppy (a few missed days, thin entries) and a few miss whole weeks — the
 monthly checks, the home-screen to-dos and item 4 have something to find.
 Past months are checked by the towns (the previous month only in some towns,
-so its check is still a to-do), and the city has made one spot check.
+so its check is still a to-do), and the city has made one spot check. Nothing
+is dated after the moment the demo is built.
 """
 from __future__ import annotations
 
@@ -179,7 +180,11 @@ def _register(rng: random.Random, people: list[Any], start: dt.date, end: dt.dat
 def _checks(rng: random.Random, people: list[Any], working: dict[int, list[dt.date]],
             missing: dict[tuple[int, str], list[str]], thin: dict[tuple[int, str], int],
             open_by: dict[int, list[dt.datetime]], today: dt.date) -> None:
-    """The towns' checks of past months; some towns have not yet checked the month just ended."""
+    """The towns' checks of past months; some towns have not yet checked the month just ended.
+
+    A check is made a few days into the next month, and never later than now.
+    """
+    now = clock.now()
     clerks = {op.scope_id: op.id for op in Operator.select().where(Operator.role == "town_clerk")}
     last_month = rules.period_of(today.replace(day=1) - dt.timedelta(days=1))
     late_towns = set(rng.sample(sorted(clerks), k=max(1, len(clerks) // 4)))
@@ -204,7 +209,8 @@ def _checks(rng: random.Random, people: list[Any], working: dict[int, list[dt.da
                          "missing_days": len(gaps), "thin_entries": n_thin, "open_items": open_items,
                          "evidence": {"missing": gaps, "thin": [], "open": [], "excused": []},
                          "remarks": remarks, "checked_by": clerks[p.town_id],
-                         "checked_at": dt.datetime.combine(last + dt.timedelta(days=rng.randint(2, 8)), dt.time(10))})
+                         "checked_at": min(dt.datetime.combine(last + dt.timedelta(days=rng.randint(2, 8)),
+                                                               dt.time(10)), now)})
     _insert(MonthlyCheck, rows)
 
 

@@ -4,10 +4,9 @@ depend on each other's data without import cycles.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import peewee as pw
 
+from . import clock
 from .db import BaseModel, JSONField, Migration, create_tables
 
 # Codes are stored in English; the catalogue gives their Chinese names.
@@ -39,7 +38,7 @@ class Post(BaseModel):
     village = pw.ForeignKeyField(OrgUnit, backref="posts", on_delete="RESTRICT")
     title = pw.CharField(max_length=40, default="协理员")
     vacant_since = pw.DateField(null=True, index=True)  # set while nobody holds it
-    created_at = pw.DateTimeField(default=dt.datetime.now)
+    created_at = pw.DateTimeField(default=clock.now)
 
 
 class Person(BaseModel):
@@ -60,8 +59,8 @@ class Person(BaseModel):
     post = pw.ForeignKeyField(Post, null=True, unique=True, backref="holders", on_delete="SET NULL")
     departed_on = pw.DateField(null=True)
     version = pw.IntegerField(default=1)  # optimistic lock: a stale edit is refused, not lost
-    created_at = pw.DateTimeField(default=dt.datetime.now)
-    updated_at = pw.DateTimeField(default=dt.datetime.now)
+    created_at = pw.DateTimeField(default=clock.now)
+    updated_at = pw.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.name
@@ -91,7 +90,7 @@ class Operator(BaseModel):
     failed_logins = pw.IntegerField(default=0)
     locked_until = pw.DateTimeField(null=True)
     active = pw.BooleanField(default=True)
-    created_at = pw.DateTimeField(default=dt.datetime.now)
+    created_at = pw.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.display_name

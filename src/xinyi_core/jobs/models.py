@@ -5,10 +5,9 @@ package; the core migration (version 2) creates the tables.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import peewee as pw
 
+from .. import clock
 from ..db import BaseModel, JSONField
 
 # "unsent": recorded while the queue (Redis) was unreachable; sent when it is back.
@@ -39,7 +38,7 @@ class JobRecord(BaseModel):
     active_key = pw.CharField(max_length=200, null=True, unique=True)
     schedule = pw.CharField(max_length=80, null=True)  # the schedule that fired it, if any
     owner = pw.CharField(max_length=80, default="")  # "host:pid" of the process running it in-process
-    created_at = pw.DateTimeField(default=dt.datetime.now, index=True)
+    created_at = pw.DateTimeField(default=clock.now, index=True)
     started_at = pw.DateTimeField(null=True)
     finished_at = pw.DateTimeField(null=True)
 
@@ -61,7 +60,7 @@ class ScheduledRun(BaseModel):
     fire_time = pw.DateTimeField()  # local (Asia/Shanghai) wall-clock time, naive
     job_id = pw.IntegerField(null=True)
     claimed_by = pw.CharField(max_length=80, default="")
-    created_at = pw.DateTimeField(default=dt.datetime.now)
+    created_at = pw.DateTimeField(default=clock.now)
 
     class Meta:
         table_name = "xinyi_scheduled_run"

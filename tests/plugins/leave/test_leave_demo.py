@@ -1,4 +1,4 @@
-"""The demo year of leave is consistent with the rules it illustrates (ATT-3, ATT-4)."""
+"""The demo year of leave is consistent with the rules it illustrates (ATT-3, ATT-4, ATT-6) and with its clock."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import random
 import pytest
 
 from xinyi_core import approvals, clock
-from xinyi_core.models import Alert, Operator
+from xinyi_core.models import Alert, ApprovalChain, ApprovalStep, AuditLog, Operator
 from xinyi_leave import demo, rules, service
 from xinyi_leave.models import LeaveRequest
 
@@ -35,3 +35,19 @@ def test_demo_leave_follows_the_chain_and_never_overlaps(city):
     active = [lv for lv in leaves if lv.state in rules.ACTIVE_STATES]
     for a, b in zip(active, active[1:]):
         assert a.person_id != b.person_id or not rules.overlaps(a.start_on, a.end_on, b.start_on, b.end_on)
+
+
+def test_att6_demo_leave_still_to_come_is_approved_or_waiting_never_returned(city):
+    """Built on Saturday 5 December: the leave of 10–11 December was shown as 已销假 on the 12th."""
+    now = dt.datetime(2026, 12, 5, 10, 0)
+    with clock.frozen(now):
+        demo.build(city.city, random.Random(53))
+    ahead = list(LeaveRequest.select().where(LeaveRequest.start_on > now.date()))
+    assert any(lv.start_on >= dt.date(2026, 12, 10) for lv in ahead)  # filed ahead, as ATT-3 asks
+    assert [(lv.state in ("approved", "pending"), lv.returned_on) for lv in ahead] == [(True, None)] * len(ahead)
+    assert LeaveRequest.select().where(LeaveRequest.returned_on > now.date()).count() == 0
+    assert LeaveRequest.select().where(LeaveRequest.applied_on > now.date()).count() == 0
+    for model, field in ((LeaveRequest, LeaveRequest.created_at), (ApprovalChain, ApprovalChain.created_at),
+                         (ApprovalChain, ApprovalChain.finished_at), (ApprovalStep, ApprovalStep.decided_at),
+                         (AuditLog, AuditLog.at), (Alert, Alert.raised_at)):
+        assert model.select().where(field > now).count() == 0, field

@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ... import alerts, auth, org
+from ... import alerts, auth, calendar, org
 from ...db import database
 from ...i18n import t
 from ...types import DashboardItem
@@ -18,7 +18,9 @@ from .base import XinyiScreen
 
 
 def gather(operator: Any, permissions: set[str]) -> tuple[list[DashboardItem], list[str]]:
-    """The core's own to-dos plus ``xinyi_dashboard_items`` from the operator's town's plugins."""
+    """The core's own to-dos plus ``xinyi_dashboard_items`` from the operator's town's plugins,
+    and the notices shown above them: plugins that failed, and — to the city, who enters it in
+    ``xinyi.toml`` — a year with no holiday schedule, on whose days the software decides nothing."""
     items: list[DashboardItem] = []
     if "people.hire" in permissions:  # ORG-3: only the city fills vacancies
         vacant = org.vacant_posts().count()
@@ -31,7 +33,8 @@ def gather(operator: Any, permissions: set[str]) -> tuple[list[DashboardItem], l
     open_alerts = alerts.visible(operator).count()
     if open_alerts:
         items.append(DashboardItem(t("tui.home.alerts"), "tui.nav.alerts", open_alerts, urgent=True))
-    return sorted(items, key=lambda i: not i.urgent), failures
+    notices = calendar.coverage_warnings() if auth.ROLE_LEVEL.get(operator.role) == "city" else []
+    return sorted(items, key=lambda i: not i.urgent), notices + failures
 
 
 class HomeScreen(XinyiScreen):

@@ -1,0 +1,28 @@
+"""The city's home screen names a year with no holiday schedule: on its days the software
+decides nothing (ATT-1, ATT-5, ATT-6) until the administrator enters it in ``xinyi.toml``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from xinyi_core import clock, runtime
+from xinyi_core.config import YearSchedule
+from xinyi_core.tui.app import XinyiApp
+
+from .conftest import SIZE, screen_text, settle
+
+WARNING = "2027 年的节假日安排尚未录入"
+
+
+async def home_text(op) -> str:
+    app = XinyiApp(op)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        return screen_text(app)
+
+
+async def test_att6_the_city_sees_the_unscheduled_year_on_its_home_screen(tui_city, monkeypatch):
+    with clock.frozen(dt.datetime(2026, 12, 5, 9, 0)):
+        assert WARNING in await home_text(tui_city.op("city_office"))
+        assert WARNING not in await home_text(tui_city.op("town_clerk", "a"))  # the town cannot enter it
+        monkeypatch.setitem(runtime().config.calendar_years, 2027, YearSchedule(frozenset(), frozenset()))
+        assert WARNING not in await home_text(tui_city.op("city_office"))
