@@ -72,6 +72,8 @@ def xinyi_settings() -> dict[str, Setting]:
         "off_post_count": Setting("calendar", str, t("attendance.setting.off_post_count"),
                                   lambda v: v in ("calendar", "working")),
         "absent_fail_days": Setting(5, int, t("attendance.setting.absent_fail_days"), lambda v: v > 0),
+        "correction_window_days": Setting(31, int, t("attendance.setting.correction_window_days"),
+                                          lambda v: 0 <= v <= 366),
     }
 
 

@@ -2,14 +2,19 @@
 
 Every write is scoped and audited. ATT-2: each town names one attendance
 clerk; only she — and the town head, or the city — may record for others,
-correct, record phone checks and confirm or clear 旷工 candidates.
+correct, record phone checks and confirm or clear 旷工 candidates. Only a
+person on duty on the day is signed, checked or corrected (TRN-1, ORG-2: the
+core's :func:`xinyi_core.require_on_duty`). Attendance is taken as it happens:
+a sign-in is today's, never ahead of the clock; an earlier day is changed only
+by a correction, with its reason, within the town's correction window.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from xinyi_core import ConflictError, NotFound, Operator, OrgUnit, Person, ValidationError, runtime, t
+from xinyi_core import (ConflictError, NotFound, Operator, OrgUnit, Person, ValidationError, require_on_duty,
+                        runtime, t)
 from xinyi_core import alerts, audit, auth, calendar, clock, db
 from xinyi_core.db import database
 from xinyi_core.errors import CalendarUnavailable
@@ -116,11 +121,32 @@ def _locked_day_row(person: Person, day: dt.date) -> AttendanceDay:
         (AttendanceDay.person == person.id) & (AttendanceDay.date == day))).get()
 
 
+def _check_sign_time(at: dt.datetime) -> None:
+    """ATT-2 truthfully: a sign-in the clerk records is today's and already happened.
+
+    A time ahead of the clock (a later hour, a future day) is refused; an earlier
+    day is not signed at all but corrected (:func:`correct`: a reason, the
+    original kept, audited).
+    """
+    now = clock.now()
+    if at > now:
+        raise ValidationError("at", "attendance.future_sign", at=f"{at:%Y-%m-%d %H:%M}")
+    if at.date() < now.date():
+        raise ValidationError("at", "attendance.past_sign", date=at.date().isoformat())
+
+
+def correction_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The days a correction may touch: the last ``correction_window_days`` up to today (ATT-2)."""
+    today = today or clock.today()
+    return today - dt.timedelta(days=int(setting("correction_window_days"))), today
+
+
 def sign(op: Operator, person_id: int, kind: str, at: dt.datetime | None = None) -> AttendanceDay:
     """ATT-2: sign in (``kind`` "in") or out ("out").
 
     An assistant signs herself at the village terminal, always at the current
-    time; the town's attendance clerk may record it for her with a time.
+    time; the town's attendance clerk may record it for her with a time of
+    today, not ahead of the clock. Only for a person on duty that day (TRN-1).
     """
     if kind not in ("in", "out"):
         raise ValueError(kind)
@@ -132,6 +158,8 @@ def sign(op: Operator, person_id: int, kind: str, at: dt.datetime | None = None)
     else:
         require_keeper(op, person.town, action, person.id)
         at = at or clock.now()
+        _check_sign_time(at)
+    require_on_duty(op, person, at.date(), action)
     with database.atomic():
         row = _locked_day_row(person, at.date())
         stamp = at.time().replace(second=0, microsecond=0)
@@ -157,7 +185,9 @@ def correct(op: Operator, person_id: int, day: dt.date, sign_in: dt.time | None,
             reason: str) -> AttendanceDay:
     """ATT-2: correct a day's times; the original is kept with the reason, and audited.
 
-    A correction that gives the day a sign-in clears an open 旷工 candidate.
+    A correction that gives the day a sign-in clears an open 旷工 candidate. The
+    day is today or one of the town's correction window before it (a future day
+    has nothing to correct), and one the person was on duty (TRN-1).
     """
     person = _person(op, person_id, "attendance.correct")
     require_keeper(op, person.town, "attendance.correct", person.id)
@@ -165,6 +195,13 @@ def correct(op: Operator, person_id: int, day: dt.date, sign_in: dt.time | None,
         raise ValidationError("reason", "attendance.reason_required")
     if sign_in and sign_out and sign_out <= sign_in:
         raise ValidationError("sign_out", "attendance.out_before_in")
+    earliest, today = correction_window()
+    if day > today:
+        raise ValidationError("day", "attendance.future_correction", date=day.isoformat())
+    if day < earliest:
+        raise ValidationError("day", "attendance.outside_window", date=day.isoformat(), earliest=earliest.isoformat(),
+                              days=setting("correction_window_days"))
+    require_on_duty(op, person, day, "attendance.correct")
     with database.atomic():
         row = _locked_day_row(person, day)  # a concurrent sign-in or check waits, then sees the correction
         before = {"sign_in": _hm(row.sign_in), "sign_out": _hm(row.sign_out), "absence": row.absence}
@@ -195,6 +232,7 @@ def record_check(op: Operator, person_id: int, called_at: dt.datetime, answered_
         raise ValidationError("answered_by", "attendance.answered_by_required")
     if called_at > clock.now():
         raise ValidationError("called_at", "attendance.future_call")
+    require_on_duty(op, person, called_at.date(), "attendance.check")
     with database.atomic():
         check = PhoneCheck.create(person=person, town=person.town_id, village=person.village_id, called_at=called_at,
                                   answered_by=answered_by.strip(), at_post=at_post, note=note.strip(), by_id=op.id)

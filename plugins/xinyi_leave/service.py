@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import ApprovalChain, FormErrors, NotFound, Operator, Person, ValidationError, runtime, t
+from xinyi_core import (ApprovalChain, FormErrors, NotFound, Operator, Person, ValidationError, require_on_duty,
+                        runtime, t)
 from xinyi_core import alerts, approvals, audit, auth, calendar, clock, org, validators
 from xinyi_core.db import database, locked
 
@@ -48,11 +49,11 @@ def clean(person: Person, data: dict[str, Any], *, slip: bool = True, exclude: i
     """Validate a leave's fields; raise :class:`FormErrors` naming every bad field.
 
     ``slip=False`` is the oral report (ATT-3): reason and phone come later.
+    Whether she is on duty on those days is the core's question, asked by each
+    filing after this (:func:`_require_on_duty`).
     """
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    if person.status == "departed":
-        errors["person"] = t("leave.error.departed", name=person.name)
     if not person.town_id or not person.village_id:
         errors["person"] = t("leave.error.no_town", name=person.name)
     category = data.get("category") or ""
@@ -136,6 +137,13 @@ def overlapping(person_id: int, start: dt.date, end: dt.date, *, exclude: int | 
     return q.order_by(LeaveRequest.start_on).first()
 
 
+def _require_on_duty(op: Operator, person: Person, cleaned: dict[str, Any], action: str) -> None:
+    """TRN-1, ORG-2: leave only for days she is on duty — first and last day (the roll is one span,
+    and a passed exam stays passed), refused and audited by the core's one check."""
+    for day in (cleaned["start_on"], cleaned["end_on"]):
+        require_on_duty(op, person, day, action)
+
+
 # --------------------------------------------------------------------------- access
 
 def _in_scope(op: Operator, person: Person, action: str) -> None:
@@ -174,6 +182,7 @@ def apply(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequest:
     """File a leave slip in advance (ATT-3) and send it up the chain (ATT-4)."""
     _in_scope(op, person, "leave.apply")
     cleaned = clean(person, data)
+    _require_on_duty(op, person, cleaned, "leave.apply")
     with database.atomic():
         _hold_days(person, cleaned)
         leave = LeaveRequest.create(person=person, town=person.town_id, village=person.village_id,
@@ -198,6 +207,7 @@ def report_oral(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequ
         raise
     if not reporter:
         raise FormErrors({"oral_reporter": t("validation.required")})
+    _require_on_duty(op, person, cleaned, "leave.oral")
     reported_at = data.get("oral_reported_at") or clock.now()
     with database.atomic():
         _hold_days(person, cleaned)
@@ -221,6 +231,7 @@ def complete_slip(op: Operator, leave_id: int, data: dict[str, Any]) -> LeaveReq
     merged = {"category": leave.category, "other_kind": leave.other_kind, "start_on": leave.start_on,
               "end_on": leave.end_on, "reason": leave.reason, "phone": leave.phone, **data}
     cleaned = clean(leave.person, merged, exclude=leave.id)
+    _require_on_duty(op, leave.person, cleaned, "leave.apply")
     before = audit.snapshot(leave)
     with database.atomic():
         _hold_days(leave.person, cleaned, exclude=leave.id)
@@ -355,6 +366,7 @@ def extend(op: Operator, leave_id: int, data: dict[str, Any]) -> LeaveRequest:
         raise FormErrors({"end_on": t("leave.error.extension_end", end=end)})
     cleaned = clean(root.person, {**data, "phone": data.get("phone") or root.phone, "category": root.category,
                                   "other_kind": root.other_kind, "start_on": rules.extension_start(end)})
+    _require_on_duty(op, root.person, cleaned, "leave.apply")
     total = sum(m.days for m in members if m.state in ("approved", "pending", "oral")) + cleaned["days"]
     key = overdue_key(root, members)
     with database.atomic():

@@ -76,6 +76,24 @@ def xinyi_status_change_vetoes(person: Any, new_status: str) -> list[str]:
 
 
 @hookimpl
+def xinyi_duty_refusals(person: Any, day: dt.date) -> list[str]:
+    """TRN-1: nobody works the post on a day before she passed the pre-job exam — the same
+    exam rule as the status gate above, asked for the day the record is about."""
+    from . import rules, service
+
+    refusal = rules.exam_refusal(service.exam_scores(person.id, by=day))
+    return [t(f"training.duty.{refusal[0]}", **refusal[1])] if refusal else []
+
+
+@hookimpl
+def xinyi_seed_on_duty(people: list[Any]) -> None:
+    """The test city's assistants were on duty before the system: they passed their pre-job exam (TRN-1)."""
+    from .demo import passed_before_joining
+
+    passed_before_joining(people)
+
+
+@hookimpl
 def xinyi_calendar_marks(person: Any, start: dt.date, end: dt.date) -> list[Any]:
     from . import facts
 

@@ -78,6 +78,27 @@ def pre_job(city: OrgUnit, rng: random.Random, people: list[Person]) -> None:
     _bulk(Invitation, rows)
 
 
+def passed_before_joining(people: list[Person]) -> None:
+    """A passed pre-job exam for assistants placed on duty directly (the test city, TRN-1).
+
+    One city session a month before the earliest of them joined, shared by every
+    call for the same day (the test city seeds town by town); everyone scored 80.
+    """
+    if not people:
+        return
+    city = OrgUnit.get(OrgUnit.kind == "city")
+    first = min(p.joined_on or clock.today() for p in people)
+    start = first - dt.timedelta(days=31)
+    with database.atomic():
+        same_day = (TrainingSession.select()
+                    .where((TrainingSession.kind == "pre_job") & (TrainingSession.organiser == city.id))
+                    .where(TrainingSession.start_on == start))
+        session = same_day.first() or _session(city, "pre_job", f"{start.year}年协理员岗前培训及考核", start, 1, 60)
+        at = dt.datetime.combine(session.end_on, dt.time(17))
+        _bulk(Invitation, [dict(session=session.id, person=p.id, attendance="present", score=80, passed=True,
+                                invited_at=at, recorded_at=at) for p in people])
+
+
 def _attendance(rng: random.Random) -> tuple[str, str]:
     roll = rng.random()
     if roll < 0.04:

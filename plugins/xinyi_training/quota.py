@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import peewee as pw
 
 from xinyi_core import FormErrors, NotFound, Operator, Person, alerts, audit, auth, clock, database, validators
-from xinyi_core import ValidationError
+from xinyi_core import ValidationError, require_on_duty
 
 from . import rules
 from .models import Article
@@ -42,7 +42,11 @@ class QuotaRow:
 # --------------------------------------------------------------------------- writes
 
 def submit_article(op: Operator, person_id: int, *, title: str, published_on: Any, outlet: str) -> Article:
-    """Report an article for a person (herself, or one in the operator's scope)."""
+    """Report an article for a person (herself, or one in the operator's scope).
+
+    It is credited to the quarter of its publication date, so she must have been
+    on duty that day (TRN-1: past the pre-job exam; ORG-2: not yet gone).
+    """
     auth.require(op, "training.articles", person_id=person_id)
     person = Person.get_or_none(Person.id == person_id)
     if person is None:
@@ -62,6 +66,7 @@ def submit_article(op: Operator, person_id: int, *, title: str, published_on: An
             errors[name] = ValidationError(name, f"{PLUGIN}.error.required").message
     if errors:
         raise FormErrors(errors)
+    require_on_duty(op, person, day, "training.articles")  # TRN-1, ORG-2: credit only for a day on duty
     with database.atomic():
         article = Article.create(person=person, title=title.strip(), published_on=day, outlet=outlet.strip(),
                                  submitted_by_id=op.id, submitted_at=clock.now())

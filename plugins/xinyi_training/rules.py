@@ -66,6 +66,22 @@ def passes(score: float, pass_mark: float) -> bool:
     return score >= pass_mark
 
 
+def exam_refusal(scores: Sequence[tuple[float, float]]) -> tuple[str, dict] | None:
+    """What keeps a person from the post under TRN-1, as (reason, params); None once she passed.
+
+    ``scores`` are her pre-job exam results as (score, pass mark): ``no_exam``
+    when there is none, ``failed`` with her best score when none reaches its
+    mark. The status gate (:func:`on_duty_refusal`) and the day-by-day duty
+    check (``xinyi_duty_refusals``) both ask this, so they never disagree.
+    """
+    if not scores:
+        return "no_exam", {}
+    if any(passes(s, m) for s, m in scores):
+        return None
+    best, mark = max(scores)
+    return "failed", {"score": f"{best:g}", "pass_mark": f"{mark:g}"}
+
+
 def on_duty_refusal(new_status: str, scores: Sequence[tuple[float, float]]) -> tuple[str, dict] | None:
     """Why a person may not go on duty (TRN-1), as (message key, params); None if she may.
 
@@ -74,12 +90,8 @@ def on_duty_refusal(new_status: str, scores: Sequence[tuple[float, float]]) -> t
     """
     if new_status != "on_duty":
         return None
-    if not scores:
-        return "veto.no_exam", {}
-    if any(passes(s, m) for s, m in scores):
-        return None
-    best, mark = max(scores)
-    return "veto.failed", {"score": f"{best:g}", "pass_mark": f"{mark:g}"}
+    refusal = exam_refusal(scores)
+    return (f"veto.{refusal[0]}", refusal[1]) if refusal else None
 
 
 # --------------------------------------------------------------------------- TRN-2

@@ -235,11 +235,14 @@ def record_score(op: Operator, invitation_id: int, score: Any) -> Invitation:
 
 # --------------------------------------------------------------------------- reads used by the hooks
 
-def exam_scores(person_id: int) -> list[tuple[float, float]]:
-    """(score, pass mark) of every pre-job exam the person sat (TRN-1)."""
+def exam_scores(person_id: int, by: dt.date | None = None) -> list[tuple[float, float]]:
+    """(score, pass mark) of every pre-job exam the person sat (TRN-1); with ``by``, those of
+    sessions begun by that day (on a day before her exam she had not passed it yet)."""
     q = (Invitation.select(Invitation.score, TrainingSession.pass_mark).join(TrainingSession)
          .where((Invitation.person == person_id) & (TrainingSession.kind == "pre_job")
                 & Invitation.score.is_null(False)))
+    if by is not None:
+        q = q.where(TrainingSession.start_on <= by)
     return [(score, mark) for score, mark in q.tuples()]
 
 

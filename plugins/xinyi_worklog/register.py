@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee as pw
 
-from xinyi_core import FormErrors, NotFound, ValidationError, database, t
+from xinyi_core import FormErrors, NotFound, ValidationError, database, require_on_duty, t
 from xinyi_core import audit, auth, clock
 
 from .models import CHANNELS, PARTIES, RegisterItem
@@ -78,6 +78,7 @@ def record(op: Any, values: dict[str, Any], *, resolved: bool = False) -> Regist
     person = own_person(op, "worklog.register")
     now = clock.now()
     data = clean(values, now)
+    require_on_duty(op, person, data["at"].date(), "worklog.register")  # TRN-1, ORG-2: her own work, on duty
     with database.atomic():
         item = RegisterItem.create(person=person, town=person.town_id, **data,
                                    state="closed" if resolved else "open",

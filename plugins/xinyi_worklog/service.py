@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import peewee as pw
 
-from xinyi_core import FormErrors, NotFound, Person, ValidationError, database, runtime, t
+from xinyi_core import FormErrors, NotFound, Person, ValidationError, database, require_on_duty, runtime, t
 from xinyi_core import audit, auth, clock
 
 from . import rules
@@ -150,6 +150,8 @@ def save(op: Any, values: dict[str, Any], *, entry_id: int | None = None, submit
          consultations: Iterable[dict[str, Any]] | None = None) -> LogEntry:
     """Create or edit one of the assistant's own entries; ``submit`` makes it part of the log.
 
+    The entry's day is one she was on duty (TRN-1, ORG-2), or nothing is written.
+
     ``consultations`` (person served, question, answer) replace the entry's list when given.
     """
     person = own_person(op)
@@ -163,6 +165,7 @@ def save(op: Any, values: dict[str, Any], *, entry_id: int | None = None, submit
     data = _clean(values, submitting=submitting)
     talks = _consultations(consultations)
     _refuse_locked(op, person.id, data["day"], entry)
+    require_on_duty(op, person, data["day"], "worklog.write")  # TRN-1, ORG-2: only a day she was on duty
     now = clock.now()
     with database.atomic():
         before = _snapshot(entry) if entry else None

@@ -15,6 +15,7 @@ from .i18n import t
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
 from .plugins import API_VERSION
 from .lifecycle import runtime
+from .people import duty_refusals, require_on_duty
 from .types import AssessmentFact, DashboardItem, MonthFact, ScreenEntry
 from .jobs.specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
                          previous_month)
@@ -26,6 +27,8 @@ __all__ = [
     "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
+    # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work
+    "duty_refusals", "require_on_duty",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
     "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "previous_month",
 ]

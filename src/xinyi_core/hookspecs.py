@@ -165,6 +165,37 @@ def xinyi_status_change_vetoes(person: Person, new_status: str, basis: ApprovalC
 
 
 @hookspec
+def xinyi_duty_refusals(person: Person, day: dt.date) -> list[str]:
+    """Reasons (Chinese) why, by this plugin's rules, ``person`` was not on duty on ``day``.
+
+    *Per town* (the person's). Asked by the core's one duty check,
+    :func:`xinyi_core.duty_refusals`, before any record of a person's work on a
+    day is written: sign-in and sign-out, phone checks and corrections, work-log
+    entries, leave, article credit. The core has answered the roll already
+    (departed by then, not yet joined: the hook is not asked); answer only what
+    your plugin knows, e.g. training: no pre-job exam passed by that day
+    (TRN-1). Return ``[]`` when you have nothing against it. It runs on every
+    such write: keep it to a query or two, and write nothing.
+
+    A plugin that records such work calls :func:`xinyi_core.require_on_duty`
+    (refused, audited, nothing written) rather than checking status itself.
+    """
+
+
+@hookspec
+def xinyi_seed_on_duty(people: list[Person]) -> None:
+    """Give people placed on duty outside the system's own onboarding what your rules expect of them.
+
+    *Per town* (theirs). Called by the test city
+    (:func:`xinyi_core.testing.build_city`) for its assistants, who were on duty
+    before the system: a plugin whose :func:`xinyi_duty_refusals` asks for a
+    record adds it here, so tests of every plugin start from assistants who may
+    work (training: a passed pre-job exam before they joined, TRN-1). Write only
+    to the database.
+    """
+
+
+@hookspec
 def xinyi_person_changed(person: Person, change: str, detail: dict[str, Any]) -> None:
     """Called after ``person`` was hired, transferred, changed status or departed.
 

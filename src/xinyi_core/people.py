@@ -14,7 +14,7 @@ import peewee as pw
 
 from . import audit, auth, clock, validators
 from .db import database
-from .errors import ConflictError, FormErrors, NotFound, ValidationError
+from .errors import ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError
 from .i18n import t
 from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, ApprovalChain, Operator, OrgUnit, Person,
                      Post, PostAssignment)
@@ -348,6 +348,52 @@ def on_roll_during(start: dt.date, end: dt.date, *, candidates: bool = False) ->
     dates = ((Person.joined_on.is_null() | (Person.joined_on <= end))
              & (Person.departed_on.is_null() | (Person.departed_on >= start)))
     return dates if candidates else dates & (Person.status != "candidate")
+
+
+# --------------------------------------------------------------------------- TRN-1 / ORG-2: on duty on a day
+
+def duty_refusals(person: Person, day: dt.date) -> list[str]:
+    """Why ``person`` was not on duty on ``day``, as Chinese reasons; empty when she was.
+
+    The one check behind every record of a person's work on a given day — sign-in,
+    phone check, correction, work-log entry, leave, article credit — so that no
+    plugin keeps its own copy of the rule. The core knows the roll: gone from her
+    departure date (ORG-2), not yet there before her join date; either answers
+    alone. Otherwise the plugins her town enabled add their reasons through
+    ``xinyi_duty_refusals`` (training: no passed pre-job exam by that day, TRN-1).
+    A candidate nobody else refuses is still not on duty: she has not taken up the
+    post.
+    """
+    from .lifecycle import runtime
+
+    gone = person.departed_on if person.status == "departed" else None
+    if person.status == "departed" and (gone is None or day >= gone):
+        return [t("person.duty.departed", date=gone or "")]
+    if person.joined_on is not None and day < person.joined_on:
+        return [t("person.duty.not_joined", date=person.joined_on)]
+    town_code = person.town.code if person.town_id else None
+    reasons = [r for rs in runtime().plugins.for_town(town_code).xinyi_duty_refusals(person=person, day=day)
+               for r in rs or ()]
+    if not reasons and person.status == "candidate":
+        reasons.append(t("person.duty.candidate"))
+    return reasons
+
+
+def require_on_duty(op: Operator | None, person: Person, day: dt.date, action: str) -> None:
+    """Refuse ``action`` on ``person``'s ``day`` unless she was on duty then (:func:`duty_refusals`).
+
+    The refusal names every reason, is audited like any refused attempt
+    (``allowed=False``, kept even when the caller's transaction rolls back) and
+    is raised before anything is written. Call it after the operator's
+    permission and scope checks, with the day the record is about.
+    """
+    reasons = duty_refusals(person, day)
+    if not reasons:
+        return
+    params = {"name": person.name, "date": day.isoformat(), "reasons": "；".join(reasons)}
+    audit.record(op, action, person, person_id=person.id, allowed=False,
+                 note=t("person.duty.refused", **params))
+    raise PermissionDenied("person.duty.refused", action=action, **params)
 
 
 def counts_by_status(op: Operator) -> dict[str, int]:

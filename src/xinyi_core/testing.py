@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
 
 import pytest
 
@@ -89,8 +89,26 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+def seed_on_duty(people: Iterable[Person]) -> None:
+    """People a test placed on duty directly (``people.insert(…, status="on_duty")``) were on duty
+    before the system: each town's enabled plugins add what their rules expect of someone on duty
+    (``xinyi_seed_on_duty`` — training: a passed pre-job exam, TRN-1), so the core's duty check
+    (:func:`xinyi_core.require_on_duty`) lets them work."""
+    by_town: dict[str | None, list[Person]] = {}
+    for person in people:
+        by_town.setdefault(person.town.code if person.town_id else None, []).append(person)
+    for code, group in by_town.items():
+        lifecycle.runtime().plugins.for_town(code).xinyi_seed_on_duty(people=group)
+
+
 def build_city(seed: int = 1) -> City:
-    """Create the small test city in the current database."""
+    """Create the small test city in the current database.
+
+    Its assistants are on duty since 2020-01-01, as if from before the system:
+    each town's enabled plugins seed what they require of someone on duty
+    (``xinyi_seed_on_duty`` — training: a passed pre-job exam), so every
+    plugin's tests start from people who may work.
+    """
     rng = random.Random(seed)
     pw_hash = _password_hash()
     root = org.add_unit("city", "320381", "新沂市")
@@ -116,6 +134,7 @@ def build_city(seed: int = 1) -> City:
                 person = people.insert(people.clean(data), org.add_post(village), status="on_duty",
                                        joined_on=dt.date(2020, 1, 1), operator=None)
                 city.people[code].append(person)
+        seed_on_duty(city.people[code])
         city.vacant[code] = org.add_post(city.villages[code][0], vacant_since=dt.date(2025, 1, 1))
         op(f"town_clerk@{code}", "town_clerk", town)
         op(f"town_head@{code}", "town_head", town)

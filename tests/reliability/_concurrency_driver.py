@@ -138,6 +138,7 @@ class Worker:
         import datetime as dt
 
         from xinyi_attendance import service
+        from xinyi_core import clock
 
         schedule = self.spec["sign_schedule"]
         if self.sign_step >= 2 * len(schedule):
@@ -147,8 +148,9 @@ class Worker:
         self.sign_step += 1
         hour = 8 if kind == "in" else 17
         at = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, self.proc))
-        self.attempt("sign", lambda: service.sign(self.op, person_id, kind, at=at),
-                     person=person_id, date=day, kind=kind)
+        with clock.frozen(at.replace(hour=18)):  # ATT-2: the clerk records the day as it happens
+            self.attempt("sign", lambda: service.sign(self.op, person_id, kind, at=at),
+                         person=person_id, date=day, kind=kind)
 
     def sign_self(self) -> None:
         """The assistant at the village terminal, now (only the first in and out of the day succeed)."""
@@ -210,14 +212,16 @@ def new_person(rng: random.Random, village: Any) -> Any:
     """One more assistant on a new post of ``village`` (in the parent, before the run)."""
     import datetime as dt
 
-    from xinyi_core import org, people
+    from xinyi_core import org, people, testing
     from xinyi_core.demo import fake_id_number, fake_name
 
     birth = dt.date(rng.randint(1970, 1999), rng.randint(1, 12), rng.randint(1, 28))
     data = {"name": fake_name(rng), "id_number": fake_id_number(rng, "320381", birth, rng.random() < 0.5),
             "phone": f"139{rng.randrange(10**8):08d}"}
-    return people.insert(people.clean(data), org.add_post(village), status="on_duty", joined_on=dt.date(2020, 1, 1),
-                         operator=None)
+    person = people.insert(people.clean(data), org.add_post(village), status="on_duty", joined_on=dt.date(2020, 1, 1),
+                           operator=None)
+    testing.seed_on_duty([person])  # on duty like the test city's: with a passed pre-job exam (TRN-1)
+    return person
 
 
 def new_operator(username: str, role: str, scope: Any) -> Any:

@@ -116,7 +116,9 @@ def writes(seed: int) -> None:
             else:
                 p = rng.choice(persons)
                 day = next_day[p.id]
-                attendance.sign(ops[f"town_head_{town_of[p.id]}"], p.id, "in", dt.datetime.combine(day, dt.time(8, 25)))
+                with clock.frozen(dt.datetime.combine(day, dt.time(9, 0))):  # ATT-2: recorded on the day itself
+                    attendance.sign(ops[f"town_head_{town_of[p.id]}"], p.id, "in",
+                                    dt.datetime.combine(day, dt.time(8, 25)))
                 next_day[p.id] = day + dt.timedelta(days=1)
                 ack("sign", p.id, day)
 

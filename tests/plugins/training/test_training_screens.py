@@ -22,14 +22,14 @@ async def test_town_clerk_adds_a_session_invites_a_village_and_takes_attendance(
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f11")
             await settle(pilot)
-            assert "培训管理" in screen_text(app) and "暂无培训" in screen_text(app)
+            assert "培训管理" in screen_text(app) and "岗前培训" in screen_text(app)  # only the city's exam so far
             await pilot.press("a")
             await settle(pilot)
             form = app.screen.query_one(Form)
             assert form.value("organiser") == ui_city.towns[0].id  # her own town, the only choice
             await pilot.press("tab", *"社保卡业务培训", "ctrl+s")
             await settle(pilot)
-            session = TrainingSession.get()
+            session = TrainingSession.get(TrainingSession.kind == "in_service")
             assert (session.title, session.organiser_id, session.start_on) == ("社保卡业务培训", ui_city.towns[0].id, TODAY)
             assert "社保卡业务培训" in screen_text(app)
 
@@ -38,7 +38,7 @@ async def test_town_clerk_adds_a_session_invites_a_village_and_takes_attendance(
             app.screen.query_one(Form).widget("unit").value = ui_city.villages["a"][0].id
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert Invitation.select().count() == 2  # the two on duty in village a-1
+            assert Invitation.select().where(Invitation.session == session.id).count() == 2  # the two on duty in a-1
             assert service.awaiting_attendance(clerk) == 1  # a to-do on her home screen
 
             await pilot.press("enter")
@@ -53,7 +53,8 @@ async def test_town_clerk_adds_a_session_invites_a_village_and_takes_attendance(
             assert "必填" in screen_text(app)  # the reason is required, shown beside the field
             await pilot.press(*"病假", "ctrl+s")
             await settle(pilot)
-            got = {i.person.name: (i.attendance, i.reason) for i in Invitation.select()}
+            invited = Invitation.select().where(Invitation.session == session.id)
+            got = {i.person.name: (i.attendance, i.reason) for i in invited}
             names = [p.name for p in ui_city.people["a"][:2]]
             assert sorted(got.values()) == [("excused", "病假"), ("present", "")]
             assert set(got) == set(names)
@@ -114,7 +115,7 @@ async def test_quota_screen_by_town_and_quarter(ui_city, screen_text, settle):
             first = rows.current_id
             await pilot.press("enter")  # her training record
             await settle(pilot)
-            assert f"{Person.get_by_id(first).name}　岗前培训考核：尚未合格" in screen_text(app)
+            assert f"{Person.get_by_id(first).name}　岗前培训考核：已合格" in screen_text(app)  # on duty: passed (TRN-1)
             await pilot.press("escape")
             await settle(pilot)
             assert "宣传信息完成情况" in screen_text(app)
@@ -130,7 +131,7 @@ async def test_assistant_sees_her_record_and_reports_an_article(ui_city, screen_
             await pilot.press("f11")
             await settle(pilot)
             text = screen_text(app)
-            assert "岗前培训考核：尚未合格" in text and "Q4 0/1" in text and "本年尚未上报宣传信息" in text
+            assert "岗前培训考核：已合格" in text and "Q4 0/1" in text and "本年尚未上报宣传信息" in text
             await pilot.press("a")
             await settle(pilot)
             await pilot.press(*"我村开展社保卡宣传", "tab", "tab", *"新沂人社微信公众号", "ctrl+s")
