@@ -16,7 +16,7 @@ from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .types import AssessmentFact, DashboardItem, ScreenEntry
-from .jobs.specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
+from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
                          previous_month)
 
 __version__ = "0.1.0"

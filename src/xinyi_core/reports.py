@@ -15,9 +15,9 @@ import peewee as pw
 
 from . import clock, export, org
 from .i18n import t
-from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
-from .lifecycle import runtime
+from .jobs.api import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .models import OrgUnit, Person
+from .state import runtime
 
 
 def output_path(base: Path, report: str, period: str, unit_code: str, fmt: str) -> Path:

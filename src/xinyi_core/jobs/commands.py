@@ -70,14 +70,14 @@ def add_commands(cli: click.Group, start: Callable[..., Any], operator: Callable
             raise XinyiError("jobs.worker_needs_redis")
         click.echo(t("jobs.cli.worker_started", processes=processes, threads=threads, url=runtime.config.redis_url))
         if processes <= 1:
-            broker.serve(threads)
+            _serve(broker, threads)
             return
         _supervise(ctx.obj["config"], processes, threads)
 
     @cli.command(help="启动定时任务（按计划自动生成报表等）")
     @click.pass_context
     def scheduler(ctx: click.Context) -> None:
-        from . import broker
+        from . import RESEND_SECONDS, broker, send_kept
         from .scheduler import Scheduler
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -93,8 +93,8 @@ def add_commands(cli: click.Group, start: Callable[..., Any], operator: Callable
             click.echo(t("jobs.cli.scheduler_next", name=name, when=_fmt(when)))
         try:
             while True:  # scheduled runs kept while Redis was down go out when it is back
-                broker._send_unsent()
-                if done.wait(broker.RESEND_SECONDS):
+                send_kept()
+                if done.wait(RESEND_SECONDS):
                     break
         finally:
             sched.stop()
@@ -168,6 +168,23 @@ def add_commands(cli: click.Group, start: Callable[..., Any], operator: Callable
             raise XinyiError("jobs.unknown_kind", kind=name)
         for path in reports.run(spec, params, JobContext(None), out_dir=Path(out_dir) if out_dir else None):
             click.echo(t("jobs.cli.written", path=str(path)))
+
+
+def _serve(broker: Any, threads: int) -> None:
+    """Run a worker on the Redis queue until SIGTERM/SIGINT (``xinyi worker``)."""
+    from . import RESEND_SECONDS, send_kept
+
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    broker.start(worker_threads=threads)
+    try:
+        while True:  # jobs kept while Redis was down go out when it is back
+            send_kept()
+            if done.wait(RESEND_SECONDS):
+                break
+    finally:
+        broker.stop()
 
 
 def _finish(job: Any, broker: Any) -> None:
