@@ -10,14 +10,16 @@ from .config import Setting
 from .db import BaseModel, JSONField, Migration, create_tables, database
 from .errors import (ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError,
                      XinyiError)
+from .fmt import date_zh, weekday_zh
 from .hookspecs import hookimpl
-from .i18n import t
+from .i18n import t, translator
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
+from .org import town_code_of, town_of
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .types import AssessmentFact, DashboardItem, ScreenEntry
 from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
-                         previous_month)
+                       previous_month)
 
 __version__ = "0.1.0"
 
@@ -26,6 +28,8 @@ __all__ = [
     "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
+    # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t
+    "date_zh", "town_code_of", "town_of", "translator", "weekday_zh",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
     "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "previous_month",
 ]
