@@ -12,9 +12,13 @@ is no part of a cycle — kept for start-up cost, such as the queue's dramatiq
 An edge goes from a module to the module it names: ``from . import audit``
 and ``from .audit import record`` both point at ``xinyi_core.audit``;
 ``from xinyi_core import t`` points at the package ``xinyi_core`` (its
-``__init__``). A module is not taken to depend on the packages that contain
-it (every ``xinyi_core.x`` would otherwise depend on ``xinyi_core/__init__``,
-which imports the public API from those very modules).
+``__init__``). Importing ``a.b.c`` is no edge to ``a`` or ``a.b``, although
+Python runs their ``__init__`` first: that is import order, not what the
+importing code uses (and every ``xinyi_core.x`` would otherwise depend on
+``xinyi_core/__init__``, which imports the public API from those very
+modules). The one deferred import kept for that order is in
+``xinyi_core.models``: it creates the job tables of ``xinyi_core.jobs.models``,
+whose package ``__init__`` (the job service) imports ``xinyi_core.models``.
 
 The same check from the command line, for a developer who wants the list::
 
