@@ -77,7 +77,7 @@ def build_large() -> None:
                 "status, town_id, village_id, version, created_at, updated_at")
         database.cursor().executemany(f"INSERT INTO person ({cols}) VALUES ({', '.join([database.param] * 15)})",
                                       rows)
-        database.execute_sql(_days_sql(isinstance(database, db.pw.SqliteDatabase)))
+        database.execute_sql(_days_sql(db.is_sqlite()))
 
 
 def _days_sql(sqlite: bool) -> str:

@@ -10,15 +10,17 @@ from .config import Setting
 from .db import BaseModel, JSONField, Migration, create_tables, database
 from .errors import (ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError,
                      XinyiError)
+from .fmt import date_zh, weekday_zh
 from .hookspecs import hookimpl
-from .i18n import t
+from .i18n import t, translator
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
+from .org import town_code_of, town_of
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .people import duty_refusals, require_on_duty
 from .types import AssessmentFact, DashboardItem, MonthFact, ScreenEntry
-from .jobs.specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
-                         previous_month)
+from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
+                       previous_month)
 
 __version__ = "0.1.0"
 
@@ -29,6 +31,8 @@ __all__ = [
     "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
     # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work
     "duty_refusals", "require_on_duty",
+    # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t
+    "date_zh", "town_code_of", "town_of", "translator", "weekday_zh",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
     "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "previous_month",
 ]

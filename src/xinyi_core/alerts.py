@@ -16,6 +16,7 @@ from . import audit, auth, clock
 from .db import database
 from .errors import PermissionDenied, ValidationError
 from .models import Alert, OrgUnit, Operator, Person
+from .state import runtime
 
 
 def raise_alert(source: str, kind: str, key: str, message: str, *, audience: Iterable[str],
@@ -36,8 +37,6 @@ def raise_alert(source: str, kind: str, key: str, message: str, *, audience: Ite
             source=source, kind=kind, rule=rule, message=message, audience=roles, person=person,
             town=town_id, data=data, raised_at=clock.now()))
         if created:
-            from .lifecycle import runtime
-
             town_code = alert.town.code if alert.town_id else None
             runtime().plugins.for_town(town_code).xinyi_alert_raised(alert=alert)
     return alert, created

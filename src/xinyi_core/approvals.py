@@ -20,6 +20,7 @@ from . import audit, auth, clock
 from .db import database
 from .errors import ConflictError, PermissionDenied, ValidationError
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person
+from .state import runtime
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,6 @@ def _finished(chain: ApprovalChain) -> None:
     in between must not leave a chain approved and its leave still pending,
     with nothing left to finish it. A hook that raises undoes the decision.
     """
-    from .lifecycle import runtime
-
     # Every plugin hears it (each filters on chain.kind): a town that disabled a
     # plugin while its chains were pending must not leave that plugin's records stuck.
     runtime().plugins.hook.xinyi_approval_finished(chain=chain)

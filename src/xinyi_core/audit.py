@@ -1,68 +1,21 @@
-"""The audit trail: every write — and every refused attempt — leaves a row."""
+"""The audit trail: every write — and every refused attempt — leaves a row.
+
+Services write with :func:`record` (and :func:`snapshot` for before/after);
+both live in :mod:`xinyi_core.trail`, below ``auth``, and are re-exported
+here. This module adds the reader, :func:`query`, which checks the viewer's
+permission and scope through ``auth``.
+"""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from typing import Any, Iterable
 
 import peewee as pw
 
-from . import clock
-from .db import after_transaction
-from .i18n import t
+from . import auth
 from .models import AuditLog, Operator, OrgUnit
+from .trail import record, snapshot
 
-
-def snapshot(obj: pw.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """A JSON-able dict of a model's column values (for before/after)."""
-    data = obj.__data__
-    names = fields if fields is not None else data.keys()
-    return {name: data.get(name) for name in names}
-
-
-def record(
-    operator: Operator | None,
-    action: str,
-    obj: pw.Model | None = None,
-    *,
-    object_type: str | None = None,
-    object_id: int | None = None,
-    person_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    allowed: bool = True,
-    note: str = "",
-) -> AuditLog:
-    """Write one audit row. Call it inside the same transaction as the change.
-
-    A refused attempt (``allowed=False``) is the exception: its caller's
-    transaction may well roll back with the refusal (a plugin that wraps a
-    scoped call in ``database.atomic()`` and lets the ``PermissionDenied``
-    escape). Inside a transaction its row is therefore written once the
-    outermost transaction has ended, committed or rolled back
-    (:func:`xinyi_core.db.after_transaction`) — never lost.
-    """
-    if obj is not None:
-        object_type = object_type or type(obj).__name__
-        object_id = object_id if object_id is not None else obj.get_id()
-    row = AuditLog(
-        at=clock.now(),
-        operator_id=operator.id if operator else None,
-        operator_name=operator.display_name if operator else t("audit.system"),
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id,
-        person_id=person_id,
-        allowed=allowed,
-        before=before,
-        after=after,
-        note=note,
-    )
-    if allowed:
-        row.save(force_insert=True)
-    else:
-        after_transaction(functools.partial(row.save, force_insert=True))
-    return row
+__all__ = ["query", "record", "snapshot"]
 
 
 def query(
@@ -84,8 +37,6 @@ def query(
     """
     q = AuditLog.select().order_by(AuditLog.at.desc(), AuditLog.id.desc())
     if viewer is not None:
-        from . import auth  # late: auth records through this module
-
         auth.require(viewer, "audit.view")
         scope = auth.scope_of(viewer)
         if scope.level != "city":

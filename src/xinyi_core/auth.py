@@ -20,9 +20,12 @@ import peewee as pw
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
-from . import audit, clock
+from . import clock, trail
 from .errors import PermissionDenied, ValidationError
+from .i18n import has, t
 from .models import OrgUnit, Operator, Person
+from .org import town_code_of  # noqa: F401 - re-exported: callers ask auth for an operator's town
+from .state import runtime
 
 ROLE_LEVEL = {  # which kind of org node a role's scope must be
     "assistant": "village", "village_head": "village", "town_clerk": "town", "town_head": "town",
@@ -69,8 +72,6 @@ def verify_password(hashed: str | None, password: str) -> bool:
 
 def granted(role: str) -> frozenset[str]:
     """Every action ``role`` holds: config's list if it has one, else the defaults."""
-    from .lifecycle import runtime
-
     rt = runtime()
     cached = rt.grants.get(role)
     if cached is not None:  # permissions are checked on every call: compute each role's set once
@@ -91,8 +92,6 @@ def granted(role: str) -> frozenset[str]:
 
 def describe(action: str) -> str:
     """The Chinese description of a named action (core or plugin)."""
-    from .i18n import has, t
-
     plugin, _, rest = action.partition(".")
     for key in (f"perm.{action}", f"{plugin}.perm.{rest}"):
         if has(key):
@@ -113,7 +112,7 @@ def require(op: Operator, action: str, *, obj: pw.Model | None = None, person_id
 def deny(op: Operator, action: str, *, obj: pw.Model | None = None, person_id: int | None = None,
          key: str = "auth.denied", **params: Any) -> None:
     """Audit a refused attempt, then raise."""
-    audit.record(op, action, obj, person_id=person_id, allowed=False, note=key)
+    trail.record(op, action, obj, person_id=person_id, allowed=False, note=key)
     raise PermissionDenied(key, action=action, **params)
 
 
@@ -175,16 +174,6 @@ def scope_of(op: Operator) -> Scope:
     return Scope(op.scope.kind, op.scope_id)
 
 
-def town_code_of(op: Operator) -> str | None:
-    """The town whose plugins the operator sees (``None`` at city level)."""
-    unit = op.scope
-    while unit is not None and unit.kind != "town":
-        if unit.kind == "city":
-            return None
-        unit = unit.parent
-    return unit.code if unit else None
-
-
 # --------------------------------------------------------------------------- operators and login
 
 def create_operator(username: str, display_name: str, role: str, scope: OrgUnit, *,
@@ -209,8 +198,6 @@ def _dummy_hash() -> str:
 
 def authenticate(username: str, password: str) -> Operator:
     """Check a password login, counting failures and locking out repeated ones."""
-    from .lifecycle import runtime
-
     cfg = runtime().config
     op = Operator.get_or_none(Operator.username == username.strip())
     now = clock.now()
@@ -218,11 +205,11 @@ def authenticate(username: str, password: str) -> Operator:
         verify_password(_dummy_hash(), password)  # same cost as a real check: no probing for usernames
         # Never the typed name of an unknown account: it is, often enough, the password typed
         # into the username field, and the trail must not keep a password in clear.
-        audit.record(op, "auth.login", op, object_type="Operator", allowed=False,
+        trail.record(op, "auth.login", op, object_type="Operator", allowed=False,
                      note="unknown" if op is None else "inactive")
         raise PermissionDenied("auth.bad_credentials")
     if op.locked_until and op.locked_until > now:
-        audit.record(op, "auth.login", op, allowed=False, note="locked")
+        trail.record(op, "auth.login", op, allowed=False, note="locked")
         raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
     if not verify_password(op.password_hash, password):
         # counted in SQL, so parallel attempts (several SSH sessions) cannot lose a failure
@@ -232,14 +219,14 @@ def authenticate(username: str, password: str) -> Operator:
             op.locked_until = now + dt.timedelta(minutes=cfg.lockout_minutes)
             op.failed_logins = 0
             op.save(only=[Operator.locked_until, Operator.failed_logins])
-        audit.record(op, "auth.login", op, allowed=False, note="bad_password")
+        trail.record(op, "auth.login", op, allowed=False, note="bad_password")
         if op.locked_until and op.locked_until > now:
             raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
         raise PermissionDenied("auth.bad_credentials")
     op.failed_logins = 0
     op.locked_until = None
     op.save()
-    audit.record(op, "auth.login", op)
+    trail.record(op, "auth.login", op)
     return op
 
 
@@ -249,14 +236,12 @@ def trusted_login(os_user: str) -> Operator:
     Refused unless the deployment chose ``os_user``: with password login, trusting
     whatever account name a process reports would bypass the passwords.
     """
-    from .lifecycle import runtime
-
     if runtime().config.auth_mode != "os_user":
-        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
+        trail.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
         raise PermissionDenied("auth.os_user_disabled")
     op = Operator.get_or_none((Operator.os_user == os_user) & (Operator.active == True))  # noqa: E712
     if op is None:
-        audit.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
+        trail.record(None, "auth.login", object_type="Operator", allowed=False, note=f"os_user:{os_user[:40]}")
         raise PermissionDenied("auth.unknown_os_user", user=os_user)
-    audit.record(op, "auth.login", op, note="os_user")
+    trail.record(op, "auth.login", op, note="os_user")
     return op

@@ -18,10 +18,12 @@ from typing import Iterator
 
 import chinese_calendar
 
-from . import clock
-from .errors import CalendarUnavailable
+from . import audit, auth, clock
+from .db import database
+from .errors import CalendarUnavailable, ValidationError
 from .i18n import has, t
 from .models import OrgUnit, Person, TownClosure, TownHours
+from .state import runtime
 
 DAY_KINDS = ("workday", "weekend", "holiday", "makeup", "closure")
 
@@ -45,8 +47,6 @@ def marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
     stored from the old marks (attendance's excused days) must follow the
     leave's final state, or a refused oral leave stays excused forever (ATT-3).
     """
-    from .lifecycle import runtime
-
     if end < start:
         return
     town_code = person.town.code if person.town_id else None
@@ -54,8 +54,6 @@ def marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
 
 
 def _config_years():
-    from .lifecycle import runtime
-
     return runtime().config.calendar_years
 
 
@@ -141,8 +139,6 @@ def count_working_days(town: OrgUnit | int, start: dt.date, end: dt.date) -> int
 
 def working_hours(town: OrgUnit | int, on: dt.date | None = None) -> tuple[dt.time, dt.time]:
     """The town's hours in force on ``on`` (ATT-1), else the town's or city's configured default."""
-    from .lifecycle import runtime
-
     town_id = town if isinstance(town, int) else town.id
     on = on or clock.today()
     row = (TownHours.select().where((TownHours.town == town_id) & (TownHours.effective_from <= on))
@@ -164,9 +160,6 @@ def coverage_warnings(today: dt.date | None = None) -> list[str]:
 
 def _may_edit(op, town: OrgUnit) -> None:
     """ATT-1 edits: ``calendar.edit``, a town node, inside the operator's scope (refusals audited)."""
-    from . import auth
-    from .errors import ValidationError
-
     auth.require(op, "calendar.edit", obj=town)
     if not auth.scope_of(op).contains_unit(town):
         auth.deny(op, "calendar.edit", obj=town, key="auth.out_of_scope")
@@ -176,10 +169,6 @@ def _may_edit(op, town: OrgUnit) -> None:
 
 def set_hours(op, town: OrgUnit, start: dt.time, end: dt.time, effective_from: dt.date) -> TownHours:
     """ATT-1: the town centre changes its working hours from a date on (audited)."""
-    from . import audit
-    from .db import database
-    from .errors import ValidationError
-
     _may_edit(op, town)
     if end <= start:
         raise ValidationError("end", "calendar.bad_hours")
@@ -197,9 +186,6 @@ def set_hours(op, town: OrgUnit, start: dt.time, end: dt.time, effective_from: d
 
 def add_closure(op, town: OrgUnit, day: dt.date, reason: str) -> TownClosure:
     """A town-specific non-working day (audited)."""
-    from . import audit
-    from .db import database
-
     _may_edit(op, town)
     with database.atomic():
         row, _ = TownClosure.get_or_create(town=town, date=day, defaults={"reason": reason})

@@ -52,6 +52,7 @@ def _operator(username: str | None):
 def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config"] = config_path
+    ctx.obj.update(start=_start, operator=_operator)  # for the commands of other modules (jobs.commands)
     if ctx.invoked_subcommand is None:
         _start(ctx)
         try:
@@ -262,7 +263,7 @@ def restore(ctx: click.Context, file: str) -> None:
 
 from .jobs.commands import add_commands as _add_job_commands  # noqa: E402
 
-_add_job_commands(cli, _start, _operator)  # worker, scheduler, jobs, report
+_add_job_commands(cli)  # worker, scheduler, jobs, report
 
 from .plugin_commands import add_commands as _add_plugin_commands  # noqa: E402
 

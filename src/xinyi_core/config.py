@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .configfile import HHMM, Reader, hhmm, is_timezone, parse, parse_dates, parse_time, path_value, resolve
 from .errors import ConfigError
 from .i18n import t
 
@@ -22,9 +21,8 @@ ROLES = ("assistant", "village_head", "town_clerk", "town_head", "city_office", 
 AUTH_MODES = ("password", "os_user")
 _DB_URL = re.compile(r"^(sqlite:///.+|sqlite:///:memory:|postgres(ql)?(\+pool)?://.+)$")
 _REDIS_URL = re.compile(r"^(rediss?://.+|unix://.+)$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
-
+QUEUE_NAMESPACE = "xinyi"  # Redis key prefix: one per deployment
 QUEUE_DEFAULTS = {  # key → default; all positive integers
     "heartbeat_ms": 60_000, "retries": 3, "min_backoff_ms": 15_000, "max_backoff_ms": 600_000, "worker_threads": 4,
     "redis_timeout_ms": 3_000,
@@ -68,7 +66,7 @@ class Config:
     towns_path: Path | None = None
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
-    queue: dict[str, Any] = field(default_factory=lambda: dict(QUEUE_DEFAULTS))
+    queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
 
     def plugins_for_town(self, town_code: str, installed: Iterable[str]) -> set[str]:
         installed = set(installed)
@@ -80,86 +78,6 @@ class Config:
         return self.settings.get(plugin, {}).get(name, default)
 
 
-class _Reader:
-    """Typed access to a TOML table that reports the file and dotted key on error."""
-
-    def __init__(self, path: Path | None, data: dict[str, Any]) -> None:
-        self.path = path
-        self.data = data
-
-    def fail(self, key: str, expected: str) -> ConfigError:
-        return ConfigError("config.invalid", file=str(self.path or t("config.builtin")), key=key, expected=expected)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any, expected: str) -> Any:
-        node: Any = self.data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        if kind is int and isinstance(node, bool):
-            raise self.fail(key, expected)
-        if not isinstance(node, kind):
-            raise self.fail(key, expected)
-        return node
-
-    def check(self, key: str, value: Any, ok: Callable[[Any], bool], expected: str) -> Any:
-        if not ok(value):
-            raise self.fail(key, expected)
-        return value
-
-
-def _parse_time(r: _Reader, key: str, value: Any) -> dt.time:
-    r.check(key, value, lambda v: isinstance(v, str) and bool(_HHMM.match(v)), t("config.expect.hhmm"))
-    h, m = value.split(":")
-    return dt.time(int(h), int(m))
-
-
-def _parse_dates(r: _Reader, key: str, values: list[Any]) -> frozenset[dt.date]:
-    out = set()
-    for v in values:
-        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-            out.add(v)
-        elif isinstance(v, str):
-            try:
-                out.add(dt.date.fromisoformat(v))
-            except ValueError:
-                raise r.fail(key, t("config.expect.dates")) from None
-        else:
-            raise r.fail(key, t("config.expect.dates"))
-    return frozenset(out)
-
-
-def _read_text(path: Path) -> str:
-    """A TOML file's text; not UTF-8 (Notepad's GBK) or unreadable (a folder) is a Chinese error."""
-    try:
-        return path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("config.encoding", file=str(path)) from None
-    except FileNotFoundError:
-        raise  # the caller says "missing"
-    except OSError:
-        raise ConfigError("config.unreadable", file=str(path)) from None
-
-
-def _path_value(r: _Reader, key: str, default: str) -> str:
-    """A path setting; a NUL character (valid in TOML) would crash every file call later."""
-    value = r.get(key, str, default, t("config.expect.path"))
-    return r.check(key, value, lambda v: "\x00" not in v, t("config.expect.path"))
-
-
-def _is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _resolve(base: Path, value: str) -> Path:
-    p = Path(os.path.expanduser(value))
-    return p if p.is_absolute() else (base / p).resolve()
-
-
 def default_config_path() -> Path | None:
     env = os.environ.get("XINYI_CONFIG")
     if env:
@@ -168,22 +86,108 @@ def default_config_path() -> Path | None:
     return local if local.exists() else None
 
 
+@dataclass(frozen=True)
+class _Scalar:
+    """One scalar key of ``xinyi.toml``: its type, its check, and where its value goes.
+
+    Absent from the file, the key keeps the :class:`Config` default.
+    """
+
+    key: str  # dotted TOML key
+    attr: str  # the Config attribute; "" for a [queue] key, kept in Config.queue
+    kind: type
+    expected: str  # what is expected, under config.expect in the catalogue
+    ok: Callable[[Any], bool] | None = None
+    convert: Callable[[Any], Any] | None = None  # the checked file value → the Config value
+
+
+def _positive(value: int) -> bool:
+    return value > 0
+
+
+def _is_hhmm(value: str) -> bool:
+    return bool(HHMM.match(value))
+
+
+# Every key of the core's sections, in the order they are read — which is also the order
+# an error message lists them in. A plain string is read by its own function in load()
+# (paths, URLs with their environment overrides, tables).
+_KEYS: tuple[_Scalar | str, ...] = (
+    "paths.data_dir", "paths.report_dir", "database.url", "queue.redis_url",
+    _Scalar("queue.namespace", "", str, "string"),
+    *(_Scalar(f"queue.{name}", "", int, "positive_int", _positive) for name in QUEUE_DEFAULTS),
+    _Scalar("city.name", "city_name", str, "string"),
+    _Scalar("city.code", "city_code", str, "city_code", lambda v: bool(re.fullmatch(r"\d{6}", v))),
+    _Scalar("city.timezone", "timezone", str, "timezone", is_timezone),
+    _Scalar("auth.mode", "auth_mode", str, "auth_mode", lambda v: v in AUTH_MODES),
+    _Scalar("auth.max_failed_logins", "max_failed_logins", int, "positive_int", _positive),
+    _Scalar("auth.lockout_minutes", "lockout_minutes", int, "minutes", _positive),
+    _Scalar("calendar.work_start", "work_start", str, "hhmm", _is_hhmm, hhmm),
+    _Scalar("calendar.work_end", "work_end", str, "hhmm", _is_hhmm, hhmm),
+    "calendar.years", "plugins.default", "towns.file",
+)
+_ABSENT = object()
+
+
+def _known_keys() -> dict[str, tuple[str, ...]]:
+    known: dict[str, tuple[str, ...]] = {}
+    for entry in _KEYS:
+        section, _, name = (entry.key if isinstance(entry, _Scalar) else entry).partition(".")
+        known[section] = (*known.get(section, ()), name)
+    return known
+
+
+# The keys of the core's own sections: a misspelt key (max_failed_login) must not be
+# silently ignored while the operator believes it is in force.
+_KNOWN_KEYS = _known_keys()
+_TOWN_KEYS = ("plugins", "work_start", "work_end")
+
+
 def load(path: str | os.PathLike[str] | None = None) -> Config:
     """Read, validate and return the configuration (env overrides applied)."""
     cfg_path = Path(path) if path else default_config_path()
     data: dict[str, Any] = {}
     if cfg_path is not None:
         try:
-            data = tomllib.loads(_read_text(cfg_path))
+            data = parse(cfg_path)
         except FileNotFoundError:
             raise ConfigError("config.missing", file=str(cfg_path)) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("config.syntax", file=str(cfg_path), detail=str(exc)) from None
     base = cfg_path.parent if cfg_path else Path.cwd()
-    r = _Reader(cfg_path, data)
+    r = Reader(cfg_path, data)
 
-    data_dir = _resolve(base, _path_value(r, "paths.data_dir", "data"))
-    report_dir = _resolve(base, _path_value(r, "paths.report_dir", str(data_dir / "reports")))
+    data_dir = resolve(base, path_value(r, "paths.data_dir", "data"))
+    report_dir = resolve(base, path_value(r, "paths.report_dir", str(data_dir / "reports")))
+    cfg = Config(path=cfg_path, database_url=_database_url(r, data_dir), redis_url=_redis_url(r),
+                 data_dir=data_dir, report_dir=report_dir)
+    for entry in _KEYS:
+        if isinstance(entry, _Scalar):
+            _read_scalar(r, cfg, entry)
+    cfg.roles = _roles(r)
+    cfg.calendar_years = _calendar_years(r)
+    cfg.default_plugins = _default_plugins(r)
+    cfg.settings = _settings(r)
+    _check_known_keys(r)
+    _load_towns(cfg, base, path_value(r, "towns.file", "towns.toml"))
+    return cfg
+
+
+def _read_scalar(r: Reader, cfg: Config, entry: _Scalar) -> None:
+    expected = t(f"config.expect.{entry.expected}")
+    value = r.get(entry.key, entry.kind, _ABSENT, expected)
+    if value is _ABSENT:
+        return
+    if entry.ok is not None:
+        r.check(entry.key, value, entry.ok, expected)
+    if entry.convert is not None:
+        value = entry.convert(value)
+    if entry.attr:
+        setattr(cfg, entry.attr, value)
+    else:
+        cfg.queue[entry.key.partition(".")[2]] = value
+
+
+def _database_url(r: Reader, data_dir: Path) -> str:
+    """``XINYI_DATABASE_URL``, else ``database.url``, with ``{data_dir}`` filled in."""
     env_db = os.environ.get("XINYI_DATABASE_URL")
     db_url = env_db or r.get("database.url", str, "sqlite:///{data_dir}/xinyi.db", t("config.expect.string"))
     db_url = db_url.replace("{data_dir}", str(data_dir))
@@ -191,44 +195,35 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         if env_db:  # the value came from the environment: say so, not the file
             raise ConfigError("config.invalid_env", key="XINYI_DATABASE_URL", expected=t("config.expect.db_url"))
         raise r.fail("database.url", t("config.expect.db_url"))
+    return db_url
+
+
+def _redis_url(r: Reader) -> str:
+    """``XINYI_REDIS_URL`` (even empty: no Redis), else ``queue.redis_url``."""
     redis_url = os.environ.get("XINYI_REDIS_URL")
     if redis_url is not None:
         if redis_url and not _REDIS_URL.match(redis_url):
             raise ConfigError("config.invalid_env", key="XINYI_REDIS_URL", expected=t("config.expect.redis_url"))
-    else:
-        redis_url = r.get("queue.redis_url", str, "", t("config.expect.string"))
-        r.check("queue.redis_url", redis_url, lambda v: v == "" or bool(_REDIS_URL.match(v)),
-                t("config.expect.redis_url"))
+        return redis_url
+    redis_url = r.get("queue.redis_url", str, "", t("config.expect.string"))
+    return r.check("queue.redis_url", redis_url, lambda v: v == "" or bool(_REDIS_URL.match(v)),
+                   t("config.expect.redis_url"))
 
-    cfg = Config(path=cfg_path, database_url=db_url, redis_url=redis_url,
-                 data_dir=data_dir, report_dir=report_dir)
-    cfg.queue["namespace"] = r.get("queue.namespace", str, "xinyi", t("config.expect.string"))
-    for key, default in QUEUE_DEFAULTS.items():
-        cfg.queue[key] = r.get(f"queue.{key}", int, default, t("config.expect.positive_int"))
-        r.check(f"queue.{key}", cfg.queue[key], lambda v: v > 0, t("config.expect.positive_int"))
-    cfg.city_name = r.get("city.name", str, cfg.city_name, t("config.expect.string"))
-    cfg.city_code = r.get("city.code", str, cfg.city_code, t("config.expect.city_code"))
-    r.check("city.code", cfg.city_code, lambda v: bool(re.fullmatch(r"\d{6}", v)), t("config.expect.city_code"))
-    cfg.timezone = r.get("city.timezone", str, cfg.timezone, t("config.expect.timezone"))
-    r.check("city.timezone", cfg.timezone, _is_timezone, t("config.expect.timezone"))
-    cfg.auth_mode = r.get("auth.mode", str, cfg.auth_mode, t("config.expect.auth_mode"))
-    r.check("auth.mode", cfg.auth_mode, lambda v: v in AUTH_MODES, t("config.expect.auth_mode"))
-    cfg.max_failed_logins = r.get("auth.max_failed_logins", int, cfg.max_failed_logins, t("config.expect.positive_int"))
-    r.check("auth.max_failed_logins", cfg.max_failed_logins, lambda v: v > 0, t("config.expect.positive_int"))
-    cfg.lockout_minutes = r.get("auth.lockout_minutes", int, cfg.lockout_minutes, t("config.expect.minutes"))
-    r.check("auth.lockout_minutes", cfg.lockout_minutes, lambda v: v > 0, t("config.expect.minutes"))
-    cfg.work_start = _parse_time(r, "calendar.work_start", r.get("calendar.work_start", str, "08:30", t("config.expect.hhmm")))
-    cfg.work_end = _parse_time(r, "calendar.work_end", r.get("calendar.work_end", str, "17:30", t("config.expect.hhmm")))
 
+def _roles(r: Reader) -> dict[str, tuple[str, ...]]:
+    """``[roles]``: a role's list of permissions (patterns) replaces its defaults."""
     roles = r.get("roles", dict, {}, t("config.expect.roles"))
     for role, perms in roles.items():
         r.check(f"roles.{role}", role, lambda v: v in ROLES, t("config.expect.one_of", options="、".join(ROLES)))
         r.check(f"roles.{role}", perms, lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                 t("config.expect.string_list"))
-        cfg.roles[role] = tuple(perms)
+    return {role: tuple(perms) for role, perms in roles.items()}
 
-    years = r.get("calendar.years", dict, {}, t("config.expect.years"))
-    for year, table in years.items():
+
+def _calendar_years(r: Reader) -> dict[int, YearSchedule]:
+    """``[calendar.years.YYYY]``: the State Council's schedule for years the package lacks."""
+    schedules = {}
+    for year, table in r.get("calendar.years", dict, {}, t("config.expect.years")).items():
         key = f"calendar.years.{year}"
         # isascii: "²".isdigit() is true, int("²") is not
         r.check(key, year, lambda v: v.isascii() and v.isdigit() and 1900 < int(v) < 2200,
@@ -237,38 +232,31 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         for part in ("holidays", "workdays"):
             r.check(f"{key}.{part}", table.get(part, []), lambda v: isinstance(v, list),
                     t("config.expect.dates"))
-        cfg.calendar_years[int(year)] = YearSchedule(
-            holidays=_parse_dates(r, key + ".holidays", table.get("holidays", [])),
-            workdays=_parse_dates(r, key + ".workdays", table.get("workdays", [])),
+        schedules[int(year)] = YearSchedule(
+            holidays=parse_dates(r, key + ".holidays", table.get("holidays", [])),
+            workdays=parse_dates(r, key + ".workdays", table.get("workdays", [])),
         )
+    return schedules
 
+
+def _default_plugins(r: Reader) -> tuple[str, ...] | None:
+    """``plugins.default``: ``"all"`` (None: every installed plugin) or a list of names."""
     default_plugins = r.get("plugins.default", (list, str), "all", t("config.expect.plugins"))
     if isinstance(default_plugins, str):
         r.check("plugins.default", default_plugins, lambda v: v == "all", t("config.expect.plugins"))
-        cfg.default_plugins = None
-    else:
-        cfg.default_plugins = tuple(default_plugins)
+        return None
+    return tuple(default_plugins)
 
+
+def _settings(r: Reader) -> dict[str, dict[str, Any]]:
+    """``[settings.<plugin>]``: checked against what each plugin declares once plugins are loaded."""
     settings = r.get("settings", dict, {}, t("config.expect.settings"))
     for plugin, table in settings.items():
         r.check(f"settings.{plugin}", table, lambda v: isinstance(v, dict), t("config.expect.table"))
-    cfg.settings = {k: dict(v) for k, v in settings.items()}
-    _check_known_keys(r)
-    _load_towns(cfg, base, _path_value(r, "towns.file", "towns.toml"))
-    return cfg
+    return {k: dict(v) for k, v in settings.items()}
 
 
-# The keys of the core's own sections: a misspelt key (max_failed_login) must not be
-# silently ignored while the operator believes it is in force.
-_KNOWN_KEYS = {
-    "paths": ("data_dir", "report_dir"), "database": ("url",), "queue": ("redis_url", "namespace", *QUEUE_DEFAULTS),
-    "city": ("name", "code", "timezone"), "auth": ("mode", "max_failed_logins", "lockout_minutes"),
-    "calendar": ("work_start", "work_end", "years"), "plugins": ("default",), "towns": ("file",),
-}
-_TOWN_KEYS = ("plugins", "work_start", "work_end")
-
-
-def _check_known_keys(r: _Reader) -> None:
+def _check_known_keys(r: Reader) -> None:
     for section, known in _KNOWN_KEYS.items():
         table = r.data.get(section, {})
         if not isinstance(table, dict):
@@ -279,14 +267,11 @@ def _check_known_keys(r: _Reader) -> None:
 
 
 def _load_towns(cfg: Config, base: Path, name: str) -> None:
-    path = _resolve(base, name)
+    path = resolve(base, name)
     if not path.exists():
         return
-    try:
-        data = tomllib.loads(_read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config.syntax", file=str(path), detail=str(exc)) from None
-    r = _Reader(path, data)
+    data = parse(path)
+    r = Reader(path, data)
     cfg.towns_path = path
     towns = data.get("town", {})
     r.check("town", towns, lambda v: isinstance(v, dict), t("config.expect.table"))
@@ -304,19 +289,19 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
         end = table.get("work_end")
         cfg.towns[code] = TownConfig(
             plugins=tuple(plugins) if plugins is not None else None,
-            work_start=_parse_time(r, key + ".work_start", start) if start else None,
-            work_end=_parse_time(r, key + ".work_end", end) if end else None,
+            work_start=parse_time(r, key + ".work_start", start) if start else None,
+            work_end=parse_time(r, key + ".work_end", end) if end else None,
         )
 
 
 def validate_plugins(cfg: Config, installed: Iterable[str], declared_settings: dict[str, dict[str, Any]]) -> None:
     """Check plugin names and plugin settings once the plugins are known."""
     installed = set(installed)
-    main = _Reader(cfg.path, {})
+    main = Reader(cfg.path, {})
     for name in cfg.default_plugins or ():
         if name not in installed:
             raise main.fail("plugins.default", t("config.expect.one_of", options="、".join(sorted(installed))))
-    towns = _Reader(cfg.towns_path, {})
+    towns = Reader(cfg.towns_path, {})
     for code, town in cfg.towns.items():
         for name in town.plugins or ():
             if name not in installed:
@@ -340,7 +325,7 @@ def validate_plugins(cfg: Config, installed: Iterable[str], declared_settings: d
 def validate_towns(cfg: Config, known_codes: Iterable[str]) -> None:
     """Every town named in towns.toml must exist in the org tree."""
     known = set(known_codes)
-    r = _Reader(cfg.towns_path, {})
+    r = Reader(cfg.towns_path, {})
     for code in cfg.towns:
         if code not in known:
             raise r.fail(f"town.{code}", t("config.expect.town_code"))

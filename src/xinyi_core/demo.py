@@ -15,6 +15,7 @@ from . import auth, clock, org, people, validators
 from .db import database
 from .i18n import t
 from .models import OrgUnit, Operator, Person, Post
+from .state import runtime
 
 DEMO_PASSWORD = "xinyi123"
 TOWNS = [  # (code, name) — Xinyi's towns and streets
@@ -62,8 +63,6 @@ def _villages_for(rng: random.Random, town_name: str, n: int) -> list[str]:
 
 def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=None) -> DemoSummary:
     """Create the demo city in the current (empty) database."""
-    from .lifecycle import runtime
-
     rng = random.Random(seed)
     cfg = runtime().config
     password_hash = auth.hash_password(DEMO_PASSWORD)  # one hash: the demo's accounts share a password
@@ -133,8 +132,6 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
 def _plugin_demo_data(city: OrgUnit, rng: random.Random) -> list[str]:
     """Each plugin adds its demo records in its own transaction; one that fails is rolled back
     and named, and the demo city stands without it (a broken plugin must not take the app down)."""
-    from .lifecycle import runtime
-
     warnings = []
     # pluggy's call order (last registered first, tryfirst/trylast honoured): a plugin whose demo
     # reads what other plugins made runs after them (see the xinyi_demo_data hookspec).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 LOCALE = "zh_CN"
 _catalogue: dict[str, str] = {}
@@ -67,6 +67,18 @@ def t(key: str, /, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+def translator(prefix: str) -> Callable[..., str]:
+    """:func:`t` for the keys under ``prefix``, said once instead of in every module.
+
+    ``tr = translator("leave.screen")`` at module level; then ``tr("title", n=3)``
+    is ``t("leave.screen.title", n=3)``.
+    """
+    def tr(key: str, /, **params: Any) -> str:
+        return t(f"{prefix}.{key}", **params)
+
+    return tr
 
 
 _load_core()

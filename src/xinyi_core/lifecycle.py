@@ -7,29 +7,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Mapping
 
-from . import clock, config as config_mod, db, i18n
+from . import calendar, clock, config as config_mod, db, i18n, org, state
 from .config import Config
 from .errors import MigrationError, XinyiError
 from .plugins import Plugins
+from .state import Runtime, runtime
 
+__all__ = ["Runtime", "bootstrap", "runtime", "shutdown"]
 log = logging.getLogger(__name__)
-_current: "Runtime | None" = None
-
-
-@dataclass
-class Runtime:
-    config: Config
-    plugins: Plugins
-    warnings: list[str] = field(default_factory=list)
-    grants: dict[str, frozenset[str]] = field(default_factory=dict)  # role → actions (auth.granted)
-
-    def town_plugins(self, town_code: str) -> set[str]:
-        return self.plugins.enabled_for(town_code)
 
 
 def bootstrap(
@@ -67,7 +56,6 @@ def bootstrap(
 
 
 def _finish(cfg: Config, plugins: Plugins, migrate: bool) -> Runtime:
-    global _current
     owned = plugins.migrations()
     if migrate:
         db.migrate(owned)
@@ -77,10 +65,7 @@ def _finish(cfg: Config, plugins: Plugins, migrate: bool) -> Runtime:
             raise MigrationError("db.pending")
 
     rt = Runtime(cfg, plugins)
-    _current = rt
-
-    from . import calendar, org  # late: these read the runtime
-
+    state.install(rt)
     towns = org.town_codes()
     if towns:  # a fresh database has no org tree yet: nothing to check against
         config_mod.validate_towns(cfg, towns)
@@ -90,16 +75,9 @@ def _finish(cfg: Config, plugins: Plugins, migrate: bool) -> Runtime:
     return rt
 
 
-def runtime() -> Runtime:
-    if _current is None:
-        raise XinyiError("runtime.not_started")
-    return _current
-
-
 def shutdown() -> None:
-    global _current
     jobs_broker = sys.modules.get("xinyi_core.jobs.broker")
     if jobs_broker is not None:  # stop in-process job threads before their database goes
         jobs_broker.stop()
     db.close()
-    _current = None
+    state.install(None)

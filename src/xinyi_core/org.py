@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 
 from .errors import NotFound, ValidationError
-from .models import OrgUnit, Person, Post
+from .models import Operator, OrgUnit, Person, Post
 
 PARENT_KIND = {"city": None, "town": "city", "village": "town"}
 
@@ -44,10 +44,25 @@ def villages(town: OrgUnit | None = None) -> pw.ModelSelect:
     return q.order_by(OrgUnit.id)
 
 
-def town_of(unit: OrgUnit) -> OrgUnit | None:
+def town_of(who: OrgUnit | Person | Operator | None) -> OrgUnit | None:
+    """The town (镇/街道) of an org node, of a person, or of an operator's scope.
+
+    ``None`` above the towns (the city, a city-level operator) and for ``None``:
+    the one answer to "which town is this about", for scoping town-level rows
+    and for choosing the town's plugins.
+    """
+    if isinstance(who, Person):
+        return who.town
+    unit = who.scope if isinstance(who, Operator) else who
     while unit is not None and unit.kind != "town":
         unit = unit.parent
     return unit
+
+
+def town_code_of(who: OrgUnit | Person | Operator | None) -> str | None:
+    """The code of :func:`town_of` (``None`` at city level): the key of per-town plugins and jobs."""
+    town = town_of(who)
+    return town.code if town is not None else None
 
 
 def by_code(code: str) -> OrgUnit:

@@ -16,6 +16,7 @@ from . import audit, auth, clock, validators
 from .db import database
 from .errors import ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError
 from .i18n import t
+from .state import runtime
 from .models import (EDUCATIONS, PERSON_STATUSES, POLITICAL_STATUSES, SEXES, ApprovalChain, Operator, OrgUnit, Person,
                      Post, PostAssignment)
 
@@ -174,8 +175,6 @@ def history(op: Operator, person_id: int) -> list[PostAssignment]:
 def _notify(person: Person, change: str, detail: dict[str, Any]) -> None:
     """Tell the plugins, inside the change's transaction: what they write (a departed
     person's pending leave closed) commits with it, or neither does."""
-    from .lifecycle import runtime
-
     town_code = person.town.code if person.town_id else None
     runtime().plugins.for_town(town_code).xinyi_person_changed(person=person, change=change, detail=detail)
 
@@ -297,8 +296,6 @@ def set_status(op: Operator, person_id: int, new_status: str, *, on: dt.date | N
     city's roles) may set it, and only with a reason. A veto or a missing
     permission is audited and writes nothing; a missing reason is a form error.
     """
-    from .lifecycle import runtime
-
     if new_status not in PERSON_STATUSES:
         raise ValidationError("status", "validation.choice", options="、".join(labels("status").values()))
     person = get(op, person_id)
@@ -364,8 +361,6 @@ def duty_refusals(person: Person, day: dt.date) -> list[str]:
     A candidate nobody else refuses is still not on duty: she has not taken up the
     post.
     """
-    from .lifecycle import runtime
-
     gone = person.departed_on if person.status == "departed" else None
     if person.status == "departed" and (gone is None or day >= gone):
         return [t("person.duty.departed", date=gone or "")]

@@ -17,6 +17,7 @@ import pluggy
 
 from . import hookspecs
 from .db import Migration
+from .i18n import t
 from .models import CORE_MIGRATIONS
 
 API_VERSION = "1"
@@ -161,8 +162,6 @@ class _TownHooks:
 
 class PluginAPIError(Exception):
     def __init__(self, name: str, declared: str, supported: str) -> None:
-        from .i18n import t
-
         super().__init__(t("plugins.api_mismatch", name=name, declared=declared, supported=supported))
 
 

@@ -14,10 +14,11 @@ from typing import Any
 import peewee as pw
 
 from . import clock, export, org, people
+from .fmt import date_zh
 from .i18n import t
-from .jobs.specs import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
-from .lifecycle import runtime
+from .jobs.api import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .models import OrgUnit, Person
+from .state import runtime
 
 
 def output_path(base: Path, report: str, period: str, unit_code: str, fmt: str) -> Path:
@@ -85,7 +86,7 @@ def render_roster(ctx: ReportContext, fmt: str, path: Path) -> None:
     year, month = ctx.period.split("-")
     title = t("report.roster.heading", unit=ctx.unit_name)
     note = t("report.roster.note", year=year, month=int(month), count=len(rows))
-    made = t("report.roster.made", date=f"{clock.today():%Y年%m月%d日}")
+    made = t("report.roster.made", date=date_zh(clock.today(), pad=True))
     columns = roster_columns(ctx.town is None)
     if fmt == "xlsx":
         wb, ws = export.workbook()

@@ -22,8 +22,8 @@ from .. import db as _db
 from ..db import database
 from ..errors import ConflictError, NotFound, ValidationError, XinyiError
 from ..i18n import t
-from ..lifecycle import runtime
 from ..models import Operator, OrgUnit
+from ..state import runtime
 from .models import ACTIVE_STATES, JOB_STATES, JobRecord, ScheduledRun
 from .specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, parse_period,
                     previous_month, registry)
@@ -42,7 +42,7 @@ def _broker() -> Any:
 __all__ = [
     "ACTIVE_STATES", "ActorSpec", "JOB_STATES", "JobContext", "JobRecord", "ReportContext", "ReportSpec",
     "QueueUnavailable", "Schedule", "ScheduledRun", "current_month", "get", "previous_month", "recent",
-    "adopt_orphans", "registry", "resend_lost", "retry", "send_unsent", "submit",
+    "RESEND_SECONDS", "adopt_orphans", "registry", "resend_lost", "retry", "send_kept", "send_unsent", "submit",
 ]
 
 
@@ -237,6 +237,22 @@ def send_unsent(limit: int = 500) -> int:
     """
     unsent = JobRecord.select().where(JobRecord.state == "unsent").order_by(JobRecord.id).limit(limit)
     return _send_each(unsent, claim=True)
+
+
+RESEND_SECONDS = 30.0  # how often ``xinyi worker`` and ``xinyi scheduler`` call send_kept
+
+
+def send_kept() -> None:
+    """Send the jobs kept while the queue was unreachable, and those lost on the way
+    (:func:`send_unsent`, :func:`resend_lost`); a database that is briefly unreachable
+    too is logged and tried again next time."""
+    try:
+        sent = send_unsent() + resend_lost()
+    except Exception:  # noqa: BLE001 - the database may be briefly unreachable too; try again later
+        log.exception("could not send the unsent jobs")
+        return
+    if sent:
+        log.info("sent %d job(s) kept while the queue was unreachable or lost on the way", sent)
 
 
 def _claim_unsent(record: JobRecord) -> bool:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ from dramatiq.common import dq_name
 from dramatiq.middleware import (AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications,
                                  TimeLimit)
 
-from ..lifecycle import Runtime, runtime
+from ..state import Runtime, runtime
 from . import owner
 from .models import ACTIVE_STATES, JobRecord
 from .runner import JobState, actor_name, declare
@@ -224,37 +223,3 @@ def stop(timeout_ms: int = 10_000) -> None:
         if current.worker is not None:
             current.worker.stop(timeout=timeout_ms)
         current.broker.close()
-
-
-def serve(threads: int) -> None:
-    """Run a worker on the Redis queue until SIGTERM/SIGINT (``xinyi worker``)."""
-    from ..errors import XinyiError
-
-    if not runtime().config.redis_url:
-        raise XinyiError("jobs.worker_needs_redis")
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    start(worker_threads=threads)
-    try:
-        while True:  # jobs kept while Redis was down go out when it is back
-            _send_unsent()
-            if done.wait(RESEND_SECONDS):
-                break
-    finally:
-        stop()
-
-
-RESEND_SECONDS = 30.0
-
-
-def _send_unsent() -> None:
-    from . import resend_lost, send_unsent
-
-    try:
-        sent = send_unsent() + resend_lost()
-    except Exception:  # noqa: BLE001 - the database may be briefly unreachable too; try again later
-        log.exception("could not send the unsent jobs")
-        return
-    if sent:
-        log.info("sent %d job(s) kept while the queue was unreachable or lost on the way", sent)

@@ -1,4 +1,13 @@
-"""CLI commands for the queue: ``worker``, ``scheduler``, ``jobs`` and ``report``."""
+"""CLI commands for the queue: ``worker``, ``scheduler``, ``jobs`` and ``report``.
+
+Module-level click commands, attached to the ``xinyi`` group by
+:func:`add_commands`. They start the runtime and look up ``--operator`` with
+the group's own functions, which its callback leaves in the context
+(``ctx.obj["start"]``, ``ctx.obj["operator"]``): this module cannot import
+:mod:`xinyi_core.cli`, which imports it. dramatiq (the broker) and
+apscheduler are imported by the commands that run them, so that the other
+commands — and ``xinyi --help`` — do not pay for them.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,177 +18,96 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from .. import lifecycle
+from .. import lifecycle, reports
 from ..errors import XinyiError
 from ..i18n import t
+from ..models import Operator
+from . import RESEND_SECONDS, _prepare, get, recent, retry, send_kept, submit
+from .models import JobRecord
+from .specs import JobContext, registry
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:%Y-%m-%d %H:%M:%S}" if value else "-"
-
-
-def _print_job(job: Any, *, detail: bool = False) -> None:
-    state = t(f"jobs.state.{job.state}")
-    click.echo(t("jobs.cli.row", id=job.id, created=_fmt(job.created_at), state=state,
-                 progress=f"{job.progress:.0%}", title=job.title))
-    if not detail:
-        return
-    from ..models import Operator
-
-    who = Operator.get_or_none(Operator.id == job.requested_by_id) if job.requested_by_id else None
-    click.echo("  " + t("jobs.cli.detail_kind", kind=job.kind))
-    click.echo("  " + t("jobs.cli.detail_params", params=job.params))
-    click.echo("  " + t("jobs.cli.detail_requested", who=who.display_name if who else t("jobs.cli.system")))
-    click.echo("  " + t("jobs.cli.detail_times", created=_fmt(job.created_at), started=_fmt(job.started_at),
-                        finished=_fmt(job.finished_at), attempts=job.attempts))
-    click.echo("  " + t("jobs.cli.detail_message", progress=f"{job.progress:.0%}", message=job.message))
-    if job.error:
-        click.echo("  " + t("jobs.cli.detail_error", error=job.error))
-    for path in job.outputs:
-        click.echo("  " + t("jobs.cli.detail_output", path=path))
-
-
-def _wait(job_id: int) -> Any:
-    """Block until an in-process job ends (the CLI process is its only worker)."""
-    from .models import JobRecord
-
-    while True:
-        job = JobRecord.get_by_id(job_id)
-        if not job.active:
-            return job
-        time.sleep(0.1)
-
-
-def add_commands(cli: click.Group, start: Callable[..., Any], operator: Callable[[str | None], Any]) -> None:
+def add_commands(cli: click.Group) -> None:
     """Attach the queue commands to the ``xinyi`` group."""
+    for command in (worker, scheduler, jobs_group, report):
+        cli.add_command(command)
 
-    @cli.command(help="启动后台任务 worker（需配置 Redis）")
-    @click.option("--processes", "-p", default=1, show_default=True, help="进程数")
-    @click.option("--threads", "-t", default=8, show_default=True, help="每个进程的线程数")
-    @click.pass_context
-    def worker(ctx: click.Context, processes: int, threads: int) -> None:
-        from . import broker
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
-        runtime = start(ctx)
-        if not runtime.config.redis_url:
-            raise XinyiError("jobs.worker_needs_redis")
-        click.echo(t("jobs.cli.worker_started", processes=processes, threads=threads, url=runtime.config.redis_url))
-        if processes <= 1:
-            broker.serve(threads)
-            return
+def _start(ctx: click.Context) -> lifecycle.Runtime:
+    """Start the runtime the way every ``xinyi`` command does (warnings printed)."""
+    return ctx.obj["start"](ctx)
+
+
+def _operator(ctx: click.Context, username: str | None) -> Operator | None:
+    """The operator named by ``--operator`` (``None``: the system); a Chinese error if unknown."""
+    return ctx.obj["operator"](username)
+
+
+# --------------------------------------------------------------------------- worker and scheduler
+
+@click.command(help="启动后台任务 worker（需配置 Redis）")
+@click.option("--processes", "-p", default=1, show_default=True, help="进程数")
+@click.option("--threads", "-t", default=8, show_default=True, help="每个进程的线程数")
+@click.pass_context
+def worker(ctx: click.Context, processes: int, threads: int) -> None:
+    from . import broker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    runtime = _start(ctx)
+    if not runtime.config.redis_url:
+        raise XinyiError("jobs.worker_needs_redis")
+    click.echo(t("jobs.cli.worker_started", processes=processes, threads=threads, url=runtime.config.redis_url))
+    if processes > 1:
         _supervise(ctx.obj["config"], processes, threads)
-
-    @cli.command(help="启动定时任务（按计划自动生成报表等）")
-    @click.pass_context
-    def scheduler(ctx: click.Context) -> None:
-        from . import broker
-        from .scheduler import Scheduler
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        runtime = start(ctx)
-        broker.start()  # without Redis: this process runs the jobs, and picks up those a closed app left
-        sched = Scheduler()
-        done = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: done.set())
-        sched.start()
-        click.echo(t("jobs.cli.scheduler_started", tz=runtime.config.timezone))
-        for name, when in sched.next_runs():
-            click.echo(t("jobs.cli.scheduler_next", name=name, when=_fmt(when)))
-        try:
-            while True:  # scheduled runs kept while Redis was down go out when it is back
-                broker._send_unsent()
-                if done.wait(broker.RESEND_SECONDS):
-                    break
-        finally:
-            sched.stop()
-            lifecycle.shutdown()  # without Redis, lets this process's running jobs finish
-
-    @cli.group(name="jobs", help="查看和重试后台任务")
-    def jobs_group() -> None:
-        pass
-
-    @jobs_group.command(name="list", help="列出最近的任务")
-    @click.option("--operator", "username", help="以该操作员可见的范围列出（默认全部）")
-    @click.option("--limit", default=30, show_default=True)
-    @click.pass_context
-    def jobs_list(ctx: click.Context, username: str | None, limit: int) -> None:
-        from . import recent
-        from .models import JobRecord
-
-        start(ctx)
-        op = operator(username)
-        rows = recent(op, limit) if op else list(
-            JobRecord.select().order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit))
-        for job in rows:
-            _print_job(job)
-        if not rows:
-            click.echo(t("jobs.cli.none"))
-
-    @jobs_group.command(name="show", help="查看一个任务")
-    @click.argument("job_id", type=int)
-    @click.option("--operator", "username")
-    @click.pass_context
-    def jobs_show(ctx: click.Context, job_id: int, username: str | None) -> None:
-        from . import get
-
-        start(ctx)
-        _print_job(get(operator(username), job_id), detail=True)
-
-    @jobs_group.command(name="retry", help="重新运行失败的任务")
-    @click.argument("job_id", type=int)
-    @click.option("--operator", "username")
-    @click.pass_context
-    def jobs_retry(ctx: click.Context, job_id: int, username: str | None) -> None:
-        from . import broker, retry
-
-        start(ctx)
-        job = retry(operator(username), job_id)
-        _finish(job, broker)
-
-    @cli.command(help="生成报表：立即生成，或 --enqueue 交给后台任务")
-    @click.argument("name")
-    @click.option("--period", help="期间，如 2026-11（月）、2026-Q4（季）、2026（年）")
-    @click.option("--town", help="镇（街道）编码；不填为全市")
-    @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认配置中的报表目录）")
-    @click.option("--enqueue", is_flag=True, help="交给后台任务队列，立即返回")
-    @click.option("--operator", "username", help="以该操作员身份提交（检查权限并记入审计）")
-    @click.pass_context
-    def report(ctx: click.Context, name: str, period: str | None, town: str | None, out_dir: str | None,
-               enqueue: bool, username: str | None) -> None:
-        from . import _prepare, broker, submit
-        from .specs import JobContext, registry
-
-        start(ctx)
-        op = operator(username)
-        if enqueue:
-            _finish(submit(op, name, period=period, town=town), broker)
-            return
-        from .. import reports
-
-        params, _, _ = _prepare(op, name, {"period": period, "town": town})
-        spec = registry().reports.get(name)
-        if spec is None:
-            raise XinyiError("jobs.unknown_kind", kind=name)
-        for path in reports.run(spec, params, JobContext(None), out_dir=Path(out_dir) if out_dir else None):
-            click.echo(t("jobs.cli.written", path=str(path)))
+        return
+    done = _stop_on_signal()
+    broker.start(worker_threads=threads)
+    try:
+        _send_kept_until(done)
+    finally:
+        broker.stop()
 
 
-def _finish(job: Any, broker: Any) -> None:
-    """Print the submitted job; without Redis, run it to the end here."""
-    click.echo(t("jobs.cli.submitted", id=job.id, title=job.title, state=t(f"jobs.state.{job.state}")))
-    if broker.in_process():
-        click.echo(t("jobs.cli.waiting"))
-        job = _wait(job.id)
-        if job.state == "failed":
-            raise XinyiError("jobs.cli.failed", id=job.id, error=job.error)
-        for path in job.outputs:
-            click.echo(t("jobs.cli.written", path=path))
+@click.command(help="启动定时任务（按计划自动生成报表等）")
+@click.pass_context
+def scheduler(ctx: click.Context) -> None:
+    from . import broker
+    from .scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = _start(ctx)
+    broker.start()  # without Redis: this process runs the jobs, and picks up those a closed app left
+    sched = Scheduler()
+    done = _stop_on_signal()
+    sched.start()
+    click.echo(t("jobs.cli.scheduler_started", tz=runtime.config.timezone))
+    for name, when in sched.next_runs():
+        click.echo(t("jobs.cli.scheduler_next", name=name, when=_fmt(when)))
+    try:
+        _send_kept_until(done)
+    finally:
+        sched.stop()
+        lifecycle.shutdown()  # without Redis, lets this process's running jobs finish
+
+
+def _stop_on_signal() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: a service command's signal to stop."""
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    return done
+
+
+def _send_kept_until(done: threading.Event) -> None:
+    """Until ``done``: jobs kept while Redis was down go out when it is back."""
+    while True:
+        send_kept()
+        if done.wait(RESEND_SECONDS):
+            break
 
 
 def _supervise(config_path: str | None, processes: int, threads: int) -> None:
@@ -198,3 +126,116 @@ def _supervise(config_path: str | None, processes: int, threads: int) -> None:
     codes = [child.wait() for child in children]
     if any(codes):
         sys.exit(max(codes))
+
+
+# --------------------------------------------------------------------------- jobs
+
+@click.group(name="jobs", help="查看和重试后台任务")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command(name="list", help="列出最近的任务")
+@click.option("--operator", "username", help="以该操作员可见的范围列出（默认全部）")
+@click.option("--limit", default=30, show_default=True)
+@click.pass_context
+def jobs_list(ctx: click.Context, username: str | None, limit: int) -> None:
+    _start(ctx)
+    op = _operator(ctx, username)
+    rows = recent(op, limit) if op else list(
+        JobRecord.select().order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit))
+    for job in rows:
+        _print_job(job)
+    if not rows:
+        click.echo(t("jobs.cli.none"))
+
+
+@jobs_group.command(name="show", help="查看一个任务")
+@click.argument("job_id", type=int)
+@click.option("--operator", "username")
+@click.pass_context
+def jobs_show(ctx: click.Context, job_id: int, username: str | None) -> None:
+    _start(ctx)
+    _print_job(get(_operator(ctx, username), job_id), detail=True)
+
+
+@jobs_group.command(name="retry", help="重新运行失败的任务")
+@click.argument("job_id", type=int)
+@click.option("--operator", "username")
+@click.pass_context
+def jobs_retry(ctx: click.Context, job_id: int, username: str | None) -> None:
+    _start(ctx)
+    _finish(retry(_operator(ctx, username), job_id))
+
+
+# --------------------------------------------------------------------------- report
+
+@click.command(help="生成报表：立即生成，或 --enqueue 交给后台任务")
+@click.argument("name")
+@click.option("--period", help="期间，如 2026-11（月）、2026-Q4（季）、2026（年）")
+@click.option("--town", help="镇（街道）编码；不填为全市")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认配置中的报表目录）")
+@click.option("--enqueue", is_flag=True, help="交给后台任务队列，立即返回")
+@click.option("--operator", "username", help="以该操作员身份提交（检查权限并记入审计）")
+@click.pass_context
+def report(ctx: click.Context, name: str, period: str | None, town: str | None, out_dir: str | None,
+           enqueue: bool, username: str | None) -> None:
+    _start(ctx)
+    op = _operator(ctx, username)
+    if enqueue:
+        _finish(submit(op, name, period=period, town=town))
+        return
+    params, _, _ = _prepare(op, name, {"period": period, "town": town})
+    spec = registry().reports.get(name)
+    if spec is None:
+        raise XinyiError("jobs.unknown_kind", kind=name)
+    for path in reports.run(spec, params, JobContext(None), out_dir=Path(out_dir) if out_dir else None):
+        click.echo(t("jobs.cli.written", path=str(path)))
+
+
+# --------------------------------------------------------------------------- output
+
+def _fmt(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S}" if value else "-"
+
+
+def _print_job(job: JobRecord, *, detail: bool = False) -> None:
+    state = t(f"jobs.state.{job.state}")
+    click.echo(t("jobs.cli.row", id=job.id, created=_fmt(job.created_at), state=state,
+                 progress=f"{job.progress:.0%}", title=job.title))
+    if not detail:
+        return
+    who = Operator.get_or_none(Operator.id == job.requested_by_id) if job.requested_by_id else None
+    click.echo("  " + t("jobs.cli.detail_kind", kind=job.kind))
+    click.echo("  " + t("jobs.cli.detail_params", params=job.params))
+    click.echo("  " + t("jobs.cli.detail_requested", who=who.display_name if who else t("jobs.cli.system")))
+    click.echo("  " + t("jobs.cli.detail_times", created=_fmt(job.created_at), started=_fmt(job.started_at),
+                        finished=_fmt(job.finished_at), attempts=job.attempts))
+    click.echo("  " + t("jobs.cli.detail_message", progress=f"{job.progress:.0%}", message=job.message))
+    if job.error:
+        click.echo("  " + t("jobs.cli.detail_error", error=job.error))
+    for path in job.outputs:
+        click.echo("  " + t("jobs.cli.detail_output", path=path))
+
+
+def _finish(job: JobRecord) -> None:
+    """Print the submitted job; without Redis, run it to the end here."""
+    from . import broker
+
+    click.echo(t("jobs.cli.submitted", id=job.id, title=job.title, state=t(f"jobs.state.{job.state}")))
+    if broker.in_process():
+        click.echo(t("jobs.cli.waiting"))
+        job = _wait(job.id)
+        if job.state == "failed":
+            raise XinyiError("jobs.cli.failed", id=job.id, error=job.error)
+        for path in job.outputs:
+            click.echo(t("jobs.cli.written", path=path))
+
+
+def _wait(job_id: int) -> JobRecord:
+    """Block until an in-process job ends (the CLI process is its only worker)."""
+    while True:
+        job = JobRecord.get_by_id(job_id)
+        if not job.active:
+            return job
+        time.sleep(0.1)

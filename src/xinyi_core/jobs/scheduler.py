@@ -25,7 +25,8 @@ from apscheduler.triggers.cron import CronTrigger
 from .. import org
 from ..db import database
 from ..errors import XinyiError
-from ..lifecycle import runtime
+from ..state import runtime
+from . import _record, _send
 from .models import ScheduledRun
 from .specs import Schedule, registry
 
@@ -84,8 +85,6 @@ def fire(schedule: Schedule, fire_time: dt.datetime, *, claimant: str = "") -> l
     when a scheduler starts (:func:`catch_up`), instead of a claim without a
     job blocking the run for ever. The job is sent once both are committed.
     """
-    from . import _record, _send  # late: the package imports this module
-
     local = fire_time.astimezone(_tz()).replace(tzinfo=None) if fire_time.tzinfo else fire_time
     params = schedule.params(local) if schedule.params else {}
     sent = []

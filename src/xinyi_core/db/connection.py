@@ -1,0 +1,225 @@
+"""The database: one proxy every model is bound to, and connecting it.
+
+Every model in the core and in plugins subclasses :class:`BaseModel`, bound to
+one :class:`peewee.DatabaseProxy`. ``connect`` picks SQLite (WAL, foreign keys,
+busy timeout) or PostgreSQL from the URL. Both database classes refuse values
+neither backend can store, run :func:`after_transaction` callbacks after a
+rollback too, and (SQLite) take the write lock as a transaction begins.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote, urlparse
+
+import peewee as pw
+
+from ..errors import Busy, ValidationError
+
+database = pw.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,  # ms: writers queue instead of failing with "database is locked"
+    "synchronous": "normal",
+    "cache_size": -2_000,  # KiB per connection: low-spec machines; the OS page cache holds the rest
+}
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class JSONField(pw.TextField):
+    """JSON stored as text, portable between SQLite and PostgreSQL."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+# --------------------------------------------------------------------------- after the transaction
+
+log = logging.getLogger(__name__)
+_after = threading.local()  # per thread, like peewee's connection state
+
+
+def _pending() -> dict[int, list[Callable[[], Any]]]:
+    """This thread's waiting callbacks, by database (``id``)."""
+    if not hasattr(_after, "by_db"):
+        _after.by_db = {}
+    return _after.by_db
+
+
+def after_transaction(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` once the outermost transaction has ended — committed *or* rolled back.
+
+    Outside a transaction it runs at once. peewee's own ``after_commit`` drops its
+    callbacks on a rollback; this is for what must happen either way (the audit
+    row of a refused attempt, whose caller's transaction rolls back with the
+    refusal). ``fn`` then runs outside any transaction; its errors are logged.
+    """
+    db = database.obj
+    if db is None or not db.in_transaction():
+        fn()
+        return
+    pending = _pending().setdefault(id(db), [])
+    if not pending:
+        db.after_commit(functools.partial(_run_after, db))
+    pending.append(fn)
+
+
+def _run_after(db: pw.Database) -> None:
+    for fn in _pending().pop(id(db), []):
+        try:
+            fn()
+        except Exception:  # the caller's own outcome (its commit, its exception) must stand
+            log.exception("after-transaction callback failed")
+
+
+class _AfterRollback:
+    """Runs :func:`after_transaction` callbacks after a rollback too (peewee runs them after a commit)."""
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()  # type: ignore[misc]
+        finally:
+            _run_after(self)  # type: ignore[arg-type]
+
+
+# Prefix for a PostgreSQL statement run outside a transaction: the implicit transaction of
+# the multi-statement query commits without waiting for its WAL flush. For bookkeeping
+# whose loss in a server crash is harmless (see xinyi_core.jobs._insert).
+NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off; "
+
+
+def relax_commit() -> None:
+    """Inside a transaction the caller owns: on PostgreSQL, commit it without waiting for the
+    WAL flush (SQLite's WAL + ``synchronous=NORMAL`` already commits so). Only for bookkeeping
+    that a database-server crash may lose harmlessly — never around a plugin's own writes."""
+    if not is_sqlite() and database.in_transaction():
+        database.execute_sql("SET LOCAL synchronous_commit TO off")
+
+
+_INT64 = range(-2**63, 2**63)
+
+
+class _RefuseNul:
+    """Refuses, with a Chinese error, values neither database can take: text holding
+    U+0000 (pasted from a broken document) and integers beyond 64 bits (a crafted id).
+
+    PostgreSQL cannot store the first (the driver raises ``ValueError`` from deep inside
+    any service) and SQLite would keep an invisible character; the second is an
+    ``OverflowError`` in SQLite and a ``DataError`` in PostgreSQL. One check where every
+    statement's parameters pass makes both backends answer the operator alike.
+    """
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if params:
+            for p in params:
+                if isinstance(p, str) and "\x00" in p:
+                    raise ValidationError("text", "validation.nul")
+                if type(p) is int and p not in _INT64:
+                    raise ValidationError("id", "validation.out_of_range")
+        return super().execute_sql(sql, params)  # type: ignore[misc]
+
+
+class SqliteDatabase(_RefuseNul, _AfterRollback, pw.SqliteDatabase):
+    """SQLite whose transactions take the write lock as they begin (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that reads and then writes cannot wait for the lock: if another
+    process committed in between, SQLite answers "database is locked" at once, without the
+    busy timeout. Taking the lock up front makes writers queue (up to ``busy_timeout``) while
+    readers never wait (WAL). A lock still not free after that is :class:`Busy`, in Chinese.
+    """
+
+    def __init__(self, database: str, **kwargs: Any) -> None:
+        super().__init__(database, lock_type="IMMEDIATE", **kwargs)
+
+    def begin(self, lock_type: str | None = None) -> None:
+        try:
+            super().begin(lock_type)
+        except pw.OperationalError as exc:
+            _raise_if_busy(exc)
+            raise
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        try:
+            return super().execute_sql(sql, params)
+        except pw.OperationalError as exc:
+            _raise_if_busy(exc)
+            raise
+
+
+def _raise_if_busy(exc: pw.OperationalError) -> None:
+    if "database is locked" in str(exc):  # SQLITE_BUSY, whatever its extended code
+        raise Busy() from exc
+
+
+class PostgresqlDatabase(_RefuseNul, _AfterRollback, pw.PostgresqlDatabase):
+    pass
+
+
+def make_database(url: str) -> pw.Database:
+    """A peewee database for ``url`` (not yet connected)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///"):]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    if parsed.scheme.startswith("postgres"):
+        return PostgresqlDatabase(
+            parsed.path.lstrip("/"),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname,
+            port=parsed.port,
+            **dict(parse_qsl(parsed.query)),  # e.g. ?options=-csearch_path%3Dxyz, sslmode=require
+        )
+    raise ValueError(url)
+
+
+def redact(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
+def connect(url: str) -> pw.Database:
+    """Bind the global proxy to the database at ``url`` and open a connection."""
+    db = make_database(url)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    return db
+
+
+def close() -> None:
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, pw.SqliteDatabase)
+
+
+def locked(query: pw.ModelSelect) -> pw.ModelSelect:
+    """``query`` with its rows locked until the transaction ends (``SELECT … FOR UPDATE``).
+
+    For a read-then-write inside a transaction: on PostgreSQL (READ COMMITTED) two
+    transactions may otherwise both read a row before either writes it, and the second
+    write silently undoes the first. SQLite needs nothing (and has no FOR UPDATE): its
+    write transactions already run one at a time (``BEGIN IMMEDIATE``).
+    """
+    return query if is_sqlite() else query.for_update()

@@ -1,0 +1,31 @@
+"""Dates written the Chinese way, said once for the core and every plugin.
+
+``date_zh(d)`` is ``2026年12月4日``; printed forms that have always shown
+two-digit months and days (``2026年03月04日``) ask for ``pad=True``. The
+words come from the message catalogue (``fmt.*``), like every other string
+an operator reads.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from .i18n import t
+
+
+def weekday_zh(d: dt.date, *, short: bool = False) -> str:
+    """``周五`` for a Friday; with ``short`` only ``五`` (after a 星期 in the sentence, in a column)."""
+    day = t("fmt.weekdays")[d.weekday()]
+    return day if short else t("fmt.weekday", day=day)
+
+
+def date_zh(d: dt.date | None, *, year: bool = True, weekday: bool = False, pad: bool = False) -> str:
+    """``2026年12月4日``; without ``year`` ``12月4日``; with ``weekday`` ``2026年12月4日（周五）``.
+
+    ``pad`` writes month and day with two digits (``2026年03月04日``). ``None``
+    is an empty string: the blank date of a form not yet signed.
+    """
+    if d is None:
+        return ""
+    month, day = (f"{d.month:02d}", f"{d.day:02d}") if pad else (str(d.month), str(d.day))
+    text = t("fmt.date", year=d.year, month=month, day=day) if year else t("fmt.month_day", month=month, day=day)
+    return t("fmt.with_weekday", date=text, weekday=weekday_zh(d)) if weekday else text
