@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from xinyi_core import CalendarMark, OrgUnit, Person, runtime, t
+from xinyi_core import CalendarMark, OrgUnit, Person, duty_refusals, runtime, t
 from xinyi_core import alerts, audit, calendar, clock, db
 from xinyi_core.db import database
 from xinyi_core.errors import CalendarUnavailable
@@ -142,6 +142,8 @@ def end_of_day(town: OrgUnit, day: dt.date) -> EndOfDay:
         result.cleared = _recheck_open(town, day)
         for person in people:
             if person.id in signed:
+                continue
+            if duty_refusals(person, day):  # TRN-1: not on duty that day (no passed exam), so not absent
                 continue
             mark = excuses(marks_for(person, day, day, town.code)).get(day)
             row = day_row(person, day)

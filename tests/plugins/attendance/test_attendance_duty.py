@@ -13,6 +13,7 @@ import pytest
 from xinyi_core import PermissionDenied, clock, duty_refusals
 from xinyi_attendance import service
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
+from xinyi_core.models import Person
 
 from _duty_cases import CASES, build, exam, hire, on_the_day, operator_for, refusals
 
@@ -100,3 +101,19 @@ async def test_trn1_the_sign_screen_says_why_a_listed_assistant_cannot_be_signed
             await settle(pilot)
             assert any("孙丽" in n and "未通过岗前培训考核" in n for n in notifications(app))
     assert AttendanceDay.select().count() == 0 and refusals(person, "attendance.sign")
+
+
+def test_trn1_the_end_of_day_run_makes_no_absence_candidate_of_someone_not_on_duty(city):
+    """An assistant on the roll with no passed pre-job exam (as a roster import leaves her) cannot be
+    signed in, so her unsigned working day is no 旷工 candidate (TRN-1, ATT-5); her colleagues' are."""
+    from xinyi_attendance import daily
+
+    person = hire(city, "2026-11-02")
+    Person.update(status="on_duty").where(Person.id == person.id).execute()  # imported: on duty, no exam
+    colleague = city.people["a"][0]
+    with clock.frozen(dt.datetime(2026, 12, 7, 20, 0)):  # Monday, after hours, nobody signed in
+        daily.end_of_day(city.towns[0], dt.date(2026, 12, 7))
+    absent = {r.person_id for r in AttendanceDay.select().where(
+        (AttendanceDay.date == dt.date(2026, 12, 7)) & (AttendanceDay.absence == "open"))}
+    assert colleague.id in absent
+    assert person.id not in absent
