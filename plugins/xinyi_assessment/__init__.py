@@ -3,7 +3,8 @@
 Registered through the ``xinyi.plugins`` entry point ``assessment``. This module
 holds only the hook implementations; the scoring scheme is data
 (``config/assessment_scheme.toml``, loaded by ``scheme``), the decisions are in
-``rules``, the writes in ``service`` and ``monthly``, the forms 附件1–3 in
+``rules``, the writes in ``service`` and ``monthly``, the year's routine results
+shown to the annual assessor and the panel in ``routine``, the forms 附件1–3 in
 ``forms``, and ``jobs``, ``screens``, ``demo`` and ``cli`` do what they say.
 """
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The routine (monthly) assessment screen — ASM-2: the town reviews last month, then publishes it."""
+"""The routine (monthly) assessment screens — ASM-2: the town reviews last month, then publishes it;
+ASM-3: the annual assessor and the panel read one assistant's year month by month."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ from xinyi_core import XinyiError, clock, jobs, t
 from xinyi_core.tui.screens import FormScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
-from . import monthly
+from . import monthly, routine, service
 
 
 def tr(key: str, **kw: Any) -> str:
@@ -90,3 +91,48 @@ class MonthlyScreen(XinyiScreen):
             self.report(exc)
             return
         self.notify(tr("published", id=record.id))
+
+
+class RoutineScreen(XinyiScreen):
+    """One assistant's routine results of the assessed year, month by month (ASM-2 → ASM-3).
+
+    Opened from the annual scoring and the panel's screens: the summary on top,
+    then each month's result (or why there is none), 出勤情况 and work done.
+    Read only; a month is reviewed on the routine assessment screen.
+    """
+
+    TITLE_KEY = "assessment.routine.title"
+    DEFAULT_CSS = """
+    #routine-summary { height: 2; padding: 0 1; }
+    #routine-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", t("tui.key.back"))]
+
+    def __init__(self, assessment_id: int) -> None:
+        super().__init__()
+        self.assessment_id = assessment_id
+
+    def compose(self) -> Iterable[Widget]:
+        sheet = service.get(self.operator, self.assessment_id)  # scope checked, a refusal audited
+        self.person_name = sheet.person.name
+        self.routine = routine.routine_year(sheet.person, sheet.year, detail=True)
+        yield from super().compose()
+
+    def screen_title(self) -> str:
+        return t(self.TITLE_KEY, name=self.person_name, year=self.routine.year)
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static(self.routine.summary(), id="routine-summary")
+        yield RecordList([Column(t("assessment.routine.col_month"), 5),
+                          Column(t("assessment.routine.col_result"), 6),
+                          Column(t("assessment.monthly.col.attendance"), 30),
+                          Column(t("assessment.monthly.col.work"), 0)], id="routine-list")
+
+    def on_mount(self) -> None:
+        plist = self.query_one("#routine-list", RecordList)
+        plist.set_source(ListSource([(m.month, t("assessment.routine.month", month=m.month), m.state, m.attendance,
+                                      m.work) for m in self.routine.months]))
+        plist.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

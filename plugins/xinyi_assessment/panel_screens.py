@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
@@ -12,7 +13,7 @@ from xinyi_core import XinyiError, clock, jobs, t
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import rules, service
+from . import routine, rules, service
 
 
 def tr(key: str, **kw: Any) -> str:
@@ -20,12 +21,17 @@ def tr(key: str, **kw: Any) -> str:
 
 
 class PanelScreen(XinyiScreen):
-    """Ranking, proposed grades under the cap; the panel changes them and saves all at once."""
+    """Ranking, proposed grades under the cap; the panel changes them and saves all at once.
+
+    Below the ranking, the highlighted assistant's routine results of the year (ASM-3: graded
+    「结合日常考核成绩」), m for them month by month — evidence beside the score, not points.
+    """
 
     TITLE_KEY = "assessment.screen.panel"
     DEFAULT_CSS = """
     #panel-status { height: 2; padding: 0 1; color: $text-muted; }
     #panel-list { height: 1fr; }
+    #panel-detail { height: 3; padding: 0 1; border-top: solid $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "grade('excellent')", t("assessment.grade.excellent")),
@@ -34,6 +40,7 @@ class PanelScreen(XinyiScreen):
         Binding("4", "grade('fail')", t("assessment.grade.fail")),
         Binding("ctrl+s", "save", t("tui.key.save")),
         Binding("u", "submit", t("assessment.key.submit")),
+        Binding("m", "routine", t("assessment.key.routine")),
     ]
 
     def __init__(self) -> None:
@@ -41,12 +48,14 @@ class PanelScreen(XinyiScreen):
         self.year = rules.assessed_year(clock.today())
         self.grades: dict[int, str] = {}
         self.explanations: dict[int, str] = {}
+        self.sheets: dict[int, Any] = {}  # person id → her annual sheet
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="panel-status")
         yield RecordList([Column(tr("col_rank"), 4), Column(tr("col_name"), 8), Column(tr("col_total"), 6),
                           Column(tr("col_earned"), 8), Column(tr("col_grade"), 0)], empty=tr("empty"),
                          id="panel-list")
+        yield Static("", id="panel-detail")
 
     @property
     def town(self) -> Any:
@@ -64,6 +73,7 @@ class PanelScreen(XinyiScreen):
             return
         ranked, cap, _ = service.panel(self.operator, self.town, self.year)
         saved = {a.person_id: a for a in service.visible(self.operator, self.year, self.town)}
+        self.sheets = saved
         proposal = rules.proposed_grades(ranked, cap)
         self.grades = {pid: saved[pid].grade or proposal[pid] for pid in proposal}
         self.explanations = {pid: a.explanation for pid, a in saved.items() if a.explanation}
@@ -73,10 +83,29 @@ class PanelScreen(XinyiScreen):
         ranked, cap, n = service.panel(self.operator, self.town, self.year)
         rows = [(r.person_id, str(r.rank), r.name, f"{r.score:g}", rules.grade_label(r.earned),
                  rules.grade_label(self.grades.get(r.person_id, r.earned))) for r in ranked]
-        self.query_one("#panel-list", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        plist = self.query_one("#panel-list", RecordList)
+        plist.set_source(ListSource(rows), keep_cursor=True)
+        self._detail(plist.current_id)
         given = sum(1 for g in self.grades.values() if g == "excellent")
         self.query_one("#panel-status", Static).update(
             tr("panel_status", year=self.year, full_time=n, cap=cap, given=given))
+
+    @on(RecordList.Highlighted, "#panel-list")
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._detail(event.record_id)
+
+    def _detail(self, person_id: Any) -> None:
+        """The highlighted assistant's routine year in one line (ASM-2 → ASM-3)."""
+        sheet = self.sheets.get(person_id)
+        self.query_one("#panel-detail", Static).update(
+            routine.routine_year(sheet.person, sheet.year).summary() if sheet else "")
+
+    def action_routine(self) -> None:
+        sheet = self.sheets.get(self.query_one("#panel-list", RecordList).current_id)
+        if sheet is not None:
+            from .monthly_screens import RoutineScreen
+
+            self.app.push_screen(RoutineScreen(sheet.id))
 
     def action_grade(self, grade: str) -> None:
         pid = self.query_one("#panel-list", RecordList).current_id

@@ -27,7 +27,7 @@ from xinyi_core import (
 from xinyi_core.tui.screens import FormScreen, PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
 
-from . import rules, service
+from . import routine, rules, service
 from . import scheme as scheme_mod
 from .models import Assessment, ItemDeduction, Veto
 
@@ -84,6 +84,7 @@ class ScoringScreen(XinyiScreen):
         Binding("s", "summary", t("assessment.key.summary")),
         Binding("c", "register", t("assessment.key.register")),
         Binding("a", "opinion", t("assessment.key.opinion")),
+        Binding("m", "routine", t("assessment.key.routine")),
     ]
     PERMISSIONS = {"gather": "assessment.score", "deduct": "assessment.score", "veto": "assessment.score",
                    "summary": "assessment.score", "register": "assessment.score"}
@@ -183,6 +184,13 @@ class ScoringScreen(XinyiScreen):
             return
         self.notify(tr("registered"))
 
+    def action_routine(self) -> None:
+        """ASM-3: the year's routine (monthly) results behind the highlighted sheet, month by month."""
+        if self.current:
+            from .monthly_screens import RoutineScreen
+
+            self.app.push_screen(RoutineScreen(self.current))
+
     def action_opinion(self) -> None:
         chain = approvals.for_subject(service.REG_KIND, self.current) if self.current else None
         if chain is None:
@@ -193,7 +201,8 @@ class ScoringScreen(XinyiScreen):
 
 
 def detail_text(assessment_id: int) -> str:
-    """The deductions with their reasons and sources, the vetoes, and item-less facts as evidence."""
+    """The year's routine results (ASM-3: scored 「结合日常考核成绩」, evidence that deducts nothing),
+    the deductions with their reasons and sources, the vetoes, and item-less facts as evidence."""
     a = Assessment.get_or_none(Assessment.id == assessment_id)
     if a is None:
         return ""
@@ -202,7 +211,7 @@ def detail_text(assessment_id: int) -> str:
              for d in ItemDeduction.select().where(ItemDeduction.assessment == a).order_by(ItemDeduction.item)]
     lines += [tr("detail_veto", reason=v.reason) for v in Veto.select().where(Veto.assessment == a)]
     lines += [tr("detail_fact", label=f["label"]) for f in (a.facts or []) if f.get("item") is None]
-    return "\n".join(lines) or tr("no_deductions")
+    return "\n".join([routine.routine_year(a.person, a.year).summary(), *(lines or [tr("no_deductions")])])
 
 
 class DeductScreen(FormScreen):

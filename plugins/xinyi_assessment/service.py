@@ -28,7 +28,7 @@ from xinyi_core import (
 )
 from xinyi_core.approvals import StepSpec
 
-from . import rules
+from . import routine, rules
 from . import scheme as scheme_mod
 from .models import Assessment, ItemDeduction, TownPackage, Veto
 from .scheme import Scheme
@@ -235,7 +235,11 @@ def panel(op: Operator, town: OrgUnit, year: int) -> tuple[list[rules.Ranked], i
 
 def assign_grades(op: Operator, town: OrgUnit, year: int, grades: dict[int, str],
                   explanations: dict[int, str] | None = None) -> None:
-    """The panel's grades for the whole town at once (cap and 不合格 explanations checked)."""
+    """The panel's grades for the whole town at once (cap and 不合格 explanations checked).
+
+    Each grade's audit row keeps the routine results the panel had before it (ASM-3: graded
+    「结合日常考核成绩」) — the one-line summary, as evidence, not as points.
+    """
     _check_town(op, "assessment.grade", town)
     ranked, cap, _ = panel(op, town, year)
     explanations = explanations or {}
@@ -256,7 +260,8 @@ def assign_grades(op: Operator, town: OrgUnit, year: int, grades: dict[int, str]
                 a.explanation = explanations[pid].strip()
             a.save()
             audit.record(op, "assessment.grade", a, person_id=pid, before=before,
-                         after={"grade": grade, "explanation": a.explanation})
+                         after={"grade": grade, "explanation": a.explanation,
+                                "routine": routine.routine_year(a.person, year).summary()})
         pkg.state, pkg.graded_at = "graded", clock.now()
         pkg.save()
 
