@@ -31,7 +31,7 @@ from xinyi_core import (
     runtime,
     t,
 )
-from xinyi_core.jobs.specs import period_bounds
+from xinyi_core import period_bounds
 
 from .models import MonthlyResult
 

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from xinyi_core import Person, clock, people, t
-from xinyi_core.jobs.specs import period_bounds
+from xinyi_core import period_bounds
 
 from . import monthly
 from .models import MonthlyResult

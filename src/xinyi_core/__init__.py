@@ -19,7 +19,7 @@ from .plugins import API_VERSION
 from .lifecycle import runtime
 from .people import duty_refusals, require_on_duty
 from .types import AssessmentFact, DashboardItem, MonthFact, ScreenEntry
-from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month,
+from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, period_bounds,
                        previous_month)
 
 __version__ = "0.1.0"
@@ -34,5 +34,6 @@ __all__ = [
     # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t
     "date_zh", "town_code_of", "town_of", "translator", "weekday_zh",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
-    "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "previous_month",
+    "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "period_bounds",
+    "previous_month",
 ]

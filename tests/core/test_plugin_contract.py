@@ -39,7 +39,6 @@ QUERY_METHODS = {"select", "get", "get_by_id", "get_or_none", "get_or_create", "
 # entry is gone, so that these sets only shrink. Empty is the goal.
 KNOWN_IMPORTS: set[tuple[str, str]] = {
     ('xinyi_assessment.cli', 'xinyi_core.config'),
-    ('xinyi_assessment.monthly', 'xinyi_core.jobs.specs.period_bounds'),
     ('xinyi_attendance.daily', 'xinyi_core.db'),
     ('xinyi_attendance.daily', 'xinyi_core.db.database'),
     ('xinyi_attendance.daily', 'xinyi_core.errors.CalendarUnavailable'),
