@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from .calendar import CalendarMark
 from .config import Setting
-from .db import BaseModel, JSONField, Migration, create_tables, database
-from .errors import (ConflictError, FormErrors, NotFound, PermissionDenied, ValidationError,
-                     XinyiError)
+from .db import BaseModel, JSONField, Migration, create_tables, database, locked
+from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, PermissionDenied,
+                     ValidationError, XinyiError)
 from .fmt import date_zh, weekday_zh
 from .hookspecs import hookimpl
 from .i18n import t, translator
@@ -26,9 +26,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "API_VERSION", "ApprovalChain", "ApprovalStep", "AssessmentFact", "BaseModel", "CalendarMark",
+    "CalendarUnavailable",
     "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
-    "XinyiError", "create_tables", "database", "hookimpl", "runtime", "t",
+    "XinyiError", "create_tables", "database", "hookimpl", "locked", "runtime", "t",
     # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work
     "duty_refusals", "require_on_duty",
     # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t

@@ -19,7 +19,7 @@ HOOKS_MARK = "<!-- hooks -->"
 API_MARK = "<!-- api -->"
 # Core modules a plugin may import besides the package itself (DESIGN.md: the public API).
 SERVICE_MODULES = ("auth", "people", "org", "approvals", "alerts", "audit", "calendar", "clock", "export",
-                   "i18n", "jobs", "testing", "tui.screens", "tui.widgets")
+                   "fmt", "i18n", "jobs", "testing", "tui.screens", "tui.widgets", "validators")
 
 
 def hook_names() -> list[str]:
@@ -53,6 +53,7 @@ _SUMMARIES = {
     "ConflictError": "The action clashes with the current state (e.g. already decided); Chinese message.",
     "NotFound": "The record does not exist or is outside the operator's scope; Chinese message.",
     "PermissionDenied": "The operator may not do this (see `auth.require`); Chinese message.",
+    "CalendarUnavailable": "The calendar cannot answer for a year (no holiday schedule): decide nothing, never guess.",
 }
 
 

@@ -59,12 +59,8 @@ KNOWN_IMPORTS: set[tuple[str, str]] = {
     ('xinyi_leave.demo', 'xinyi_core.db.database'),
     ('xinyi_leave.demo', 'xinyi_core.errors.XinyiError'),
     ('xinyi_leave.query', 'xinyi_core.errors.CalendarUnavailable'),
-    ('xinyi_leave.screens', 'xinyi_core.validators'),
     ('xinyi_leave.service', 'xinyi_core.db.database'),
     ('xinyi_leave.service', 'xinyi_core.db.locked'),
-    ('xinyi_leave.service', 'xinyi_core.validators'),
-    ('xinyi_training.quota', 'xinyi_core.validators'),
-    ('xinyi_training.service', 'xinyi_core.validators'),
 }
 KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_assessment.screens', 'Assessment.get_by_id'),
@@ -313,7 +309,7 @@ BAD_PLUGIN = '''
 from xinyi_core import Person, auth, t
 from xinyi_core.db import locked
 from xinyi_core.models import Alert
-from xinyi_core import validators
+from xinyi_core import importer
 import xinyi_core.config
 from xinyi_core.jobs.specs import period_bounds
 from xinyi_core.tui.screens import XinyiScreen
@@ -338,7 +334,7 @@ class S(XinyiScreen):
 
 def test_the_import_check_names_each_internal_import():
     found = {f.what for f in import_findings("bad", textwrap.dedent(BAD_PLUGIN))}
-    assert found == {"xinyi_core.db.locked", "xinyi_core.models.Alert", "xinyi_core.validators",
+    assert found == {"xinyi_core.db.locked", "xinyi_core.models.Alert", "xinyi_core.importer",
                      "xinyi_core.config", "xinyi_core.jobs.specs.period_bounds", "auth._town_of"}
 
 
