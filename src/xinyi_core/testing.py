@@ -28,7 +28,7 @@ from typing import Any, AsyncIterator, Callable, Iterator, Mapping
 
 import pytest
 
-from . import config as config_mod, db, lifecycle, org, people
+from . import config as config_mod, db, i18n, lifecycle, org, people
 from .config import Config
 from .demo import fake_id_number, fake_name
 from .models import OrgUnit, Operator, Person, Post
@@ -125,6 +125,11 @@ def build_city(seed: int = 1) -> City:
 
 
 # --------------------------------------------------------------------------- pytest fixtures
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run with a strict catalogue: a message passed where a key belongs fails loudly."""
+    i18n.set_strict(True)
+
 
 def _backends() -> list[str]:
     return ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]
