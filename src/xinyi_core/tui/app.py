@@ -186,8 +186,7 @@ class XinyiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every screen the operator may open and every action of the current screen."""
         for entry in self.nav.values():
-            yield SystemCommand(entry.title, t("tui.nav.palette_help", title=entry.title, key=nav.key_label(entry.key)),
-                                partial(self.action_open, entry.id))
+            yield SystemCommand(entry.title, nav.palette_help(entry), partial(self.action_open, entry.id))
         seen = set()
         for node, binding, enabled, _tip in screen.active_bindings.values():
             if not (enabled and binding.description) or binding.action in seen or binding.action.startswith("open("):
@@ -199,6 +198,12 @@ class XinyiApp(App[None]):
 
 class _Crashed(Exception):
     def __init__(self, error: Exception, log: Path | None) -> None:
+        from ..lifecycle import explain
+
+        explained = explain(error)  # a missing table: which plugin, and what to do
+        if explained is not None:
+            super().__init__(t("tui.crashed_explained", message=str(explained), log=log or t("tui.none")))
+            return
         super().__init__(t("tui.crashed", error=type(error).__name__, log=log or t("tui.none")))
 
     def __rich__(self) -> Text:
