@@ -85,13 +85,14 @@ class Config:
 def plugin_set(entries: Iterable[str], base: set[str]) -> set[str]:
     """A plugin list applied to ``base``: plain names replace it, ``-name``/``+name`` take from or add to it.
 
-    ``["attendance", "leave"]`` is exactly those; ``["-departure"]`` is ``base`` without
-    departure; ``["+notice"]`` is ``base`` and notice (``base``: the default set for a
-    town's list, every installed plugin for ``[plugins] default``).
+    ``["attendance", "leave"]`` is exactly those (``[]``: none); ``["-departure"]`` is
+    ``base`` without departure; ``["+notice"]`` is ``base`` and notice (``base``: the
+    default set for a town's list, every installed plugin for ``[plugins] default``).
     """
     entries = list(entries)
     names = {e for e in entries if e[:1] not in "+-"}
-    chosen = names if names else set(base)
+    changes_only = bool(entries) and not names
+    chosen = set(base) if changes_only else names
     for entry in entries:
         if entry[:1] == "-":
             chosen.discard(entry[1:])

@@ -148,3 +148,9 @@ def test_an_excluded_name_must_be_an_installed_plugin(restart, plugin_module, tm
     with pytest.raises(Exception) as exc:
         restart(plugin_modules={"probe": plugin_module("probe")})
     assert "town.b.plugins" in str(exc.value) and "probe" in str(exc.value)
+
+
+def test_an_empty_towns_list_still_enables_nothing(restart, plugin_module, tmp_path):
+    (tmp_path / "towns.toml").write_text('[town.b]\nplugins = []\n', "utf-8")
+    rt = restart(plugin_modules={"probe": plugin_module("probe")})
+    assert rt.plugins.enabled_for("b") == set() and rt.plugins.enabled_for("a") == {"probe"}
