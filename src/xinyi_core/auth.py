@@ -145,6 +145,26 @@ class Scope:
             return query
         return query.where(person_field.in_(self.person_ids()))
 
+    def town_id(self) -> int | None:
+        """The operator's town (for a village or an assistant, the town above); None for the city."""
+        if self.level == "city":
+            return None
+        unit = OrgUnit.get_by_id(self.unit_id)
+        while unit is not None and unit.kind != "town":
+            unit = unit.parent
+        return unit.id if unit is not None else None
+
+    def restrict_towns(self, query: pw.ModelSelect, town_field: pw.Field) -> pw.ModelSelect:
+        """Filter a plugin's query of town-level rows (``town_field``: a foreign key to the town's
+        :class:`OrgUnit`) to the operator's own town; the city sees every town's.
+
+        Town-level rows (a town's notice, closure, duty roster) belong to everyone of that
+        town — its villages and assistants too — and to nobody of another town.
+        """
+        if self.level == "city":
+            return query
+        return query.where(town_field == (self.town_id() or -1))
+
     def contains_person(self, person: Person) -> bool:
         if self.level == "city":
             return True

@@ -15,19 +15,36 @@ from .i18n import t
 
 
 class _Group(click.Group):
-    """Turns a :class:`XinyiError` anywhere into one Chinese line and exit code 1."""
+    """Turns a :class:`XinyiError` anywhere — or a database error :func:`lifecycle.explain`
+    understands (a missing table) — into one Chinese line and exit code 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except XinyiError as exc:
-            click.echo(t("cli.error", message=str(exc)), err=True)
-            for line in getattr(exc, "errors", []) or []:
-                click.echo(f"  {line}", err=True)
-            ctx.exit(1)
+            _fail(ctx, exc)
+        except Exception as exc:
+            explained = rt_mod.explain(exc)
+            if explained is None:
+                raise
+            _fail(ctx, explained)
 
 
-def _start(ctx: click.Context, *, migrate: bool = True) -> rt_mod.Runtime:
+def _fail(ctx: click.Context, exc: XinyiError) -> None:
+    click.echo(t("cli.error", message=str(exc)), err=True)
+    for line in getattr(exc, "errors", []) or []:
+        click.echo(f"  {line}", err=True)
+    ctx.exit(1)
+
+
+# Commands that only read: they never create nor migrate a database (``xinyi init`` does). The
+# one place this is decided, by command path, so the queue's and plugins' commands need no flag.
+READ_ONLY = frozenset({"plugins", "audit", "operator list", "jobs list", "jobs show"})
+
+
+def _start(ctx: click.Context, *, migrate: bool | None = None) -> rt_mod.Runtime:
+    if migrate is None:
+        migrate = " ".join(ctx.command_path.split()[1:]) not in READ_ONLY
     runtime = rt_mod.bootstrap(ctx.obj["config"], migrate=migrate)
     for warning in runtime.warnings:
         click.echo(t("cli.warning", message=warning), err=True)
@@ -132,18 +149,38 @@ def import_people(ctx: click.Context, file: str, username: str | None) -> None:
 @cli.command(help="列出已安装的插件")
 @click.pass_context
 def plugins(ctx: click.Context) -> None:
-    from . import org
+    """Only reads: a missing database is not created and pending migrations are listed, not applied."""
+    from . import config as config_mod, org
+    from .tui import nav
 
-    runtime = _start(ctx)
-    towns = org.town_codes()
+    cfg = config_mod.load(ctx.obj["config"])
+    url = cfg.database_url
+    missing = rt_mod.database_missing(url)
+    if missing:  # the plugins are still listed: from a throw-away database in memory
+        cfg.database_url = "sqlite:///:memory:"
+    runtime = rt_mod.bootstrap(cfg, migrate=missing, pending_ok=True)
+    for warning in runtime.warnings:
+        click.echo(t("cli.warning", message=warning), err=True)
+    towns = [] if missing or any(owner == "core" for owner, _, _ in runtime.pending) else org.town_codes()
     for name in runtime.plugins.names():
         info = runtime.plugins.info[name]
         enabled = runtime.plugins.towns_enabling(name, towns)
-        where = t("cli.plugins_all_towns") if len(enabled) == len(towns) else "、".join(enabled) or t("cli.none")
+        where = (t("cli.plugins_towns_unknown") if not towns else
+                 t("cli.plugins_all_towns") if len(enabled) == len(towns) else "、".join(enabled) or t("cli.none"))
         click.echo(t("cli.plugins_row", name=name, version=info.version, towns=where))
         click.echo(t("cli.plugins_hooks", hooks=", ".join(info.hooks) or t("cli.none")))
     for failure in runtime.plugins.failures:
         click.echo(t("plugins.failed", name=failure.name, error=failure.error))
+    conflicts = nav.key_conflicts(towns)
+    if conflicts:
+        click.echo(t("cli.plugins_key_conflicts"))
+    for conflict, roles in conflicts:
+        click.echo(t("cli.plugins_key_conflict", message=conflict.message(),
+                     roles="、".join(t(f"role.{r}") for r in roles)))
+    if missing:
+        click.echo(t("cli.warning", message=t("db.missing", path=url[len("sqlite:///"):])), err=True)
+    elif runtime.pending:
+        click.echo(t("cli.warning", message=t("db.pending", steps=rt_mod.describe_pending(runtime.pending))), err=True)
 
 
 @cli.group(name="operator", help="管理操作员账户")

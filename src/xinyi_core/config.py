@@ -69,13 +69,39 @@ class Config:
     queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
 
     def plugins_for_town(self, town_code: str, installed: Iterable[str]) -> set[str]:
+        """The plugins ``town_code`` enables: its towns.toml list applied to the default set."""
         installed = set(installed)
+        default = installed if self.default_plugins is None else plugin_set(self.default_plugins, installed)
         town = self.towns.get(town_code)
-        chosen = town.plugins if town and town.plugins is not None else self.default_plugins
-        return installed if chosen is None else installed & set(chosen)
+        chosen = default if town is None or town.plugins is None else plugin_set(town.plugins, default)
+        return installed & chosen
 
     def setting(self, plugin: str, name: str, default: Any = None) -> Any:
         return self.settings.get(plugin, {}).get(name, default)
+
+
+def plugin_set(entries: Iterable[str], base: set[str]) -> set[str]:
+    """A plugin list applied to ``base``: plain names replace it, ``-name``/``+name`` take from or add to it.
+
+    ``["attendance", "leave"]`` is exactly those (``[]``: none); ``["-departure"]`` is
+    ``base`` without departure; ``["+notice"]`` is ``base`` and notice (``base``: the
+    default set for a town's list, every installed plugin for ``[plugins] default``).
+    """
+    entries = list(entries)
+    names = {e for e in entries if e[:1] not in "+-"}
+    changes_only = bool(entries) and not names
+    chosen = set(base) if changes_only else names
+    for entry in entries:
+        if entry[:1] == "-":
+            chosen.discard(entry[1:])
+        elif entry[:1] == "+":
+            chosen.add(entry[1:])
+    return chosen
+
+
+def plugin_name(entry: str) -> str:
+    """The plugin an entry of a plugin list names (``-departure`` → ``departure``)."""
+    return entry[1:] if entry[:1] in "+-" else entry
 
 
 def default_config_path() -> Path | None:
@@ -298,12 +324,12 @@ def validate_plugins(cfg: Config, installed: Iterable[str], declared_settings: d
     """Check plugin names and plugin settings once the plugins are known."""
     installed = set(installed)
     main = Reader(cfg.path, {})
-    for name in cfg.default_plugins or ():
+    for name in map(plugin_name, cfg.default_plugins or ()):
         if name not in installed:
             raise main.fail("plugins.default", t("config.expect.one_of", options="、".join(sorted(installed))))
     towns = Reader(cfg.towns_path, {})
     for code, town in cfg.towns.items():
-        for name in town.plugins or ():
+        for name in map(plugin_name, town.plugins or ()):
             if name not in installed:
                 raise towns.fail(f"town.{code}.plugins", t("config.expect.one_of", options="、".join(sorted(installed))))
     for plugin, values in cfg.settings.items():

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .i18n import t
+from .i18n import MessageKeyError, is_strict, t
 
 
 class XinyiError(Exception):
-    """Base for every error an operator may see; ``str(err)`` is the Chinese message."""
+    """Base for every error an operator may see: ``XinyiError(key, **params)``.
+
+    ``key`` is a catalogue key (``"leave.error.overlap"``), never the Chinese text
+    itself; ``params`` fill its template. ``str(err)`` is the Chinese message.
+    """
 
     key = "error.generic"
 
@@ -27,11 +31,17 @@ class ConfigError(XinyiError):
 
 
 class ValidationError(XinyiError):
-    """Bad input for one field; ``field`` lets a form show the error beside it."""
+    """Bad input for one field: ``ValidationError(field, key, **params)``.
+
+    ``field`` is the form field's name (``"village"``), which lets a form show the
+    error beside it; ``key`` the catalogue key of the Chinese message.
+    """
 
     key = "validation.invalid"
 
     def __init__(self, field: str, key: str | None = None, /, **params: Any) -> None:
+        if is_strict() and not field.isascii():  # ValidationError("请选择本镇的村"): the text is not a field
+            raise MessageKeyError(f"{field!r} is not a field name: ValidationError(field, key, **params)")
         self.field = field
         super().__init__(key, **params)
 

@@ -285,7 +285,7 @@ def _page_footer(section: Any) -> None:
 
     para = section.footer.paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    before, _, after = t("export.docx_footer").partition("{page}")
+    before, _, after = t("export.docx_footer", page="{page}").partition("{page}")
     para.add_run(before)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")

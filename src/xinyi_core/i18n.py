@@ -13,6 +13,27 @@ from typing import Any, Callable, Mapping
 
 LOCALE = "zh_CN"
 _catalogue: dict[str, str] = {}
+_strict = False
+
+
+class MessageKeyError(LookupError):
+    """A wrong use of the catalogue, raised only in strict mode (tests): see :func:`set_strict`."""
+
+
+def set_strict(on: bool = True) -> None:
+    """Make a wrong use of the catalogue raise :class:`MessageKeyError` instead of showing ``⟨key⟩``.
+
+    ``xinyi_core.testing`` turns this on for every test run, so that passing Chinese text where a
+    key belongs (``ValidationError("village", "请选择本镇的村")``), a misspelt key or a template
+    parameter left out fails the test that reaches it. Production stays lenient: an operator sees
+    the bracketed key rather than losing her session.
+    """
+    global _strict
+    _strict = on
+
+
+def is_strict() -> bool:
+    return _strict
 
 
 def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None:
@@ -58,14 +79,20 @@ def t(key: str, /, **params: Any) -> str:
     """The Chinese text for ``key`` with ``params`` filled in.
 
     A missing key returns the key itself in brackets so that a gap shows on
-    screen (and in tests) instead of crashing an operator's session.
+    screen instead of crashing an operator's session; in strict mode (tests) it
+    raises :class:`MessageKeyError`, as does a template parameter left out.
     """
     template = _catalogue.get(key)
     if template is None:
+        if _strict:
+            raise MessageKeyError(f"{key!r} is not a message key: pass a key of the catalogue (locale/zh_CN/*.toml "
+                                  "or the plugin's messages.toml), not the text itself")
         return f"⟨{key}⟩"
     try:
         return template.format(**params)
-    except (KeyError, IndexError):
+    except (KeyError, IndexError) as exc:
+        if _strict:
+            raise MessageKeyError(f"message {key!r} needs the parameter {exc}") from None
         return template
 
 

@@ -22,6 +22,8 @@ class Runtime:
     plugins: Plugins
     warnings: list[str] = field(default_factory=list)
     grants: dict[str, frozenset[str]] = field(default_factory=dict)  # role → actions (auth.granted)
+    # migrations not applied, as (owner, version, name): only with bootstrap(migrate=False, pending_ok=True)
+    pending: list[tuple[str, int, str]] = field(default_factory=list)
 
     def town_plugins(self, town_code: str) -> set[str]:
         return self.plugins.enabled_for(town_code)

@@ -28,8 +28,8 @@ from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Mapping
 
 import pytest
 
-from . import config as config_mod, db, lifecycle, org, people
-from .config import Config
+from . import config as config_mod, db, i18n, lifecycle, org, people
+from .config import Config, TownConfig  # noqa: F401 - re-exported: make_config(towns={"b": TownConfig(…)})
 from .demo import fake_id_number, fake_name
 from .models import OrgUnit, Operator, Person, Post
 
@@ -38,7 +38,11 @@ PASSWORD = "secret123"
 
 
 def make_config(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Config:
-    """A configuration with everything under ``tmp_path``."""
+    """A configuration with everything under ``tmp_path``; ``overrides`` set fields of :class:`Config`.
+
+    Per-town tests: ``default_plugins=("-roster",)`` (the ``[plugins] default`` list) and
+    ``towns={"a": TownConfig(plugins=("+roster",))}`` (towns.toml's entries).
+    """
     cfg = config_mod.load(_write_config(tmp_path))
     if database_url:
         cfg.database_url = database_url
@@ -68,7 +72,14 @@ def start(cfg: Config, *, plugin_modules: Mapping[str, ModuleType] | None = None
 
 @dataclass
 class City:
-    """A small city: towns A and B, two villages each, two assistants per village."""
+    """A small city: towns A and B, two villages each, two assistants per village.
+
+    ``city`` is the city node, ``towns`` the two towns (codes ``a`` and ``b``, 甲镇 and 乙镇),
+    ``villages[code]`` a town's villages (``a-1``, ``a-2``), ``people[code]`` its four
+    assistants (on duty), ``vacant[code]`` a vacant post in its first village, and ``ops`` an
+    operator of every role: ``op("town_clerk", "a")``; the city's roles without a town
+    (``op("city_office")``). Every operator's password is :data:`PASSWORD`.
+    """
 
     city: OrgUnit
     towns: list[OrgUnit]
@@ -144,6 +155,11 @@ def build_city(seed: int = 1) -> City:
 
 
 # --------------------------------------------------------------------------- pytest fixtures
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run with a strict catalogue: a message passed where a key belongs fails loudly."""
+    i18n.set_strict(True)
+
 
 def _backends() -> list[str]:
     return ["sqlite", "postgres"] if os.environ.get(PG_ENV) else ["sqlite"]

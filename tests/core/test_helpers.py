@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +34,13 @@ def test_translator_prefixes_the_key_and_fills_the_parameters_like_t():
     i18n.register({"screen": {"title": "{town}值班表"}}, prefix="helpertest")
     tr = translator("helpertest.screen")
     assert tr("title", town="甲镇") == t("helpertest.screen.title", town="甲镇") == "甲镇值班表"
-    assert tr("missing") == "⟨helpertest.screen.missing⟩"  # a gap shows, as with t
+    with pytest.raises(i18n.MessageKeyError):  # a gap fails a test, as with t …
+        tr("missing")
+    i18n.set_strict(False)
+    try:  # … and shows as the bracketed key in production
+        assert tr("missing") == "⟨helpertest.screen.missing⟩"
+    finally:
+        i18n.set_strict(True)
 
 
 def test_town_of_an_org_node_a_person_and_an_operator(city):

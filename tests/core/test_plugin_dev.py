@@ -16,6 +16,9 @@ from xinyi_core import hookspecs, plugindocs
 from xinyi_core.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
+# Issue 17 item 4: the one plugin layout, as docs/plugins.md lists it (tests beside the package)
+LAYOUT = ("__init__.py", "models.py", "rules.py", "service.py", "screens.py", "dialogs.py", "jobs.py",
+          "documents.py", "facts.py", "demo.py", "messages.toml")
 
 
 def test_committed_guide_is_the_generated_one():
@@ -50,6 +53,24 @@ def test_plugin_new_refuses_a_bad_or_taken_name(tmp_path, name, message):
     assert not any(tmp_path.iterdir())
 
 
+def test_the_guide_shows_the_layout_the_scaffold_makes(tmp_path):
+    """Issue 17: the guide listed rules.py and demo.py, the scaffold made neither and nested the package
+    one level deeper than the guide showed. The guide's tree is now what `xinyi plugin new` writes."""
+    result = CliRunner().invoke(cli, ["plugin", "new", "roster", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    made = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    tree, stack = set(), []
+    block = plugindocs.render().split("```text\n", 1)[1].split("```", 1)[0]
+    for line in block.splitlines():
+        name = line.split("── ", 1)[-1].split()[0] if "── " in line else line.split()[0]
+        depth = 0 if "── " not in line else len(line.split("── ", 1)[0]) // 4 + 1
+        stack[depth:] = [name.rstrip("/")]
+        if not name.endswith("/"):
+            tree.add("/".join(stack))
+    assert tree == {f for f in made if not f.startswith("xinyi_roster/tests/")}
+    assert {f"xinyi_roster/xinyi_roster/{f}" for f in LAYOUT} <= made and "xinyi_roster/tests/conftest.py" in made
+
+
 def _layered_venv(path: Path) -> Path:
     """A throw-away venv that sees this one's packages: installing into it leaves the shared venv alone
     (other test runs in this venv would otherwise load the generated plugin meanwhile)."""
@@ -66,9 +87,8 @@ def test_generated_plugin_installs_is_listed_and_passes_its_own_tests(tmp_path):
     assert result.exit_code == 0, result.output
     project = tmp_path / "xinyi_roster"
     assert {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()} == {
-        "pyproject.toml", "tests/conftest.py", "tests/test_roster.py",
-        *(f"xinyi_roster/{f}" for f in ("__init__.py", "models.py", "service.py", "screens.py", "jobs.py",
-                                        "messages.toml"))}
+        "pyproject.toml", "tests/conftest.py", "tests/test_roster.py", "tests/test_rules.py",
+        *(f"xinyi_roster/{f}" for f in LAYOUT)}
     python = _layered_venv(tmp_path / "venv")
     env = {k: v for k, v in os.environ.items() if k not in ("XINYI_TEST_POSTGRES_URL", "XINYI_CONFIG")}
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "-e",
@@ -77,7 +97,7 @@ def test_generated_plugin_installs_is_listed_and_passes_its_own_tests(tmp_path):
     tests = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
                            capture_output=True, text=True, env=env)
     assert tests.returncode == 0, tests.stdout[-3000:]
-    assert "3 passed" in tests.stdout
+    assert "9 passed" in tests.stdout
 
     site = tmp_path / "site"  # not tmp_path: there the project folder would shadow the installed package
     site.mkdir()

@@ -123,3 +123,35 @@ def test_a_town_that_disables_a_plugin_does_not_hear_from_it(restart, plugin_mod
         people.set_status(office, pa.id, "departed", reason="辞职")
     assert "TRN-1" in str(exc.value)
     assert people.set_status(office, pb.id, "departed", reason="辞职").status == "departed"
+
+
+def test_a_towns_list_can_exclude_a_plugin_from_the_shipped_default_all(restart, plugin_module, tmp_path):
+    """Issue 17: with `default = "all"`, towns.toml could only replace the whole list per town."""
+    (tmp_path / "towns.toml").write_text('[town.b]\nplugins = ["-probe"]\n', "utf-8")
+    probe, other = plugin_module("probe"), plugin_module("other")
+    rt = restart(plugin_modules={"probe": probe, "other": other})
+    assert rt.plugins.enabled_for("a") == {"probe", "other"}
+    assert rt.plugins.enabled_for("b") == {"other"}
+    assert rt.plugins.towns_enabling("probe", ["a", "b"]) == ["a"]
+
+
+def test_a_plugin_limited_to_one_town(restart, plugin_module, tmp_path):
+    """`default = ["-probe"]` for everyone, `plugins = ["+probe"]` for the one town that wants it."""
+    (tmp_path / "towns.toml").write_text('[town.a]\nplugins = ["+probe"]\n[town.b]\nplugins = ["other"]\n', "utf-8")
+    rt = restart(plugin_modules={"probe": plugin_module("probe"), "other": plugin_module("other")},
+                 default_plugins=("-probe",))
+    assert rt.plugins.towns_enabling("probe", ["a", "b", "c"]) == ["a"]
+    assert rt.plugins.enabled_for("c") == {"other"} and rt.plugins.enabled_for("b") == {"other"}
+
+
+def test_an_excluded_name_must_be_an_installed_plugin(restart, plugin_module, tmp_path):
+    (tmp_path / "towns.toml").write_text('[town.b]\nplugins = ["-probes"]\n', "utf-8")
+    with pytest.raises(Exception) as exc:
+        restart(plugin_modules={"probe": plugin_module("probe")})
+    assert "town.b.plugins" in str(exc.value) and "probe" in str(exc.value)
+
+
+def test_an_empty_towns_list_still_enables_nothing(restart, plugin_module, tmp_path):
+    (tmp_path / "towns.toml").write_text('[town.b]\nplugins = []\n', "utf-8")
+    rt = restart(plugin_modules={"probe": plugin_module("probe")})
+    assert rt.plugins.enabled_for("b") == set() and rt.plugins.enabled_for("a") == {"probe"}

@@ -10,7 +10,7 @@ from xinyi_core import BaseModel, approvals, auth, calendar, people
 from xinyi_core.approvals import StepSpec
 from xinyi_core.db import database
 from xinyi_core.errors import PermissionDenied
-from xinyi_core.models import AuditLog, Person
+from xinyi_core.models import AuditLog, OrgUnit, Person
 
 
 class VisitNote(BaseModel):
@@ -118,3 +118,26 @@ def test_the_audit_trail_is_scoped_too(city):
     everything = {(r.action, r.person_id) for r in audit.query(viewer=city.op("city_office"))}
     assert {("people.update", pa.id), ("people.update", pb.id)} <= everything
     refused(city.op("town_clerk", "a"), lambda op: audit.query(viewer=op))  # clerks hold no audit.view
+
+
+class TownNotice(BaseModel):
+    """Stands for a plugin's town-level record (a town's notice): a foreign key to the town, no person."""
+
+    town = pw.ForeignKeyField(OrgUnit, on_delete="CASCADE")
+    text = pw.TextField()
+
+
+def test_town_level_rows_are_scoped_to_the_operators_town(city):
+    """Issue 17: only person-linked rows had a scope helper; a town's rows now have restrict_towns."""
+    database.obj.create_tables([TownNotice])
+    a, b = city.towns
+    for town in (a, b):
+        TownNotice.create(town=town, text=f"{town.name}通知")
+    expected = {"town_clerk@a": ["甲镇通知"], "village_head@a": ["甲镇通知"], "assistant@b": ["乙镇通知"],
+                "city_office": ["甲镇通知", "乙镇通知"]}
+    for key, texts in expected.items():
+        scope = auth.scope_of(city.ops[key])
+        rows = scope.restrict_towns(TownNotice.select().order_by(TownNotice.id), TownNotice.town)
+        assert [n.text for n in rows] == texts, key
+    assert auth.scope_of(city.op("village_head", "b")).town_id() == b.id
+    assert auth.scope_of(city.op("bureau")).town_id() is None

@@ -57,7 +57,8 @@ def test_a_crash_in_a_screen_restores_the_terminal_and_is_logged_not_shown(city:
         logs = list((city.folder / "data" / "logs").glob("tui-crash-*.log"))
         assert len(logs) == 1
         shown = text.replace("\n", "")  # one message, wrapped at 80 columns
-        assert f"程序出错，已退出（OperationalError）。详细记录：{logs[0]}，请告知系统管理员" in shown
+        # issue 17: the missing table is named, with what to do, instead of a bare OperationalError
+        assert f"程序已退出。表 person 不存在：数据库不完整，请运行 xinyi init。详细记录：{logs[0]}" in shown
         assert "Traceback" not in pane.text(history=True)  # the operator gets one line, not the stack
         log = logs[0].read_text("utf-8")
         assert "operator: town_head_a" in log and "no such table: person" in log

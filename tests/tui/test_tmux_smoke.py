@@ -61,3 +61,19 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
         assert "icanon" in pane and "echo" in pane  # the tty is back in its normal mode
     finally:
         tmux.close()
+
+
+def test_the_app_draws_on_the_terminal_when_stderr_goes_to_a_log(tmp_path: Path):
+    """Issue 17: ``xinyi 2>log`` said 本程序需要在终端中运行 though stdin and stdout were the terminal."""
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    log = tmp_path / "err.log"
+    tmux = testing.TmuxPane(f"XINYI_CONFIG={config} {XINYI} 2>{log}; echo EXIT=$?; sleep 30", name="xinyi-stderr")
+    try:
+        tmux.wait_for("用户名", timeout=15)  # the login screen, drawn on the terminal
+        tmux.keys("C-q")
+        pane = tmux.wait_for("EXIT=")
+        assert "EXIT=0" in pane and "本程序需要在终端中运行" not in pane
+        assert "\x1b[" not in log.read_text("utf-8")  # nothing was drawn into the log
+    finally:
+        tmux.close()

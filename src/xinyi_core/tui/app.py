@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Iterable
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from .. import audit, auth
@@ -44,8 +45,8 @@ class XinyiApp(App[None]):
     ]
 
     def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
-                 watch_terminal: bool = False) -> None:
-        super().__init__(ansi_color=ansi_color)
+                 watch_terminal: bool = False, driver_class: type[Driver] | None = None) -> None:
+        super().__init__(driver_class=driver_class, ansi_color=ansi_color)
         self._watch_terminal = watch_terminal
         self._leaving = False
         # A 16-colour terminal (or TEXTUAL_COLOR_SYSTEM=standard) gets the ANSI theme: the
@@ -186,8 +187,7 @@ class XinyiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every screen the operator may open and every action of the current screen."""
         for entry in self.nav.values():
-            yield SystemCommand(entry.title, t("tui.nav.palette_help", title=entry.title, key=nav.key_label(entry.key)),
-                                partial(self.action_open, entry.id))
+            yield SystemCommand(entry.title, nav.palette_help(entry), partial(self.action_open, entry.id))
         seen = set()
         for node, binding, enabled, _tip in screen.active_bindings.values():
             if not (enabled and binding.description) or binding.action in seen or binding.action.startswith("open("):
@@ -199,6 +199,12 @@ class XinyiApp(App[None]):
 
 class _Crashed(Exception):
     def __init__(self, error: Exception, log: Path | None) -> None:
+        from ..lifecycle import explain
+
+        explained = explain(error)  # a missing table: which plugin, and what to do
+        if explained is not None:
+            super().__init__(t("tui.crashed_explained", message=str(explained), log=log or t("tui.none")))
+            return
         super().__init__(t("tui.crashed", error=type(error).__name__, log=log or t("tui.none")))
 
     def __rich__(self) -> Text:
@@ -245,14 +251,33 @@ def os_login_name() -> str:
         return str(os.getuid())
 
 
+def _on_terminal(stream: Any) -> bool:
+    return bool(stream) and stream.isatty()
+
+
+def _stdout_driver() -> type[Driver]:
+    """Textual's Linux driver drawing on stdout instead of stderr."""
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class StdoutDriver(LinuxDriver):
+        """For ``xinyi 2>log``: stderr is a file, stdout still the terminal. Warnings and a crash's
+        last line still go to stderr (the log); the screen is drawn on the terminal."""
+
+        def __init__(self, app: App, **kwargs: Any) -> None:
+            super().__init__(app, **kwargs)
+            self._file = sys.__stdout__
+
+    return StdoutDriver
+
+
 def run() -> None:
     """Entry point used by ``xinyi`` with no subcommand (after bootstrap)."""
-    if not (sys.__stdin__ and sys.__stdin__.isatty() and sys.__stderr__ and sys.__stderr__.isatty()):
-        # Textual reads stdin and draws on stderr. Without a terminal (``ssh host cmd``, a pipe)
-        # it would draw into a pipe and spin on end-of-input long after the client has gone.
+    if not (_on_terminal(sys.__stdin__) and (_on_terminal(sys.__stderr__) or _on_terminal(sys.__stdout__))):
+        # Textual reads stdin and draws on stderr (or stdout). Without a terminal (``ssh host cmd``, a
+        # pipe) it would draw into a pipe and spin on end-of-input long after the client has gone.
         print(t("tui.no_terminal"), file=sys.stderr)
         raise SystemExit(2)
-    app = XinyiApp(watch_terminal=True)
+    app = XinyiApp(watch_terminal=True, driver_class=None if _on_terminal(sys.__stderr__) else _stdout_driver())
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

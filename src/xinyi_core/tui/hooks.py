@@ -16,10 +16,16 @@ log = logging.getLogger(__name__)
 
 def call_each(town_code: str | None, hook_name: str, **kwargs: Any) -> tuple[list[Any], list[str]]:
     """``(results, failures)`` of ``hook_name`` for the plugins ``town_code`` enabled (``None``: all)."""
+    named, failures = call_named(town_code, hook_name, **kwargs)
+    return [result for _, result in named], failures
+
+
+def call_named(town_code: str | None, hook_name: str, **kwargs: Any) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Like :func:`call_each`, each result with the name of the plugin that gave it."""
     from ..lifecycle import runtime
 
     caller = getattr(runtime().plugins.for_town(town_code), hook_name)
-    results: list[Any] = []
+    results: list[tuple[str, Any]] = []
     failures: list[str] = []
     for impl in caller.get_hookimpls():
         try:
@@ -29,7 +35,7 @@ def call_each(town_code: str | None, hook_name: str, **kwargs: Any) -> tuple[lis
             failures.append(t("tui.plugin_failed", name=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"))
             continue
         if result is not None:
-            results.append(result)
+            results.append((impl.plugin_name, result))
     return results, failures
 
 

@@ -4,20 +4,28 @@ A plugin's screen subclasses :class:`XinyiScreen`, sets ``TITLE_KEY`` and
 implements :meth:`compose_body`; ``self.operator`` is the logged-in operator.
 Actions that the operator may not take are hidden from the footer through
 ``PERMISSIONS`` (action name → named permission) — ORG-3's hire and transfer
-are simply not offered to a town.
+are simply not offered to a town. An action calls its service through
+:meth:`XinyiScreen.attempt`, which turns a refusal into the service's Chinese
+message and reloads what the screen shows after a success.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, TypeVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 
+from ...errors import XinyiError
 from ...i18n import t
 from ...models import Operator
 from ..widgets.key_bar import KeyBar
 from ..widgets.operator_bar import OperatorBar
+
+if TYPE_CHECKING:
+    from ..widgets.form import Form
+
+T = TypeVar("T")
 
 
 class XinyiScreen(Screen):
@@ -49,3 +57,37 @@ class XinyiScreen(Screen):
     def report(self, exc: Exception) -> None:
         """Show a refused or failed action as a Chinese notification."""
         self.notify(t("tui.refused", message=str(exc)), severity="error")
+
+    def reload(self) -> None:
+        """Read again what the screen shows; called by :meth:`attempt` after a success.
+
+        Screens that show records override it; the base screen shows none.
+        """
+
+    def attempt(self, fn: Callable[..., T], *args: Any, done: str | Callable[[Any], str] = "",
+                reload: bool = True, form: "Form | None" = None, **kwargs: Any) -> T | bool | None:
+        """Call a service on the operator's behalf and show how it went.
+
+        ``fn(*args, **kwargs)`` is called; a :class:`XinyiError` it raises (refused,
+        invalid, conflict) is shown in Chinese — beside its field when ``form`` is
+        given (or on the form's message line), otherwise as a notice — and ``None``
+        is returned. On success ``done`` (text, or a function of the result giving
+        text) is notified, :meth:`reload` runs when ``reload`` is true, and the
+        result is returned (``True`` when the service returns nothing).
+        """
+        try:
+            result = fn(*args, **kwargs)
+        except XinyiError as exc:
+            if form is None:
+                self.report(exc)
+            else:
+                from ..widgets.form import form_failed  # the form's widgets load on first use
+
+                form_failed(form, exc)
+            return None
+        message = done(result) if callable(done) else done
+        if message:
+            self.notify(message)
+        if reload:
+            self.reload()
+        return True if result is None else result

@@ -3,50 +3,46 @@
 Every edit screen — the core's and the plugins' — is a :class:`FormScreen`:
 list the fields, save through a service; the service's Chinese errors land
 beside their fields (or on the form's message line when no field is at fault),
-``Ctrl+S`` saves, ``Esc`` cancels. :class:`PromptScreen` asks for one line (an
-opinion, a reason, a receiver's name).
+``Ctrl+S`` saves, ``Esc`` cancels. ``check=`` validates live over all the
+current values (see :class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps
+a line under the form up to date (a day count). :class:`PromptScreen` asks for
+one line (an opinion, a reason, a receiver's name).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...errors import FormErrors, ValidationError, XinyiError
+from ...errors import FormErrors, ValidationError
 from ...i18n import t
-from ..widgets.form import Form, FormField
+from ..widgets.form import Checker, Form, FormField, Noter, form_failed  # noqa: F401 - screens.form_failed
 from .base import XinyiScreen
-
-
-def form_failed(form: Form, exc: XinyiError) -> None:
-    """Hand a service error back to the form: beside its field, or on the message line."""
-    if isinstance(exc, FormErrors):
-        form.show_errors(exc.errors)
-    elif isinstance(exc, ValidationError) and exc.field in form.fields:
-        form.show_errors({exc.field: exc.message})
-    else:  # refused, conflict: say so and keep what was typed
-        form.show_message(str(exc))
 
 
 class FormScreen(XinyiScreen):
     """An edit screen that dismisses with what saving returned (``True`` when that is ``None``).
 
-    Two ways to use it: subclass and give :meth:`fields` and :meth:`save`, or
-    build it directly — ``FormScreen(title, fields, submit, hint=…, detail=…)``
-    — when the fields and the service call are all there is to it.
+    Two ways to use it: subclass and give :meth:`fields` and :meth:`save` (and
+    :meth:`check` / :meth:`note` for live validation), or build it directly —
+    ``FormScreen(title, fields, submit, hint=…, detail=…, check=…, note=…)`` —
+    when the fields and the service calls are all there is to it. ``title``,
+    ``hint`` and ``detail`` are Chinese text (already translated); ``submit(values)``
+    gets ``{field name: value}`` (text stripped, a choice's value, ``""`` when empty).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
 
     def __init__(self, title: str | None = None, fields: list[FormField] | None = None,
                  submit: Callable[[dict[str, Any]], Any] | None = None, *, hint: str = "",
-                 detail: str = "") -> None:
+                 detail: str = "", check: Checker | None = None, note: Noter | None = None) -> None:
         super().__init__()
         self._form_title, self._form_fields, self._submit = title, fields, submit
         self._hint, self._detail = hint, detail
+        self._check_fn, self._note_fn = check, note
 
     def screen_title(self) -> str:
         return self._form_title or super().screen_title()
@@ -61,10 +57,21 @@ class FormScreen(XinyiScreen):
             raise NotImplementedError
         return self._submit(values)
 
+    def check(self, values: dict[str, Any]) -> Mapping[str, str]:
+        """Field → Chinese error for the current values (every field's); ``{}`` when all is well."""
+        return self._check_fn(values) if self._check_fn is not None else {}
+
+    def note(self, values: dict[str, Any]) -> str:
+        """The live line under the form, for values that pass :meth:`check`."""
+        return self._note_fn(values) if self._note_fn is not None else ""
+
+    def _has_note(self) -> bool:
+        return self._note_fn is not None or type(self).note is not FormScreen.note
+
     def compose_body(self) -> Iterable[Widget]:
         if self._detail:
             yield Static(self._detail, classes="hint", id="form-detail")
-        yield Form(self.fields(), id="screen-form")
+        yield Form(self.fields(), check=self.check, note=self.note if self._has_note() else None, id="screen-form")
         if self._hint:
             yield Static(self._hint, classes="hint")
 
@@ -75,12 +82,9 @@ class FormScreen(XinyiScreen):
     @on(Form.Submitted)
     def _submitted(self, event: Form.Submitted) -> None:
         event.stop()
-        try:
-            result = self.save(dict(event.values))
-        except XinyiError as exc:
-            form_failed(event.form, exc)
-            return
-        self.dismiss(result if result is not None else True)
+        result = self.attempt(self.save, dict(event.values), form=event.form, reload=False)
+        if result is not None:
+            self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

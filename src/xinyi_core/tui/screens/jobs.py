@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...errors import XinyiError
 from ...i18n import t
 from ..widgets import Column, ListSource, RecordList
 from .base import XinyiScreen
@@ -103,10 +102,7 @@ class JobsScreen(XinyiScreen):
         job = self._records.get(self.query_one("#jobs", RecordList).current_id)
         if jobs is None or job is None:
             return
-        try:
-            jobs.retry(self.operator, job.id)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t("tui.jobs.retried", title=job.title))
+        self.attempt(jobs.retry, self.operator, job.id, done=t("tui.jobs.retried", title=job.title))
+
+    def reload(self) -> None:
         self.action_refresh()

@@ -155,10 +155,8 @@ class PeopleScreen(XinyiScreen):
         person_id = self.query_one("#people", RecordList).current_id
         if person_id is None:
             return
-        try:
-            people.get(self.operator, person_id)  # scope is checked (and a refusal audited) by the core
-        except XinyiError as exc:
-            self.report(exc)
+        # scope is checked (and a refusal audited) by the core
+        if self.attempt(people.get, self.operator, person_id, reload=False) is None:
             return
         self.app.push_screen(PersonScreen(person_id), callback=self._after_change)
 

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, ClassVar, Iterable
 
 from rich.cells import set_cell_size
-from textual import on, work
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -19,18 +19,19 @@ from textual.widgets import Static
 
 from ... import auth, clock, org, people
 from ...db import database
-from ...errors import FormErrors, ValidationError, XinyiError
+from ...errors import FormErrors
 from ...i18n import t
 from ...models import OrgUnit, Person, Post
 from .. import hooks
-from ..widgets import Form, FormField
+from ..widgets.form import FormField
 from .base import XinyiScreen
+from .form_screen import FormScreen
 
 FIELDS = ("name", "id_number", "phone", "political_status", "education", "joined_on")
 
 
 def check(values: dict[str, Any]) -> dict[str, str]:
-    """The core's validation, on whichever fields are given (empty optional ones skipped)."""
+    """The core's validation of the form's values (empty optional ones skipped)."""
     given = {k: v for k, v in values.items() if k in FIELDS and (v not in ("", None) or k in FIELDS[:3])}
     try:
         people.clean(given, partial=True)
@@ -146,20 +147,21 @@ def plugin_lines(person: Person) -> list[str]:
     return lines + failed + failed_marks
 
 
-class PersonFormScreen(XinyiScreen):
-    """Add (``person_id=None``: a city hire onto a vacant post, ORG-3) or edit an assistant."""
+class PersonFormScreen(FormScreen):
+    """Add (``person_id=None``: a city hire onto a vacant post, ORG-3) or edit an assistant.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
+    Dismisses ``True`` when saved, ``None`` when cancelled.
+    """
 
     def __init__(self, person_id: int | None) -> None:
-        super().__init__()
+        super().__init__(hint=t("tui.person.form_hint"), check=check)
         self.person_id = person_id
         self._version: int | None = None
 
     def screen_title(self) -> str:
         return t("tui.person.edit_title" if self.person_id else "tui.person.add_title")
 
-    def compose_body(self) -> Iterable[Widget]:
+    def fields(self) -> list[FormField]:
         values: dict[str, Any] = {}
         if self.person_id is not None:
             person = people.get(self.operator, self.person_id)
@@ -177,65 +179,41 @@ class PersonFormScreen(XinyiScreen):
                             placeholder="2025-01-31")]
         if self.person_id is None:
             fields.append(FormField("post", t("tui.person.post"), None, post_choices(self.operator), required=True))
-        yield Form(fields, check=check, id="person-form")
-        yield Static(t("tui.person.form_hint"), classes="hint")
+        return fields
 
-    def on_mount(self) -> None:
-        self.query_one(Form).widget("name").focus()
-
-    @on(Form.Submitted)
-    def _save(self, event: Form.Submitted) -> None:
-        form, values = event.form, dict(event.values)
+    def save(self, values: dict[str, Any]) -> bool:
         data = {k: v for k, v in values.items() if k in FIELDS and v not in ("", None)}
-        try:
-            if self.person_id is None:
-                person = people.hire(self.operator, data, Post.get_by_id(values["post"]))
-                self.notify(t("tui.person.created", name=person.name))
-            else:
-                person = people.update(self.operator, self.person_id, data, expected_version=self._version)
-                self.notify(t("tui.person.updated", name=person.name))
-        except FormErrors as exc:
-            form.show_errors(exc.errors)
-            return
-        except ValidationError as exc:
-            form.show_errors({exc.field: exc.message})
-            return
-        except XinyiError as exc:  # permission refused, conflict: say so, keep the input
-            form.show_message(str(exc))
-            return
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        if self.person_id is None:
+            person = people.hire(self.operator, data, Post.get_by_id(values["post"]))
+            self.notify(t("tui.person.created", name=person.name))
+        else:
+            person = people.update(self.operator, self.person_id, data, expected_version=self._version)
+            self.notify(t("tui.person.updated", name=person.name))
+        return True
 
 
-class TransferScreen(XinyiScreen):
+class TransferScreen(FormScreen):
     """Move an assistant to a vacant post (across villages/towns: city only, ORG-3)."""
 
     TITLE_KEY = "tui.person.transfer_title"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("tui.key.cancel"))]
 
     def __init__(self, person_id: int) -> None:
         super().__init__()
         self.person_id = person_id
+        self._choices: list[tuple[str, int]] | None = None
+
+    def fields(self) -> list[FormField]:
+        self._choices = post_choices(self.operator)
+        return [FormField("post", t("tui.person.new_post"), None, self._choices, required=True)]
 
     def compose_body(self) -> Iterable[Widget]:
-        choices = post_choices(self.operator)
-        yield Form([FormField("post", t("tui.person.new_post"), None, choices, required=True)], id="transfer-form")
-        yield Static("" if choices else t("tui.person.no_vacancy"), classes="hint")
+        yield from super().compose_body()
+        yield Static("" if self._choices else t("tui.person.no_vacancy"), classes="hint")
 
-    @on(Form.Submitted)
-    def _save(self, event: Form.Submitted) -> None:
-        try:
-            person = people.transfer(self.operator, self.person_id, Post.get_by_id(event.values["post"]))
-        except XinyiError as exc:
-            event.form.show_message(str(exc))
-            return
+    def save(self, values: dict[str, Any]) -> bool:
+        person = people.transfer(self.operator, self.person_id, Post.get_by_id(values["post"]))
         self.notify(t("tui.person.transferred", name=person.name, village=person.village.name))
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        return True
 
 
 def _swap(labels: dict[str, str]) -> Iterable[tuple[str, str]]:

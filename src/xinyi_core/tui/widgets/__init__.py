@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_HOME = {"Form": "form", "FormField": "form", "Column": "record_list", "ListSource": "record_list",
+_HOME = {"Form": "form", "FormField": "form", "form_check": "form", "Column": "record_list", "ListSource": "record_list",
          "QuerySource": "record_list", "RecordList": "record_list", "RecordSource": "record_list",
          "KeyBar": "key_bar", "OperatorBar": "operator_bar"}
 __all__ = sorted(_HOME)

@@ -2,10 +2,17 @@
 
 One line per field: the Chinese label, a compact input (or a choice list), and
 the field's error in Chinese right beside it. A field is checked when the
-operator leaves it, and re-checked on every change while it shows an error, so
-the message goes away as soon as the value is right. ``Ctrl+S`` checks every
-field and, if all pass, posts :class:`Form.Submitted`; the screen saves and
-hands any error the service raises back through :meth:`Form.show_errors`.
+operator leaves it (or picks a choice), and the form re-checked on every change
+while an error shows, so the message goes away as soon as the value is right.
+``Ctrl+S`` checks every field and, if all pass, posts :class:`Form.Submitted`;
+the screen saves and hands any error the service raises back through
+:meth:`Form.show_errors`.
+
+Live validation: ``check(values)`` sees every field's current value (rules that
+join fields — category 其他 needs a reason — work while typing) and returns
+field → Chinese error; only fields the operator has already visited show theirs
+before saving. ``note(values)`` is a line under the form kept up to date with
+the values (a leave's day count), shown while they pass the check.
 """
 from __future__ import annotations
 
@@ -19,9 +26,28 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from ...errors import FormErrors, ValidationError, XinyiError
 from ...i18n import t
 
 Checker = Callable[[dict[str, Any]], Mapping[str, str]]
+Noter = Callable[[dict[str, Any]], str]
+
+
+def form_check(clean: Callable[[dict[str, Any]], Any]) -> Checker:
+    """A checker from a service's own validation: ``clean(values)`` raising :class:`FormErrors`
+    or :class:`ValidationError` (e.g. ``form_check(lambda v: leave.clean(person, v))``), so the
+    form shows beside each field exactly what saving would refuse."""
+
+    def check(values: dict[str, Any]) -> Mapping[str, str]:
+        try:
+            clean(values)
+        except FormErrors as exc:
+            return exc.errors
+        except ValidationError as exc:
+            return {exc.field: exc.message}
+        return {}
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -38,7 +64,11 @@ class FormField:
 
 
 class Form(VerticalScroll, can_focus=False):
-    """Labelled fields with per-field Chinese errors."""
+    """Labelled fields with per-field Chinese errors.
+
+    Field widgets have the ids ``f-<name>``, their errors ``e-<name>``; the
+    form's message line is ``#form-message`` and the live note ``#form-note``.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "submit", t("tui.key.save"))]
 
@@ -47,12 +77,15 @@ class Form(VerticalScroll, can_focus=False):
             super().__init__()
             self.form, self.values = form, values
 
-    def __init__(self, fields: Sequence[FormField], *, check: Checker | None = None,
+    def __init__(self, fields: Sequence[FormField], *, check: Checker | None = None, note: Noter | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.fields = {f.name: f for f in fields}
-        self._check = check
+        self._check, self._note = check, note
         self._shown: set[str] = set()
+        self._visited: set[str] = set()
+        self._kept: dict[str, tuple[Any, str]] = {}  # the service's errors: field → (value then, message)
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         for f in self.fields.values():
@@ -67,6 +100,13 @@ class Form(VerticalScroll, can_focus=False):
                                 placeholder=f.placeholder, password=f.password)
                 yield Static("", id=f"e-{f.name}", classes="form-error")
         yield Static("", id="form-message", classes="form-message")
+        if self._note is not None:
+            yield Static("", id="form-note", classes="form-note")
+
+    def on_mount(self) -> None:
+        self._ready = True  # fields post Changed while they mount: nothing to check before this
+        if self._note is not None:
+            self._refresh_note(None)
 
     # ------------------------------------------------------------------ values
 
@@ -85,7 +125,16 @@ class Form(VerticalScroll, can_focus=False):
     # ------------------------------------------------------------------ errors
 
     def show_errors(self, errors: Mapping[str, str], message: str = "") -> None:
-        """Show ``errors`` beside their fields (clearing the others); others go to the message line."""
+        """Show ``errors`` beside their fields (clearing the others); others go to the message line.
+
+        These are the service's errors (saving refused): each stays beside its field
+        until that field's value changes, whatever the live check says meanwhile.
+        """
+        self._show(errors, message)
+        self._kept = {name: (self.value(name), msg) for name, msg in errors.items() if name in self.fields}
+
+    def _show(self, errors: Mapping[str, str], message: str = "") -> None:
+        self._kept = {}
         stray = [msg for name, msg in errors.items() if name not in self.fields]
         for name in self.fields:
             self._set_error(name, errors.get(name, ""))
@@ -105,6 +154,10 @@ class Form(VerticalScroll, can_focus=False):
     def error(self, name: str) -> str:
         return str(self.query_one(f"#e-{name}", Static).render())
 
+    def note(self) -> str:
+        """The live note as shown ('' when there is none)."""
+        return str(self.query_one("#form-note", Static).render()) if self._note is not None else ""
+
     def _set_error(self, name: str, message: str) -> None:
         self.query_one(f"#e-{name}", Static).update(message)
         row = self.widget(name).parent
@@ -120,11 +173,29 @@ class Form(VerticalScroll, can_focus=False):
                 errors.setdefault(name, msg)
         return errors
 
-    def check_field(self, name: str) -> str:
-        """Check one field on its own; show and return its error ('' when fine)."""
-        message = self._errors_for({name: self.value(name)}).get(name, "")
-        self._set_error(name, message)
-        return message
+    def check_field(self, name: str, *, visit: bool = True) -> str:
+        """Re-check the form (marking ``name`` visited); show and return ``name``'s error ('' when fine).
+
+        Every visited field's error is brought up to date, so fixing one field clears
+        the error another showed because of it (a reason no longer needed).
+        """
+        if visit:
+            self._visited.add(name)
+        values = self.values()
+        errors = self._errors_for(values)
+        self._kept = {n: kept for n, kept in self._kept.items() if kept[0] == values[n]}
+        for field in self._visited | self._shown:
+            self._set_error(field, errors.get(field) or self._kept.get(field, ("", ""))[1])
+        self._refresh_note(errors)
+        return errors.get(name, "")
+
+    def _refresh_note(self, errors: Mapping[str, str] | None) -> None:
+        if self._note is None:
+            return
+        values = self.values()
+        if errors is None:
+            errors = self._errors_for(values)
+        self.query_one("#form-note", Static).update("" if errors else self._note(values))
 
     # ------------------------------------------------------------------ events
 
@@ -136,9 +207,16 @@ class Form(VerticalScroll, can_focus=False):
     @on(Input.Changed)
     @on(Select.Changed)
     def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        """A choice counts as visiting its field; typing re-checks (without nagging about the half-typed
+        value) only while an error shows or a note follows the values."""
         wid = event.control.id or ""
-        if wid.startswith("f-") and (wid[2:] in self._shown or isinstance(event, Select.Changed)):
-            self.check_field(wid[2:])
+        if not (self._ready and wid.startswith("f-")):
+            return
+        name = wid[2:]
+        if isinstance(event, Select.Changed):
+            self.check_field(name)
+        elif self._shown or self._note is not None:
+            self.check_field(name, visit=name in self._shown)
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
@@ -149,7 +227,18 @@ class Form(VerticalScroll, can_focus=False):
         values = self.values()
         errors = self._errors_for(values)
         if errors:
-            self.show_errors(errors)
+            self._visited.update(self.fields)
+            self._show(errors)
             return
-        self.show_errors({})
+        self._show({})
         self.post_message(self.Submitted(self, values))
+
+
+def form_failed(form: Form, exc: XinyiError) -> None:
+    """Hand a service error back to the form: beside its field, or on the message line."""
+    if isinstance(exc, FormErrors):
+        form.show_errors(exc.errors)
+    elif isinstance(exc, ValidationError) and exc.field in form.fields:
+        form.show_errors({exc.field: exc.message})
+    else:  # refused, conflict: say so and keep what was typed
+        form.show_message(str(exc))
