@@ -5,7 +5,6 @@ package is internal and may change without notice.
 """
 from __future__ import annotations
 
-from .calendar import CalendarMark
 from .config import Setting
 from .db import BaseModel, JSONField, Migration, create_tables, database, locked
 from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, PermissionDenied,
@@ -18,7 +17,7 @@ from .org import town_code_of, town_of
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .people import duty_refusals, require_on_duty
-from .types import AssessmentFact, DashboardItem, MonthFact, ScreenEntry
+from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
 from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, period_bounds,
                        previous_month)
 

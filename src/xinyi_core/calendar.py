@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from typing import Iterator
 
 import chinese_calendar
@@ -23,19 +22,10 @@ from .db import database
 from .errors import CalendarUnavailable, ValidationError
 from .i18n import has, t
 from .models import OrgUnit, Person, TownClosure, TownHours
+from .types import CalendarMark  # noqa: F401 - re-exported: calendar.CalendarMark
 from .state import runtime
 
 DAY_KINDS = ("workday", "weekend", "holiday", "makeup", "closure")
-
-
-@dataclass(frozen=True)
-class CalendarMark:
-    """A day a plugin marks for a person (leave, training …), via ``xinyi_calendar_marks``."""
-
-    date: dt.date
-    kind: str  # e.g. "leave", "training"
-    label: str  # Chinese, shown in the calendar and the daily sheet
-    excused: bool = True  # an excused absence is never 旷工
 
 
 def marks_changed(person: Person, start: dt.date, end: dt.date) -> None:

@@ -24,7 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import click
 
+    from .config import Setting
+    from .db import BaseModel, Migration
+    from .jobs.api import ActorSpec, ReportSpec, Schedule
     from .models import ApprovalChain, OrgUnit, Operator, Person
+    from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
 
 PROJECT = "xinyi"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -34,7 +38,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # --------------------------------------------------------------------------- data
 
 @hookspec
-def xinyi_models() -> list[type]:
+def xinyi_models() -> list[type[BaseModel]]:
     """The peewee models this plugin owns.
 
     Called at start-up and by tooling (tests, ``xinyi plugins``). The models
@@ -44,7 +48,7 @@ def xinyi_models() -> list[type]:
 
 
 @hookspec
-def xinyi_migrations() -> list[Any]:
+def xinyi_migrations() -> list[Migration]:
     """This plugin's schema migrations, as a list of :class:`xinyi_core.Migration`.
 
     Versions start at 1 and only grow. The runner applies the pending ones in
@@ -55,7 +59,7 @@ def xinyi_migrations() -> list[Any]:
 
 
 @hookspec
-def xinyi_settings() -> dict[str, Any]:
+def xinyi_settings() -> dict[str, Setting]:
     """Tunables this plugin reads from ``[settings.<plugin>]`` in ``xinyi.toml``.
 
     Return ``{name: xinyi_core.Setting(default, type, expected_zh)}``. Values
@@ -91,7 +95,7 @@ def xinyi_permissions() -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- people & calendar (per town)
 
 @hookspec
-def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[Any]:
+def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[CalendarMark]:
     """Days this plugin marks for ``person`` between ``start`` and ``end`` inclusive.
 
     *Per town.* Return :class:`xinyi_core.CalendarMark` objects (date, kind,
@@ -122,7 +126,7 @@ def xinyi_calendar_marks_changed(person: Person, start: dt.date, end: dt.date) -
 
 
 @hookspec
-def xinyi_assessment_facts(person: Person, year: int) -> list[Any]:
+def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
     """Facts this plugin knows for ``person``'s annual assessment of ``year``.
 
     *Per town.* Return :class:`xinyi_core.AssessmentFact` objects, each with
@@ -132,7 +136,7 @@ def xinyi_assessment_facts(person: Person, year: int) -> list[Any]:
 
 
 @hookspec
-def xinyi_month_facts(person: Person, year: int, month: int) -> list[Any]:
+def xinyi_month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     """What this plugin counted in ``person``'s month ``year``-``month``.
 
     *Per town.* Return :class:`xinyi_core.MonthFact` objects — typed counts
@@ -242,7 +246,7 @@ def xinyi_alert_raised(alert: Any) -> None:
 # --------------------------------------------------------------------------- UI
 
 @hookspec
-def xinyi_screens() -> list[Any]:
+def xinyi_screens() -> list[ScreenEntry]:
     """Navigation entries this plugin adds to the terminal UI.
 
     *Per town* (the operator's), called once at login. Return
@@ -271,7 +275,7 @@ def xinyi_screens() -> list[Any]:
 
 
 @hookspec
-def xinyi_dashboard_items(operator: Operator) -> list[Any]:
+def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
     """To-dos for ``operator``'s home screen: approvals waiting, alerts.
 
     *Per town* (the operator's), called off the UI thread each time the home
@@ -287,7 +291,7 @@ def xinyi_dashboard_items(operator: Operator) -> list[Any]:
 # --------------------------------------------------------------------------- jobs & reports
 
 @hookspec
-def xinyi_actors() -> list[Any]:
+def xinyi_actors() -> list[ActorSpec]:
     """Background functions this plugin runs on the job queue.
 
     Called once per process when the queue starts. Return
@@ -309,7 +313,7 @@ def xinyi_actors() -> list[Any]:
 
 
 @hookspec
-def xinyi_schedules() -> list[Any]:
+def xinyi_schedules() -> list[Schedule]:
     """Cron schedules for this plugin's actors and reports.
 
     Return :class:`xinyi_core.Schedule` objects: ``Schedule(name, target,
@@ -324,7 +328,7 @@ def xinyi_schedules() -> list[Any]:
 
 
 @hookspec
-def xinyi_reports() -> list[Any]:
+def xinyi_reports() -> list[ReportSpec]:
     """Reports this plugin produces.
 
     Return :class:`xinyi_core.ReportSpec` objects: ``ReportSpec(name,

@@ -1,8 +1,20 @@
 """Plain value types that plugins return from hooks."""
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class CalendarMark:
+    """A day a plugin marks for a person (leave, training …), via ``xinyi_calendar_marks``."""
+
+    date: dt.date
+    kind: str  # e.g. "leave", "training"
+    label: str  # Chinese, shown in the calendar and the daily sheet
+    excused: bool = True  # an excused absence is never 旷工
 
 
 @dataclass(frozen=True)
