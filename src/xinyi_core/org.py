@@ -101,3 +101,24 @@ def vacancy_counts() -> dict[int, int]:
         counts[village_id] = counts.get(village_id, 0) + n
         counts[town_id] = counts.get(town_id, 0) + n
     return counts
+
+
+def unit(unit_id: int) -> OrgUnit:
+    """One org node by id (the org tree is not personal data: names and codes only)."""
+    found = OrgUnit.get_or_none(OrgUnit.id == unit_id)
+    if found is None:
+        raise NotFound("org.unit_not_found")
+    return found
+
+
+def unit_names() -> dict[int, str]:
+    """Org unit id → name: a few hundred rows, read once instead of joining twice per page."""
+    return dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).tuples())
+
+
+def post(post_id: int) -> Post:
+    """One post by id; whether an operator may fill it is the hiring service's check (ORG-3)."""
+    found = Post.get_or_none(Post.id == post_id)
+    if found is None:
+        raise NotFound("org.post_not_found")
+    return found

@@ -391,6 +391,17 @@ def require_on_duty(op: Operator | None, person: Person, day: dt.date, action: s
     raise PermissionDenied("person.duty.refused", action=action, **params)
 
 
+def headcounts(op: Operator) -> dict[int, int]:
+    """People on the roll (not departed) per town and per village, within ``op``'s scope."""
+    out: dict[int, int] = {}
+    query = visible(op).select(Person.town, Person.village, pw.fn.COUNT(Person.id))
+    for town_id, village_id, n in query.where(Person.status != "departed").group_by(
+            Person.town, Person.village).tuples():
+        out[village_id] = out.get(village_id, 0) + n
+        out[town_id] = out.get(town_id, 0) + n
+    return out
+
+
 def counts_by_status(op: Operator) -> dict[str, int]:
     q = visible(op).select(Person.status, pw.fn.COUNT(Person.id).alias("n")).group_by(Person.status)
     return {row.status: row.n for row in q}

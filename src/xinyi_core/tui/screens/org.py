@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable, NamedTuple
 
-import peewee as pw
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from ... import auth, org
+from ... import auth, org, people
 from ...i18n import t
-from ...models import OrgUnit, Person
+from ...models import OrgUnit
 from ..widgets import Column, ListSource, RecordList
 from .base import XinyiScreen
 
@@ -52,12 +51,7 @@ class OrgScreen(XinyiScreen):
         self.units = [Unit(*row) for row in scope.units().select(OrgUnit.id, OrgUnit.kind, OrgUnit.name,
                                                                  OrgUnit.parent).order_by(OrgUnit.path).tuples()]
         self.vacant = org.vacancy_counts()
-        self.heads: dict[int, int] = {}
-        on_roll = scope.people(Person.select(Person.town, Person.village, pw.fn.COUNT(Person.id)))
-        for town_id, village_id, n in on_roll.where(Person.status != "departed").group_by(
-                Person.town, Person.village).tuples():
-            self.heads[village_id] = self.heads.get(village_id, 0) + n
-            self.heads[town_id] = self.heads.get(town_id, 0) + n
+        self.heads = people.headcounts(self.operator)
         towns = [u.id for u in self.units if u.kind == "town"]
         self.open = set(towns) if len(towns) == 1 else set()  # a town's own staff see its villages at once
         self._show()

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ... import auth, people
+from ... import auth, org, people
 from ...errors import XinyiError
 from ...i18n import t
 from ...models import OrgUnit, Person
@@ -26,11 +26,6 @@ COLUMNS = [Column(t("tui.people.col_name"), 8), Column(t("tui.people.col_sex"), 
            Column(t("tui.people.col_town"), 10), Column(t("tui.people.col_village"), 12),
            Column(t("tui.people.col_status"), 6), Column(t("tui.people.col_phone"), 11),
            Column(t("tui.people.col_id"), 0)]
-
-
-def unit_names() -> dict[int, str]:
-    """Org unit id → name: a few hundred rows, read once instead of joining twice per page."""
-    return dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).tuples())
 
 
 class PeopleScreen(XinyiScreen):
@@ -62,7 +57,7 @@ class PeopleScreen(XinyiScreen):
         yield RecordList(COLUMNS, empty=t("tui.people.empty"), id="people")
 
     def on_mount(self) -> None:
-        self._names = unit_names()
+        self._names = org.unit_names()
         self.query_one("#search").focus()
         self.run_search()
 

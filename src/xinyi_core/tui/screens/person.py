@@ -21,7 +21,7 @@ from ... import auth, clock, org, people
 from ...db import database
 from ...errors import FormErrors
 from ...i18n import t
-from ...models import OrgUnit, Person, Post
+from ...models import Person
 from .. import hooks
 from ..widgets.form import FormField
 from .base import XinyiScreen
@@ -43,7 +43,7 @@ def check(values: dict[str, Any]) -> dict[str, str]:
 def post_choices(operator: Any) -> list[tuple[str, int]]:
     """Vacant posts within the operator's scope, labelled village·title#id."""
     scope = auth.scope_of(operator)
-    within = None if scope.level == "city" else OrgUnit.get_by_id(scope.unit_id)
+    within = None if scope.level == "city" else org.unit(scope.unit_id)
     return [(t("tui.person.post_label", village=p.village.name, title=p.title, id=p.id), p.id)
             for p in org.vacant_posts(within)]
 
@@ -184,7 +184,7 @@ class PersonFormScreen(FormScreen):
     def save(self, values: dict[str, Any]) -> bool:
         data = {k: v for k, v in values.items() if k in FIELDS and v not in ("", None)}
         if self.person_id is None:
-            person = people.hire(self.operator, data, Post.get_by_id(values["post"]))
+            person = people.hire(self.operator, data, org.post(values["post"]))
             self.notify(t("tui.person.created", name=person.name))
         else:
             person = people.update(self.operator, self.person_id, data, expected_version=self._version)
@@ -211,7 +211,7 @@ class TransferScreen(FormScreen):
         yield Static("" if self._choices else t("tui.person.no_vacancy"), classes="hint")
 
     def save(self, values: dict[str, Any]) -> bool:
-        person = people.transfer(self.operator, self.person_id, Post.get_by_id(values["post"]))
+        person = people.transfer(self.operator, self.person_id, org.post(values["post"]))
         self.notify(t("tui.person.transferred", name=person.name, village=person.village.name))
         return True
 
