@@ -3,7 +3,8 @@ extension, return, decision, cancellation.
 
 A slip is checked live by the service's own validation (:func:`service.clean`
 through ``check=``), so the operator sees beside the field the Chinese message
-saving would refuse with.
+saving would refuse with, and the days the leave takes — counted as saving
+counts them, on the town calendar — under the form (``note=``).
 """
 from __future__ import annotations
 
@@ -44,6 +45,16 @@ def _slip_check(whose: Whose, *, slip: bool) -> Callable[[dict[str, Any]], Mappi
     return check
 
 
+def _days_note(whose: Whose, *, slip: bool) -> Callable[[dict[str, Any]], str]:
+    """The live day count (ATT-3/ATT-4): what saving would count, as the category counts."""
+    def note(values: dict[str, Any]) -> str:
+        person = whose(values)
+        days = service.days_of(person, values, slip=slip) if person is not None else None
+        return "" if days is None else tr("days_note", days=days[0], counting=t(f"leave.counting.{days[1]}"))
+
+    return note
+
+
 def _chosen(op: Operator, action: str) -> Whose:
     """The person picked in the form's ``person`` choice (within ``op``'s scope), or None before."""
     return lambda values: service.person_for(op, values["person"], action) if values.get("person") else None
@@ -58,7 +69,7 @@ def apply_form(op: Operator, person: Person | None) -> FormScreen:
                FormField("phone", label("phone"), person.phone if person else "", required=True)]
     whose: Whose = (lambda _: person) if person else _chosen(op, "leave.apply")
     return FormScreen(tr("apply_title"), fields, lambda v: service.apply(op, whose(v), v), hint=tr("hint_apply"),
-                      check=_slip_check(whose, slip=True))
+                      check=_slip_check(whose, slip=True), note=_days_note(whose, slip=True))
 
 
 def oral_form(op: Operator) -> FormScreen:
@@ -72,7 +83,7 @@ def oral_form(op: Operator) -> FormScreen:
               FormField("oral_by_relative", label("oral_by_relative"), "", yes_no)]
     whose = _chosen(op, "leave.oral")
     return FormScreen(tr("oral_title"), fields, lambda v: service.report_oral(op, whose(v), v),
-                      hint=tr("hint_apply"), check=_slip_check(whose, slip=False))
+                      hint=tr("hint_apply"), check=_slip_check(whose, slip=False), note=_days_note(whose, slip=False))
 
 
 def complete_form(op: Operator, leave: LeaveRequest) -> FormScreen:

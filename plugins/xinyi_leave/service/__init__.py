@@ -29,7 +29,7 @@ from .system import AUDIENCE, KIND, PLUGIN, close_for_departed, next_working_day
 
 __all__ = [  # the writes below, and the reads and system acts said in their own modules
     "apply", "cancel", "cancel_refusal", "chain_finished", "chain_of", "clean", "complete_slip", "count_days",
-    "counting_for", "decide", "extend", "record_return", "report_oral", "withdraw",
+    "counting_for", "days_of", "decide", "extend", "record_return", "report_oral", "withdraw",
     "cancellation", "effective_end", "family", "for_person", "get", "in_scope", "overdue_key", "overlapping",
     "people_on_duty", "person_for", "roots", "search", "step_lines", "town_month", "visible", "waiting",
     "AUDIENCE", "KIND", "PLUGIN", "close_for_departed", "next_working_day", "raise_overdue",
@@ -101,6 +101,16 @@ def clean(person: Person, data: dict[str, Any], *, slip: bool = True, exclude: i
     if errors:
         raise FormErrors(errors)
     return out
+
+
+def days_of(person: Person, data: dict[str, Any], *, slip: bool = True) -> tuple[int, str] | None:
+    """(days, counting) the leave in ``data`` would take, as saving would count them (ATT-3/ATT-4);
+    None while :func:`clean` refuses it. The form's live day count."""
+    try:
+        cleaned = clean(person, data, slip=slip)
+    except FormErrors:
+        return None
+    return cleaned["days"], cleaned["counting"]
 
 
 def _check_dates(person: Person, out: dict[str, Any], errors: dict[str, str], exclude: int | None) -> None:
