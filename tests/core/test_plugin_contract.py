@@ -80,12 +80,6 @@ KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_training.screens', 'OrgUnit.get_by_id'),
     ('xinyi_training.screens', 'OrgUnit.select'),
     ('xinyi_training.screens', 'Person.select'),
-    ('xinyi_worklog.check_screens', 'SpotCheck.get_by_id'),
-    ('xinyi_worklog.check_screens', 'SpotCheckItem.select'),
-    ('xinyi_worklog.screens', 'LogEntry.select'),
-    ('xinyi_worklog.screens', 'MonthlyCheck.select'),
-    ('xinyi_worklog.screens', 'Person.select'),
-    ('xinyi_worklog.screens', 'SpotCheckItem.select'),
 }
 
 

@@ -7,7 +7,8 @@ import docx
 import pytest
 
 from xinyi_core import PermissionDenied, ValidationError, clock, runtime
-from xinyi_worklog import book, checks, register, service
+from xinyi_worklog import documents, service
+from xinyi_worklog.service import checks, register
 from xinyi_worklog.models import SpotCheckItem
 
 from .conftest import TODAY, working_days_may
@@ -85,9 +86,9 @@ def test_log_book_page_is_written_and_reads_back(wl, tmp_path):
     with clock.frozen(TODAY):
         log(me, dt.date(2026, 5, 7), "参加镇里组织的业务培训并做笔记")
         checks.record_check(clerk, me.person_id, "2026-05", "记载较详实")
-        path = book.write_book(clerk, me.person_id, "2026-05", tmp_path / "book.docx")
+        path = documents.write_book(clerk, me.person_id, "2026-05", tmp_path / "book.docx")
         with pytest.raises(PermissionDenied):
-            book.write_book(wl.op("town_clerk", "b"), me.person_id, "2026-05", tmp_path / "x.docx")
+            documents.write_book(wl.op("town_clerk", "b"), me.person_id, "2026-05", tmp_path / "x.docx")
     doc = docx.Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "新沂市人社基层平台协理员工作日志" in text
