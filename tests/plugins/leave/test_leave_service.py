@@ -136,6 +136,24 @@ def test_a_town_cannot_file_or_see_another_towns_leave(city, today):
     assert AuditLog.select().where(AuditLog.allowed == False).count() == 2  # noqa: E712
 
 
+def test_the_screens_reads_stay_in_the_operators_scope(city, today):
+    """What the leave screens show — whom leave may be filed for, a person's history, a search by
+    name or initials — is read through the operator's scope; asking for another town's assistant is
+    refused and audited."""
+    a0, a1 = person_a(city), city.people["a"][1]
+    for person in (a0, a1):
+        service.apply(city.op("town_clerk", "a"), person, slip("2026-09-03", "2026-09-03"))
+    assert {p.id for p in service.people_on_duty(city.op("town_clerk", "a"))} == {p.id for p in city.people["a"]}
+    assert [p.id for p in service.people_on_duty(city.op("assistant", "a"))] == [a0.id]
+    assert [lv.person_id for lv in service.search(city.op("town_clerk", "a"), people.initials(a1.name))] == [a1.id]
+    assert [lv.person_id for lv in service.search(city.op("town_clerk", "a"), person_id=a0.id)] == [a0.id]
+    assert service.search(city.op("town_clerk", "b"), a1.name) == []
+    assert service.person_for(city.op("town_clerk", "a"), a1.id) == a1
+    with pytest.raises(PermissionDenied):
+        service.person_for(city.op("town_clerk", "b"), a1.id, "leave.apply")
+    assert AuditLog.select().where((AuditLog.allowed == False) & (AuditLog.action == "leave.apply")).count() == 1  # noqa: E712
+
+
 def test_att3_oral_report_raises_an_alert_until_the_slip_is_completed(city, today):
     clerk = city.op("town_clerk", "a")
     leave = service.report_oral(clerk, person_a(city), {
