@@ -1,9 +1,10 @@
 """Leave (请假): slips, approvals, oral reports, extensions and return — ATT-3, ATT-4, ATT-6.
 
 Registered through the ``xinyi.plugins`` entry point ``leave``. Hook
-implementations only; the rules are in :mod:`.rules`, the writes in
-:mod:`.service`, the reads in :mod:`.query`, the printed slip (附件4) in
-:mod:`.slip`. Attendance learns of approved leave only through
+implementations only, in the plugin layout (docs/plugins.md): the rules are in
+:mod:`.rules`, the writes and scoped reads in :mod:`.service`, the edit screens
+in :mod:`.dialogs`, the printed slip (附件4) and the stub archive in
+:mod:`.documents`, the hook answers in :mod:`.facts`. Attendance learns of approved leave only through
 ``xinyi_calendar_marks`` (excused days), of days that stop or start being
 excused afterwards (refused, withdrawn, cancelled, 销假, extended) through
 ``xinyi_calendar_marks_changed`` (ATT-3), and of overdue returns through the
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import DashboardItem, Setting, hookimpl, i18n, t
+from xinyi_core import AssessmentFact, CalendarMark, DashboardItem, Person, Setting, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "leave")
@@ -65,17 +66,17 @@ def xinyi_permissions() -> dict[str, list[str]]:
 
 
 @hookimpl
-def xinyi_calendar_marks(person: Any, start: dt.date, end: dt.date) -> list[Any]:
-    from . import query
+def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[CalendarMark]:
+    from . import facts
 
-    return query.marks(person, start, end)
+    return facts.calendar_marks(person, start, end)
 
 
 @hookimpl
-def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
-    from . import query
+def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    from . import facts
 
-    return query.facts(person, year)
+    return facts.assessment_facts(person, year)
 
 
 @hookimpl
@@ -98,11 +99,11 @@ def xinyi_approval_finished(chain: Any) -> None:
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
     from xinyi_core import alerts, auth
 
-    from . import query
+    from . import service
 
     items = []
     if auth.can(operator, "leave.approve"):
-        waiting = len(query.waiting(operator))
+        waiting = len(service.waiting(operator))
         if waiting:
             items.append(DashboardItem(t("leave.dash.queue"), "leave.nav.queue", waiting, urgent=True))
     if auth.can(operator, "leave.view"):
@@ -128,9 +129,9 @@ def xinyi_actors() -> list[Any]:
 
 @hookimpl
 def xinyi_reports() -> list[Any]:
-    from . import jobs
+    from . import documents
 
-    return jobs.REPORTS
+    return documents.REPORTS
 
 
 @hookimpl

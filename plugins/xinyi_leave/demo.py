@@ -18,10 +18,8 @@ import datetime as dt
 import random
 from typing import Any
 
-from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, Person, calendar, clock
-from xinyi_core import approvals
-from xinyi_core.db import database
-from xinyi_core.errors import XinyiError
+from xinyi_core import (ApprovalChain, ApprovalStep, Operator, OrgUnit, Person, XinyiError, approvals, calendar, clock,
+                        database)
 
 from . import rules, service
 from .models import LeaveRequest

@@ -2,24 +2,24 @@
 or initials, one person's history, the town head's 撤销), the approval queue, and a town's
 leave calendar.
 
-Lists are the core's :class:`RecordList` over scoped queries (:mod:`.query`);
-the forms they open are in :mod:`.dialogs`.
+Lists are the core's :class:`RecordList` over the service's scoped reads
+(:mod:`.service`); the forms they open are in :mod:`.dialogs`.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable
 
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import Person, ScreenEntry, ValidationError, XinyiError, auth, clock, org, t
-from xinyi_core.tui.screens import FormScreen, XinyiScreen
-from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
+from xinyi_core import ScreenEntry, ValidationError, clock, org, t, weekday_zh
+from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import dialogs, query, rules, service
+from . import dialogs, rules, service
 from .models import LeaveRequest
 
 
@@ -33,7 +33,6 @@ class LeaveRecords(RecordList):
 COLUMNS = [Column(t("leave.tui.col_person"), 8), Column(t("leave.tui.col_category"), 8),
            Column(t("leave.tui.col_dates"), 21), Column(t("leave.tui.col_days"), 4),
            Column(t("leave.tui.col_state"), 0)]
-WEEKDAYS = "一二三四五六日"
 
 
 def state_text(leave: LeaveRequest) -> str:
@@ -53,7 +52,7 @@ def detail(leave: LeaveRequest) -> str:
     lines = [t("leave.tui.detail", name=leave.person.name, category=t(f"leave.category.{leave.category}"),
                start=leave.start_on, end=leave.end_on, days=leave.days,
                counting=t(f"leave.counting.{leave.counting}"), state=state_text(leave))]
-    steps = query.step_lines(leave)
+    steps = service.step_lines(leave)
     if steps:
         lines.append(t("leave.tui.steps", steps="  ".join(
             t("leave.tui.step", role=t(f"role.{role}"),
@@ -87,18 +86,13 @@ class _LeaveList(XinyiScreen):
         self.reload()
 
     def leaves(self) -> list[LeaveRequest]:
-        q = query.visible(self.operator)
-        if self.person_id is not None:
-            q = q.where(LeaveRequest.person == self.person_id)
-        if self.text:  # name, or pinyin initials as in the people list
-            q = q.where(Person.name.contains(self.text) | Person.name_initials.startswith(self.text.lower()))
-        return list(q.limit(500))
+        return service.search(self.operator, self.text, person_id=self.person_id)
 
     def reload(self) -> None:
         self._rows = {lv.id: lv for lv in self.leaves()}
         self.query_one("#leaves", RecordList).set_source(ListSource([row(lv) for lv in self._rows.values()]),
                                                          keep_cursor=True)
-        person = Person.get_by_id(self.person_id) if self.person_id else None
+        person = service.person_for(self.operator, self.person_id) if self.person_id else None
         count = t("leave.tui.count", count=len(self._rows))
         self.query_one("#leave-title", Static).update(
             t("leave.tui.history_title", name=person.name) + "  " + count if person else count)
@@ -123,21 +117,12 @@ class _LeaveList(XinyiScreen):
                               category=t(f"leave.category.{result.category}")))
             self.reload()
 
-    def _act(self, fn: Callable[[], Any], message: Callable[[Any], str]) -> None:
-        try:
-            result = fn()
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(message(result))
-        self.reload()
-
     def action_print(self) -> None:
         if self.current is not None:
-            leave_id = self.current.id
-            from . import slip  # late: the .docx writer is not needed to show the screen
+            from . import documents  # late: the .docx writer is not needed to show the screen
 
-            self._act(lambda: slip.print_slip(self.operator, leave_id), lambda p: t("leave.tui.printed", path=p))
+            self.attempt(documents.print_slip, self.operator, self.current.id,
+                         done=lambda path: t("leave.tui.printed", path=path))
 
 
 class LeaveListScreen(_LeaveList):
@@ -184,40 +169,20 @@ class LeaveListScreen(_LeaveList):
         self.app.push_screen(dialogs.oral_form(self.operator), callback=self._after)
 
     def action_complete(self) -> None:
-        leave = self.current
-        if leave is None:
-            return
-        fields = [FormField("reason", t("leave.field.reason"), leave.reason, required=True),
-                  FormField("phone", t("leave.field.phone"), leave.phone or leave.person.phone, required=True)]
-        self.app.push_screen(dialogs.LeaveForm("leave.tui.complete_title", fields,
-                                       lambda v: service.complete_slip(self.operator, leave.id, v)), self._after)
+        if self.current is not None:
+            self.app.push_screen(dialogs.complete_form(self.operator, self.current), self._after)
 
     def action_extend(self) -> None:
-        leave = self.current
-        if leave is None:
-            return
-        fields = [dialogs.date_field("end_on"), FormField("reason", t("leave.field.reason"), required=True),
-                  FormField("phone", t("leave.field.phone"), leave.phone, required=True)]
-        self.app.push_screen(dialogs.LeaveForm("leave.tui.extend_title", fields,
-                                       lambda v: service.extend(self.operator, leave.id, v)), self._after)
+        if self.current is not None:
+            self.app.push_screen(dialogs.extend_form(self.operator, self.current), self._after)
 
     def action_return(self) -> None:
-        leave = self.current
-        if leave is None:
-            return
-
-        def save(values: dict[str, Any]) -> LeaveRequest:
-            from xinyi_core import validators
-
-            return service.record_return(self.operator, leave.id, validators.date(values["returned_on"], "returned_on"))
-
-        fields = [dialogs.date_field("returned_on", clock.today().isoformat())]
-        self.app.push_screen(dialogs.LeaveForm("leave.tui.return_title", fields, save), self._after)
+        if self.current is not None:
+            self.app.push_screen(dialogs.return_form(self.operator, self.current), self._after)
 
     def action_withdraw(self) -> None:
         if self.current is not None:
-            leave_id = self.current.id
-            self._act(lambda: service.withdraw(self.operator, leave_id), lambda _: t("leave.tui.withdrawn"))
+            self.attempt(service.withdraw, self.operator, self.current.id, done=t("leave.tui.withdrawn"))
 
     def action_revoke(self) -> None:
         """撤销: asks once, naming the person and the dates, for the reason (ATT-3/ATT-4)."""
@@ -228,19 +193,14 @@ class LeaveListScreen(_LeaveList):
         if refusal:  # started: the way out is 销假 — said at once, before any form
             self.report(ValidationError("state", refusal, start=leave.start_on))
             return
-        names = dict(name=leave.person.name, start=leave.start_on, end=leave.end_on,
-                     category=t(f"leave.category.{leave.category}"))
-        fields = [FormField("reason", t("leave.field.cancel_reason"), required=True)]
-        form = FormScreen(t("leave.tui.cancel_title"), fields,
-                          lambda v: service.cancel(self.operator, leave.id, v["reason"]),
-                          hint=t("leave.tui.hint_cancel"), detail=t("leave.tui.cancel_detail", days=leave.days, **names))
+        names = dialogs.cancel_names(leave)
 
         def done(result: Any) -> None:
             if result is not None:
                 self.notify(t("leave.tui.cancelled", **names))
                 self.reload()
 
-        self.app.push_screen(form, callback=done)
+        self.app.push_screen(dialogs.cancel_form(self.operator, leave), callback=done)
 
     def action_history(self) -> None:
         if self.current is not None:
@@ -268,8 +228,10 @@ class MyLeaveScreen(LeaveListScreen):
         return super().check_action(action, parameters)
 
     def action_apply(self) -> None:
-        person = Person.get_by_id(self.operator.person_id)
-        self.app.push_screen(dialogs.apply_form(self.operator, person), callback=self._after)
+        person = self.attempt(service.person_for, self.operator, self.operator.person_id, "leave.apply",
+                              reload=False)
+        if person is not None:
+            self.app.push_screen(dialogs.apply_form(self.operator, person), callback=self._after)
 
 
 class QueueScreen(_LeaveList):
@@ -284,16 +246,11 @@ class QueueScreen(_LeaveList):
     ]
 
     def leaves(self) -> list[LeaveRequest]:
-        return [lv for lv, _ in query.waiting(self.operator)]
+        return [lv for lv, _ in service.waiting(self.operator)]
 
     def action_decide(self, approve: bool) -> None:
-        leave = self.current
-        if leave is None:
-            return
-        opinion = t("leave.tui.agree") if approve else ""
-        fields = [FormField("opinion", t("leave.field.opinion"), opinion, required=not approve)]
-        self.app.push_screen(dialogs.LeaveForm("leave.tui.decide_title", fields, lambda v: service.decide(
-            self.operator, leave.id, approve, v["opinion"]), hint="leave.tui.hint_decide"), self._decided)
+        if self.current is not None:
+            self.app.push_screen(dialogs.decide_form(self.operator, self.current, approve), self._decided)
 
     def _decided(self, result: Any) -> None:
         if result is not None:
@@ -316,8 +273,8 @@ class LeaveCalendarScreen(XinyiScreen):
         yield Static("", id="leave-cal")
 
     def on_mount(self) -> None:
-        code = auth.town_code_of(self.operator)
-        self.towns = [org.by_code(code)] if code else list(org.towns())
+        town = org.town_of(self.operator)
+        self.towns = [town] if town is not None else list(org.towns())
         self.town_index = 0
         self.month = clock.today().replace(day=1)
         self.draw()
@@ -329,10 +286,10 @@ class LeaveCalendarScreen(XinyiScreen):
 
     def draw(self) -> None:
         town = self.towns[self.town_index]
-        days = query.town_month(self.operator, town, self.month.year, self.month.month)
+        days = service.town_month(self.operator, town, self.month.year, self.month.month)
         self.query_one("#leave-cal-title", Static).update(
             t("leave.tui.calendar_title", town=town.name, year=self.month.year, month=self.month.month))
-        lines = [t("leave.tui.calendar_row", date=f"{d:%m-%d}", weekday="周" + WEEKDAYS[d.weekday()],
+        lines = [t("leave.tui.calendar_row", date=f"{d:%m-%d}", weekday=weekday_zh(d),
                    names="、".join(f"{n}({c})" for n, c in names)) for d, names in sorted(days.items())]
         self.query_one("#leave-cal", Static).update("\n".join(lines) or t("leave.tui.calendar_none"))
 

@@ -1,25 +1,24 @@
 """Work log (工作日志) and the visit/call register — WORK-1, WORK-2, 附件1 item 4.
 
 Registered through the ``xinyi.plugins`` entry point ``worklog``. Hook
-implementations only; the work is in ``rules`` (decisions), ``service``
-(entries, corrections), ``register`` (来访来电登记), ``checks`` (the town's
-monthly check, the city's spot checks, the assessment fact), ``book`` (the
-printed log book page), ``jobs`` (the monthly-check sheet), ``screens`` and ``demo``.
+implementations only, in the plugin layout (docs/plugins.md): the decisions in
+``rules``; entries and corrections in ``service``, the register (来访来电登记) in
+``service.register``, the town's monthly check and the city's spot checks in
+``service.checks``; the screens in ``screens`` and their forms in ``dialogs``; the
+printed log book page and the monthly-check sheet in ``documents``; the
+assessment fact in ``facts``; the demo year in ``demo``.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import Migration, Setting, create_tables, hookimpl, i18n
+from xinyi_core import (AssessmentFact, DashboardItem, Migration, Operator, Person, ReportSpec, ScreenEntry, Setting,
+                        create_tables, hookimpl, i18n, t)
 
 from . import rules
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "worklog")
-
-
-def _strings(value: Any) -> bool:
-    return bool(value) and all(isinstance(v, str) and v.strip() for v in value)
 
 
 @hookimpl
@@ -43,14 +42,12 @@ def xinyi_models() -> list[type]:
 
 @hookimpl
 def xinyi_settings() -> dict[str, Setting]:
-    from xinyi_core import t
-
     return {
-        "duties": Setting(list(rules.DEFAULT_DUTIES), list, t("worklog.setting.duties"), _strings),
+        "duties": Setting(list(rules.DEFAULT_DUTIES), list, t("worklog.setting.duties"), rules.strings),
         "thin_min_chars": Setting(10, int, t("worklog.setting.thin_min_chars"), lambda v: v > 0),
         "missing_rule": Setting("zero", str, t("worklog.setting.missing_rule"), lambda v: v in rules.MISSING_RULES),
         "register_stale_days": Setting(7, int, t("worklog.setting.register_stale_days"), lambda v: v > 0),
-        "excusing_marks": Setting(["leave", "training"], list, t("worklog.setting.excusing_marks"), _strings),
+        "excusing_marks": Setting(["leave", "training"], list, t("worklog.setting.excusing_marks"), rules.strings),
     }
 
 
@@ -67,28 +64,51 @@ def xinyi_permissions() -> dict[str, list[str]]:
 
 
 @hookimpl
-def xinyi_reports() -> list[Any]:
-    from .jobs import REPORTS
+def xinyi_reports() -> list[ReportSpec]:
+    from .documents import REPORTS
 
     return list(REPORTS)
 
 
 @hookimpl
-def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
-    from .checks import assessment_facts
+def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    from . import facts
 
-    return assessment_facts(person, year)
-
-
-@hookimpl
-def xinyi_dashboard_items(operator: Any) -> list[Any]:
-    from .screens import dashboard_items
-
-    return dashboard_items(operator)
+    return facts.assessment_facts(person, year)
 
 
 @hookimpl
-def xinyi_screens() -> list[Any]:
+def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
+    """Drafts (assistant), stale open visits/calls and last month's unchecked logs (town), spot
+    checks waiting for review (city)."""
+    from xinyi_core import auth, clock
+
+    from . import service
+    from .service import checks, register
+
+    items = []
+    if auth.can(operator, "worklog.write") and operator.person_id:
+        drafts = service.drafts(operator)
+        if drafts:
+            items.append(DashboardItem(t("worklog.dash.drafts"), "worklog.nav.mine", drafts))
+    if auth.can(operator, "worklog.check"):
+        stale = register.stale(operator).count()
+        if stale:
+            items.append(DashboardItem(t("worklog.dash.stale", days=int(service.setting("register_stale_days"))),
+                                       "worklog.nav.register", stale, urgent=True))
+        period = rules.previous_period(clock.today())
+        waiting = checks.unchecked(operator, period)
+        if waiting > 0:
+            items.append(DashboardItem(t("worklog.dash.unchecked", period=period), "worklog.nav.check", waiting))
+    if auth.can(operator, "worklog.spot"):
+        pending = checks.unreviewed(operator)
+        if pending:
+            items.append(DashboardItem(t("worklog.dash.spot"), "worklog.nav.spot", pending))
+    return items
+
+
+@hookimpl
+def xinyi_screens() -> list[ScreenEntry]:
     from .screens import screen_entries
 
     return screen_entries()

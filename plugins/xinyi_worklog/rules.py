@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from xinyi_core import t
+from xinyi_core import ValidationError, t
 
 # DUTY: the 15 duties of 一、工作职责, short names; the default of setting ``duties``.
 DEFAULT_DUTIES = (
@@ -27,6 +27,11 @@ MISSING_RULES = ("zero", "per_record")
 
 def period_of(day: dt.date) -> str:
     return f"{day:%Y-%m}"
+
+
+def previous_period(today: dt.date) -> str:
+    """The month before ``today``'s: the one the town checks now (WORK-2)."""
+    return period_of(today.replace(day=1) - dt.timedelta(days=1))
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -134,6 +139,16 @@ def item4(missing: int, thin: int, *, missing_rule: str = "zero", per_record: fl
 
 # --------------------------------------------------------------------------- the city's spot check
 
+def int_or_none(values: dict[str, Any], name: str) -> int | None:
+    """The whole number typed in field ``name`` (a spot check's size or seed), None when blank."""
+    text = str(values.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdecimal():  # not isdigit: "²" is a digit that int() refuses; "１０" (full-width) is fine
+        raise ValidationError(name, "worklog.err.size")
+    return int(text)
+
+
 def pick_for_spot_check(candidates: Iterable[int], size: int | None, seed: int) -> list[int]:
     """WORK-2: the city picks ``size`` assistants at random (``None``: all of them).
 
@@ -144,3 +159,10 @@ def pick_for_spot_check(candidates: Iterable[int], size: int | None, seed: int) 
     if size is None or size >= len(pool):
         return pool
     return sorted(random.Random(seed).sample(pool, max(0, size)))
+
+
+# --------------------------------------------------------------------------- settings
+
+def strings(value: Any) -> bool:
+    """A setting that lists names (duties, excusing marks) holds at least one, none blank."""
+    return bool(value) and all(isinstance(v, str) and v.strip() for v in value)

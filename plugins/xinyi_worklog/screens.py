@@ -1,10 +1,16 @@
-"""Work-log screens at 80×24, keyboard only: my log, the register, search; the navigation
-entries and the home-screen to-dos. The town's monthly check and the city's spot checks
-are in :mod:`.check_screens`.
+"""Work-log screens at 80×24, keyboard only: my log, the register, search; the town centre's
+monthly check and the city office's spot checks; the navigation entries.
 
-Lists are the core's :class:`RecordList` over the services' scoped queries; every
-form is the core's :class:`Form` inside :class:`FormScreen`, so a refused save
-shows the service's Chinese message beside the field.
+Lists are the core's :class:`RecordList` over the services' scoped reads; every
+form they open is a :class:`FormScreen` of :mod:`.dialogs`, and an action calls
+its service through :meth:`XinyiScreen.attempt`, so a refusal shows the
+service's Chinese message.
+
+Monthly check: one line per assistant of the month — days without an entry,
+thin entries, open visits/calls, checked or not; Enter shows the details and
+(or r) records the check with remarks (which locks that month's entries). Spot
+check: pick at random with a seed (or everyone), then record what was found per
+person.
 """
 from __future__ import annotations
 
@@ -17,48 +23,31 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import DashboardItem, Person, ScreenEntry, ValidationError, XinyiError, t
-from xinyi_core import auth, clock
-from xinyi_core.tui.screens import FormScreen, XinyiScreen
-from xinyi_core.tui.widgets import Column, FormField, QuerySource, RecordList
+from xinyi_core import ScreenEntry, clock, t, translator
+from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList
 
-from . import register, rules, service
-from .forms import YES_NO, export_book
-from .models import LogEntry, MonthlyCheck, RegisterItem, SpotCheckItem
+from . import dialogs, rules, service
+from .service import checks, register
+
+tr = translator("worklog.tui")
+
+
+def export_book(screen: XinyiScreen, person_id: int, period: str) -> None:
+    """Write the log book page of ``person_id``'s month under the report folder and say where."""
+    from . import documents  # late: python-docx is not needed until a page is printed
+
+    screen.attempt(documents.print_book, screen.operator, person_id, period, reload=False,
+                   done=lambda path: tr("exported", path=str(path)))
+
+
+def _shift(period: str, months: int) -> str:
+    first = dt.date.fromisoformat(period + "-01")
+    index = first.year * 12 + first.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 # --------------------------------------------------------------------------- my log
-
-def entry_form(op: Any, entry: LogEntry | None) -> FormScreen:
-    """New or edit: the day defaults to today, the duty to the last one used (fast entry, WORK-2)."""
-    talk = entry.consultations.first() if entry else None
-    last = LogEntry.select(LogEntry.category).where(LogEntry.person == op.person_id).order_by(LogEntry.id.desc()).first()
-    v = {"day": (entry.day if entry else clock.today()).isoformat(),
-         "category": entry.category if entry else (last.category if last else None),
-         **{f: getattr(entry, f) if entry else "" for f in service.TEXT_FIELDS},
-         "served": talk.served if talk else "", "question": talk.question if talk else "",
-         "answer": talk.answer if talk else "", "save_as": entry.state if entry else "submitted"}
-    fields = [FormField("day", t("worklog.form.day"), v["day"], required=True),
-              FormField("category", t("worklog.form.category"), v["category"],
-                        [(d, d) for d in service.duties()], required=True),
-              *(FormField(f, t(f"worklog.form.{f}"), v[f]) for f in service.TEXT_FIELDS),
-              FormField("served", t("worklog.form.served"), v["served"], placeholder=t("worklog.tui.consult")),
-              FormField("question", t("worklog.form.question"), v["question"]),
-              FormField("answer", t("worklog.form.answer"), v["answer"]),
-              FormField("save_as", t("worklog.tui.save_as"), v["save_as"],
-                        [(t("worklog.state.submitted"), "submitted"), (t("worklog.state.draft"), "draft")],
-                        required=True)]
-
-    several = entry is not None and entry.consultations.count() > 1  # the form shows one: keep the rest
-
-    def save(values: dict[str, Any]) -> LogEntry:
-        talks = None if several else [{k: values[k] for k in ("served", "question", "answer")}]
-        return service.save(op, values, entry_id=entry.id if entry else None,
-                            submit=values["save_as"] == "submitted", consultations=talks)
-
-    title = t("worklog.tui.edit_title" if entry else "worklog.tui.new_title")
-    return FormScreen(title, fields, save, hint=t("worklog.tui.entry_hint"))
-
 
 class MyLogScreen(XinyiScreen):
     """The assistant's own log: newest first, drafts marked; new, edit, submit, delete a draft."""
@@ -72,49 +61,45 @@ class MyLogScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="mine-status", classes="hint")
-        yield RecordList([Column(t("worklog.tui.col_day"), 10), Column(t("worklog.tui.col_category"), 16),
-                          Column(t("worklog.tui.col_state"), 6), Column(t("worklog.tui.col_progress"), 0)],
-                         empty=t("worklog.tui.empty_log"), id="mine")
+        yield RecordList([Column(tr("col_day"), 10), Column(tr("col_category"), 16),
+                          Column(tr("col_state"), 6), Column(tr("col_progress"), 0)],
+                         empty=tr("empty_log"), id="mine")
 
     def on_mount(self) -> None:
-        self.load()
+        self.reload()
         self.query_one("#mine").focus()
 
-    def load(self) -> None:
-        q = (service.visible(self.operator).where(LogEntry.person == self.operator.person_id)
-             .select(LogEntry.id, LogEntry.day, LogEntry.category, LogEntry.state, LogEntry.progress)
-             .order_by(LogEntry.day.desc(), LogEntry.id.desc()))
-        locked = {c.period for c in MonthlyCheck.select(MonthlyCheck.period)
-                  .where(MonthlyCheck.person == self.operator.person_id)}
+    def reload(self) -> None:
+        locked = service.locked_periods(self.operator, self.operator.person_id)
 
         def row(r: tuple) -> tuple:
             day = r[1] if isinstance(r[1], dt.date) else dt.date.fromisoformat(str(r[1]))
             state = "locked" if rules.period_of(day) in locked else r[3]
             return (r[0], day.isoformat(), r[2], t(f"worklog.state.{state}"), r[4])
 
-        self.query_one("#mine", RecordList).set_source(QuerySource(q, row))
+        self.query_one("#mine", RecordList).set_source(QuerySource(service.own_entries(self.operator), row))
         period = rules.period_of(clock.today())
         month = service.month(self.operator, self.operator.person_id, period)
-        self.query_one("#mine-status", Static).update(t(
-            "worklog.tui.mine_status", period=period, days=len({e.day for e in month if e.state == "submitted"}),
+        self.query_one("#mine-status", Static).update(tr(
+            "mine_status", period=period, days=len({e.day for e in month if e.state == "submitted"}),
             drafts=sum(e.state == "draft" for e in month), count=self.query_one("#mine", RecordList).count))
 
-    def _current(self) -> LogEntry | None:
+    def _current(self) -> Any:
         entry_id = self.query_one("#mine", RecordList).current_id
-        return service.get(self.operator, entry_id) if entry_id else None
+        return None if entry_id is None else self.attempt(service.get, self.operator, entry_id, reload=False)
 
     def _done(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("worklog.tui.saved", state=t(f"worklog.state.{result.state}")))
-            self.load()
+            self.notify(tr("saved", state=t(f"worklog.state.{result.state}")))
+            self.reload()
 
     def action_new(self) -> None:
-        self.app.push_screen(entry_form(self.operator, None), callback=self._done)
+        self.app.push_screen(dialogs.entry_form(self.operator, None), callback=self._done)
 
     def action_edit(self) -> None:
         entry = self._current()
         if entry is not None:
-            self.app.push_screen(entry_form(self.operator, entry), callback=self._done)
+            self.app.push_screen(dialogs.entry_form(self.operator, entry), callback=self._done)
 
     @on(RecordList.Selected, "#mine")
     def _selected(self) -> None:
@@ -122,55 +107,20 @@ class MyLogScreen(XinyiScreen):
 
     def action_submit(self) -> None:
         entry = self._current()
-        if entry is None or entry.state != "draft":
-            return
-        try:
-            service.submit(self.operator, entry.id)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t("worklog.tui.submitted"))
-        self.load()
+        if entry is not None and entry.state == "draft":
+            self.attempt(service.submit, self.operator, entry.id, done=tr("submitted"))
 
     def action_delete(self) -> None:
         entry = self._current()
-        if entry is None:
-            return
-        try:
-            service.delete_draft(self.operator, entry.id)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t("worklog.tui.deleted"))
-        self.load()
+        if entry is not None:
+            self.attempt(service.delete_draft, self.operator, entry.id, done=tr("deleted"))
 
     def action_export(self) -> None:
         entry = self._current()
-        period = rules.period_of(entry.day if entry else clock.today())
-        export_book(self, self.operator.person_id, period)
+        export_book(self, self.operator.person_id, rules.period_of(entry.day if entry else clock.today()))
 
 
 # --------------------------------------------------------------------------- the register (WORK-1)
-
-def register_form(op: Any) -> FormScreen:
-    fields = [FormField("party", t("worklog.tui.col_party"), required=True),
-              FormField("matter", t("worklog.tui.col_matter"), required=True),
-              FormField("handling", t("worklog.book.col.handling")),
-              FormField("channel", t("worklog.tui.col_channel"), "visit",
-                        [(t(f"worklog.channel.{c}"), c) for c in ("visit", "call")], required=True),
-              FormField("party_kind", t("worklog.book.col.party"), "citizen",
-                        [(t(f"worklog.party.{c}"), c) for c in ("citizen", "employer")], required=True),
-              FormField("phone", t("person.field.phone")),
-              FormField("at", t("worklog.tui.col_at"), placeholder="09:30"),
-              FormField("referred", t("worklog.book.col.referred"), "no", YES_NO, required=True),
-              FormField("resolved", t("worklog.tui.resolved"), "no", YES_NO, required=True)]
-
-    def save(values: dict[str, Any]) -> RegisterItem:
-        return register.record(op, {**values, "referred": values["referred"] == "yes"},
-                               resolved=values["resolved"] == "yes")
-
-    return FormScreen(t("worklog.tui.register_title"), fields, save, hint=t("worklog.tui.register_hint"))
-
 
 class RegisterScreen(XinyiScreen):
     """Visits and calls in scope, newest first; register one fast, close an open one."""
@@ -187,49 +137,41 @@ class RegisterScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="register-status", classes="hint")
-        yield RecordList([Column(t("worklog.tui.col_at"), 11), Column(t("worklog.tui.col_channel"), 4),
-                          Column(t("worklog.tui.col_party"), 14), Column(t("worklog.tui.col_state"), 6),
-                          Column(t("worklog.tui.col_matter"), 0)], empty=t("worklog.tui.empty"), id="register")
+        yield RecordList([Column(tr("col_at"), 11), Column(tr("col_channel"), 4), Column(tr("col_party"), 14),
+                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)], empty=tr("empty"), id="register")
 
     def on_mount(self) -> None:
-        self.load()
+        self.reload()
         self.query_one("#register").focus()
 
-    def load(self) -> None:
-        q = register.visible(self.operator, state="open" if self.open_only else None)
+    def reload(self) -> None:
         plist = self.query_one("#register", RecordList)
-        plist.set_source(QuerySource(q.select(RegisterItem.id, RegisterItem.at, RegisterItem.channel,
-                                              RegisterItem.party, RegisterItem.state, RegisterItem.matter),
+        plist.set_source(QuerySource(register.listing(self.operator, open_only=self.open_only),
                                      lambda r: (r[0], f"{r[1]:%m-%d %H:%M}", t(f"worklog.channel.{r[2]}"), r[3],
                                                 t(f"worklog.item_state.{r[4]}"), r[5])))
-        self.query_one("#register-status", Static).update(t(
-            "worklog.tui.register_status", count=plist.count,
-            filter=t("worklog.tui.open_filter") if self.open_only else ""))
+        self.query_one("#register-status", Static).update(tr(
+            "register_status", count=plist.count, filter=tr("open_filter") if self.open_only else ""))
 
     def action_new(self) -> None:
         if self.operator.person_id is None:
-            self.notify(t("worklog.tui.not_assistant"), severity="warning")
+            self.notify(tr("not_assistant"), severity="warning")
             return
-        self.app.push_screen(register_form(self.operator), callback=self._done)
+        self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
 
     def _done(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("worklog.tui.registered", party=result.party))
-            self.load()
+            self.notify(tr("registered", party=result.party))
+            self.reload()
 
     def action_close(self) -> None:
         item_id = self.query_one("#register", RecordList).current_id
-        if item_id is None:
-            return
-        form = FormScreen(t("worklog.tui.close_title"),
-                          [FormField("note", t("worklog.tui.close_note"), required=True)],
-                          lambda v: register.close(self.operator, item_id, v["note"]))
-        self.app.push_screen(form, callback=lambda r: r is not None and (self.notify(t("worklog.tui.closed")),
-                                                                         self.load()))
+        if item_id is not None:
+            self.app.push_screen(dialogs.close_form(self.operator, item_id),
+                                 callback=lambda r: r is not None and (self.notify(tr("closed")), self.reload()))
 
     def action_open_only(self) -> None:
         self.open_only = not self.open_only
-        self.load()
+        self.reload()
 
 
 # --------------------------------------------------------------------------- search
@@ -252,31 +194,29 @@ class SearchScreen(XinyiScreen):
         self._timer: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("worklog.tui.search_placeholder"), id="wl-search", compact=True)
+        yield Input(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
         yield Static("", id="search-status", classes="hint")
-        yield RecordList([Column(t("worklog.tui.col_day"), 10), Column(t("worklog.tui.col_name"), 8),
-                          Column(t("worklog.tui.col_category"), 14), Column(t("worklog.tui.col_progress"), 0)],
-                         empty=t("worklog.tui.empty"), id="results")
+        yield RecordList([Column(tr("col_day"), 10), Column(tr("col_name"), 8), Column(tr("col_category"), 14),
+                          Column(tr("col_progress"), 0)], empty=tr("empty"), id="results")
 
     def on_mount(self) -> None:
         self.query_one("#wl-search").focus()
-        self.run_search()
+        self.reload()
 
-    def run_search(self) -> None:
+    def reload(self) -> None:
         text = self.query_one("#wl-search", Input).value
-        q = service.search(self.operator, text, **self.filters).select(
-            LogEntry.id, LogEntry.day, Person.name, LogEntry.category, LogEntry.progress)
         results = self.query_one("#results", RecordList)
-        results.set_source(QuerySource(q, lambda r: (r[0], str(r[1]), r[2], r[3], r[4])))
+        results.set_source(QuerySource(service.search_rows(self.operator, text, **self.filters),
+                                       lambda r: (r[0], str(r[1]), r[2], r[3], r[4])))
         shown = "、".join(str(v) for v in self.filters.values() if v)
-        self.query_one("#search-status", Static).update(t(
-            "worklog.tui.search_status", count=results.count, filters=f"（{shown}）" if shown else ""))
+        self.query_one("#search-status", Static).update(tr(
+            "search_status", count=results.count, filters=f"（{shown}）" if shown else ""))
 
     @on(Input.Changed, "#wl-search")
     def _typed(self) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.DEBOUNCE, self.run_search)
+        self._timer = self.set_timer(self.DEBOUNCE, self.reload)
 
     def action_move(self, delta: int) -> None:
         results = self.query_one("#results", RecordList)
@@ -286,83 +226,216 @@ class SearchScreen(XinyiScreen):
             results.focus()
 
     def action_filter(self) -> None:
-        towns = [(u.name, u.id) for u in auth.scope_of(self.operator).units() if u.kind == "town"]
-        f = self.filters
-        fields = [FormField("start", t("worklog.tui.start"), f.get("start") or "", placeholder="2026-01-01"),
-                  FormField("end", t("worklog.tui.end"), f.get("end") or "", placeholder="2026-12-31"),
-                  FormField("category", t("worklog.tui.col_category"), f.get("category"),
-                            [(d, d) for d in service.duties()]),
-                  FormField("town_id", t("worklog.tui.col_town"), f.get("town_id"), towns)]
-
-        def apply(values: dict[str, Any]) -> dict[str, Any]:
-            today = clock.today()
-            out = {k: values[k] or None for k in ("category", "town_id")}
-            for k in ("start", "end"):
-                out[k] = rules.parse_day(values[k], today) if values[k] else None
-                if values[k] and out[k] is None:
-                    raise ValidationError(k, "worklog.err.date")
-            return out
-
-        self.app.push_screen(FormScreen(t("worklog.tui.filter_title"), fields, apply), callback=self._filtered)
+        self.app.push_screen(dialogs.filter_form(self.operator, self.filters), callback=self._filtered)
 
     def _filtered(self, result: dict[str, Any] | None) -> None:
         if result is not None:
             self.filters = result
-            self.run_search()
+            self.reload()
+
+    def _current(self) -> Any:
+        entry_id = self.query_one("#results", RecordList).current_id
+        return None if entry_id is None else self.attempt(service.get, self.operator, entry_id, reload=False)
 
     def action_export(self) -> None:
-        entry_id = self.query_one("#results", RecordList).current_id
-        if entry_id is not None:
-            entry = service.get(self.operator, entry_id)
+        entry = self._current()
+        if entry is not None:
             export_book(self, entry.person_id, rules.period_of(entry.day))
 
     def action_correct(self) -> None:
-        from .check_screens import correction_form
-
-        entry_id = self.query_one("#results", RecordList).current_id
-        if entry_id is not None:
-            self.app.push_screen(correction_form(self.operator, service.get(self.operator, entry_id)),
-                                 callback=self._corrected)
+        entry = self._current()
+        if entry is not None:
+            self.app.push_screen(dialogs.correction_form(self.operator, entry), callback=self._corrected)
 
     def _corrected(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("worklog.tui.corrected"))
-            self.run_search()
+            self.notify(tr("corrected"))
+            self.reload()
 
 
-# --------------------------------------------------------------------------- navigation and to-dos
+# --------------------------------------------------------------------------- the town's monthly check
+
+class CheckScreen(XinyiScreen):
+    """A town's assistants for one month, with what the check finds (recorded or live)."""
+
+    TITLE_KEY = "worklog.nav.check"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "check", t("worklog.key.check")), Binding("p", "export", t("worklog.key.export")),
+        Binding("left_square_bracket", "shift(-1)", t("worklog.key.prev"), key_display="["),
+        Binding("right_square_bracket", "shift(1)", t("worklog.key.next"), key_display="]"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period = rules.previous_period(clock.today())
+        self.lists: dict[int, checks.Checklist] = {}
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(self.period, id="period", compact=True, placeholder="2026-05")
+        yield Static("", id="check-status", classes="hint")
+        yield RecordList([Column(tr("col_name"), 8), Column(tr("col_village"), 12), Column(tr("col_missing"), 4),
+                          Column(tr("col_thin"), 6), Column(tr("col_open"), 6), Column(tr("col_checked"), 0)],
+                         empty=tr("empty"), id="checklists")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#checklists").focus()
+
+    def reload(self) -> None:
+        # an uncovered calendar year or a refused scope is said, and the list is empty
+        found = self.attempt(checks.town_checklists, self.operator, self.period, reload=False) or []
+        self.lists = {c.person.id: c for c in found}
+        rows = [(c.person.id, c.person.name, c.person.village.name if c.person.village_id else "",
+                 len(c.missing), len(c.thin) if c.check is None else c.check.thin_entries, len(c.open_items),
+                 tr("checked_yes" if c.check else "checked_no")) for c in found]
+        self.query_one("#checklists", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        issues = sum(1 for r in rows if r[3] or r[4] or r[5])
+        self.query_one("#check-status", Static).update(tr(
+            "check_status", period=self.period, count=len(rows), done=sum(c.check is not None for c in found),
+            issues=issues))
+
+    @on(Input.Submitted, "#period")
+    def _period(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        try:
+            rules.month_bounds(value)
+        except ValueError:
+            self.notify(t("worklog.err.period"), severity="error")
+            return
+        self.period = value
+        self.reload()
+        self.query_one("#checklists").focus()
+
+    def action_shift(self, months: int) -> None:
+        self.period = _shift(self.period, months)
+        self.query_one("#period", Input).value = self.period
+        self.reload()
+
+    @on(RecordList.Selected, "#checklists")
+    def _selected(self) -> None:
+        self.action_check()
+
+    def action_check(self) -> None:
+        c = self.lists.get(self.query_one("#checklists", RecordList).current_id)
+        if c is None:
+            return
+        if c.check is not None:  # recorded: show it, nothing to record again
+            detail = tr("check_detail", days=c.working_days, entries=c.entries, missing=len(c.missing),
+                        dates="、".join(f"{d:%m-%d}" for d in c.missing) or t("worklog.none"),
+                        thin=c.check.thin_entries, open=len(c.open_items),
+                        excused="、".join(f"{d:%m-%d}" for d in c.excused) or t("worklog.none"))
+            self.notify(detail + "\n" + tr("remarks") + "：" + (c.check.remarks or t("worklog.none")))
+            return
+        self.app.push_screen(dialogs.check_form(self.operator, c, self.period), callback=self._recorded)
+
+    def _recorded(self, result: Any) -> None:
+        if result is not None:
+            self.notify(tr("check_recorded", name=result.person.name, period=result.period))
+            self.reload()
+
+    def action_export(self) -> None:
+        person_id = self.query_one("#checklists", RecordList).current_id
+        if person_id is not None:
+            export_book(self, person_id, self.period)
+
+
+# --------------------------------------------------------------------------- the city's spot checks
+
+class SpotScreen(XinyiScreen):
+    """The city's spot checks, newest first: start one, open one to review the people picked."""
+
+    TITLE_KEY = "worklog.nav.spot"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", tr("spot_new")), Binding("v", "items", t("worklog.key.items")),
+    ]
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield RecordList([Column(tr("col_period"), 8), Column(tr("col_mode"), 8), Column(tr("col_size"), 4),
+                          Column(tr("col_done"), 4), Column(tr("col_seed"), 0)], empty=tr("empty"), id="spots")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#spots").focus()
+
+    def reload(self) -> None:
+        done = checks.reviewed(self.operator)
+        rows = [(s.id, s.period, t(f"worklog.spot_mode.{s.mode}"), s.size, done.get(s.id, 0), s.seed)
+                for s in checks.spot_checks(self.operator)]
+        self.query_one("#spots", RecordList).set_source(ListSource(rows), keep_cursor=True)
+
+    def action_new(self) -> None:
+        self.app.push_screen(dialogs.spot_form(self.operator), callback=self._started)
+
+    def _started(self, spot: Any) -> None:
+        if spot is not None:
+            self.notify(tr("spot_started", size=spot.size, seed=spot.seed))
+            self.reload()
+
+    @on(RecordList.Selected, "#spots")
+    def _selected(self) -> None:
+        self.action_items()
+
+    def action_items(self) -> None:
+        spot_id = self.query_one("#spots", RecordList).current_id
+        spot = None if spot_id is None else self.attempt(checks.spot_check, self.operator, spot_id, reload=False)
+        if spot is not None:
+            self.app.push_screen(SpotItemsScreen(spot), callback=lambda _: self.reload())
+
+
+class SpotItemsScreen(XinyiScreen):
+    """The people one spot check picked: record the result per person, export a log book page."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", t("tui.key.back")), Binding("r", "finding", t("worklog.key.finding")),
+        Binding("p", "export", t("worklog.key.export")),
+    ]
+
+    def __init__(self, spot: Any) -> None:
+        super().__init__()
+        self.spot = spot
+
+    def screen_title(self) -> str:
+        return tr("spot_items_title", period=self.spot.period, mode=t(f"worklog.spot_mode.{self.spot.mode}"),
+                  seed=self.spot.seed)
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield RecordList([Column(tr("col_name"), 8), Column(tr("col_town"), 10), Column(tr("col_result"), 6),
+                          Column(tr("col_findings"), 0)], empty=tr("empty"), id="spot-items")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#spot-items").focus()
+
+    def reload(self) -> None:
+        self.items = {i.id: i for i in checks.spot_items(self.operator, self.spot.id)}
+        rows = [(i.id, i.person.name, i.person.town.name if i.person.town_id else "",
+                 t(f"worklog.spot_result.{i.result or 'pending'}"), i.findings) for i in self.items.values()]
+        self.query_one("#spot-items", RecordList).set_source(ListSource(rows), keep_cursor=True)
+
+    @on(RecordList.Selected, "#spot-items")
+    def _selected(self) -> None:
+        self.action_finding()
+
+    def action_finding(self) -> None:
+        item = self.items.get(self.query_one("#spot-items", RecordList).current_id)
+        if item is not None:
+            self.app.push_screen(dialogs.finding_form(self.operator, item),
+                                 callback=lambda r: r is not None and self.reload())
+
+    def action_export(self) -> None:
+        item = self.items.get(self.query_one("#spot-items", RecordList).current_id)
+        if item is not None:
+            export_book(self, item.person_id, self.spot.period)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+# --------------------------------------------------------------------------- navigation
 
 def screen_entries() -> list[ScreenEntry]:
-    from .check_screens import CheckScreen, SpotScreen
-
     return [ScreenEntry("f12", "worklog.nav.mine", "worklog.write", MyLogScreen),
             ScreenEntry("f12", "worklog.nav.check", "worklog.check", CheckScreen),
             ScreenEntry("f12", "worklog.nav.spot", "worklog.spot", SpotScreen),
             ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen),
             ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen)]
-
-
-def dashboard_items(op: Any) -> list[DashboardItem]:
-    """Drafts (assistant), stale open visits/calls and last month's unchecked logs (town), spot
-    checks waiting for review (city)."""
-    items = []
-    if auth.can(op, "worklog.write") and op.person_id:
-        drafts = service.visible(op).where((LogEntry.person == op.person_id) & (LogEntry.state == "draft")).count()
-        if drafts:
-            items.append(DashboardItem(t("worklog.dash.drafts"), "worklog.nav.mine", drafts))
-    if auth.can(op, "worklog.check"):
-        days = int(service.setting("register_stale_days"))
-        stale = register.stale(op).count()
-        if stale:
-            items.append(DashboardItem(t("worklog.dash.stale", days=days), "worklog.nav.register", stale, urgent=True))
-        period = rules.period_of(clock.today().replace(day=1) - dt.timedelta(days=1))
-        people = auth.scope_of(op).people(Person.select(Person.id)).where(Person.status == "on_duty")
-        done = MonthlyCheck.select().where((MonthlyCheck.period == period) & MonthlyCheck.person.in_(people))
-        waiting = people.count() - done.count()
-        if waiting > 0:
-            items.append(DashboardItem(t("worklog.dash.unchecked", period=period), "worklog.nav.check", waiting))
-    if auth.can(op, "worklog.spot"):
-        pending = SpotCheckItem.select().where(SpotCheckItem.result.is_null()).count()
-        if pending:
-            items.append(DashboardItem(t("worklog.dash.spot"), "worklog.nav.spot", pending))
-    return items

@@ -56,11 +56,6 @@ KNOWN_IMPORTS: set[tuple[str, str]] = {
     ('xinyi_departure.service', 'xinyi_core.models.ApprovalChain'),
     ('xinyi_departure.service', 'xinyi_core.models.ApprovalStep'),
     ('xinyi_departure.vacancies', 'xinyi_core.models.PostAssignment'),
-    ('xinyi_leave.demo', 'xinyi_core.db.database'),
-    ('xinyi_leave.demo', 'xinyi_core.errors.XinyiError'),
-    ('xinyi_leave.query', 'xinyi_core.errors.CalendarUnavailable'),
-    ('xinyi_leave.service', 'xinyi_core.db.database'),
-    ('xinyi_leave.service', 'xinyi_core.db.locked'),
 }
 KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_assessment.screens', 'Assessment.get_by_id'),
@@ -74,8 +69,6 @@ KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_departure.screens', 'HandoverItem.select'),
     ('xinyi_departure.screens', 'OrgUnit.select'),
     ('xinyi_duty_roster.screens', 'OrgUnit.select'),
-    ('xinyi_leave.dialogs', 'Person.get_by_id'),
-    ('xinyi_leave.screens', 'Person.get_by_id'),
     ('xinyi_notice.screens', 'OrgUnit.select'),
     ('xinyi_training.record_screens', 'Invitation.select'),
     ('xinyi_training.record_screens', 'OrgUnit.select'),
@@ -83,12 +76,6 @@ KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_training.screens', 'OrgUnit.get_by_id'),
     ('xinyi_training.screens', 'OrgUnit.select'),
     ('xinyi_training.screens', 'Person.select'),
-    ('xinyi_worklog.check_screens', 'SpotCheck.get_by_id'),
-    ('xinyi_worklog.check_screens', 'SpotCheckItem.select'),
-    ('xinyi_worklog.screens', 'LogEntry.select'),
-    ('xinyi_worklog.screens', 'MonthlyCheck.select'),
-    ('xinyi_worklog.screens', 'Person.select'),
-    ('xinyi_worklog.screens', 'SpotCheckItem.select'),
 }
 
 

@@ -44,20 +44,9 @@ KNOWN: set[tuple[str, str]] = {
     ('xinyi_departure', 'module forms'),
     ('xinyi_departure', 'module handover'),
     ('xinyi_departure', 'module vacancies'),
-    ('xinyi_leave', 'module query'),
-    ('xinyi_leave', 'module slip'),
-    ('xinyi_leave', 'xinyi_assessment_facts does not answer from facts'),
-    ('xinyi_leave', 'xinyi_calendar_marks does not answer from facts'),
     ('xinyi_training', 'module quota'),
     ('xinyi_training', 'module record_screens'),
     ('xinyi_training', 'xinyi_duty_refusals does not answer from facts'),
-    ('xinyi_worklog', '__init__ defines _strings'),
-    ('xinyi_worklog', 'module book'),
-    ('xinyi_worklog', 'module check_screens'),
-    ('xinyi_worklog', 'module checks'),
-    ('xinyi_worklog', 'module forms'),
-    ('xinyi_worklog', 'module register'),
-    ('xinyi_worklog', 'xinyi_assessment_facts does not answer from facts'),
 }
 
 

@@ -255,7 +255,7 @@ def _entry(w: World) -> int:
 
 
 def _register_item(w: World) -> int:
-    from xinyi_worklog import register
+    from xinyi_worklog.service import register
 
     return register.record(w.op("assistant"), {"party": "王大爷", "matter": "咨询养老保险补缴"}).id
 
@@ -269,21 +269,21 @@ def _(w, op, _s):
 
 @case("worklog.register.record", ("assistant",))  # WORK-1: registered at her window
 def _(w, op, _s):
-    from xinyi_worklog import register
+    from xinyi_worklog.service import register
 
     return register.record(op, {"party": "李大姐", "matter": "询问灵活就业社保补贴"})
 
 
 @case("worklog.register.close", ("assistant", *TOWN, "admin"), setup=_register_item, outsider="town_clerk")
 def _(w, op, item_id):
-    from xinyi_worklog import register
+    from xinyi_worklog.service import register
 
     return register.close(op, item_id, "已电话答复")
 
 
 @case("worklog.check", (*TOWN, "admin"), outsider="town_clerk")  # WORK-2: the town's monthly check
 def _(w, op, _s):
-    from xinyi_worklog import checks
+    from xinyi_worklog.service import checks
 
     return checks.record_check(op, w.mine.id, LAST_MONTH, "记载较详实")
 
@@ -297,7 +297,7 @@ def _(w, op, entry_id):
 
 @case("worklog.spot_check", CITY)  # WORK-2: the city's spot check
 def _(w, op, _s):
-    from xinyi_worklog import checks
+    from xinyi_worklog.service import checks
 
     return checks.start_spot_check(op, LAST_MONTH, size=None)
 

@@ -128,7 +128,8 @@ def test_a_filter_naming_another_town_is_refused_or_empty(world: World):
     expect_refused(clerk, lambda: people.search(clerk, "", village_id=str(village_b.id)))
     assert not list(people.search(clerk, "", town_id=999_999))  # no such unit: nothing
     from xinyi_training import quota, rules
-    from xinyi_worklog import checks, service as worklog
+    from xinyi_worklog import service as worklog
+    from xinyi_worklog.service import checks
 
     assert not list(worklog.search(clerk, "", town_id=town_b.id))
     assert not checks.town_checklists(clerk, LAST_MONTH, town_id=town_b.id)
@@ -151,7 +152,7 @@ def test_another_towns_activity_changes_no_count_a_town_operator_sees(world: Wor
     """Dashboards and alerts of town a stay as they were while town b fills up with work."""
     from xinyi_attendance.models import AttendanceDay
     from xinyi_leave import service as leave
-    from xinyi_worklog import register
+    from xinyi_worklog.service import register
 
     def seen(town: str) -> list:
         hooks = world.runtime.plugins.for_town(town)

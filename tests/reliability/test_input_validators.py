@@ -22,7 +22,7 @@ xinyi_core.config
     Setting.accepts (each plugin's declared settings and their checks)
 plugin form cleaning
     xinyi_attendance.forms: _parse_dt, _parse_time, _check_call, _check_times (ATT-2)
-    xinyi_worklog.check_screens: _int_or_none (spot-check size and seed, WORK-2)
+    xinyi_worklog.rules: int_or_none (spot-check size and seed, WORK-2)
     xinyi_leave.service.clean (the leave slip, ATT-3/ATT-4; tested in test_input_rules.py)
     xinyi_departure.dialogs._check_person (= people.clean, partial)
     xinyi_assessment.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
@@ -457,8 +457,8 @@ def test_attendance_call_time_and_sign_times_parse_or_refuse_in_chinese(text):
 @FAST
 @given(st.one_of(any_text, st.sampled_from(["10", "０", "１０", "²", "-3", " 7 ", "1e3", "٣"])))
 def test_worklog_spot_check_size_is_a_whole_number_or_a_chinese_error(text):
-    from xinyi_worklog.check_screens import _int_or_none
+    from xinyi_worklog.rules import int_or_none
 
-    size, err = outcome(_int_or_none, {"size": text}, "size")
+    size, err = outcome(int_or_none, {"size": text}, "size")
     if err is None:
         assert size is None if not text.strip() else isinstance(size, int) and size >= 0

@@ -12,7 +12,7 @@ import pytest
 
 from xinyi_core import PermissionDenied, ValidationError, approvals, clock, t
 from xinyi_core.models import AuditLog
-from xinyi_leave import service, slip
+from xinyi_leave import documents, service
 
 from .conftest import approve_all, slip as slip_data
 from .test_leave_attendance import attendance_sheet, run_actor
@@ -42,7 +42,7 @@ def test_att4_town_head_cancels_before_the_start_and_attendance_sees_no_leave(ci
     # the dates are free again: another slip for them is accepted
     service.apply(city.op("assistant", "a"), person, slip_data("2026-09-08", "2026-09-08"))
 
-    doc = docx.Document(str(slip.print_slip(city.op("town_clerk", "a"), leave.id, tmp_path)))
+    doc = docx.Document(str(documents.print_slip(city.op("town_clerk", "a"), leave.id, tmp_path)))
     paras = [p.text for p in doc.paragraphs if p.text.strip()]
     assert "新沂市人社基层平台协理员请假审批单（已撤销）" in paras
     assert paras[0] == "《新沂市人社基层平台协理员请假审批单》存根（已撤销）"

@@ -63,6 +63,29 @@ async def test_assistant_applies_by_keyboard_and_sees_it_pending(ui_city):
         assert "村居负责人：待审" in text and "打印" in text and "续假" in text
 
 
+async def test_att3_the_apply_form_counts_the_days_as_saving_would_while_she_types(ui_city):
+    """ATT-3/ATT-4: under the slip, the days the leave takes on the town calendar (a weekend is not
+    counted for personal leave), kept up to date as the dates change, and none while a field is wrong."""
+    app = XinyiApp(ui_city.op("assistant", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen.query_one(Form)
+        form.widget("reason").value = "家中有事"
+        await pilot.press("tab", "tab", *"2026-09-04", "enter", *"2026-09-07")  # Friday to Monday
+        await settle(pilot)
+        assert form.note() == "共 2 天（按工作日计）"
+        await pilot.press("backspace", "5")  # to Saturday 5 September: still Friday alone
+        await settle(pilot)
+        assert form.note() == "共 1 天（按工作日计）"
+        await pilot.press("backspace", "backspace", *"03")  # ends before it starts: no count, the error
+        await pilot.press("tab")
+        await settle(pilot)
+        assert form.note() == "" and form.error("end_on") == "结束日期早于开始日期"
+
+
 async def test_approver_sees_the_todo_and_approves_from_the_queue(ui_city):
     leave = service.apply(ui_city.op("assistant", "a"), ui_city.people["a"][0], slip("2026-09-03", "2026-09-04"))
     app = XinyiApp(ui_city.op("village_head", "a"))

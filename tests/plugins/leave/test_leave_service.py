@@ -7,7 +7,7 @@ import pytest
 
 from xinyi_core import FormErrors, PermissionDenied, ValidationError, alerts, approvals, people
 from xinyi_core.models import Alert, AuditLog
-from xinyi_leave import query, service
+from xinyi_leave import facts, service
 
 from .conftest import approve_all, slip
 
@@ -42,12 +42,12 @@ def test_att4_three_day_leave_waits_for_the_city_office(city, today):
     service.decide(city.op("village_head", "a"), leave.id, True, "同意")
     leave = service.decide(city.op("town_head", "a"), leave.id, True, "同意")
     assert leave.state == "pending"  # the town head alone is not enough for 3 days
-    assert [lv.id for lv, _ in query.waiting(city.op("city_office"))] == [leave.id]
-    assert query.waiting(city.op("town_head", "a")) == []
-    assert query.marks(person_a(city), D(2026, 9, 7), D(2026, 9, 9)) == []  # not excused yet
+    assert [lv.id for lv, _ in service.waiting(city.op("city_office"))] == [leave.id]
+    assert service.waiting(city.op("town_head", "a")) == []
+    assert facts.calendar_marks(person_a(city), D(2026, 9, 7), D(2026, 9, 9)) == []  # not excused yet
     leave = service.decide(city.op("city_office"), leave.id, True, "同意")
     assert leave.state == "approved"
-    marks = query.marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))
+    marks = facts.calendar_marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))
     assert [m.date.day for m in marks] == [7, 8, 9] and all(m.excused and m.label == "事假" for m in marks)
 
 
@@ -78,10 +78,10 @@ def test_rejection_and_withdrawal_end_the_slip(city, today):
         service.decide(city.op("village_head", "a"), one.id, False, "")
     assert "必须填写意见" in str(refused.value)
     one = service.decide(city.op("village_head", "a"), one.id, False, "村里正值社保集中缴费期")
-    assert one.state == "rejected" and query.waiting(city.op("town_head", "a")) == []
+    assert one.state == "rejected" and service.waiting(city.op("town_head", "a")) == []
     two = service.apply(city.op("assistant", "a"), person_a(city), slip("2026-09-03", "2026-09-03"))
     two = service.withdraw(city.op("assistant", "a"), two.id, "不请了")
-    assert two.state == "withdrawn" and query.waiting(city.op("village_head", "a")) == []
+    assert two.state == "withdrawn" and service.waiting(city.op("village_head", "a")) == []
 
 
 def test_bad_dates_are_refused_with_a_clear_message(city, today):
@@ -122,7 +122,7 @@ def test_departure_withdraws_pending_leave_with_a_note(city, today, depart):
     leave = service.LeaveRequest.get_by_id(leave.id)
     assert leave.state == "withdrawn" and "离职" in leave.note
     assert service.chain_of(leave).state == "withdrawn"
-    assert query.waiting(city.op("village_head", "a")) == []
+    assert service.waiting(city.op("village_head", "a")) == []
 
 
 def test_a_town_cannot_file_or_see_another_towns_leave(city, today):
@@ -131,9 +131,27 @@ def test_a_town_cannot_file_or_see_another_towns_leave(city, today):
         service.apply(city.op("town_clerk", "b"), person_a(city), slip("2026-09-10", "2026-09-10"))
     with pytest.raises(PermissionDenied):
         service.get(city.op("town_head", "b"), leave.id)
-    assert list(query.visible(city.op("town_clerk", "b"))) == []
-    assert [lv.id for lv in query.visible(city.op("town_clerk", "a"))] == [leave.id]
+    assert list(service.visible(city.op("town_clerk", "b"))) == []
+    assert [lv.id for lv in service.visible(city.op("town_clerk", "a"))] == [leave.id]
     assert AuditLog.select().where(AuditLog.allowed == False).count() == 2  # noqa: E712
+
+
+def test_the_screens_reads_stay_in_the_operators_scope(city, today):
+    """What the leave screens show — whom leave may be filed for, a person's history, a search by
+    name or initials — is read through the operator's scope; asking for another town's assistant is
+    refused and audited."""
+    a0, a1 = person_a(city), city.people["a"][1]
+    for person in (a0, a1):
+        service.apply(city.op("town_clerk", "a"), person, slip("2026-09-03", "2026-09-03"))
+    assert {p.id for p in service.people_on_duty(city.op("town_clerk", "a"))} == {p.id for p in city.people["a"]}
+    assert [p.id for p in service.people_on_duty(city.op("assistant", "a"))] == [a0.id]
+    assert [lv.person_id for lv in service.search(city.op("town_clerk", "a"), people.initials(a1.name))] == [a1.id]
+    assert [lv.person_id for lv in service.search(city.op("town_clerk", "a"), person_id=a0.id)] == [a0.id]
+    assert service.search(city.op("town_clerk", "b"), a1.name) == []
+    assert service.person_for(city.op("town_clerk", "a"), a1.id) == a1
+    with pytest.raises(PermissionDenied):
+        service.person_for(city.op("town_clerk", "b"), a1.id, "leave.apply")
+    assert AuditLog.select().where((AuditLog.allowed == False) & (AuditLog.action == "leave.apply")).count() == 1  # noqa: E712
 
 
 def test_att3_oral_report_raises_an_alert_until_the_slip_is_completed(city, today):
@@ -143,7 +161,7 @@ def test_att3_oral_report_raises_an_alert_until_the_slip_is_completed(city, toda
         "oral_reporter": "张某（丈夫）", "oral_by_relative": True})
     assert leave.state == "oral"
     # the leave starts at once: its days are excused while the slip is missing
-    assert [m.date.day for m in query.marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))] == [1, 2]
+    assert [m.date.day for m in facts.calendar_marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))] == [1, 2]
     open_ = list(alerts.visible(city.op("town_head", "a")))
     assert [(a.kind, a.rule) for a in open_] == [("slip_missing", "ATT-3")] and "张某" in open_[0].message
     assert list(alerts.visible(city.op("town_head", "b"))) == []
@@ -165,10 +183,10 @@ def test_att3_extension_continues_the_leave_and_counts_toward_att4(city, today):
     # 2 + 1 = 3 days in all: the extension goes to the city (ATT-4)
     assert [s.role for s in approvals.steps(service.chain_of(ext))][-1] == "city_office"
     approve_all(city, ext.id)
-    marks = query.marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))
+    marks = facts.calendar_marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))
     assert [m.date.day for m in marks] == [3, 4, 5, 6, 7]
     service.record_return(city.op("town_clerk", "a"), leave.id, D(2026, 9, 7))
-    assert [m.date.day for m in query.marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))] == [3, 4, 5, 6]
+    assert [m.date.day for m in facts.calendar_marks(person_a(city), D(2026, 9, 1), D(2026, 9, 30))] == [3, 4, 5, 6]
 
 
 def test_att6_overdue_return_raises_an_alert_on_the_first_working_day(city, today):
@@ -181,7 +199,7 @@ def test_att6_overdue_return_raises_an_alert_on_the_first_working_day(city, toda
     assert service.raise_overdue(D(2026, 9, 8)) == 0  # once
     alert = Alert.get(Alert.kind == "overdue_return")
     assert (alert.rule, alert.state, alert.person_id) == ("ATT-6", "open", person_a(city).id)
-    assert query.marks(person_a(city), D(2026, 9, 5), D(2026, 9, 30)) == []  # excused days stop at the end
+    assert facts.calendar_marks(person_a(city), D(2026, 9, 5), D(2026, 9, 30)) == []  # excused days stop at the end
     with clock.frozen(D(2026, 9, 8)):
         service.record_return(city.op("town_clerk", "a"), leave.id)
     assert Alert.get_by_id(alert.id).state == "closed"
@@ -192,5 +210,5 @@ def test_leave_totals_are_assessment_facts(city, today):
     approve_all(city, service.apply(city.op("assistant", "a"), person_a(city), slip("2026-09-29", "2026-10-09")).id)
     approve_all(city, service.apply(city.op("assistant", "a"), person_a(city),
                                     slip("2026-10-12", "2026-10-14", "sick")).id)
-    facts = {f.label: f.value for f in query.facts(person_a(city), 2026)}
-    assert facts == {"事假天数": 4.0, "病假天数": 3.0}
+    found = {f.label: f.value for f in facts.assessment_facts(person_a(city), 2026)}
+    assert found == {"事假天数": 4.0, "病假天数": 3.0}

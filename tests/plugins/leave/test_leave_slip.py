@@ -8,7 +8,7 @@ import pytest
 
 from xinyi_core import jobs, reports
 from xinyi_core.jobs.specs import JobContext
-from xinyi_leave import service, slip
+from xinyi_leave import documents, service
 
 from .conftest import approve_all
 from .conftest import slip as slip_data
@@ -33,7 +33,7 @@ def test_slip_and_stub_on_one_a4_page_as_the_town_prints_it(city, today, tmp_pat
     person = city.people["a"][0]
     leave = approve_all(city, service.apply(city.op("assistant", "a"), person,
                                             slip_data("2026-09-07", "2026-09-09", reason="参加亲属婚礼")).id)
-    path = slip.print_slip(city.op("town_clerk", "a"), leave.id, tmp_path)
+    path = documents.print_slip(city.op("town_clerk", "a"), leave.id, tmp_path)
     doc = docx.Document(str(path))
     section = doc.sections[0]
     assert len(doc.sections) == 1 and (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
@@ -59,7 +59,7 @@ def test_slip_and_stub_on_one_a4_page_as_the_town_prints_it(city, today, tmp_pat
 
 def test_a_two_day_slip_has_no_city_box_and_blank_boxes_until_signed(city, today, tmp_path):
     leave = service.apply(city.op("assistant", "a"), city.people["a"][0], slip_data("2026-09-03", "2026-09-04"))
-    doc = docx.Document(str(slip.print_slip(city.op("assistant", "a"), leave.id, tmp_path)))
+    doc = docx.Document(str(documents.print_slip(city.op("assistant", "a"), leave.id, tmp_path)))
     rows = texts(doc.tables[1])
     assert len(rows) == 6 and "姓名：\n" in rows[5][1] and "年    月    日" in rows[5][3]
 

@@ -7,7 +7,8 @@ import docx
 import pytest
 
 from xinyi_core import PermissionDenied, ValidationError, clock, runtime
-from xinyi_worklog import book, checks, register, service
+from xinyi_worklog import documents, service
+from xinyi_worklog.service import checks, register
 from xinyi_worklog.models import SpotCheckItem
 
 from .conftest import TODAY, working_days_may
@@ -48,6 +49,35 @@ def test_spot_check_picks_reproducibly_and_records_findings(wl):
     assert SpotCheckItem.get_by_id(item.id).findings == "5月多日记载过于简单"
 
 
+def test_the_spot_check_screens_read_what_the_city_reviewed(wl):
+    """WORK-2: the spot-check list counts the people reviewed, the city's to-do those still waiting;
+    a town operator reads neither."""
+    city, clerk = wl.op("city_office"), wl.op("town_clerk", "a")
+    with clock.frozen(TODAY):
+        spot = checks.start_spot_check(city, "2026-05", size=3, seed=7)
+        everyone = checks.start_spot_check(city, "2026-05", size=None)
+        checks.record_finding(city, checks.spot_items(city, spot.id)[0].id, "ok", "")
+    assert checks.reviewed(city) == {spot.id: 1}
+    assert checks.unreviewed(city) == 3 + 8 - 1
+    assert checks.spot_check(city, everyone.id).size == 8
+    for read in (checks.reviewed, checks.unreviewed):
+        with pytest.raises(PermissionDenied):
+            read(clerk)
+    with pytest.raises(PermissionDenied):
+        checks.spot_check(clerk, spot.id)
+
+
+def test_a_persons_locked_months_are_read_within_scope(wl):
+    """WORK-2: the months the town checked show as locked in her list; another town reads nothing."""
+    me, clerk = wl.op("assistant", "a"), wl.op("town_clerk", "a")
+    with clock.frozen(TODAY):
+        log(me, working_days_may()[0])
+        checks.record_check(clerk, me.person_id, "2026-05")
+    assert service.locked_periods(me, me.person_id) == {"2026-05"}
+    assert service.locked_periods(clerk, me.person_id) == {"2026-05"}
+    assert service.locked_periods(wl.op("town_clerk", "b"), me.person_id) == set()
+
+
 def test_assessment_fact_for_item4_from_the_recorded_checks(wl):
     """附件1 item 4: a clean year keeps 2 points; thin entries −0.5 each; a missing day zeroes it.
 
@@ -85,9 +115,9 @@ def test_log_book_page_is_written_and_reads_back(wl, tmp_path):
     with clock.frozen(TODAY):
         log(me, dt.date(2026, 5, 7), "参加镇里组织的业务培训并做笔记")
         checks.record_check(clerk, me.person_id, "2026-05", "记载较详实")
-        path = book.write_book(clerk, me.person_id, "2026-05", tmp_path / "book.docx")
+        path = documents.write_book(clerk, me.person_id, "2026-05", tmp_path / "book.docx")
         with pytest.raises(PermissionDenied):
-            book.write_book(wl.op("town_clerk", "b"), me.person_id, "2026-05", tmp_path / "x.docx")
+            documents.write_book(wl.op("town_clerk", "b"), me.person_id, "2026-05", tmp_path / "x.docx")
     doc = docx.Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "新沂市人社基层平台协理员工作日志" in text

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from xinyi_core import PermissionDenied
-from xinyi_worklog import register, service
+from xinyi_worklog import service
+from xinyi_worklog.service import register
 from xinyi_worklog.models import LogEntry, RegisterItem
 
 from _duty_cases import CASES, build, on_the_day, operator_for, refusals

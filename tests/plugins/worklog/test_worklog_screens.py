@@ -38,9 +38,11 @@ class _Screens:
     def __getattr__(self, name: str):
         if not name.endswith("Screen"):  # pytest's collection probes attributes: import nothing for those
             raise AttributeError(name)
-        from xinyi_worklog import check_screens, screens
+        from xinyi_worklog import screens
 
-        return getattr(screens, name, None) or getattr(check_screens, name)
+        from xinyi_core.tui.screens import FormScreen
+
+        return FormScreen if name == "FormScreen" else getattr(screens, name)
 
 
 ui = _Screens()

@@ -7,7 +7,8 @@ import pytest
 
 from xinyi_core import CalendarMark, ConflictError, FormErrors, PermissionDenied, ValidationError, clock, runtime
 from xinyi_core.models import AuditLog
-from xinyi_worklog import checks, register, service
+from xinyi_worklog import service
+from xinyi_worklog.service import checks, register
 from xinyi_worklog.models import Correction, LogEntry
 
 from .conftest import MARKS, TODAY, working_days_may

@@ -5,6 +5,10 @@ what the town centre checks. Once the town has recorded its monthly check of a
 person's month (see :mod:`.checks`), that month is locked: no new entry, no
 edit, no deletion — only a :func:`correct`, which keeps the original values,
 the reason, who and when, and is audited.
+
+The plugin's other subjects are modules of this package: the visit/call
+register (:mod:`.register`, WORK-1) and the town's monthly and the city's spot
+checks (:mod:`.checks`, WORK-2). They build on this module, never the reverse.
 """
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ import peewee as pw
 from xinyi_core import FormErrors, NotFound, Person, ValidationError, database, require_on_duty, runtime, t
 from xinyi_core import audit, auth, clock
 
-from . import rules
-from .models import Consultation, Correction, LogEntry, MonthlyCheck
+from .. import rules
+from ..models import Consultation, Correction, LogEntry, MonthlyCheck
 
 PLUGIN = "worklog"
 TEXT_FIELDS = ("task", "progress", "problems", "solutions")
@@ -69,6 +73,32 @@ def get(op: Any, entry_id: int) -> LogEntry:
     return entry
 
 
+def own_entries(op: Any) -> pw.ModelSelect:
+    """The operator's own log, newest first: (id, day, category, state, progress) rows for her list."""
+    return (visible(op).where(LogEntry.person == op.person_id)
+            .select(LogEntry.id, LogEntry.day, LogEntry.category, LogEntry.state, LogEntry.progress)
+            .order_by(LogEntry.day.desc(), LogEntry.id.desc()))
+
+
+def drafts(op: Any) -> int:
+    """How many drafts the operator has not yet submitted (her home screen's to-do)."""
+    return visible(op).where((LogEntry.person == op.person_id) & (LogEntry.state == "draft")).count()
+
+
+def last_category(op: Any) -> str | None:
+    """The duty of the operator's latest entry: a new entry starts from it (fast entry, WORK-2)."""
+    last = visible(op).where(LogEntry.person == op.person_id).order_by(LogEntry.id.desc()).first()
+    return last.category if last else None
+
+
+def locked_periods(op: Any, person_id: int) -> set[str]:
+    """The months (``YYYY-MM``) of ``person_id`` the town has checked, so locked (WORK-2)."""
+    auth.require(op, "worklog.view")
+    if not auth.scope_of(op).person_ids().where(Person.id == person_id).exists():
+        return set()
+    return {c.period for c in MonthlyCheck.select(MonthlyCheck.period).where(MonthlyCheck.person == person_id)}
+
+
 def month(op: Any, person_id: int, period: str, *, submitted_only: bool = False) -> list[LogEntry]:
     """One person's entries of a month, by day (the log book page, the check)."""
     first, last = rules.month_bounds(period)
@@ -101,6 +131,12 @@ def search(op: Any, text: str = "", *, start: dt.date | None = None, end: dt.dat
     if town_id:
         q = q.where(LogEntry.town == town_id)
     return q.order_by(LogEntry.day.desc(), LogEntry.id.desc())
+
+
+def search_rows(op: Any, text: str = "", **filters: Any) -> pw.ModelSelect:
+    """:func:`search` as (id, day, name, category, progress) rows for the search screen."""
+    return search(op, text, **filters).select(LogEntry.id, LogEntry.day, Person.name, LogEntry.category,
+                                              LogEntry.progress)
 
 
 # --------------------------------------------------------------------------- writes (the assistant)
@@ -236,11 +272,3 @@ def correct(op: Any, entry_id: int, changes: dict[str, Any], reason: str) -> Cor
                      note=reason.strip())
     return row
 
-
-def corrections(op: Any, entry_id: int) -> list[Correction]:
-    entry = get(op, entry_id)
-    return list(entry.corrections.order_by(Correction.at, Correction.id))
-
-
-def label_state(entry: LogEntry) -> str:
-    return t(f"worklog.state.{entry.state}")

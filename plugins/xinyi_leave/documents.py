@@ -1,9 +1,15 @@
-"""The leave slip (附件4) as the town prints it: the stub (存根) above the cut line, the slip below.
+"""Leave's printed documents: the slip (附件4) and the year-end stub archive with its register.
 
-One A4 page, laid out like the original form: 姓名 / 工作地点 / 申请日期, the six
-category boxes, 自…至… 共 N 天, 请假理由, 请假期间联系电话, then the opinion boxes of
-the village (community) head and the town centre head side by side — and, for
-3 days or more (ATT-4), a row for the city employment office. Written with
+The slip as the town prints it: the stub (存根) above the cut line, the slip
+below, on one A4 page laid out like the original form: 姓名 / 工作地点 / 申请日期,
+the six category boxes, 自…至… 共 N 天, 请假理由, 请假期间联系电话, then the opinion
+boxes of the village (community) head and the town centre head side by side —
+and, for 3 days or more (ATT-4), a row for the city employment office.
+
+The stub archive is a report, so it has one result per (year, town) however
+often it runs: ``<report_dir>/leave.stubs/<year>/<town>.docx`` with every stub
+of the year (the town's archive, handed to the employment office at year end)
+and ``.xlsx`` with the register of the same slips. Written with
 :mod:`xinyi_core.export` only.
 """
 from __future__ import annotations
@@ -12,10 +18,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Sequence
 
-from xinyi_core import export, t
+from xinyi_core import ReportContext, ReportSpec, audit, export, runtime, t
 from xinyi_core.export import FormCell
 
-from . import query, rules
+from . import rules, service
 from .models import LeaveRequest
 
 NCOLS = 7
@@ -78,14 +84,14 @@ def _reason(leave: LeaveRequest) -> str:
 
 def _steps(leave: LeaveRequest) -> dict[str, Any]:
     """Role → the step that signed its box; a cancellation is printed apart (:func:`_cancelled`)."""
-    return {role: step for role, step in query.step_lines(leave) if step.decision != "cancelled"}
+    return {role: step for role, step in service.step_lines(leave) if step.decision != "cancelled"}
 
 
 def _cancelled(doc: Any, leave: LeaveRequest) -> None:
     """Under a cancelled slip: 已撤销, the reason, who cancelled it and when."""
     if leave.state != "cancelled":
         return
-    step = query.cancellation(leave)
+    step = service.cancellation(leave)
     export.docx_note(doc, t("leave.slip.cancelled_note", reason=step.opinion if step else leave.note,
                             name=step.decided_by.display_name if step else "",
                             date=_date(step.decided_at) if step else ""))
@@ -131,11 +137,7 @@ def write_slip(leave: LeaveRequest, path: Path) -> Path:
 
 def print_slip(op: Any, leave_id: int, out_dir: Path | None = None) -> Path:
     """Write the slip of one leave (scope-checked, audited) to ``<report_dir>/leave.slip/<id>.docx``."""
-    from xinyi_core import audit, runtime
-
-    from .service import get
-
-    leave = get(op, leave_id, "leave.print")
+    leave = service.get(op, leave_id, "leave.print")
     base = Path(out_dir) if out_dir else runtime().config.report_dir
     path = write_slip(leave, base / "leave.slip" / f"{leave.applied_on:%Y}" / f"{leave.id}.docx")
     audit.record(op, "leave.print", leave, person_id=leave.person_id, note=str(path))
@@ -168,3 +170,40 @@ def _tight(doc: Any) -> None:
     section.top_margin = section.bottom_margin = Mm(15)
     fmt = doc.styles["Normal"].paragraph_format
     fmt.space_before, fmt.space_after = Pt(0), Pt(2)
+
+
+# --------------------------------------------------------------------------- the year-end stub archive
+
+def year_leaves(ctx: ReportContext) -> list[LeaveRequest]:
+    """The slips filed in the year for the town (all of them: the archive keeps refusals and cancellations)."""
+    year = int(ctx.period)
+    q = LeaveRequest.select().where((LeaveRequest.applied_on >= dt.date(year, 1, 1))
+                                    & (LeaveRequest.applied_on <= dt.date(year, 12, 31))
+                                    & LeaveRequest.state.in_(("pending", "approved", "rejected", "cancelled")))
+    if ctx.town is not None:
+        q = q.where(LeaveRequest.town == ctx.town.id)
+    return list(q.order_by(LeaveRequest.applied_on, LeaveRequest.id))
+
+
+def render_stubs(ctx: ReportContext, fmt: str, path: Path) -> None:
+    leaves = year_leaves(ctx)
+    if fmt == "docx":
+        write_stubs(leaves, path, t("leave.report.stubs_heading", unit=ctx.unit_name, year=ctx.period),
+                    progress=ctx.progress)
+        return
+    columns = [export.Column(t(f"leave.report.col_{c}"), w, left=c in ("village", "reason"))
+               for c, w in (("no", 6), ("name", 10), ("village", None), ("category", 8), ("from", 12), ("to", 12),
+                            ("days", 6), ("state", 10), ("returned", 12), ("reason", 30))]
+    rows = [[i, lv.person.name, lv.village.name, t(f"leave.category.{lv.category}"), f"{lv.start_on:%Y-%m-%d}",
+             f"{lv.end_on:%Y-%m-%d}", lv.days, t(f"leave.state.{lv.state}"),
+             f"{lv.returned_on:%Y-%m-%d}" if lv.returned_on else "", lv.reason]
+            for i, lv in enumerate(leaves, start=1)]
+    wb, ws = export.workbook()
+    ws.title = t("leave.report.register_sheet")
+    days = sum(lv.days for lv in leaves if lv.state == "approved")
+    export.table_sheet(ws, title=t("leave.report.register_title", unit=ctx.unit_name, year=ctx.period),
+                       note=t("leave.report.register_note", count=len(rows), days=days), columns=columns, rows=rows)
+    wb.save(path)
+
+
+REPORTS = [ReportSpec("leave.stubs", "leave.report.stubs", render_stubs, formats=("docx", "xlsx"), period="year")]

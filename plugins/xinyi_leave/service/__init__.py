@@ -1,29 +1,39 @@
 """Leave writes: apply, oral report, complete the slip, decide, withdraw, cancel, extend, return.
 
 Every write checks the named permission and the operator's scope, calls the
-rules in :mod:`rules`, and leaves an audit row. Approval runs on the core's one
-approval chain (ATT-4); the chain's end comes back through
+rules in :mod:`xinyi_leave.rules`, and leaves an audit row. Approval runs on the
+core's one approval chain (ATT-4); the chain's end comes back through
 ``xinyi_approval_finished`` to :func:`chain_finished`. Whenever the days a leave
 excuses change after the fact (refused, withdrawn, cancelled, 销假, an
 extension approved) the town hears it through ``calendar.marks_changed``, in
 the same transaction, so what attendance stored follows the leave (ATT-3).
+
+The scoped reads the screens show are in :mod:`.reads`, what the system does
+on its own (ATT-6 overdue check, a departed assistant's leave) in :mod:`.system`;
+both are re-exported here, so ``service.visible`` and ``service.raise_overdue``
+are where a caller expects them.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from xinyi_core import (ApprovalChain, FormErrors, NotFound, Operator, Person, ValidationError, require_on_duty,
-                        runtime, t)
-from xinyi_core import alerts, approvals, audit, auth, calendar, clock, org, validators
-from xinyi_core.db import database, locked
+from xinyi_core import (ApprovalChain, FormErrors, Operator, Person, ValidationError, alerts, approvals, audit,
+                        calendar, clock, database, locked, org, require_on_duty, runtime, t, validators)
 
-from . import rules
-from .models import LeaveRequest
+from .. import rules
+from ..models import LeaveRequest
+from .reads import (cancellation, effective_end, family, for_person, get, in_scope, overdue_key, overlapping,
+                    people_on_duty, person_for, roots, search, step_lines, town_month, visible, waiting)
+from .system import AUDIENCE, KIND, PLUGIN, close_for_departed, next_working_day, raise_overdue
 
-PLUGIN = "leave"
-KIND = "leave"  # approval-chain kind
-AUDIENCE = ("town_clerk", "town_head")
+__all__ = [  # the writes below, and the reads and system acts said in their own modules
+    "apply", "cancel", "cancel_refusal", "chain_finished", "chain_of", "clean", "complete_slip", "count_days",
+    "counting_for", "days_of", "decide", "extend", "record_return", "report_oral", "withdraw",
+    "cancellation", "effective_end", "family", "for_person", "get", "in_scope", "overdue_key", "overlapping",
+    "people_on_duty", "person_for", "roots", "search", "step_lines", "town_month", "visible", "waiting",
+    "AUDIENCE", "KIND", "PLUGIN", "close_for_departed", "next_working_day", "raise_overdue",
+]
 
 
 # --------------------------------------------------------------------------- settings & counting
@@ -93,6 +103,16 @@ def clean(person: Person, data: dict[str, Any], *, slip: bool = True, exclude: i
     return out
 
 
+def days_of(person: Person, data: dict[str, Any], *, slip: bool = True) -> tuple[int, str] | None:
+    """(days, counting) the leave in ``data`` would take, as saving would count them (ATT-3/ATT-4);
+    None while :func:`clean` refuses it. The form's live day count."""
+    try:
+        cleaned = clean(person, data, slip=slip)
+    except FormErrors:
+        return None
+    return cleaned["days"], cleaned["counting"]
+
+
 def _check_dates(person: Person, out: dict[str, Any], errors: dict[str, str], exclude: int | None) -> None:
     start, end = out["start_on"], out["end_on"]
     key = rules.date_error(start, end)
@@ -128,37 +148,11 @@ def _hold_days(person: Person, cleaned: dict[str, Any], *, exclude: int | None =
         raise FormErrors({"start_on": _overlap_message(clash)})
 
 
-def overlapping(person_id: int, start: dt.date, end: dt.date, *, exclude: int | None = None) -> LeaveRequest | None:
-    """An active leave of the same person sharing a day with ``start``..``end``."""
-    q = LeaveRequest.select().where((LeaveRequest.person == person_id) & LeaveRequest.state.in_(rules.ACTIVE_STATES)
-                                    & (LeaveRequest.start_on <= end) & (LeaveRequest.end_on >= start))
-    if exclude is not None:
-        q = q.where(LeaveRequest.id != exclude)
-    return q.order_by(LeaveRequest.start_on).first()
-
-
 def _require_on_duty(op: Operator, person: Person, cleaned: dict[str, Any], action: str) -> None:
     """TRN-1, ORG-2: leave only for days she is on duty — first and last day (the roll is one span,
     and a passed exam stays passed), refused and audited by the core's one check."""
     for day in (cleaned["start_on"], cleaned["end_on"]):
         require_on_duty(op, person, day, action)
-
-
-# --------------------------------------------------------------------------- access
-
-def _in_scope(op: Operator, person: Person, action: str) -> None:
-    auth.require(op, action, person_id=person.id)
-    if not auth.scope_of(op).contains_person(person):
-        auth.deny(op, action, obj=person, person_id=person.id, key="auth.out_of_scope")
-
-
-def get(op: Operator, leave_id: int, action: str = "leave.view") -> LeaveRequest:
-    """One leave, if ``op`` may ``action`` on it (an out-of-scope attempt is refused and audited)."""
-    leave = LeaveRequest.get_or_none(LeaveRequest.id == leave_id)
-    if leave is None:
-        raise NotFound("leave.error.not_found")
-    _in_scope(op, leave.person, action)
-    return leave
 
 
 # --------------------------------------------------------------------------- apply & chain
@@ -180,7 +174,7 @@ def _has_village_head(village_id: int) -> bool:
 
 def apply(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequest:
     """File a leave slip in advance (ATT-3) and send it up the chain (ATT-4)."""
-    _in_scope(op, person, "leave.apply")
+    in_scope(op, person, "leave.apply")
     cleaned = clean(person, data)
     _require_on_duty(op, person, cleaned, "leave.apply")
     with database.atomic():
@@ -197,7 +191,7 @@ def report_oral(op: Operator, person: Person, data: dict[str, Any]) -> LeaveRequ
 
     The missing slip is an open alert (``slip_missing``) until it is completed.
     """
-    _in_scope(op, person, "leave.oral")
+    in_scope(op, person, "leave.oral")
     reporter = str(data.get("oral_reporter") or "").strip()
     try:
         cleaned = clean(person, data, slip=False)
@@ -265,7 +259,7 @@ def withdraw(op: Operator, leave_id: int, reason: str = "") -> LeaveRequest:
     """The applicant takes back a pending slip; the town takes back an oral report recorded in error."""
     leave = get(op, leave_id)
     if leave.state == "oral":
-        _in_scope(op, leave.person, "leave.oral")
+        in_scope(op, leave.person, "leave.oral")
         with database.atomic():
             leave.state, leave.note = "withdrawn", reason
             leave.save()
@@ -330,23 +324,6 @@ def cancel(op: Operator, leave_id: int, reason: str) -> LeaveRequest:
 
 # --------------------------------------------------------------------------- extension & return
 
-def family(root: LeaveRequest) -> list[LeaveRequest]:
-    """The leave and its extensions, in date order."""
-    return list(LeaveRequest.select().where((LeaveRequest.id == root.id) | (LeaveRequest.root == root.id))
-                .order_by(LeaveRequest.start_on, LeaveRequest.id))
-
-
-def effective_end(members: list[LeaveRequest], *, filed: bool = False) -> dt.date:
-    """The last excused day of a family; with ``filed`` also counting extensions under approval."""
-    ok = [m for m in members if rules.excuses(m.state, m.oral) or (filed and m.state == "pending")]
-    return max(m.end_on for m in ok) if ok else members[0].end_on
-
-
-def overdue_key(root: LeaveRequest, members: list[LeaveRequest]) -> str:
-    """One alert per (leave, end, attempt): a rejected extension opens a new one."""
-    return f"overdue_return:{root.id}:{effective_end(members)}:{len(members)}"
-
-
 def extend(op: Operator, leave_id: int, data: dict[str, Any]) -> LeaveRequest:
     """ATT-3 续假: the assistant cannot return when the leave ends; filed before or after the end.
 
@@ -395,72 +372,3 @@ def record_return(op: Operator, leave_id: int, on: dt.date | None = None) -> Lea
         calendar.marks_changed(root.person, on, end)  # back early: those days are no longer leave
     alerts.close_by_key(PLUGIN, key, t("leave.alert.overdue_closed"))
     return root
-
-
-# --------------------------------------------------------------------------- system acts
-
-def close_for_departed(person: Person) -> int:
-    """A departed assistant's unfinished leave is withdrawn with a note (its chain too)."""
-    note = t("leave.audit.departed")
-    open_ = list(LeaveRequest.select().where((LeaveRequest.person == person.id)
-                                             & LeaveRequest.state.in_(("oral", "pending"))))
-    for leave in open_:
-        with database.atomic():
-            (ApprovalChain.update(state="withdrawn", finished_at=clock.now())
-             .where((ApprovalChain.kind == KIND) & (ApprovalChain.subject_id == leave.id)
-                    & (ApprovalChain.state == "pending")).execute())
-            leave.state, leave.note = "withdrawn", note
-            leave.save()
-            audit.record(None, "leave.withdraw", leave, person_id=person.id, note=note)
-            calendar.marks_changed(person, leave.start_on, leave.end_on)
-        alerts.close_by_key(PLUGIN, f"slip_missing:{leave.id}", t("leave.alert.departed_closed"))
-    away = LeaveRequest.select().where((LeaveRequest.person == person.id) & LeaveRequest.root.is_null()
-                                       & LeaveRequest.returned_on.is_null() & (LeaveRequest.state == "approved"))
-    for root in away:
-        alerts.close_by_key(PLUGIN, overdue_key(root, family(root)), t("leave.alert.departed_closed"))
-    return len(open_)
-
-
-def next_working_day(town_id: int, after: dt.date) -> dt.date | None:
-    """The first working day after ``after``, or None when the calendar cannot say (ATT-6).
-
-    Only days the calendar answers are looked at: the search stops at the first
-    year with no holiday schedule (no ``chinese_calendar`` data, no
-    ``[calendar.years.YYYY]``). A leave ending on Thursday 31 December is then
-    not overdue on any guessed day; the uncovered year is in the start-up
-    warnings until the administrator enters it.
-    """
-    day = after + dt.timedelta(days=1)
-    while calendar.covered(day.year):
-        end = min(day + dt.timedelta(days=30), dt.date(day.year, 12, 31))  # one year's calendar per call
-        found = calendar.working_days(town_id, day, end)
-        if found:
-            return found[0]
-        day = end + dt.timedelta(days=1)
-    return None
-
-
-def raise_overdue(today: dt.date | None = None, town_code: str | None = None, lookback_days: int = 120) -> int:
-    """ATT-6: alert the town for every leave that ended without 销假 or 续假. Returns new alerts."""
-    today = today or clock.today()
-    q = LeaveRequest.select().where(LeaveRequest.root.is_null() & LeaveRequest.returned_on.is_null()
-                                    & LeaveRequest.state.in_(rules.ACTIVE_STATES)
-                                    & (LeaveRequest.start_on < today)
-                                    & (LeaveRequest.start_on >= today - dt.timedelta(days=lookback_days)))
-    if town_code:
-        q = q.where(LeaveRequest.town == org.by_code(town_code).id)
-    created = 0
-    for root in q:
-        if not rules.excuses(root.state, root.oral):
-            continue
-        members = family(root)
-        end = effective_end(members)
-        filed = any(m.state == "pending" and m.root_id for m in members)
-        if not rules.overdue_return(end, None, filed, today, next_working_day(root.town_id, end)):
-            continue
-        _, new = alerts.raise_alert(PLUGIN, "overdue_return", overdue_key(root, members), t(
-            "leave.alert.overdue_return", name=root.person.name, end=end,
-            category=t(f"leave.category.{root.category}")), audience=AUDIENCE, rule="ATT-6",
-            person=root.person, data={"leave": root.id, "end": end.isoformat()})
-        created += new
-    return created

@@ -16,8 +16,8 @@ import peewee as pw
 from xinyi_core import FormErrors, NotFound, ValidationError, database, require_on_duty, t
 from xinyi_core import audit, auth, clock
 
-from .models import CHANNELS, PARTIES, RegisterItem
-from .service import own_person, setting
+from ..models import CHANNELS, PARTIES, RegisterItem
+from . import own_person, setting
 
 
 def visible(op: Any, *, state: str | None = None) -> pw.ModelSelect:
@@ -27,6 +27,13 @@ def visible(op: Any, *, state: str | None = None) -> pw.ModelSelect:
     if state:
         q = q.where(RegisterItem.state == state)
     return q.order_by(RegisterItem.at.desc(), RegisterItem.id.desc())
+
+
+def listing(op: Any, *, open_only: bool = False) -> pw.ModelSelect:
+    """:func:`visible` as (id, at, channel, party, state, matter) rows for the register screen."""
+    return visible(op, state="open" if open_only else None).select(
+        RegisterItem.id, RegisterItem.at, RegisterItem.channel, RegisterItem.party, RegisterItem.state,
+        RegisterItem.matter)
 
 
 def _parse_at(value: Any, now: dt.datetime) -> dt.datetime | None:

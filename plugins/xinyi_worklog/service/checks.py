@@ -1,4 +1,4 @@
-"""The town's monthly check, the city's spot checks and the assessment fact (WORK-2, item 4).
+"""The town's monthly check and the city's spot checks (WORK-2).
 
 Monthly check: per assistant and month, the checklist is (1) the town's working
 days with no submitted entry — days excused by another plugin's calendar mark
@@ -7,7 +7,7 @@ or after leaving are not gaps; (2) entries too thin to be useful (progress
 shorter than ``thin_min_chars``); (3) visits/calls still open at the month's
 end. Recording the check stores these findings with the checker's remarks and
 locks the month's entries. The findings of the year's checks are the
-assessment fact for 附件1 item 4.
+assessment fact for 附件1 item 4 (:mod:`xinyi_worklog.facts`).
 """
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from xinyi_core import AssessmentFact, ConflictError, NotFound, Person, ValidationError, database, runtime, t
+import peewee as pw
+
+from xinyi_core import ConflictError, NotFound, Person, ValidationError, database, runtime, t
 from xinyi_core import alerts, audit, auth, calendar, clock, people
 
-from . import register, rules
-from .models import LogEntry, MonthlyCheck, SpotCheck, SpotCheckItem
-from .service import PLUGIN, setting
+from .. import rules
+from ..models import LogEntry, MonthlyCheck, SpotCheck, SpotCheckItem
+from . import PLUGIN, register, setting
 
 
 @dataclass
@@ -89,6 +91,14 @@ def town_checklists(op: Any, period: str, town_id: int | None = None) -> list[Ch
     return [recorded(done[p.id]) if p.id in done else checklist(p, period) for p in q]
 
 
+def unchecked(op: Any, period: str) -> int:
+    """How many assistants on duty in ``op``'s scope still wait for the town's check of ``period``."""
+    auth.require(op, "worklog.check")
+    on_duty = auth.scope_of(op).people(Person.select(Person.id)).where(Person.status == "on_duty")
+    done = MonthlyCheck.select().where((MonthlyCheck.period == period) & MonthlyCheck.person.in_(on_duty))
+    return on_duty.count() - done.count()
+
+
 def record_check(op: Any, person_id: int, period: str, remarks: str = "") -> MonthlyCheck:
     """WORK-2: the town centre records its check of a month; the month's entries are then locked."""
     auth.require(op, "worklog.check", person_id=person_id)
@@ -147,6 +157,29 @@ def spot_checks(op: Any) -> list[SpotCheck]:
     return list(SpotCheck.select().order_by(SpotCheck.made_at.desc(), SpotCheck.id.desc()))
 
 
+def reviewed(op: Any) -> dict[int, int]:
+    """Spot check id → how many of its people the city has reviewed so far."""
+    auth.require(op, "worklog.spot")
+    q = (SpotCheckItem.select(SpotCheckItem.spot, pw.fn.COUNT(SpotCheckItem.id))
+         .where(SpotCheckItem.result.is_null(False)).group_by(SpotCheckItem.spot))
+    return dict(q.tuples())
+
+
+def unreviewed(op: Any) -> int:
+    """People picked by a spot check and not yet reviewed (the city's home-screen to-do)."""
+    auth.require(op, "worklog.spot")
+    return SpotCheckItem.select().where(SpotCheckItem.result.is_null()).count()
+
+
+def spot_check(op: Any, spot_id: int) -> SpotCheck:
+    """One spot check, for a reviewer of the city."""
+    auth.require(op, "worklog.spot")
+    spot = SpotCheck.get_or_none(SpotCheck.id == spot_id)
+    if spot is None:
+        raise NotFound("worklog.err.no_spot")
+    return spot
+
+
 def spot_items(op: Any, spot_id: int) -> list[SpotCheckItem]:
     auth.require(op, "worklog.spot")
     return list(SpotCheckItem.select().where(SpotCheckItem.spot == spot_id).order_by(SpotCheckItem.id))
@@ -170,27 +203,3 @@ def record_finding(op: Any, item_id: int, result: str, findings: str) -> SpotChe
         audit.record(op, "worklog.spot.finding", item, person_id=item.person_id, before=before,
                      after=audit.snapshot(item, ("result", "findings")))
     return item
-
-
-# --------------------------------------------------------------------------- the assessment fact
-
-def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
-    """附件1 item 4 from the year's recorded monthly checks (value: points deducted)."""
-    checks = list(MonthlyCheck.select().where((MonthlyCheck.person == person.id)
-                                             & MonthlyCheck.period.startswith(f"{year}-"))
-                  .order_by(MonthlyCheck.period))
-    missing = sum(c.missing_days for c in checks)
-    thin = sum(c.thin_entries for c in checks)
-    score = rules.item4(missing, thin, missing_rule=setting("missing_rule"))
-    evidence = [t("worklog.fact.month", period=c.period, missing=c.missing_days, thin=c.thin_entries,
-                  days="、".join(d[5:] for d in (c.evidence or {}).get("missing", [])) or t("worklog.none"))
-                for c in checks if c.missing_days or c.thin_entries]
-    problems = (SpotCheckItem.select(SpotCheckItem, SpotCheck).join(SpotCheck)
-                .where((SpotCheckItem.person == person.id) & (SpotCheckItem.result == "problem")
-                       & SpotCheck.period.startswith(f"{year}-")))
-    evidence += [t("worklog.fact.spot", period=i.spot.period, findings=i.findings) for i in problems]
-    label = t("worklog.fact.label", months=len(checks), missing=missing, thin=thin,
-              deduction=f"{score.deduction:g}", score=f"{score.score:g}", points=f"{score.points:g}") \
-        if checks else t("worklog.fact.unchecked", points=f"{score.points:g}")
-    return [AssessmentFact(rule="WORK-2", label=label, value=score.deduction, item=rules.ITEM4,
-                           evidence=tuple(evidence))]

@@ -1,0 +1,59 @@
+"""What leave tells the other plugins through hooks: excused days as calendar marks (attendance,
+work log — ATT-3, ATT-6) and the year's leave per category as assessment facts.
+
+Marks are read for the system, not for an operator: every excused day of the
+person, whoever asks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from xinyi_core import AssessmentFact, CalendarMark, CalendarUnavailable, Person, calendar, t
+
+from . import rules, service
+from .models import LeaveRequest
+
+
+def excused(person_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, LeaveRequest]]:
+    """Every excused leave day of a person in ``start``..``end`` (approved, or oral per ATT-3)."""
+    leaves = list(LeaveRequest.select().where((LeaveRequest.person == person_id) & (LeaveRequest.start_on <= end)
+                                              & (LeaveRequest.end_on >= start)
+                                              & LeaveRequest.state.in_(rules.ACTIVE_STATES)))
+    roots = service.roots(leaves)
+    out = []
+    for lv in leaves:
+        if rules.excuses(lv.state, lv.oral):
+            returned = roots[lv.root_id or lv.id].returned_on
+            out.extend((d, lv) for d in rules.excused_dates(lv.start_on, lv.end_on, returned, start, end))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[CalendarMark]:
+    """``xinyi_calendar_marks``: approved leave days (extensions included) as excused absence (ATT-6)."""
+    return [CalendarMark(day, "leave", t(f"leave.category.{lv.category}"), True)
+            for day, lv in excused(person.id, start, end)]
+
+
+def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    """``xinyi_assessment_facts``: leave taken in ``year``, per category, counted as the category counts."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    by_category: dict[str, list[dt.date]] = defaultdict(list)
+    evidence: dict[str, set[str]] = defaultdict(set)
+    for day, lv in excused(person.id, first, last):
+        by_category[lv.category].append(day)
+        evidence[lv.category].add(f"{lv.start_on:%m-%d}~{lv.end_on:%m-%d}#{lv.id}")
+    out = []
+    for category in rules.CATEGORIES:
+        days = by_category.get(category)
+        if not days:
+            continue
+        counting = service.counting_for(category)
+        try:
+            working = calendar.working_days(person.town_id, min(days), max(days)) if counting == "working" else ()
+        except CalendarUnavailable:
+            continue
+        value = len(days) if counting == "calendar" else len(set(days) & set(working))
+        out.append(AssessmentFact("ATT-3", t("leave.fact.days", category=t(f"leave.category.{category}")),
+                                  float(value), evidence=tuple(sorted(evidence[category]))))
+    return out
