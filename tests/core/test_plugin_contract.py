@@ -225,8 +225,9 @@ def modules_of(package: str, folder: Path) -> dict[str, Path]:
 
 
 def is_screen_module(name: str) -> bool:
-    last = name.rsplit(".", 1)[-1]
-    return last in ("screens", "dialogs") or last.endswith("_screens") or ".tui.screens." in name
+    """``screens``/``dialogs`` modules, any module of such a package, and the core's ``tui/screens``."""
+    parts = name.split(".")
+    return any(p in ("screens", "dialogs") or p.endswith("_screens") for p in parts[1:])
 
 
 def scan(packages: dict[str, Path]) -> tuple[list[Finding], list[Finding]]:
@@ -319,6 +320,12 @@ def test_the_import_check_names_each_internal_import():
     found = {f.what for f in import_findings("bad", textwrap.dedent(BAD_PLUGIN))}
     assert found == {"xinyi_core.db.locked", "xinyi_core.models.Alert", "xinyi_core.importer",
                      "xinyi_core.config", "xinyi_core.jobs.specs.period_bounds", "auth._town_of"}
+
+
+def test_screen_modules_include_the_modules_of_a_screens_package():
+    assert is_screen_module("xinyi_x.screens") and is_screen_module("xinyi_x.dialogs")
+    assert is_screen_module("xinyi_x.screens.panel") and is_screen_module("xinyi_core.tui.screens.home")
+    assert not is_screen_module("xinyi_x.service") and not is_screen_module("xinyi_x.service.reads")
 
 
 def test_the_screen_check_names_each_query():
