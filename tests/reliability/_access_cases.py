@@ -478,7 +478,7 @@ def _(w, op, _s):
 
 @case("assessment.monthly_review", (*TOWN, "admin"), outsider="town_clerk")  # ASM-2
 def _(w, op, _s):
-    from xinyi_assessment import monthly
+    from xinyi_assessment.service import monthly
 
     return monthly.review(op, w.mine.id, LAST_MONTH, attendance="全勤", work="按时完成入户调查", result="good")
 

@@ -27,7 +27,7 @@ xinyi_assessment.rules (ASM-3, ASM-4, ASM-5, ATT-5)
     deduction_points, item_score, total_score, fails_att5, grade_for, valid_thresholds,
     excellent_cap, ranking, proposed_grades, check_panel_grades, grade_label, scoring_opens,
     package_due, round_phase, assessed_year
-xinyi_assessment.scheme (ASM-5): parse, load, section_findings
+xinyi_assessment.rules.scheme (ASM-5): parse, load, section_findings
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from xinyi_core import approvals, clock, i18n
 from xinyi_core.errors import FormErrors, ValidationError, XinyiError
 
 from xinyi_assessment import rules as asm
-from xinyi_assessment import scheme
+from xinyi_assessment.rules import scheme
 from xinyi_attendance import rules as att
 from xinyi_departure import rules as dep
 from xinyi_leave import rules as lv
