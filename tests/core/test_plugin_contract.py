@@ -65,12 +65,6 @@ KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_departure.screens', 'OrgUnit.select'),
     ('xinyi_duty_roster.screens', 'OrgUnit.select'),
     ('xinyi_notice.screens', 'OrgUnit.select'),
-    ('xinyi_training.record_screens', 'Invitation.select'),
-    ('xinyi_training.record_screens', 'OrgUnit.select'),
-    ('xinyi_training.screens', 'Invitation.get_by_id'),
-    ('xinyi_training.screens', 'OrgUnit.get_by_id'),
-    ('xinyi_training.screens', 'OrgUnit.select'),
-    ('xinyi_training.screens', 'Person.select'),
 }
 
 

@@ -38,9 +38,6 @@ KNOWN: set[tuple[str, str]] = {
     ('xinyi_departure', 'module forms'),
     ('xinyi_departure', 'module handover'),
     ('xinyi_departure', 'module vacancies'),
-    ('xinyi_training', 'module quota'),
-    ('xinyi_training', 'module record_screens'),
-    ('xinyi_training', 'xinyi_duty_refusals does not answer from facts'),
 }
 
 

@@ -361,7 +361,7 @@ def _(w, op, invitation_id):
 
 @case("training.article", ("assistant", *TOWN, *CITY), outsider="town_clerk")  # TRN-3
 def _(w, op, _s):
-    from xinyi_training import quota
+    from xinyi_training.service import quota
 
     return quota.submit_article(op, w.mine.id, title="灵活就业人员参保政策解读", published_on="2026-08-20",
                                 outlet="新沂人社公众号")
