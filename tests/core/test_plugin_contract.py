@@ -63,8 +63,6 @@ KNOWN_QUERIES: set[tuple[str, str]] = {
     ('xinyi_departure.screens', 'Departure.get_or_none'),
     ('xinyi_departure.screens', 'HandoverItem.select'),
     ('xinyi_departure.screens', 'OrgUnit.select'),
-    ('xinyi_duty_roster.screens', 'OrgUnit.select'),
-    ('xinyi_notice.screens', 'OrgUnit.select'),
 }
 
 
