@@ -34,10 +34,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Cycles inside a plugin that the plugin-layout work (issue 17, item 4) removes when it
-# gives every plugin one screens.py + dialogs.py. Listed so that the test still fails on
-# any *new* cycle; it also fails when one of these disappears, so that this set only
-# shrinks — delete the entry then. Empty is the goal.
+# Cycles known and tolerated, listed so that the test still fails on any *new* cycle; it
+# also fails when one of these disappears, so that this set only shrinks. The plugin-layout
+# work (issue 17, item 4) removed the last ones (assessment's and training's screen modules
+# importing each other): it is empty, and any cycle now fails.
 KNOWN: set[frozenset[str]] = set()
 
 
