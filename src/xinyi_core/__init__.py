@@ -6,6 +6,7 @@ package is internal and may change without notice.
 from __future__ import annotations
 
 from .config import Setting
+from .config import load as load_config
 from .db import BaseModel, JSONField, Migration, create_tables, database, locked
 from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, PermissionDenied,
                      ValidationError, XinyiError)
@@ -29,6 +30,8 @@ __all__ = [
     "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "locked", "runtime", "t",
+    # the configuration without the runtime, for a xinyi_cli command that needs no database
+    "load_config",
     # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work
     "duty_refusals", "require_on_duty",
     # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t

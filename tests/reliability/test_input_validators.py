@@ -25,7 +25,7 @@ plugin form cleaning
     xinyi_worklog.rules: int_or_none (spot-check size and seed, WORK-2)
     xinyi_leave.service.clean (the leave slip, ATT-3/ATT-4; tested in test_input_rules.py)
     xinyi_departure.dialogs._check_person (= people.clean, partial)
-    xinyi_assessment.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
+    xinyi_assessment.rules.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from xinyi_assessment import monthly
+from xinyi_assessment.service import monthly
 
 from xinyi_core import CalendarMark, MonthFact, clock, hookimpl, lifecycle, people, runtime, testing
 from xinyi_core.jobs import registry
