@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import Operator, OrgUnit, ScreenEntry, clock, date_zh, org, t, weekday_zh
+from xinyi_core import Operator, OrgUnit, Person, ScreenEntry, clock, date_zh, org, t, weekday_zh
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
@@ -240,6 +240,7 @@ class PersonMonthScreen(XinyiScreen):
 
     def on_mount(self) -> None:
         self.person_id = self.operator.person_id
+        self.shown: Person | None = None  # whose month is on the screen
         self.month = clock.today().replace(day=1)
         self.draw()
 
@@ -257,8 +258,8 @@ class PersonMonthScreen(XinyiScreen):
         day = self.query_one("#days", RecordList).current_id
         if not self.person_id or day is None:
             return
-        person = self.attempt(service.person_for, self.operator, self.person_id, reload=False)
-        if person is None:
+        person = self.shown
+        if person is None or person.id != self.person_id:
             return
         screen = correct_form(self.operator, person, day, service.day_of(self.operator, person.id, day))
         self.app.push_screen(screen, callback=lambda saved: saved and self.draw(keep_cursor=True))
@@ -266,10 +267,10 @@ class PersonMonthScreen(XinyiScreen):
     def draw(self, keep_cursor: bool = False) -> None:
         if not self.person_id:
             return
-        month = self.attempt(summary.person_month_for, self.operator, self.person_id, self.month.year,
-                             self.month.month, reload=False)
-        if month is None:
+        month = summary.person_month_for(self.operator, self.person_id, self.month.year, self.month.month)
+        if month is None:  # not hers to see: nothing shown
             return
+        self.shown = month.person
         rows = [(d.date, f"{d.date:%m-%d} {weekday_zh(d.date, short=True)}", _kind(d.kind), d.text)
                 for d in month.days]
         self.query_one("#person-title", Static).update(t(

@@ -91,13 +91,6 @@ def _person(op: Operator, person_id: int, action: str) -> Person:
 
 # --------------------------------------------------------------------------- scoped reads for the screens
 
-def person_for(op: Operator, person_id: int, action: str = "attendance.view") -> Person:
-    """The assistant whose attendance ``op`` reads or keeps, if ``op`` may ``action`` and she is in
-    ``op``'s scope (else refused and audited)."""
-    auth.require(op, action, person_id=person_id)
-    return _person(op, person_id, action)
-
-
 def day_of(op: Operator, person_id: int, day: dt.date) -> AttendanceDay | None:
     """One person's stored day (None before anything was recorded), within ``op``'s scope."""
     q = AttendanceDay.select().where((AttendanceDay.person == person_id) & (AttendanceDay.date == day))

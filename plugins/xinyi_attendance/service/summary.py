@@ -23,7 +23,7 @@ from xinyi_core import calendar
 
 from .. import rules
 from ..models import AttendanceDay
-from . import confirmed_days, person_for
+from . import confirmed_days
 
 
 @dataclass
@@ -188,9 +188,15 @@ class PersonMonth:
     year_absent: list[dt.date]
 
 
-def person_month_for(op: Operator, person_id: int, year: int, month: int) -> PersonMonth:
-    """:func:`person_month` of someone in ``op``'s scope (else refused and audited)."""
-    person = person_for(op, person_id)
+def person_month_for(op: Operator, person_id: int, year: int, month: int) -> PersonMonth | None:
+    """:func:`person_month` of someone in ``op``'s scope; None for anyone else.
+
+    Nothing is shown of a person outside the scope, as a list filtered to the
+    scope shows nothing of her: a screen parameter naming her is no attempt to act.
+    """
+    person = auth.scope_of(op).people().where(Person.id == person_id).first()
+    if person is None:
+        return None
     year_days = confirmed_days(person.id, year)
     return PersonMonth(person, person_month(person, year, month), rules.wage_deduction_days(year_days, year, month),
                        year_days)

@@ -56,15 +56,16 @@ def test_one_day_and_the_people_to_call_stay_within_the_scope(att):
     assert {p.id for p in service.people_on_duty(att.city.op("village_head", "b"))} == {att.b[0].id, att.b[1].id}
 
 
-def test_a_person_outside_the_scope_is_refused_and_audited(att):
+def test_a_person_outside_the_scope_shows_nothing_and_correcting_her_is_refused_and_audited(att):
     outsider = att.city.op("town_clerk", "b")
-    with pytest.raises(PermissionDenied):
-        service.person_for(outsider, att.a[0].id)
-    with pytest.raises(PermissionDenied):
-        summary.person_month_for(outsider, att.a[0].id, 2026, 10)
-    refusals = AuditLog.select().where((AuditLog.operator_id == outsider.id) & (AuditLog.allowed == False))  # noqa: E712
-    assert refusals.count() == 2 and {r.person_id for r in refusals} == {att.a[0].id}
-    assert service.person_for(att.clerk, att.a[0].id).id == att.a[0].id
+    assert summary.person_month_for(outsider, att.a[0].id, 2026, 10) is None  # a screen parameter: nothing shown
+    assert summary.person_month_for(att.city.op("assistant", "a"), att.a[1].id, 2026, 10) is None  # not herself
+    assert summary.person_month_for(att.clerk, 999_999, 2026, 10) is None
+    assert not AuditLog.select().where(AuditLog.operator_id == outsider.id).exists()
+    with clock.frozen(at(MONDAY, "12:00")), pytest.raises(PermissionDenied):  # acting on her is an attempt
+        service.correct(outsider, att.a[0].id, MONDAY, dt.time(8, 30), None, "补录")
+    refused = AuditLog.get((AuditLog.operator_id == outsider.id) & (AuditLog.allowed == False))  # noqa: E712
+    assert (refused.action, refused.person_id) == ("attendance.correct", att.a[0].id)
 
 
 def test_a_persons_month_counts_her_absences_for_the_month_and_the_year(att):
