@@ -13,12 +13,12 @@ from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, P
 from .fmt import date_zh, weekday_zh
 from .hookspecs import hookimpl
 from .i18n import t, translator
-from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
+from .models import Alert, ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
 from .org import town_code_of, town_of
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .people import duty_refusals, require_on_duty
-from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
+from .types import AlertPayload, AssessmentFact, CalendarMark, DashboardItem, MonthFact, OffPostAlert, ScreenEntry
 from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, period_bounds,
                        previous_month)
 
@@ -39,4 +39,6 @@ __all__ = [
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
     "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "period_bounds",
     "previous_month",
+    # what alerts tell other plugins: the alert a listener hears, and the typed payloads plugins exchange
+    "Alert", "AlertPayload", "OffPostAlert",
 ]

@@ -128,3 +128,18 @@ def test_a_step_nobody_could_decide_is_refused_at_start(setup):
             approvals.start(city.op("town_clerk", "a"), "leave", person, [bad], person=person)
         assert "审批环节设置有误" in str(exc.value)
     assert ApprovalChain.select().count() == 0
+
+
+def test_org2_the_approver_of_a_chain_is_who_gave_its_final_approval_and_only_once_approved(setup):
+    city, _ = setup
+    chain = leave_chain(city, "departure")
+    vhead, thead, office = city.op("village_head", "a"), city.op("town_head", "a"), city.op("city_office")
+    assert approvals.approver_of(chain) is None and approvals.approver_of(None) is None
+    approvals.decide(vhead, chain, True, "情况属实")
+    approvals.decide(thead, chain, True, "同意")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)) is None  # pending: nobody to act for yet
+    approvals.decide(office, chain, True, "同意离职")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)).id == office.id
+    refused = leave_chain(city, "departure")
+    approvals.decide(vhead, refused, False, "该村暂无人接替")
+    assert approvals.approver_of(ApprovalChain.get_by_id(refused.id)) is None  # rejected: nothing to carry out

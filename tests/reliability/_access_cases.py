@@ -407,14 +407,14 @@ def _(w, op, dep_id):
 
 @case("departure.handover", (*TOWN, "admin"), setup=_reported, outsider="town_clerk")
 def _(w, op, dep_id):
-    from xinyi_departure import handover
+    from xinyi_departure.service import handover
 
     return handover.add_item(op, dep_id, "村服务窗口钥匙")
 
 
 @case("departure.fill_vacancy", CITY)  # ORG-3
 def _(w, op, _s):
-    from xinyi_departure import vacancies
+    from xinyi_departure.service import vacancies
 
     return vacancies.fill(op, w.vacant("a").id, dict(NEW_HIRE))
 
