@@ -42,10 +42,10 @@ def tr(key: str, **kw: Any) -> str:
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("", SCORING_KEY, "assessment.score", ScoringScreen),
-            ScreenEntry("", PANEL_KEY, "assessment.grade", PanelScreen),
-            ScreenEntry("", CITY_KEY, "assessment.city", CityScreen),
-            ScreenEntry("", MONTHLY_KEY, "assessment.monthly", _monthly_screen)]
+    return [ScreenEntry("", SCORING_KEY, "assessment.score", ScoringScreen, "assessment"),
+            ScreenEntry("", PANEL_KEY, "assessment.grade", PanelScreen, "assessment"),
+            ScreenEntry("", CITY_KEY, "assessment.city", CityScreen, "assessment"),
+            ScreenEntry("", MONTHLY_KEY, "assessment.monthly", _monthly_screen, "assessment")]
 
 
 def _monthly_screen() -> Any:

@@ -268,11 +268,11 @@ def _record_screen() -> Any:
     return RecordScreen()
 
 
-# F6–F10 and F12 are the other plugins'; F11 is sessions for staff and her own record for an assistant.
+# The training group of the home menu: sessions (staff), quotas, her own record (an assistant).
 ENTRIES = [
-    ScreenEntry("f11", f"{P}.nav.sessions", "training.view", SessionsScreen),
-    ScreenEntry("f10", f"{P}.nav.quotas", "training.quotas", _quota_screen),
-    ScreenEntry("f11", f"{P}.nav.mine", "training.own", _record_screen),
+    ScreenEntry("", f"{P}.nav.sessions", "training.view", SessionsScreen, "training"),
+    ScreenEntry("", f"{P}.nav.quotas", "training.quotas", _quota_screen, "training"),
+    ScreenEntry("", f"{P}.nav.mine", "training.own", _record_screen, "training"),
 ]
 
 

@@ -52,4 +52,4 @@ class DutyRosterScreen(XinyiScreen):
         self.load()
 
 
-ENTRIES: list[Any] = [ScreenEntry("f12", f"{P}.title", f"{P}.view", DutyRosterScreen)]
+ENTRIES: list[Any] = [ScreenEntry("", f"{P}.title", f"{P}.view", DutyRosterScreen, "attendance")]
