@@ -28,8 +28,8 @@ FILTERS = (None, "proposed", "pending", "approved", "departed", "declined", "rej
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f9", LIST_KEY, "departure.view", DeparturesScreen),
-            ScreenEntry("f10", VACANCIES_KEY, "departure.vacancies", VacanciesScreen)]
+    return [ScreenEntry("", LIST_KEY, "departure.view", DeparturesScreen, "departure"),
+            ScreenEntry("", VACANCIES_KEY, "departure.vacancies", VacanciesScreen, "departure")]
 
 
 def _date(d: Any) -> str:

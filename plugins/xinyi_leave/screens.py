@@ -304,8 +304,8 @@ class LeaveCalendarScreen(XinyiScreen):
 
 
 ENTRIES = [
-    ScreenEntry("f6", "leave.nav.mine", "leave.self", MyLeaveScreen),
-    ScreenEntry("f6", "leave.nav.manage", "leave.manage", LeaveListScreen),
-    ScreenEntry("f7", "leave.nav.queue", "leave.approve", QueueScreen),
-    ScreenEntry("f8", "leave.nav.calendar", "leave.view", LeaveCalendarScreen),
+    ScreenEntry("", "leave.nav.manage", "leave.manage", LeaveListScreen, "leave"),
+    ScreenEntry("", "leave.nav.mine", "leave.self", MyLeaveScreen, "leave"),
+    ScreenEntry("", "leave.nav.queue", "leave.approve", QueueScreen, "leave"),
+    ScreenEntry("", "leave.nav.calendar", "leave.view", LeaveCalendarScreen, "leave"),
 ]

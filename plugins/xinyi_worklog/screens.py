@@ -434,8 +434,8 @@ class SpotItemsScreen(XinyiScreen):
 # --------------------------------------------------------------------------- navigation
 
 def screen_entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f12", "worklog.nav.mine", "worklog.write", MyLogScreen),
-            ScreenEntry("f12", "worklog.nav.check", "worklog.check", CheckScreen),
-            ScreenEntry("f12", "worklog.nav.spot", "worklog.spot", SpotScreen),
-            ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen),
-            ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen)]
+    return [ScreenEntry("", "worklog.nav.check", "worklog.check", CheckScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.spot", "worklog.spot", SpotScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.mine", "worklog.write", MyLogScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen, "worklog")]

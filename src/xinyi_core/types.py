@@ -50,15 +50,21 @@ class MonthFact:
     evidence: tuple[str, ...] = ()  # what the count rests on (dates, record ids)
 
 
+SCREEN_GROUPS = ("people", "attendance", "leave", "worklog", "training", "departure", "assessment", "reports",
+                 "system")
+"""The business groups of the home menu, in order: digits 1–9 on the home screen, and F3–F10 open the
+first entry an operator may open of groups 1–8. Any other ``ScreenEntry.group`` is shown under 0 其他."""
+
+
 @dataclass(frozen=True)
 class ScreenEntry:
-    """A navigation entry in the terminal UI."""
+    """A navigation entry in the terminal UI: a line of the home menu, under its business group."""
 
-    key: str  # the binding, e.g. "a"
+    key: str  # "" (usual), or the letter it would like within its group on the home menu, e.g. "v"
     title: str  # catalogue key for the title
     permission: str  # named action required to see it
     factory: Callable[[], Any]  # builds the Textual Screen
-    group: str = "plugins"
+    group: str = ""  # one of SCREEN_GROUPS; anything else: 0 其他
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ async def test_att2_assistant_signs_in_then_out_with_the_same_one_key(att):
     app = XinyiApp(me)
     async with app.run_test(size=SIZE) as pilot:
         with clock.frozen(at(MONDAY, "08:20")):
-            await pilot.press("f7")
+            await pilot.press("f4")  # 考勤: her 签到签退
             await until(pilot, lambda: app.screen.query("#sign-status"))
             await settle(pilot)
             await pilot.press("enter")
@@ -55,7 +55,7 @@ async def test_att5_clerk_sees_the_sheet_and_confirms_a_candidate_with_a_reason(
         daily.end_of_day(att.town_a, MONDAY)
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await settle(pilot)
             await until(pilot, lambda: "甲镇 2026-10-12 星期一" in screen_text(app))
             text = screen_text(app)
@@ -79,7 +79,7 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
     with clock.frozen(at(MONDAY, "15:00")):
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await until(pilot, lambda: app.screen.query("#sheet") and app.screen.query_one("#sheet").count)
             person_id = app.screen.query_one("#sheet", RecordList).current_id
             await pilot.press("c")

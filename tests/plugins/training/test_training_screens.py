@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xinyi_core import clock
+from xinyi_core import clock, testing
 from xinyi_core.models import Person
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form, RecordList
@@ -21,7 +21,7 @@ async def test_town_clerk_adds_a_session_invites_a_village_and_takes_attendance(
     app = XinyiApp(clerk)
     with clock.frozen(TODAY):
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f11")
+            await pilot.press("f7")  # 培训
             await settle(pilot)
             assert "培训管理" in screen_text(app) and "岗前培训" in screen_text(app)  # only the city's exam so far
             await pilot.press("a")
@@ -74,7 +74,7 @@ async def test_city_records_a_pre_job_score_and_the_gate_result_shows(ui_city, h
         service.invite(office, session.id, [person])
         app = XinyiApp(office)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f11")
+            await pilot.press("f7")  # 培训
             await settle(pilot)
             await pilot.press("enter")
             await settle(pilot)
@@ -96,7 +96,7 @@ async def test_quota_screen_by_town_and_quarter(ui_city, screen_text, settle):
         quota.submit_article(ui_city.op("town_clerk", "a"), a0.id, title="x", published_on="2026-10-09", outlet="y")
         app = XinyiApp(ui_city.op("city_office"))
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f10")
+            await testing.open_entry(pilot, "training.nav.quotas")
             await settle(pilot)
             text = screen_text(app)
             assert "2026年第四季度" in text and "应报 8 人，缺报 7 人" in text
@@ -129,7 +129,7 @@ async def test_assistant_sees_her_record_and_reports_an_article(ui_city, screen_
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert "2026年第四季度宣传信息待上报" in screen_text(app)  # a to-do on her home screen
-            await pilot.press("f11")
+            await pilot.press("f7")  # 培训: her own record
             await settle(pilot)
             text = screen_text(app)
             assert "岗前培训考核：已合格" in text and "Q4 0/1" in text and "本年尚未上报宣传信息" in text

@@ -64,7 +64,7 @@ async def test_assistant_writes_an_entry_from_the_keyboard(ui_city):
     me = ui_city.op("assistant", "a")
     app = XinyiApp(me)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f12")
+        await pilot.press("f6")  # 日志: 我的工作日志
         await settle(pilot)
         assert isinstance(app.screen, ui.MyLogScreen) and "还没有日志" in screen_text(app)
         await pilot.press("n")
@@ -118,7 +118,7 @@ async def test_town_records_the_monthly_check_which_locks_the_month(ui_city):
         service.save(me, {"day": day, "category": "就业失业登记", "progress": LONG}, submit=True)
     app = XinyiApp(clerk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f12")
+        await pilot.press("f6")  # 日志: 日志月度检查
         await settle(pilot)
         assert isinstance(app.screen, ui.CheckScreen)
         text = screen_text(app)
@@ -143,7 +143,7 @@ async def test_city_spot_check_with_a_seed_is_reproducible(ui_city):
     """WORK-2: the city picks 3 at random with seed 42 — the same 3 the rule picks — and reviews one."""
     app = XinyiApp(ui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f12")
+        await pilot.press("f6")  # 日志: 日志抽查
         await settle(pilot)
         assert isinstance(app.screen, ui.SpotScreen)
         await pilot.press("n")
@@ -180,7 +180,7 @@ async def test_search_as_you_type_within_scope_and_correct_an_entry(ui_city):
         await settle(pilot, 0.3)
         text = screen_text(app)
         assert "找到 1 条" in text and "发放社会保障卡十张" in text and "采集" not in text
-        assert "^r 更正" in text and "⟨" not in text  # every key in the footer, in Chinese
+        assert "Ctrl+R 更正" in text and "⟨" not in text  # every key in the footer, in Chinese
         await pilot.press("down", "ctrl+r")
         await settle(pilot)
         await pilot.press("tab", "tab", *"社会保障卡十二张", "tab", "tab", "tab", *"核对台账", "ctrl+s")

@@ -74,8 +74,6 @@ class CalendarScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "town":
             return len(getattr(self, "towns", ())) > 1
-        if action == "back":
-            return self.person_id is not None
         return super().check_action(action, parameters)
 
     def action_month(self, delta: int) -> None:

@@ -105,6 +105,9 @@ class FormScreen(XinyiScreen):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def has_unsaved_input(self) -> bool:
+        return any(form.dirty for form in self.query(Form))
+
 
 class PromptScreen(FormScreen):
     """One line to fill. With ``save`` the text is saved through it (errors shown beside the

@@ -105,6 +105,7 @@ class Form(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self._ready = True  # fields post Changed while they mount: nothing to check before this
+        self._initial = self.values()
         if self._note is not None:
             self._refresh_note(None)
 
@@ -121,6 +122,12 @@ class Form(VerticalScroll, can_focus=False):
 
     def values(self) -> dict[str, Any]:
         return {name: self.value(name) for name in self.fields}
+
+    @property
+    def dirty(self) -> bool:
+        """Whether any field holds something other than what the form opened with."""
+        initial = getattr(self, "_initial", None)
+        return initial is not None and self.values() != initial
 
     # ------------------------------------------------------------------ errors
 
