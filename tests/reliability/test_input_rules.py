@@ -531,6 +531,7 @@ ALL_PATHS = [p for p in _paths(_official()) if p]
 @example(edits=[(("sections", 0, "items", 0, "deductions", 0, "key"), ["x"])])
 @example(edits=[(("sections", 0, "items", 0, "points"), float("nan"))])
 @example(edits=[(("veto", 0, "no"), "一")])
+@example(edits=[(("sections", 0, "title"), "delete")])  # the finding named the section by its code, "basic"
 def test_asm5_any_damaged_scheme_file_loads_consistently_or_is_refused_in_chinese(edits):
     data = _official()
     for path, value in edits:
@@ -558,8 +559,10 @@ def test_asm5_any_damaged_scheme_file_loads_consistently_or_is_refused_in_chines
     for item in parsed.items:
         assert item.points > 0 and all(0 <= d.per_unit <= item.points for d in item.deductions)
         assert set(item.facts.values()) <= {d.key for d in item.deductions}
-    for finding in parsed.findings:
-        chinese(finding.message)
+    titles = [s.get("title") for s in data.get("sections", []) if isinstance(s, dict)] \
+        if isinstance(data.get("sections"), list) else []
+    for finding in parsed.findings:  # English only where the file's own titles put it
+        chinese(finding.message, *(title for title in titles if isinstance(title, str)))
 
 
 @MEDIUM
