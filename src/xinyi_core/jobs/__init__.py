@@ -301,19 +301,33 @@ def recent(operator: Operator, limit: int = 50) -> list[JobRecord]:
 
 
 def get(operator: Operator | None, job_id: int) -> JobRecord:
-    """One job, if ``operator`` may see it (``None``: the system sees all)."""
+    """One job, if ``operator`` may see it (``None``: the system sees all).
+
+    Another's job she may not see is refused like a missing one — the answer does
+    not say it exists — and the refusal is audited, whichever path asked:
+    ``jobs.view`` (``xinyi jobs show``), ``jobs.retry`` (the job panel's ``r``,
+    ``xinyi jobs retry``).
+    """
+    return _get(operator, job_id, "jobs.view")
+
+
+def _get(operator: Operator | None, job_id: int, action: str) -> JobRecord:
     q = JobRecord.select().where(JobRecord.id == job_id)
     if operator is not None:
         q = q.where(_visible(operator))
     record = q.first()
     if record is None:
+        if operator is not None:
+            hidden = JobRecord.get_or_none(JobRecord.id == job_id)
+            if hidden is not None:
+                audit.record(operator, action, hidden, allowed=False, note="auth.out_of_scope")
         raise NotFound("jobs.not_found", id=job_id)
     return record
 
 
 def retry(operator: Operator | None, job_id: int) -> JobRecord:
     """Run a finished (failed or done) job again, in the same record."""
-    record = get(operator, job_id)
+    record = _get(operator, job_id, "jobs.retry")
     if record.state == "unsent":  # the operator tries the queue again now rather than wait
         if _claim_unsent(record):
             _send(record)  # still down: QueueUnavailable tells her so, the job stays kept
