@@ -7,9 +7,12 @@ a listener that never answers, as a hung Redis does), then with a real
 """
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -156,3 +159,34 @@ def test_a_job_recorded_but_never_sent_is_found_and_sent_once(tmp_path, database
             assert wait_for(job.id, lambda r: r.state == "done").attempts == 1
     finally:
         lifecycle.shutdown()
+
+
+XINYI = str(Path(sys.executable).with_name("xinyi"))
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["plain", "verbose"])
+def test_enqueue_on_the_command_line_with_redis_down_keeps_the_job_says_so_in_chinese_and_exits_0(
+        down, tmp_path, database_url, verbose):
+    """Issue 20 (9): it is not an error — exit 0, one Chinese line that the job is kept and will be
+    sent; the English detail (the connection error) only with ``--verbose``."""
+    city, port = down
+    clerk = city.op("town_clerk", "a")
+    env = {**os.environ, "XINYI_CONFIG": str(tmp_path / "xinyi.toml"), "XINYI_DATABASE_URL": database_url,
+           "XINYI_REDIS_URL": f"redis://127.0.0.1:{port}/0", "XINYI_QUEUE_REDIS_TIMEOUT_MS": "300"}
+    flags = ["--verbose"] if verbose else []
+
+    def xinyi(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([XINYI, *flags, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    asked = xinyi("report", "core.roster", "--period", "2026-10", "--enqueue", "--operator", clerk.username)
+    kept = JobRecord.get(JobRecord.kind == "core.roster")
+    again = xinyi("jobs", "retry", str(kept.id), "--operator", clerk.username)  # still down: told again
+    for proc in (asked, again):
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"任务 #{kept.id}" in proc.stdout and "已保存" in proc.stdout and "恢复后自动发送" in proc.stdout
+        assert "错误" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+        detail = "Connection refused" in proc.stderr or "connecting to" in proc.stderr
+        assert detail == verbose, proc.stderr
+        if not verbose:
+            assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,}", proc.stderr.replace("calendar.years", "")), proc.stderr
+    assert JobRecord.get_by_id(kept.id).state == "unsent"
