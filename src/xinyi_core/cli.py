@@ -43,11 +43,13 @@ def _fail(ctx: click.Context, exc: XinyiError) -> None:
 READ_ONLY = frozenset({"plugins", "audit", "operator list", "jobs list", "jobs show"})
 
 
-def _start(ctx: click.Context, *, migrate: bool | None = None) -> rt_mod.Runtime:
+def _start(ctx: click.Context, *, migrate: bool | None = None, warn: bool = True) -> rt_mod.Runtime:
+    """Start the runtime; the administrator running a command is told what needs her attention
+    (``warn``). The app (``warn=False``) shows it inside instead, to the roles that can act on it."""
     if migrate is None:
         migrate = " ".join(ctx.command_path.split()[1:]) not in READ_ONLY
     runtime = rt_mod.bootstrap(ctx.obj["config"], migrate=migrate)
-    for warning in runtime.warnings:
+    for warning in runtime.warnings if warn else ():
         click.echo(t("cli.warning", message=warning), err=True)
     return runtime
 
@@ -74,7 +76,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     ctx.obj["config"] = config_path
     ctx.obj.update(start=_start, operator=_operator)  # for the commands of other modules (jobs.commands)
     if ctx.invoked_subcommand is None:
-        _start(ctx)
+        # Every operator's login runs this: the administrator's notices (a year without a holiday
+        # schedule) are not printed on her terminal, before and after the app, but shown in it.
+        _start(ctx, warn=False)
         try:
             from .tui.app import run
         except ImportError:
