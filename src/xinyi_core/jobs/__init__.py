@@ -230,12 +230,18 @@ def resend_lost(limit: int = 200) -> int:
         return 0  # in-process jobs of an ended process are adopted instead (adopt_orphans)
     queue = _broker()
     now = clock.now()
-    since = queue.data_since(now) or now
-    before = max(now - dt.timedelta(seconds=LOST_AFTER_S),
-                 min(since, now - dt.timedelta(seconds=queue.send_window_s())))
-    stale = list(JobRecord.select().where(_waiting() & (JobRecord.created_at < before))
-                 .order_by(JobRecord.id).limit(limit))
-    return _resend(_lost(stale))
+    on_its_way = now - dt.timedelta(seconds=queue.send_window_s())
+    waiting = list(JobRecord.select().where(_waiting() & (JobRecord.created_at < on_its_way))
+                   .order_by(JobRecord.id).limit(limit))
+    if not waiting:
+        return 0  # the common case: Redis is not even asked
+    try:
+        since = queue.data_since(now) or now
+    except Exception as exc:  # noqa: BLE001 - Redis down or hung: the next round asks again
+        log.warning("could not ask the queue whether it lost messages: %s", exc)
+        return 0
+    before = max(now - dt.timedelta(seconds=LOST_AFTER_S), min(since, on_its_way))
+    return _resend(_lost([r for r in waiting if r.created_at < before]))
 
 
 def _lost(records: list[JobRecord]) -> list[JobRecord]:
