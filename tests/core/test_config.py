@@ -95,7 +95,7 @@ def test_wrong_values_name_the_key_and_the_expectation(tmp_path, snippet, key, e
     ("[calender.years.2027]\nholidays = []\n", "calender", "calendar"),
     ("[extra]\n", "extra", None),  # even empty
     ("", "foo", None),  # a top-level key: see below
-])
+], ids=["datbase", "pathz", "Queue", "calender", "empty-section", "top-level-key"])
 def test_an_unknown_section_or_top_level_key_is_refused_naming_file_key_and_the_close_match(tmp_path, snippet, key,
                                                                                          match):
     """Issue 20 (8): a misspelt [database] used to leave the default database silently in force."""

@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import os
 import tomllib
 
 import pytest
@@ -588,3 +589,13 @@ def test_asm3_the_annual_round_opens_in_december_and_is_due_before_20_january(ye
     assert asm.package_due(year, due_day) == D(year + 1, 1, due_day) - ONE  # "before 20 January"
     assert (phase == "not_open") == (today < D(year, 12, open_day))
     assert asm.assessed_year(today) in (today.year, today.year - 1)
+
+
+def test_the_suites_fuzzing_is_the_same_on_every_run_unless_deep_exploration_is_asked_for(request):
+    """Issue 20: a landing never depends on luck — the "ci" Hypothesis profile (tests/conftest.py) is
+    derandomised and keeps no example database; ``--hypothesis-profile=deep`` explores at random."""
+    from hypothesis import settings
+
+    if (request.config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE")) == "deep":
+        pytest.skip("deep exploration asked for")
+    assert settings.default.derandomize and settings.default.database is None
