@@ -9,12 +9,15 @@ the helpers here instead of styling cells themselves.
 
 Files are written through :func:`atomic_path`: to a temporary name in the
 target folder, then renamed over the final name, so a reader never sees a
-half-written file and a re-run replaces the old file in one step.
+half-written file and a re-run replaces the old file in one step; a set of
+files that belong together (a report's formats) through :func:`atomic_paths`.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
+import json
 import os
 import socket
 import unicodedata
@@ -55,13 +58,107 @@ def atomic_path(final: Path) -> Iterator[Path]:
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     _sweep(final)
-    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
-                          f".tmp{final.suffix}")
+    tmp = _tmp_path(final)
     try:
         yield tmp
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _tmp_path(final: Path) -> Path:
+    return final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
+                           f".tmp{final.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_paths(finals: Iterable[Path]) -> Iterator[dict[Path, Path]]:
+    """Like :func:`atomic_path` for a set of files that belong together — a report's ``.xlsx``
+    and ``.docx``, one folder and one name: yield a temporary path for each; once every one is
+    written, put them all in place together, or, on error, none.
+
+    The renames are written down first in a commit journal (``.<name>.<pid>@<host>.commit``),
+    under an exclusive lock on the folder, and the journal is removed after the last rename. A
+    writer killed between two renames leaves its journal behind: the next writer of the set, or a
+    reader calling :func:`settle`, completes the renames first. A reader that must have the whole
+    set (print, send, copy) calls :func:`settle` before it opens the files.
+    """
+    finals = [Path(f) for f in finals]
+    folder = finals[0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    settle(finals[0])  # before the sweep: an unfinished commit's temporary files are its new files
+    for final in finals:
+        _sweep(final)
+    temps = {final: _tmp_path(final) for final in finals}
+    journaled = False
+    try:
+        yield temps
+        for tmp in temps.values():
+            tmp.stat()  # each was written (a render that wrote nothing fails here, before anything moved)
+        with _folder_lock(folder) as locked:
+            _roll_forward(finals[0], locked)
+            journal = folder / f".{finals[0].stem}.{os.getpid()}@{socket.gethostname()}.commit"
+            journal.write_text(json.dumps([[tmp.name, final.name] for final, tmp in temps.items()]), "utf-8")
+            journaled = True
+            for final, tmp in temps.items():
+                os.replace(tmp, final)
+            journal.unlink()
+    finally:
+        if not journaled:  # after the journal, its temporary files are the set's new files
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+
+
+def settle(final: Path) -> None:
+    """Complete the commit of ``final``'s set (:func:`atomic_paths`) that a killed writer left half
+    done; after it, the files of the set are all old or all new. Cheap when there is none."""
+    final = Path(final)
+    if not final.parent.is_dir():
+        return
+    with _folder_lock(final.parent) as locked:
+        _roll_forward(final, locked)
+
+
+def _roll_forward(final: Path, locked: bool) -> None:
+    """Finish the renames of every abandoned commit journal of ``final``'s set.
+
+    Holding the folder's lock, any journal found is abandoned (its writer renames and removes it
+    under the lock). Without the lock (a file system that has none) only one of an ended
+    process on this machine is.
+    """
+    head, tail = f".{final.stem}.", ".commit"
+    for journal in final.parent.glob(glob.escape(head) + "*" + glob.escape(tail)):
+        pid, _, host = journal.name[len(head):-len(tail)].partition("@")
+        if not pid.isdigit():
+            continue
+        if not locked and (host != socket.gethostname() or _alive(int(pid))):
+            continue
+        try:
+            renames = json.loads(journal.read_text("utf-8"))
+        except (OSError, ValueError):
+            renames = []  # cut short while being written: no rename had begun
+        for tmp, name in renames:
+            try:
+                os.replace(final.parent / tmp, final.parent / name)
+            except FileNotFoundError:
+                pass  # renamed before the writer died
+        journal.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[bool]:
+    """An exclusive lock on ``folder`` while a set of files is put in place; True if held (a network
+    file system may refuse locks on folders: then writers rely on the journal's owner alone)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _sweep(final: Path) -> None:

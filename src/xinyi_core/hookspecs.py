@@ -343,9 +343,9 @@ def xinyi_reports() -> list[ReportSpec]:
     to ``path`` with the helpers of :mod:`xinyi_core.export` (A4, Chinese
     fonts, print titles, official table layouts); ``ctx`` is a
     :class:`xinyi_core.ReportContext` (period, town or None for the city,
-    ``progress``). The core writes to a temporary name and renames it to
-    ``<report_dir>/<name>/<period>/<town>.<fmt>``, so one report, period and
-    town has one result however often it runs.
+    ``progress``). The core writes every format to a temporary name and
+    renames them together to ``<report_dir>/<name>/<period>/<town>.<fmt>``,
+    so one report, period and town has one result however often it runs.
 
     Reports run now with ``xinyi report NAME --period … --town … --out DIR``,
     on the queue with ``--enqueue`` or :func:`xinyi_core.jobs.submit`, or on

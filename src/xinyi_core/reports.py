@@ -3,8 +3,11 @@
 A report's result is a set of files at a fixed place —
 ``<report_dir>/<report>/<period>/<town>.<fmt>`` (the city code for the
 whole city) — so running it again for the same report, period and town
-replaces the file instead of adding another. Each file is written under a
-temporary name and renamed into place (:func:`xinyi_core.export.atomic_path`).
+replaces the file instead of adding another. Every format is written under a
+temporary name first, then all are put in place together, so a reader never
+finds a new ``.xlsx`` beside an old or missing ``.docx``
+(:func:`xinyi_core.export.atomic_paths`; a reader that must have the whole set
+calls :func:`xinyi_core.export.settle` first).
 """
 from __future__ import annotations
 
@@ -32,12 +35,10 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     town = org.by_code(town_code) if town_code else None
     ctx = ReportContext(spec, params["period"], town, job, params)
     base = out_dir or cfg.report_dir
-    paths = []
-    for fmt in spec.formats:
-        final = output_path(base, spec.name, ctx.period, town_code or cfg.city_code, fmt)
-        with export.atomic_path(final) as tmp:
-            spec.render(ctx, fmt, tmp)
-        paths.append(final)
+    paths = [output_path(base, spec.name, ctx.period, town_code or cfg.city_code, fmt) for fmt in spec.formats]
+    with export.atomic_paths(paths) as temps:  # every format written, then all put in place together
+        for fmt, final in zip(spec.formats, paths):
+            spec.render(ctx, fmt, temps[final])
     missing = ""
     if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
         # one PDF per report: of its Word file where it has one (the printed layout), else its sheet

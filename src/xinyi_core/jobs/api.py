@@ -48,8 +48,9 @@ class ActorSpec:
 class ReportSpec:
     """A report: ``render(ctx, fmt, path)`` writes one format to ``path``.
 
-    The core hands ``render`` a temporary path beside the final one and
-    renames it into place afterwards, so a report is never seen half-written.
+    The core hands ``render`` a temporary path beside the final one and,
+    once every format is written, renames them all into place together, so a
+    report is never seen half-written nor one format without the others.
     Per-town reports write ``<report_dir>/<name>/<period>/<town>.<fmt>``;
     the city-wide variant uses the city code as ``town``.
     """

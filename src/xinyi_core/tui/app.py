@@ -27,6 +27,7 @@ from .. import audit, auth
 from ..errors import XinyiError
 from ..i18n import t
 from ..models import Operator
+from ..state import runtime
 from . import nav
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,10 @@ class XinyiApp(App[None]):
             return
         self.operator = operator
         self.permissions = auth.granted(operator.role)
-        entries, self.plugin_failures = nav.entries(operator, self.permissions)  # shown on the home screen
+        entries, failures = nav.entries(operator, self.permissions)
+        # shown on the home screen, so the operator can report them (not printed before the app starts)
+        self.plugin_failures = [t("plugins.failed", name=f.name, error=f.error)
+                                for f in runtime().plugins.failures] + failures
         self.nav = {e.id: e for e in entries}
         self.fkeys = {e.key: e.id for e in entries if e.key in nav.FKEY_GROUPS}
         for entry in entries:
