@@ -53,8 +53,7 @@ class ReportScreen(_Cancellable):
         fields += [
             FormField("category", t("departure.screen.f_category"), values["category"],
                       [(rules.category_label(c), c) for c in rules.CATEGORIES], required=True),
-            FormField("planned_on", t("departure.screen.planned"), values["planned_on"], placeholder="2026-12-31",
-                      required=True),
+            FormField("planned_on", t("departure.screen.planned"), values["planned_on"], required=True, kind="date"),
             FormField("reason", t("departure.screen.f_reason"), values["reason"]),
             FormField("requests", t("departure.screen.f_requests"), values["requests"]),
         ]
@@ -96,7 +95,7 @@ class HireScreen(_Cancellable):
         yield Form([FormField("name", t("person.field.name"), required=True),
                     FormField("id_number", t("person.field.id_number"), required=True),
                     FormField("phone", t("person.field.phone"), required=True),
-                    FormField("joined_on", t("person.field.joined_on"), placeholder="2026-12-01")],
+                    FormField("joined_on", t("person.field.joined_on"), kind="date")],
                    check=_check_person, id="hire-form")
         yield Static(t("departure.screen.hire_hint"), classes="hint")
 

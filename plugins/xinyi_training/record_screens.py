@@ -28,7 +28,8 @@ class ArticleFormScreen(FormScreen):
 
     def fields(self) -> list[FormField]:
         return [FormField("title", tr("field.article"), required=True),
-                FormField("published_on", tr("field.published_on"), clock.today().isoformat(), required=True),
+                FormField("published_on", tr("field.published_on"), clock.today().isoformat(), required=True,
+                          kind="date"),
                 FormField("outlet", tr("field.outlet"), placeholder=tr("form.outlet_hint"), required=True)]
 
     def save(self, values: dict[str, Any]) -> Any:

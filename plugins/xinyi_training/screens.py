@@ -99,8 +99,8 @@ class SessionFormScreen(FormScreen):
                 FormField("title", tr("field.title"), required=True),
                 FormField("organiser", tr("field.organiser"), units[0].id if units else None,
                           [(u.name, u.id) for u in units], required=True),
-                FormField("start_on", tr("field.start_on"), clock.today().isoformat(), required=True),
-                FormField("end_on", tr("field.end_on"), placeholder=tr("form.same_day")),
+                FormField("start_on", tr("field.start_on"), clock.today().isoformat(), required=True, kind="date"),
+                FormField("end_on", tr("field.end_on"), placeholder=tr("form.same_day"), kind="date"),
                 FormField("place", tr("field.place")),
                 FormField("pass_mark", tr("field.pass_mark"), placeholder=str(service.setting("pass_mark")))]
 

@@ -30,7 +30,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError("start_on", "validation.date") from None
+        raise ValidationError("start_on", "validation.date", example="2026-01-31") from None
 
 
 def _clean_span(values: dict[str, Any]) -> tuple[dt.date, dt.date]:
@@ -39,7 +39,7 @@ def _clean_span(values: dict[str, Any]) -> tuple[dt.date, dt.date]:
     try:
         end = dt.date.fromisoformat(values["end_on"])
     except ValueError:
-        raise ValidationError("end_on", "validation.date") from None
+        raise ValidationError("end_on", "validation.date", example="2026-01-31") from None
     if end < start:
         raise ValidationError("end_on", "validation.out_of_range")
     return start, end
@@ -116,7 +116,7 @@ async def test_att3_a_live_note_follows_the_values_while_they_pass_the_check(tui
 
 
 async def test_service_errors_land_beside_their_field_or_on_the_message_line(tui_city):
-    raised: list[Exception] = [ValidationError("end_on", "validation.date"), PermissionDenied()]
+    raised: list[Exception] = [ValidationError("end_on", "validation.date", example="2026-01-31"), PermissionDenied()]
 
     def submit(values: dict[str, Any]) -> None:
         raise raised.pop(0)
@@ -128,10 +128,10 @@ async def test_service_errors_land_beside_their_field_or_on_the_message_line(tui
         form = await _open(pilot, screen)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        assert form.error("end_on") == "日期格式应为 2025-01-31" and app.screen is screen
+        assert form.error("end_on").startswith("日期格式应为 2026-01-31") and app.screen is screen
         await pilot.press("tab")  # leaving a field re-checks the form: the service's error stays
         await settle(pilot, app)
-        assert form.error("end_on") == "日期格式应为 2025-01-31"
+        assert form.error("end_on").startswith("日期格式应为 2026-01-31")
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert "没有权限执行此操作" in str(form.query_one("#form-message").render()) and app.screen is screen
