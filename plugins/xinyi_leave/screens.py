@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from xinyi_core import ScreenEntry, ValidationError, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, RecordList, SearchBox
 
 from . import dialogs, rules, service
 from .models import LeaveRequest
@@ -147,7 +147,7 @@ class LeaveListScreen(_LeaveList):
                    "print": "leave.print"}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
+        yield SearchBox(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
         yield from super().compose_body()
 
     @on(Input.Changed, "#leave-search")

@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 
 from xinyi_core import ScreenEntry, clock, t, translator
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList, SearchBox
 
 from . import dialogs, rules, service
 from .service import checks, register
@@ -184,6 +184,7 @@ class SearchScreen(XinyiScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "filter", t("worklog.key.filter")), Binding("ctrl+o", "export", t("worklog.key.export")),
         Binding("ctrl+r", "correct", t("worklog.key.correct")),
+        Binding("slash", "focus_search", t("tui.key.search"), key_display="/", show=False),
         Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False),
     ]
     PERMISSIONS = {"correct": "worklog.correct"}
@@ -194,7 +195,7 @@ class SearchScreen(XinyiScreen):
         self._timer: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
+        yield SearchBox(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
         yield Static("", id="search-status", classes="hint")
         yield RecordList([Column(tr("col_day"), 10), Column(tr("col_name"), 8), Column(tr("col_category"), 14),
                           Column(tr("col_progress"), 0)], empty=tr("empty"), id="results")
@@ -217,6 +218,9 @@ class SearchScreen(XinyiScreen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(self.DEBOUNCE, self.reload)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#wl-search").focus()
 
     def action_move(self, delta: int) -> None:
         results = self.query_one("#results", RecordList)
