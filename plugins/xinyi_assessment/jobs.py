@@ -96,7 +96,8 @@ def bureau_package(job: JobContext, *, town: str | None = None, year: int | str 
         out += [str(p) for p in forms.write_package(unit, year, folder)]
         job.progress((i + 1) / max(1, len(towns)), unit.name)
     if not town:
-        out.append(str(write_overview(year, folder / f"{year}-{t('assessment.overview.file')}.xlsx")))
+        out.append(str(write_overview(year, folder / export.file_name(
+            org.city().name, t("fmt.year", year=year), t("assessment.overview.file"), suffix="xlsx"))))
     return out
 
 

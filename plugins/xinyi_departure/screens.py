@@ -185,7 +185,7 @@ class DeparturesScreen(XinyiScreen):
         except XinyiError as exc:
             self.report(exc)
             return
-        self.notify(t("departure.form.written", path=path))
+        self.notify(t("departure.form.written", name=path.name))
 
 
 def detail_text(departure_id: int) -> str:

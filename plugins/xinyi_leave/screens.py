@@ -122,7 +122,7 @@ class _LeaveList(XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_slip, self.operator, self.current.id,
-                         done=lambda path: t("leave.tui.printed", path=path))
+                         done=lambda path: t("leave.tui.printed", name=path.name))
 
 
 class LeaveListScreen(_LeaveList):

@@ -41,3 +41,16 @@ def date_weekday(d: dt.date | None) -> str:
     if d is None:
         return ""
     return t("fmt.with_weekday", date=d.isoformat(), weekday=weekday_zh(d))
+
+
+def period_zh(period: str) -> str:
+    """A report's period as people write it: ``2026-11`` → ``2026年11月``, ``2026-Q4`` → ``2026年第4季度``,
+    ``2026`` → ``2026年``; no period (``-``) → ``""``."""
+    year, _, rest = (period or "").partition("-")
+    if not year.isdigit():
+        return ""
+    if not rest:
+        return t("fmt.year", year=int(year))
+    if rest.upper().startswith("Q"):
+        return t("fmt.quarter", year=int(year), quarter=int(rest[1:]))
+    return t("fmt.year_month", year=int(year), month=int(rest))

@@ -1,10 +1,12 @@
 """Running reports, and the core's own report: the assistants' roster (协理员花名册).
 
-A report's result is a set of files at a fixed place —
-``<report_dir>/<report>/<period>/<town>.<fmt>`` (the city code for the
-whole city) — so running it again for the same report, period and town
-replaces the file instead of adding another. Each file is written under a
-temporary name and renamed into place (:func:`xinyi_core.export.atomic_path`).
+A report's result is a set of files at a fixed place, named for the people
+who download them — ``<report_dir>/<report>/<period>/<unit>_<period>_<title>.<fmt>``,
+e.g. ``attendance.monthly/2026-11/新安街道_2026年11月_月度考勤汇总.xlsx`` (the
+city's name for the whole city) — so running it again for the same report,
+period and town replaces the file instead of adding another. Each file is
+written under a temporary name and renamed into place
+(:func:`xinyi_core.export.atomic_path`).
 """
 from __future__ import annotations
 
@@ -14,15 +16,16 @@ from typing import Any
 import peewee as pw
 
 from . import clock, export, org, people
-from .fmt import date_zh
+from .fmt import date_zh, period_zh
 from .i18n import t
 from .jobs.api import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .models import OrgUnit, Person
 from .state import runtime
 
 
-def output_path(base: Path, report: str, period: str, unit_code: str, fmt: str) -> Path:
-    return Path(base) / report / period / f"{unit_code}.{fmt}"
+def output_path(base: Path, report: str, period: str, unit_name: str, title: str, fmt: str) -> Path:
+    """``<base>/<report>/<period>/新安街道_2026年11月_月度考勤汇总.xlsx``: one file per report, period and unit."""
+    return Path(base) / report / period / export.file_name(unit_name, period_zh(period), title, suffix=fmt)
 
 
 def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: Path | None = None) -> list[Path]:
@@ -34,7 +37,7 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     base = out_dir or cfg.report_dir
     paths = []
     for fmt in spec.formats:
-        final = output_path(base, spec.name, ctx.period, town_code or cfg.city_code, fmt)
+        final = output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt)
         with export.atomic_path(final) as tmp:
             spec.render(ctx, fmt, tmp)
         paths.append(final)

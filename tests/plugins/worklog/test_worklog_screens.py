@@ -84,8 +84,8 @@ async def test_assistant_writes_an_entry_from_the_keyboard(ui_city):
         assert "2026-06-10" in text and "人力资源调查" in text and "已提交" in text
         await pilot.press("p")  # the month's log book page
         await settle(pilot)
-    path = Path(runtime().config.report_dir) / "worklog" / "2026-06" / f"{me.person_id}.docx"
-    assert docx.Document(str(path)).tables[0].rows[1].cells[3].text == GOOD
+    path = Path(runtime().config.report_dir) / "worklog" / "2026-06" / f"工作日志_{me.person.name}_2026年6月.docx"
+    assert docx.Document(str(path)).tables[0].rows[1].cells[3].text == GOOD  # named for her, not by her id
 
 
 async def test_register_a_visit_fast_and_close_it(ui_city):
