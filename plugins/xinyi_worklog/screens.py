@@ -135,10 +135,21 @@ class RegisterScreen(XinyiScreen):
         super().__init__()
         self.open_only = False
 
+    @property
+    def registers(self) -> bool:
+        """Only an assistant registers (WORK-1: at her own window); the town centre reads and closes."""
+        return self.operator.person_id is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new":  # never offer a key she cannot use
+            return self.registers
+        return super().check_action(action, parameters)
+
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="register-status", classes="hint")
         yield RecordList([Column(tr("col_at"), 11), Column(tr("col_channel"), 4), Column(tr("col_party"), 14),
-                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)], empty=tr("empty"), id="register")
+                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)],
+                         empty=tr("register_empty_own" if self.registers else "register_empty"), id="register")
 
     def on_mount(self) -> None:
         self.reload()
@@ -149,14 +160,13 @@ class RegisterScreen(XinyiScreen):
         plist.set_source(QuerySource(register.listing(self.operator, open_only=self.open_only),
                                      lambda r: (r[0], f"{r[1]:%m-%d %H:%M}", t(f"worklog.channel.{r[2]}"), r[3],
                                                 t(f"worklog.item_state.{r[4]}"), r[5])))
-        self.query_one("#register-status", Static).update(tr(
-            "register_status", count=plist.count, filter=tr("open_filter") if self.open_only else ""))
+        status = tr("register_status", count=plist.count, filter=tr("open_filter") if self.open_only else "")
+        self.query_one("#register-status", Static).update(status if self.registers else
+                                                           f"{status}　{tr('register_by_assistant')}")
 
     def action_new(self) -> None:
-        if self.operator.person_id is None:
-            self.notify(tr("not_assistant"), severity="warning")
-            return
-        self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
+        if self.registers:
+            self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
 
     def _done(self, result: Any) -> None:
         if result is not None:
