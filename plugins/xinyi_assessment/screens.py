@@ -197,7 +197,7 @@ class ScoringScreen(XinyiScreen):
             return
         self.app.push_screen(PromptScreen(tr("opinion"), tr("opinion_label"),
                                           lambda text: approvals.decide(self.operator, chain, True, text),
-                                          required=False), callback=self._done)
+                                          required=False, done=approvals.outcome), callback=self._done)
 
 
 def detail_text(assessment_id: int) -> str:

@@ -161,7 +161,7 @@ class DeparturesScreen(XinyiScreen):
             self.app.push_screen(PromptScreen(
                 t("departure.screen.decide"), t("departure.screen.opinion"),
                 lambda text: service.decide(self.operator, dep_id, approve, text), required=not approve,
-                done=t("departure.screen.decided")), callback=self._done)
+                done=lambda dep: approvals.outcome(service.chain_of(dep))), callback=self._done)
 
     def action_withdraw(self) -> None:
         dep_id = self.current

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import ScreenEntry, ValidationError, clock, org, t, weekday_zh
+from xinyi_core import ScreenEntry, ValidationError, approvals, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList, SearchBox
 
@@ -254,7 +254,7 @@ class QueueScreen(_LeaveList):
 
     def _decided(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("leave.tui.decided", state=state_text(result)))
+            self.notify(approvals.outcome(service.chain_of(result)))  # 已同意，转镇中心负责人审批
             self.reload()
 
 

@@ -169,3 +169,18 @@ async def test_attempt_shows_a_refusal_in_chinese_and_reloads_only_after_success
         await settle(pilot, app)
         assert screen.reloads == 1
         assert "已保存 #7 好" in [n.message for n in app._notifications]
+
+
+async def test_a_prompts_notice_may_say_what_saving_led_to(tui_city):
+    """Issue 18: a decision's notice says what comes next (approvals.outcome of the decided chain)."""
+    from xinyi_core.tui.screens import PromptScreen
+
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _open(pilot, PromptScreen("审批", "意见", lambda text: {"next": "镇中心负责人"},
+                                                done=lambda r: f"已同意，转{r['next']}审批"))
+        form.widget("text").value = "情况属实"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.dismissed_with is True
+        assert "已同意，转镇中心负责人审批" in [n.message for n in app._notifications]
