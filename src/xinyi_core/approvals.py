@@ -190,6 +190,20 @@ def cancel(op: Operator, chain: ApprovalChain, reason: str) -> ApprovalChain:
     return chain
 
 
+def approver_of(chain: ApprovalChain | None) -> Operator | None:
+    """The operator who gave an approved chain its final approval (the last step's approver).
+
+    None while the chain is pending, and for a chain that ended otherwise
+    (rejected, withdrawn, cancelled): only a finished approval has an approver to
+    act in the name of — a departure taking effect is audited as hers (ORG-2).
+    """
+    if chain is None or chain.state != "approved":
+        return None
+    step = (ApprovalStep.select().where((ApprovalStep.chain == chain.id) & (ApprovalStep.decision == "approved"))
+            .order_by(ApprovalStep.seq.desc()).first())
+    return step.decided_by if step is not None else None
+
+
 def for_subject(kind: str, subject_id: int) -> ApprovalChain | None:
     return (ApprovalChain.select().where((ApprovalChain.kind == kind) & (ApprovalChain.subject_id == subject_id))
             .order_by(ApprovalChain.id.desc()).first())

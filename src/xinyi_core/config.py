@@ -42,6 +42,7 @@ class TownConfig:
     plugins: tuple[str, ...] | None  # None: the default set
     work_start: dt.time | None = None
     work_end: dt.time | None = None
+    printer: str | None = None  # the town's CUPS queue; None: [print] printer
 
 
 @dataclass
@@ -65,6 +66,9 @@ class Config:
     towns: dict[str, TownConfig] = field(default_factory=dict)
     towns_path: Path | None = None
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    printer: str = ""  # [print] printer: the CUPS queue of towns that name none ("": no printer)
+    pdf_beside: bool = False  # [print] pdf_beside: every report file also as PDF
+    convert_timeout_s: int = 120  # [print] convert_timeout_s: a hung conversion is killed after this
     # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
     queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
 
@@ -75,6 +79,11 @@ class Config:
         town = self.towns.get(town_code)
         chosen = default if town is None or town.plugins is None else plugin_set(town.plugins, default)
         return installed & chosen
+
+    def printer_for(self, town_code: str | None) -> str:
+        """The CUPS queue documents of ``town_code`` print on ("": none configured)."""
+        town = self.towns.get(town_code or "")
+        return (town.printer if town is not None and town.printer else None) or self.printer
 
     def setting(self, plugin: str, name: str, default: Any = None) -> Any:
         return self.settings.get(plugin, {}).get(name, default)
@@ -150,6 +159,9 @@ _KEYS: tuple[_Scalar | str, ...] = (
     _Scalar("auth.lockout_minutes", "lockout_minutes", int, "minutes", _positive),
     _Scalar("calendar.work_start", "work_start", str, "hhmm", _is_hhmm, hhmm),
     _Scalar("calendar.work_end", "work_end", str, "hhmm", _is_hhmm, hhmm),
+    _Scalar("print.printer", "printer", str, "string"),
+    _Scalar("print.pdf_beside", "pdf_beside", bool, "bool"),
+    _Scalar("print.convert_timeout_s", "convert_timeout_s", int, "positive_int", _positive),
     "calendar.years", "plugins.default", "towns.file",
 )
 _ABSENT = object()
@@ -166,7 +178,7 @@ def _known_keys() -> dict[str, tuple[str, ...]]:
 # The keys of the core's own sections: a misspelt key (max_failed_login) must not be
 # silently ignored while the operator believes it is in force.
 _KNOWN_KEYS = _known_keys()
-_TOWN_KEYS = ("plugins", "work_start", "work_end")
+_TOWN_KEYS = ("plugins", "work_start", "work_end", "printer")
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Config:
@@ -313,10 +325,14 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
                     t("config.expect.string_list"))
         start = table.get("work_start")
         end = table.get("work_end")
+        printer = table.get("printer")
+        if printer is not None:
+            r.check(key + ".printer", printer, lambda v: isinstance(v, str), t("config.expect.string"))
         cfg.towns[code] = TownConfig(
             plugins=tuple(plugins) if plugins is not None else None,
             work_start=parse_time(r, key + ".work_start", start) if start else None,
             work_end=parse_time(r, key + ".work_end", end) if end else None,
+            printer=printer or None,
         )
 
 

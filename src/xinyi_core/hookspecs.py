@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Setting
     from .db import BaseModel, Migration
     from .jobs.api import ActorSpec, ReportSpec, Schedule
-    from .models import ApprovalChain, OrgUnit, Operator, Person
+    from .models import Alert, ApprovalChain, OrgUnit, Operator, Person
     from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
 
 PROJECT = "xinyi"
@@ -229,13 +229,15 @@ def xinyi_approval_finished(chain: ApprovalChain) -> None:
 
 
 @hookspec
-def xinyi_alert_raised(alert: Any) -> None:
-    """Called once when a new :class:`xinyi_core.models.Alert` is opened.
+def xinyi_alert_raised(alert: Alert) -> None:
+    """Called once when a new :class:`xinyi_core.Alert` is opened.
 
     *Per town* (the alert's). ``alert.source`` is the plugin that raised it,
     ``alert.kind`` and ``alert.rule`` say what it is (e.g. ``off_post`` /
-    ``ATT-6``), ``alert.data`` carries the details. This is how plugins react
-    to each other without importing each other.
+    ``ATT-6``). Its details come typed from ``alerts.payload_of(alert, OffPostAlert)``
+    — a :class:`xinyi_core.AlertPayload` declared in the core, with codes, not
+    display text — and None for an alert that is not of that type. This is how
+    plugins react to each other without importing each other.
 
     *Inside the transaction* that opens the alert, so the alert and what
     listeners make of it (a departure proposal) exist together or not at all.

@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee as pw
 
-from . import clock, export, org, people
+from . import clock, export, org, people, printing
 from .fmt import date_zh, period_zh
 from .i18n import t
 from .jobs.api import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
@@ -41,7 +41,18 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
         with export.atomic_path(final) as tmp:
             spec.render(ctx, fmt, tmp)
         paths.append(final)
-    job.progress(1.0, t("jobs.msg.written", count=len(paths)), force=True)
+    missing = ""
+    if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
+        # one PDF per report: of its Word file where it has one (the printed layout), else its sheet
+        printable = sorted((p for p in paths if p.suffix != ".pdf"), key=lambda p: p.suffix != ".docx")[:1]
+        try:
+            for path in printable:
+                job.progress(0.9, t("print.job.converting"), force=True)
+                paths.append(printing.to_pdf(path))
+        except printing.PrintError as exc:  # the report stands without its PDF; say why
+            missing = str(exc)
+            job.finish(t("print.job.no_pdf", reason=missing))
+    job.progress(1.0, t("jobs.msg.written", count=len(paths)) + (f"；{missing}" if missing else ""), force=True)
     return paths
 
 

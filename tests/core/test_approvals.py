@@ -130,6 +130,21 @@ def test_a_step_nobody_could_decide_is_refused_at_start(setup):
     assert ApprovalChain.select().count() == 0
 
 
+def test_org2_the_approver_of_a_chain_is_who_gave_its_final_approval_and_only_once_approved(setup):
+    city, _ = setup
+    chain = leave_chain(city, "departure")
+    vhead, thead, office = city.op("village_head", "a"), city.op("town_head", "a"), city.op("city_office")
+    assert approvals.approver_of(chain) is None and approvals.approver_of(None) is None
+    approvals.decide(vhead, chain, True, "情况属实")
+    approvals.decide(thead, chain, True, "同意")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)) is None  # pending: nobody to act for yet
+    approvals.decide(office, chain, True, "同意离职")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)).id == office.id
+    refused = leave_chain(city, "departure")
+    approvals.decide(vhead, refused, False, "该村暂无人接替")
+    assert approvals.approver_of(ApprovalChain.get_by_id(refused.id)) is None  # rejected: nothing to carry out
+
+
 def test_the_notice_after_a_decision_says_what_happened_and_what_comes_next(setup):
     """Issue 18: after the village head approved, the notice said 已审批：审批中."""
     city, _ = setup

@@ -146,3 +146,17 @@ def test_queue_tunables_come_from_the_file_and_the_environment_wins(tmp_path, mo
     assert (settings.max_retries, settings.heartbeat_ms, settings.threads) == (5, 20000, 4)
     monkeypatch.setenv("XINYI_JOB_RETRIES", "1")
     assert QueueSettings.from_config().max_retries == 1
+
+
+def test_a_town_prints_on_its_own_queue_else_the_city_default(tmp_path):
+    """[print] printer is every town's queue unless towns.toml names the town's own."""
+    cfg = config_mod.load(write(tmp_path, '[print]\nprinter = "city-hall"\npdf_beside = true\n',
+                                '[town.a]\nprinter = "xinan-office"\n[town.b]\nwork_start = "08:00"\n'))
+    assert cfg.printer_for("a") == "xinan-office"
+    assert cfg.printer_for("b") == cfg.printer_for(None) == "city-hall"
+    assert cfg.pdf_beside is True
+
+
+def test_a_printer_must_be_a_name(tmp_path):
+    message = start_error(write(tmp_path, "[print]\nprinter = 3\n"))
+    assert "print.printer" in message and "字符串" in message

@@ -182,6 +182,23 @@ def test_cli_report_now_writes_to_out(jobs_city, tmp_path):
     assert bad.returncode == 1 and "格式不正确" in bad.stderr
 
 
+def test_a_word_table_keeps_every_row_its_text_and_its_font(tmp_path):
+    """docx_table writes the body as copies of one formatted row: every value in its cell, in 宋体,
+    the header repeated on each page, widths kept — also for empty and space-padded values."""
+    doc = docx.Document()
+    rows = [[i, f"协理员{i}", None if i == 2 else " 村 "] for i in range(1, 301)]
+    export.docx_table(doc, ["序号", "姓名", "村（社区）"], rows, widths_cm=[1.2, 3, 4])
+    doc.save(tmp_path / "t.docx")
+    table = docx.Document(tmp_path / "t.docx").tables[0]
+    got = [[c.text for c in r.cells] for r in table.rows]
+    assert got[0] == ["序号", "姓名", "村（社区）"] and len(got) == 301
+    assert got[1] == ["1", "协理员1", " 村 "] and got[2] == ["2", "协理员2", ""] and got[300][1] == "协理员300"
+    last = table.rows[300]
+    assert last.cells[1].paragraphs[0].runs[-1]._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    assert abs(last.cells[2].width.cm - 4) < 0.01
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
 def test_files_are_named_for_people_and_kept_unique(tmp_path):
     """Issue 18: 新安街道_2026年11月_月度考勤汇总.xlsx; another record's file of that name gets _2."""
     assert export.file_name("新安街道", "2026年11月", "月度考勤汇总", suffix="xlsx") == "新安街道_2026年11月_月度考勤汇总.xlsx"

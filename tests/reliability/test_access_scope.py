@@ -127,7 +127,8 @@ def test_a_filter_naming_another_town_is_refused_or_empty(world: World):
     expect_refused(clerk, lambda: people.search(clerk, "", town_id=town_b.id))
     expect_refused(clerk, lambda: people.search(clerk, "", village_id=str(village_b.id)))
     assert not list(people.search(clerk, "", town_id=999_999))  # no such unit: nothing
-    from xinyi_training import quota, rules
+    from xinyi_training import rules
+    from xinyi_training.service import quota
     from xinyi_worklog import service as worklog
     from xinyi_worklog.service import checks
 

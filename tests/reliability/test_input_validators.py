@@ -21,11 +21,11 @@ xinyi_core.config
     city code, [calendar.years.YYYY] dates, known keys), validate_plugins, validate_towns,
     Setting.accepts (each plugin's declared settings and their checks)
 plugin form cleaning
-    xinyi_attendance.forms: _parse_dt, _parse_time, _check_call, _check_times (ATT-2)
+    xinyi_attendance.dialogs: _parse_dt, _parse_time, _check_call, _check_times (ATT-2)
     xinyi_worklog.rules: int_or_none (spot-check size and seed, WORK-2)
     xinyi_leave.service.clean (the leave slip, ATT-3/ATT-4; tested in test_input_rules.py)
     xinyi_departure.dialogs._check_person (= people.clean, partial)
-    xinyi_assessment.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
+    xinyi_assessment.rules.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
 """
 from __future__ import annotations
 
@@ -439,16 +439,16 @@ def test_report_period_is_normalised_or_refused_in_chinese(kind, text):
 @given(st.one_of(any_text, st.sampled_from(["2026-05-07 08:30", "2026-5-7 8:3", " 2026-05-07 08:30 ", "08:30",
                                             "24:00", "2026-02-30 08:00"])))
 def test_attendance_call_time_and_sign_times_parse_or_refuse_in_chinese(text):
-    from xinyi_attendance import forms
+    from xinyi_attendance import dialogs
 
-    when, err = outcome(forms._parse_dt, text)
-    assert (err is None or not text) == (forms._check_call({"called_at": text}) == {})  # empty: "required"
+    when, err = outcome(dialogs._parse_dt, text)
+    assert (err is None or not text) == (dialogs._check_call({"called_at": text}) == {})  # empty: "required"
     if err is None:
         assert isinstance(when, dt.datetime) and when.second == 0
-    hhmm, err = outcome(forms._parse_time, "sign_in", text)
+    hhmm, err = outcome(dialogs._parse_time, "sign_in", text)
     if err is None:
         assert hhmm is None if not text.strip() else isinstance(hhmm, dt.time)
-    errors = forms._check_times({"sign_in": text, "sign_out": "17:30"})
+    errors = dialogs._check_times({"sign_in": text, "sign_out": "17:30"})
     assert set(errors) <= {"sign_in"}
     for message in errors.values():
         chinese(message)

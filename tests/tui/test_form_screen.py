@@ -171,6 +171,42 @@ async def test_attempt_shows_a_refusal_in_chinese_and_reloads_only_after_success
         assert "已保存 #7 好" in [n.message for n in app._notifications]
 
 
+class _Calls(FormScreen):
+    """One entry after another (attendance's phone checks): saved() keeps the form open, cleared."""
+
+    def __init__(self) -> None:
+        super().__init__("电话随访")
+        self.saved_calls: list[Any] = []
+
+    def fields(self) -> list[FormField]:
+        return [FormField("person", "协理员", "张三", required=True), FormField("answered_by", "接听人", required=True)]
+
+    def save(self, values: dict[str, Any]) -> Any:
+        return dict(values)
+
+    def saved(self, result: Any) -> None:
+        self.saved_calls.append(result)
+        self.query_one(Form).widget("answered_by").value = ""
+
+
+async def test_a_form_can_stay_open_after_saving_ready_for_the_next_entry(tui_city):
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = _Calls()
+        form = await _open(pilot, screen)
+        for name in ("村会计", "村主任"):
+            form.widget("answered_by").value = name
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+        assert screen.saved_calls == [{"person": "张三", "answered_by": "村会计"},
+                                      {"person": "张三", "answered_by": "村主任"}]
+        assert app.screen is screen and form.value("answered_by") == "" and form.value("person") == "张三"
+        assert screen.check_action("cancel", ()) is True  # opened over another screen: Esc goes back
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is not screen and app.dismissed_with is None
+
+
 async def test_a_prompts_notice_may_say_what_saving_led_to(tui_city):
     """Issue 18: a decision's notice says what comes next (approvals.outcome of the decided chain)."""
     from xinyi_core.tui.screens import PromptScreen

@@ -105,6 +105,11 @@ class JobContext:
     def __init__(self, job_id: int | None) -> None:
         self.job_id = job_id
         self._last = 0.0
+        self.result = ""  # what the job panel says when it is done (Chinese); "" → 已完成
+
+    def finish(self, message: str) -> None:
+        """Say what was done, shown once the job has finished (``已发送到打印机“…”``)."""
+        self.result = message
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
         """Record how far the job is (0..1) and the current step (Chinese)."""

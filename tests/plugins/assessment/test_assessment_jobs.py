@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from xinyi_assessment import monthly, service
+import pytest
+from xinyi_assessment import service
+from xinyi_assessment.service import monthly
 
-from xinyi_core import clock, jobs, runtime
+from xinyi_core import PermissionDenied, clock, jobs, runtime
 from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
 from xinyi_core.models import Alert
@@ -41,6 +43,19 @@ def test_asm2_the_month_start_publication_runs_twice_and_leaves_one_sheet_per_to
     body = {r[1]: r for r in ws.iter_rows(min_row=4, max_row=7, values_only=True)}
     assert body[p.name][4:] == ("全勤", "按时完成入户调查", "好")
     assert body[asm.a[1].name][6] == "未审核"
+
+
+def test_asm2_the_routine_sheet_is_read_for_the_operators_own_town(asm):
+    """The routine assessment screen's rows: the clerk's own town's assistants with their results;
+    another town's clerk reads hers, the city (which reviews no month) is refused."""
+    monthly.review(asm.clerk, asm.a[0].id, "2025-11", attendance="", work="按时完成入户调查", result="good")
+    rows = monthly.sheet(asm.clerk, "2025-11")
+    assert {r.person_id for r in rows} == {p.id for p in asm.a}
+    assert [r.result for r in rows if r.person_id == asm.a[0].id] == ["good"]
+    other = monthly.sheet(asm.city.op("town_clerk", "b"), "2025-11")
+    assert {r.person_id for r in other} == {p.id for p in asm.b} and not any(r.result for r in other)
+    with pytest.raises(PermissionDenied):
+        monthly.sheet(asm.city.op("city_office"), "2025-11")
 
 
 def _alerts(kind: str) -> list[Alert]:

@@ -62,6 +62,31 @@ async def test_the_clerk_gathers_facts_and_deducts_with_a_reason(asm_ui):
             assert "98 " in text(app)
 
 
+async def test_the_deduction_form_says_a_bad_count_beside_the_field_before_saving(asm_ui):
+    """ASM-5: the count is checked as she leaves the field, by the service's own parsing; nothing saved."""
+    with clock.frozen(DECEMBER):
+        service.open_round(asm_ui.clerk, asm_ui.town_a, YEAR)
+        app = XinyiApp(asm_ui.clerk)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.action_open("assessment.screen.scoring")
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            form = app.screen.query_one(Form)
+            form.widget("units").focus()
+            await pilot.press("backspace", *"两次", "tab")
+            await settle(pilot)
+            assert form.error("units") == "扣分次数应为数字，如 1 或 0.5"
+            form.widget("units").value = "-1"
+            await settle(pilot)
+            assert form.error("units") == "扣分次数不能为负数"
+            form.widget("units").value = "1"
+            await settle(pilot)
+            assert form.error("units") == ""
+    assert ItemDeduction.select().where(ItemDeduction.source == "assessor").count() == 0
+
+
 async def test_the_panel_sees_the_ranking_and_the_cap(asm_ui):
     asm_ui.facts[asm_ui.a[3].id] = [absent(5)]
     with clock.frozen(DECEMBER):

@@ -10,9 +10,10 @@ from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
 from xinyi_core.testing import wait_for_job
 
-from xinyi_attendance import daily, service
+from xinyi_attendance import service
+from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay
-from xinyi_attendance.summary import month_summary
+from xinyi_attendance.service.summary import month_summary
 
 from .conftest import MAKEUP, MONDAY, at
 

@@ -12,9 +12,9 @@ from xinyi_core.config import TownConfig
 from xinyi_core.errors import FormErrors, PermissionDenied
 from xinyi_core.jobs import JobContext, JobRecord, broker, registry
 from xinyi_core.jobs.scheduler import fire, trigger
-from xinyi_core.models import Alert, Person
-from xinyi_training import quota
+from xinyi_core.models import Alert, AuditLog, Person
 from xinyi_training.jobs import send_reminders
+from xinyi_training.service import quota, record
 from xinyi_training.rules import Quarter
 
 D = dt.date
@@ -56,6 +56,28 @@ def test_trn3_quarter_view_by_town_lists_who_is_short_within_scope(city):
     assert ids(r.person for r in everyone) == ids(city.people["b"]) and all(r.missing == 1 for r in everyone)
     runtime().config.settings["training"]["articles_per_quarter"] = 2  # the quota is configurable
     assert [r.missing for r in quota.view(clerk, Q4) if r.person.id == a0.id] == [1]
+
+
+def test_trn3_the_screens_reads_stay_in_the_operators_scope(city):
+    """What the quota and record screens and the assistant's to-do show is read within scope: the
+    towns to filter by, her own quarter, and a person's record (another town's: refused, audited)."""
+    a0, a1 = city.people["a"][:2]
+    submit(city, a1, D(2026, 10, 20))
+    clerk, me = city.op("town_clerk", "a"), city.op("assistant", "a")  # she is a0
+    assert quota.towns(clerk) == [city.towns[0]] and quota.towns(city.op("city_office")) == city.towns
+    mine = quota.own_row(me, Q4)
+    assert (mine.person.id, mine.submitted, mine.missing) == (a0.id, 0, 1)  # a1's article is not hers
+    with pytest.raises(PermissionDenied):
+        quota.own_row(clerk, Q4)  # a clerk owes no article of her own
+    got = record.person_record(clerk, a1.id, 2026)
+    assert got.person == a1 and [a.title for a in got.articles] == ["我村开展就业政策宣传"]
+    assert got.per_quarter == {Q4: 1} and got.quota == 1 and got.passed_exam is not None  # on duty: TRN-1
+    assert record.person_record(me, a0.id, 2026).articles == []
+    for op, person in ((city.op("town_clerk", "b"), a1), (me, a1)):
+        with pytest.raises(PermissionDenied):
+            record.person_record(op, person.id, 2026)
+    refused = [r for r in AuditLog.select().where(AuditLog.action == "people.view") if not r.allowed]
+    assert len(refused) == 2
 
 
 def test_trn3_a_submission_needs_title_outlet_and_a_past_date_and_an_assistant_reports_only_her_own(city):

@@ -8,7 +8,8 @@ from xinyi_core import clock
 from xinyi_core.models import Person
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form, RecordList
-from xinyi_training import quota, service
+from xinyi_training import service
+from xinyi_training.service import quota
 from xinyi_training.models import Article, Invitation, TrainingSession
 
 SIZE = (80, 24)

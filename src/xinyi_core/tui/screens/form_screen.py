@@ -3,10 +3,12 @@
 Every edit screen — the core's and the plugins' — is a :class:`FormScreen`:
 list the fields, save through a service; the service's Chinese errors land
 beside their fields (or on the form's message line when no field is at fault),
-``Ctrl+S`` saves, ``Esc`` cancels. ``check=`` validates live over all the
-current values (see :class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps
-a line under the form up to date (a day count). :class:`PromptScreen` asks for
-one line (an opinion, a reason, a receiver's name).
+``Ctrl+S`` saves, ``Esc`` cancels (a form opened over another screen).
+``check=`` validates live over all the current values (see
+:class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps a line under the
+form up to date (a day count); :meth:`FormScreen.saved` says what happens after
+a save (dismiss, unless a screen stays open for the next entry).
+:class:`PromptScreen` asks for one line (an opinion, a reason, a receiver's name).
 """
 from __future__ import annotations
 
@@ -79,12 +81,26 @@ class FormScreen(XinyiScreen):
         form = self.query_one(Form)
         form.widget(next(iter(form.fields))).focus()
 
+    def saved(self, result: Any) -> None:
+        """After a successful save: the screen dismisses with ``result``.
+
+        A screen that stays open for the next entry (phone checks, one call after
+        another) overrides this: it says what was saved and clears the fields.
+        """
+        self.dismiss(result)
+
     @on(Form.Submitted)
     def _submitted(self, event: Form.Submitted) -> None:
         event.stop()
         result = self.attempt(self.save, dict(event.values), form=event.form, reload=False)
         if result is not None:
-            self.dismiss(result)
+            self.saved(result)
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "cancel":  # a form opened from the menu is a screen of its own: nothing to go back to
+            stack = self.app.screen_stack
+            return bool(stack) and stack[0] is not self
+        return super().check_action(action, parameters)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

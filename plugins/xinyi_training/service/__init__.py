@@ -3,6 +3,10 @@
 TRN-1: pre-job sessions are the city bureau's (organised by the city, scores
 recorded by the city). TRN-2: in-service sessions are organised by the city or
 a town; a town organises for, invites and takes attendance of its own people only.
+
+The publicity-article quota (TRN-3) is :mod:`.quota`, a person's training
+record as her screen shows it :mod:`.record`; both build on this module, never
+the reverse.
 """
 from __future__ import annotations
 
@@ -12,16 +16,24 @@ from typing import Any, Iterable
 import peewee as pw
 
 from xinyi_core import FormErrors, NotFound, OrgUnit, Operator, Person, ValidationError, database, runtime
-from xinyi_core import audit, auth, clock, validators
+from xinyi_core import audit, auth, clock, org, validators
 
-from . import rules
-from .models import ATTENDANCE, SESSION_KINDS, Invitation, TrainingSession
+from .. import rules
+from ..models import ATTENDANCE, SESSION_KINDS, Invitation, TrainingSession
 
 PLUGIN = "training"
 
 
 def setting(name: str) -> Any:
     return runtime().config.setting(PLUGIN, name)
+
+
+def enabled_town_ids(town_code: str | None) -> list[int]:
+    """The town given, or every town that enabled this plugin (a city-wide run)."""
+    if town_code:
+        return [org.by_code(town_code).id]
+    codes = runtime().plugins.towns_enabling(PLUGIN, org.town_codes())
+    return [u.id for u in OrgUnit.select(OrgUnit.id).where((OrgUnit.kind == "town") & OrgUnit.code.in_(codes))]
 
 
 def _err(field: str, key: str, **params: Any) -> ValidationError:
@@ -95,7 +107,7 @@ def visible_sessions(op: Operator) -> pw.ModelSelect:
     """Sessions ``op`` may see: the city's and her town's, or (village, assistant) those her people were invited to."""
     auth.require(op, "training.view")
     scope = auth.scope_of(op)
-    q = TrainingSession.select()
+    q = TrainingSession.select(TrainingSession, OrgUnit).join(OrgUnit)  # the organiser, named in the list
     if scope.level == "town":
         city_ids = OrgUnit.select(OrgUnit.id).where(OrgUnit.kind == "city")
         q = q.where((TrainingSession.organiser == scope.unit_id) | TrainingSession.organiser.in_(city_ids))
@@ -105,7 +117,20 @@ def visible_sessions(op: Operator) -> pw.ModelSelect:
     return q.order_by(TrainingSession.start_on.desc(), TrainingSession.id.desc())
 
 
+def organisers(op: Operator) -> list[OrgUnit]:
+    """Whom ``op`` may organise a session for: her own town, or the city (TRN-2); nobody below a town."""
+    scope = auth.scope_of(op)
+    return list(OrgUnit.select().where(OrgUnit.id == scope.unit_id)) if scope.level in ("city", "town") else []
+
+
 # --------------------------------------------------------------------------- invitations
+
+def invite_units(op: Operator, session_id: int) -> list[OrgUnit]:
+    """The towns and villages of ``op``'s scope whose people the session may invite (a town's
+    session: that town's), by place in the org tree."""
+    organiser = get_session(op, session_id).organiser
+    return [u for u in auth.scope_of(op).units().order_by(OrgUnit.path) if u.kind != "city"
+            and (organiser.kind == "city" or u.path.startswith(organiser.path))]
 
 def invite(op: Operator, session_id: int, people: Iterable[Person]) -> int:
     """Invite people (in ``op``'s scope; a town's session: of that town only). Returns how many were new."""
@@ -144,11 +169,12 @@ def invite_unit(op: Operator, session_id: int, unit: OrgUnit) -> int:
     return invite(op, session_id, list(chosen))
 
 
-def attendance_counts(session_ids: Iterable[int]) -> dict[int, dict[str | None, int]]:
-    """Per session: invitations by attendance (None: not yet recorded), open invitations only."""
+def attendance_counts(op: Operator, session_ids: Iterable[int]) -> dict[int, dict[str | None, int]]:
+    """Per session ``op`` may see: invitations by attendance (None: not yet recorded), open invitations only."""
     out: dict[int, dict[str | None, int]] = {}
+    seen = visible_sessions(op).where(TrainingSession.id.in_(list(session_ids))).select(TrainingSession.id)
     q = (Invitation.select(Invitation.session, Invitation.attendance, pw.fn.COUNT(Invitation.id))
-         .where(Invitation.session.in_(list(session_ids)) & (Invitation.state == "open"))
+         .where(Invitation.session.in_(seen.order_by()) & (Invitation.state == "open"))
          .group_by(Invitation.session, Invitation.attendance))
     for session_id, attendance, n in q.tuples():
         out.setdefault(session_id, {})[attendance] = n
@@ -176,6 +202,17 @@ def invitations(op: Operator, session_id: int) -> pw.ModelSelect:
     q = (Invitation.select(Invitation, Person).join(Person)
          .where(Invitation.session == session).order_by(Person.town, Person.village, Person.name_initials))
     return auth.scope_of(op).restrict(q, Invitation.person)
+
+
+def get_invitation(op: Operator, invitation_id: int) -> Invitation:
+    """One invitation of a session ``op`` may see, of a person in her scope (else refused, audited)."""
+    inv = Invitation.get_or_none(Invitation.id == invitation_id)
+    if inv is None:
+        raise NotFound(f"{PLUGIN}.error.no_invitation")
+    get_session(op, inv.session_id)
+    if not auth.scope_of(op).contains_person(inv.person):
+        auth.deny(op, "training.view", obj=inv, person_id=inv.person_id, key="auth.out_of_scope")
+    return inv
 
 
 def _invitation(op: Operator, invitation_id: int) -> Invitation:

@@ -9,10 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from xinyi_core import Operator, OrgUnit, Person, Post, ValidationError, auth, clock, org, people
-from xinyi_core.models import PostAssignment
+from xinyi_core import Operator, Person, Post, ValidationError, auth, clock, org, people
 
-from . import rules
+from .. import rules
 
 
 @dataclass(frozen=True)
@@ -31,21 +30,13 @@ def listing(op: Operator, today: dt.date | None = None) -> list[Vacancy]:
     auth.require(op, "departure.vacancies")
     today = today or clock.today()
     scope = auth.scope_of(op)
-    within = None if scope.level == "city" else OrgUnit.get_by_id(scope.unit_id)
+    within = None if scope.level == "city" else org.unit(scope.unit_id)
     posts = list(org.vacant_posts(within))
-    towns = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "town").tuples())
-    last = _last_holders([p.id for p in posts])
-    out = [Vacancy(p.id, towns.get(p.village.parent_id, ""), p.village.name, p.title, p.vacant_since,
+    names = org.unit_names()
+    last = org.last_holders([p.id for p in posts])
+    out = [Vacancy(p.id, names.get(p.village.parent_id, ""), p.village.name, p.title, p.vacant_since,
                    rules.days_vacant(p.vacant_since, today), last.get(p.id, "")) for p in posts]
     return sorted(out, key=lambda v: (v.days is None, -(v.days or 0), v.post_id))
-
-
-def _last_holders(post_ids: list[int]) -> dict[int, str]:
-    if not post_ids:
-        return {}
-    q = (PostAssignment.select(PostAssignment.post, Person.name).join(Person)
-         .where(PostAssignment.post.in_(post_ids)).order_by(PostAssignment.start_on, PostAssignment.id))
-    return {post_id: name for post_id, name in q.tuples()}  # later assignments overwrite earlier ones
 
 
 def fill(op: Operator, post_id: int, data: Mapping[str, Any]) -> Person:

@@ -8,35 +8,13 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import OrgUnit, Person, auth, clock, people, t
-from xinyi_core.tui.screens import FormScreen, XinyiScreen
-from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
+from xinyi_core import clock, org, t
+from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import quota, rules
-from .models import Invitation, TrainingSession
-from .screens import tr
-
-
-class ArticleFormScreen(FormScreen):
-    """Report a publicity article (TRN-3) for a person."""
-
-    TITLE_KEY = "training.form.article_title"
-
-    def __init__(self, person_id: int) -> None:
-        super().__init__()
-        self.person_id = person_id
-
-    def fields(self) -> list[FormField]:
-        return [FormField("title", tr("field.article"), required=True),
-                FormField("published_on", tr("field.published_on"), clock.today().isoformat(), required=True,
-                          kind="date"),
-                FormField("outlet", tr("field.outlet"), placeholder=tr("form.outlet_hint"), required=True)]
-
-    def save(self, values: dict[str, Any]) -> Any:
-        article = quota.submit_article(self.operator, self.person_id, title=values["title"],
-                                       published_on=values["published_on"], outlet=values["outlet"])
-        self.notify(tr("form.article_saved", quarter=rules.Quarter.of(article.published_on).zh))
-        return article.id
+from .. import dialogs, rules
+from ..service import quota, record
+from .sessions import outcome, score_text, tr
 
 
 class QuotaScreen(XinyiScreen):
@@ -67,14 +45,13 @@ class QuotaScreen(XinyiScreen):
                          empty=tr("empty.quota"), id="quota")
 
     def on_mount(self) -> None:
-        scope = auth.scope_of(self.operator)
-        self.towns = [u for u in scope.units().where(OrgUnit.kind == "town").order_by(OrgUnit.path)]
-        self.load()
+        self.towns = quota.towns(self.operator)
+        self.reload()
         self.query_one("#quota").focus()
 
-    def load(self) -> None:
+    def reload(self) -> None:
         rows = quota.view(self.operator, self.quarter, town_id=self.town_id)
-        names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind != "city").tuples())
+        names = org.unit_names()
         short = [r for r in rows if r.missing]
         shown = short if self.only_short else rows
         self.query_one("#quota", RecordList).set_source(ListSource([
@@ -86,21 +63,21 @@ class QuotaScreen(XinyiScreen):
 
     def action_quarter(self, step: int) -> None:
         self.quarter = self.quarter.next() if step > 0 else self.quarter.prev()
-        self.load()
+        self.reload()
 
     def action_town(self) -> None:
         ids = [None, *(u.id for u in self.towns)] if len(self.towns) > 1 else [self.town_id]
         self.town_id = ids[(ids.index(self.town_id) + 1) % len(ids)]
-        self.load()
+        self.reload()
 
     def action_short(self) -> None:
         self.only_short = not self.only_short
-        self.load()
+        self.reload()
 
     def action_open(self) -> None:
         person_id = self.query_one("#quota", RecordList).current_id
         if person_id is not None:
-            self.app.push_screen(RecordScreen(person_id), callback=lambda _: self.load())
+            self.app.push_screen(RecordScreen(person_id), callback=lambda _: self.reload())
 
     @on(RecordList.Selected, "#quota")
     def _selected(self) -> None:
@@ -109,7 +86,12 @@ class QuotaScreen(XinyiScreen):
     def action_article(self) -> None:
         person_id = self.query_one("#quota", RecordList).current_id
         if person_id is not None:
-            self.app.push_screen(ArticleFormScreen(person_id), callback=lambda r: r and self.load())
+            self.app.push_screen(dialogs.article_form(self.operator, person_id), callback=self._reported)
+
+    def _reported(self, article: Any) -> None:
+        if article:
+            self.notify(tr("form.article_saved", quarter=rules.Quarter.of(article.published_on).zh))
+            self.reload()
 
 
 class RecordScreen(XinyiScreen):
@@ -137,7 +119,8 @@ class RecordScreen(XinyiScreen):
         if self.person_id is None:  # an account with no assistant of its own (the administrator)
             yield Static(tr("empty.no_person"), id="record-summary")
             return
-        self.person: Person = people.get(self.operator, self.person_id)  # scope checked (and audited) by the core
+        # scope checked (and a refusal audited) before anything is shown
+        self.record = record.person_record(self.operator, self.person_id, clock.today().year)
         yield Static("", id="record-summary")
         yield Static(tr("sessions_title"), classes="section-title")
         yield RecordList([Column(tr("col.date"), 10), Column(tr("col.title"), 0), Column(tr("col.attendance"), 14)],
@@ -149,37 +132,39 @@ class RecordScreen(XinyiScreen):
     def on_mount(self) -> None:
         if self.person_id is None:
             return
-        self.load()
+        self.show()
         self.query_one("#record-sessions").focus()
 
-    def load(self) -> None:
-        p, today = self.person, clock.today()
-        invs = list(Invitation.select(Invitation, TrainingSession).join(TrainingSession)
-                    .where(Invitation.person == p.id).order_by(TrainingSession.start_on.desc()).limit(200))
+    def reload(self) -> None:
+        self.record = record.person_record(self.operator, self.person_id, clock.today().year)
+        self.show()
+
+    def show(self) -> None:
+        r = self.record
         rows = []
-        for inv in invs:
+        for inv in r.invitations:
             s = inv.session
-            outcome = tr("attendance.closed") if inv.state == "closed" else tr(f"attendance.{inv.attendance or 'none'}")
-            if inv.score is not None:
-                outcome = tr("score", score=f"{inv.score:g}", result=tr("passed" if inv.passed else "failed"))
-            rows.append((inv.id, s.start_on.isoformat(), f"{tr('kind.' + s.kind)}·{s.title}", outcome))
+            rows.append((inv.id, s.start_on.isoformat(), f"{tr('kind.' + s.kind)}·{s.title}",
+                         score_text(inv) if inv.score is not None else outcome(inv)))
         self.query_one("#record-sessions", RecordList).set_source(ListSource(rows))
-        articles = quota.person_articles(p.id, today.year)
         self.query_one("#record-articles", RecordList).set_source(ListSource(
-            [(a.id, a.published_on.isoformat(), a.title, a.outlet) for a in articles]))
-        passed = [i for i in invs if i.session.kind == "pre_job" and i.passed]
-        exam = tr("exam_passed", date=passed[-1].session.start_on.isoformat(), score=f"{passed[-1].score:g}") \
+            [(a.id, a.published_on.isoformat(), a.title, a.outlet) for a in r.articles]))
+        passed = r.passed_exam
+        exam = tr("exam_passed", date=passed.session.start_on.isoformat(), score=f"{passed.score:g}") \
             if passed else tr("exam_missing")
-        unexcused = sum(1 for i in invs if i.attendance == "unexcused" and i.session.start_on.year == today.year)
-        got = quota.year_counts(p.id, today.year)
-        quarters = "  ".join(f"Q{q.q} {got.get(q, 0)}/{quota.quota()}" for q in rules.quarters_of(today.year))
+        quarters = "  ".join(f"Q{q.q} {r.per_quarter.get(q, 0)}/{r.quota}" for q in rules.quarters_of(r.year))
         self.query_one("#record-summary", Static).update("\n".join([
-            tr("summary_person", name=p.name, exam=exam),
-            tr("summary_year", year=today.year, unexcused=unexcused),
-            tr("summary_quota", year=today.year, quarters=quarters)]))
+            tr("summary_person", name=r.person.name, exam=exam),
+            tr("summary_year", year=r.year, unexcused=r.unexcused),
+            tr("summary_quota", year=r.year, quarters=quarters)]))
 
     def action_article(self) -> None:
-        self.app.push_screen(ArticleFormScreen(self.person_id), callback=lambda r: r and self.load())
+        self.app.push_screen(dialogs.article_form(self.operator, self.person_id), callback=self._reported)
+
+    def _reported(self, article: Any) -> None:
+        if article:
+            self.notify(tr("form.article_saved", quarter=rules.Quarter.of(article.published_on).zh))
+            self.reload()
 
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         if action == "back":

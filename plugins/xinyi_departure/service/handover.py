@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from xinyi_core import NotFound, Operator, ValidationError, audit, auth, clock, database
 
-from . import service
-from .models import Departure, HandoverItem
+from ..models import Departure, HandoverItem
+from . import get, handover_items
 
 ACTIVE = ("proposed", "pending", "approved", "departed")  # a declined/rejected report hands nothing over
 
 
 def _editable(op: Operator, departure_id: int) -> Departure:
-    dep = service.get(op, departure_id)
+    dep = get(op, departure_id)
     auth.require(op, "departure.handover", obj=dep, person_id=dep.person_id)
     if dep.state not in ACTIVE:
         raise ValidationError("state", "departure.error.not_active")
@@ -25,7 +25,7 @@ def add_item(op: Operator, departure_id: int, label: str) -> HandoverItem:
     if not label.strip():
         raise ValidationError("label", "departure.error.label_required")
     with database.atomic():
-        last = max((i.seq for i in service.handover_items(dep)), default=0)
+        last = max((i.seq for i in handover_items(dep)), default=0)
         item = HandoverItem.create(departure=dep, seq=last + 1, label=label.strip()[:60])
         audit.record(op, "departure.handover.add", item, person_id=dep.person_id, after=audit.snapshot(item))
     return item
@@ -50,5 +50,5 @@ def confirm_item(op: Operator, item_id: int, received_by: str) -> HandoverItem:
 
 def progress(dep: Departure) -> tuple[int, int]:
     """(confirmed, total) items."""
-    items = service.handover_items(dep)
+    items = handover_items(dep)
     return sum(1 for i in items if i.confirmed_at is not None), len(items)

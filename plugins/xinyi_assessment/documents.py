@@ -1,4 +1,5 @@
-"""The official forms as .xlsx through ``xinyi_core.export`` — 附件1 (ASM-5), 附件2 (ASM-6), 附件3 (ASM-7).
+"""The printed documents as .xlsx through ``xinyi_core.export``: the official forms 附件1 (ASM-5),
+附件2 (ASM-6) and 附件3 (ASM-7), the month's routine publication (ASM-2) and the city's cover sheet.
 
 Each form is built in two steps: ``*_data`` reads the database into plain
 values (computing), ``write_*`` lays those values out on a worksheet
@@ -16,12 +17,13 @@ from typing import Any
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xinyi_core import ApprovalChain, OrgUnit, Person, approvals, export, t
+from xinyi_core import (ApprovalChain, OrgUnit, Person, ReportContext, ReportSpec, XinyiError, approvals, clock,
+                        date_zh, export, t)
 
 from . import rules, service
-from . import scheme as scheme_mod
 from .models import Assessment, ItemDeduction, Veto
-from .scheme import Scheme
+from .rules.scheme import Scheme
+from .service import monthly
 
 NCOLS = 6
 SMALL = Font(name=export.SONG, size=9)
@@ -31,10 +33,6 @@ TEXT = Font(name=export.FANGSONG, size=11)
 
 def tr(key: str, **kw: Any) -> str:
     return t(f"assessment.form.{key}", **kw)
-
-
-def _date(d: Any) -> str:
-    return f"{d:%Y年%m月%d日}" if d else ""
 
 
 # ------------------------------------------------------------------ 附件1 scoring sheet
@@ -110,7 +108,7 @@ def write_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> int:
 
 def fill_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> None:
     """The cells that differ from one assistant to the next (a copied sheet gets only these)."""
-    ws.cell(3, 1).value = tr("scoring_note", town=d.town, name=d.name, date=_date(d.dated))
+    ws.cell(3, 1).value = tr("scoring_note", town=d.town, name=d.name, date=date_zh(d.dated, pad=True))
     for k, v in enumerate(sch.vetoes):
         ws.cell(5 + k, 6).value = tr("vetoed") if f"veto-{v.no}" in d.vetoes else tr("not_vetoed")
     for k, i in enumerate(sch.items):
@@ -119,15 +117,11 @@ def fill_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> None:
     ws.cell(row, 5).value = tr("grade_earned", grade=rules.grade_label(d.earned))
     ws.cell(row, 6).value = d.total
     lines = [tr("deduction_line", item=i, reason=r, points=f"{p:g}") for i, r, p in d.deductions]
-    lines += [tr("veto_line", code=veto_title(c), reason=r) for c, r in d.vetoes.items()]
+    lines += [tr("veto_line", code=rules.veto_title(c), reason=r) for c, r in d.vetoes.items()]
     ws.cell(row + 1, 2).value = "\n".join(lines) or tr("none")
     ws.row_dimensions[row + 1].height = max(20, 13 * max(1, len(lines)))
     export.page_setup(ws, landscape=False, title_rows="4:4")
     export.print_area(ws, row + 2 + len(sch.findings), NCOLS)
-
-
-def veto_title(code: str) -> str:
-    return t("assessment.veto.att5") if code == service.ATT5 else t("assessment.veto.item", no=code.split("-")[-1])
 
 
 # ------------------------------------------------------------------ 附件2 registration form
@@ -158,7 +152,7 @@ def opinions(chain: ApprovalChain | None) -> dict[str, str]:
         if step.decision:
             verdict = t(f"assessment.form.decision_{step.decision}")
             out[step.role] = tr("opinion_text", verdict=verdict, opinion=step.opinion,
-                                name=step.decided_by.display_name, date=_date(step.decided_at))
+                                name=step.decided_by.display_name, date=date_zh(step.decided_at, pad=True))
     return out
 
 
@@ -276,7 +270,7 @@ def sheet_title(a: Assessment) -> str:
 def town_data(town: OrgUnit, year: int) -> tuple[Scheme, list[tuple[str, ScoringData]],
                                               list[tuple[str, RegistrationData]], SummaryData]:
     """Everything a town's package prints, read with a handful of queries (the computing part)."""
-    sch = scheme_mod.for_town(town.code)
+    sch = service.scheme_for(town.code)
     sheets = list(Assessment.select(Assessment, Person).join(Person)
                   .where((Assessment.town == town) & (Assessment.year == year)).order_by(Person.name_initials, Person.id))
     ids = [a.id for a in sheets]
@@ -336,3 +330,48 @@ def write_files(unit: str, year: int, folder: Path, sch: Scheme, scoring: list[t
 def _file(unit: str, year: int, form: str) -> str:
     """``新安街道_2026年_附件1_年度考核评分表.xlsx``: named for the people who file it."""
     return export.file_name(unit, t("fmt.year", year=year), tr(f"file{form}"), suffix="xlsx")
+
+
+# ------------------------------------------------------------------ the routine publication (ASM-2), the cover sheet
+
+COLUMNS = ("no", "name", "village", "marked", "attendance", "work", "result")
+WIDTHS = {"no": 5, "name": 9, "village": 14, "marked": 8, "attendance": 30, "work": 30, "result": 8}
+
+
+def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
+    """ASM-2: the town's publication sheet (公示) of the routine assessment for one month."""
+    if ctx.town is None:
+        raise XinyiError("jobs.town_required")
+    year, month = (int(x) for x in ctx.period.split("-"))
+    rows = monthly.month_rows(ctx.town, ctx.period)
+    columns = [export.Column(t(f"assessment.monthly.col.{c}"), WIDTHS[c], left=c in ("attendance", "work"))
+               for c in COLUMNS]
+    body = [[i, r.name, r.village, r.marked_days, r.attendance, r.work,
+             t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed")]
+            for i, r in enumerate(rows, start=1)]
+    wb, ws = export.workbook()
+    ws.title = t("assessment.monthly.sheet")
+    export.table_sheet(ws, title=t("assessment.monthly.heading", unit=ctx.town.name, year=year, month=month),
+                       note=t("assessment.monthly.note", count=len(rows),
+                              reviewed=sum(1 for r in rows if r.result)),
+                       columns=columns, rows=body,
+                       footer_note=t("assessment.monthly.made", date=date_zh(clock.today(), pad=True)))
+    wb.save(path)
+
+
+def write_overview(year: int, path: Path) -> Path:
+    """The city's cover sheet: every town's progress and grade distribution (ASM-3)."""
+    columns = [export.Column(t(f"assessment.overview.col.{c}"), w) for c, w in
+               (("town", 16), ("on_roll", 10), ("assessed", 10), *((g, 8) for g in rules.GRADES), ("state", 10))]
+    rows = [[r["town"].name, r["on_roll"], r["assessed"], *(r["grades"][g] for g in rules.GRADES),
+             t(f"assessment.screen.state_{r['state']}")] for r in service.progress(year)]
+    wb, ws = export.workbook()
+    ws.title = t("assessment.overview.sheet")
+    export.table_sheet(ws, title=t("assessment.overview.heading", year=year), columns=columns, rows=rows,
+                       note=t("assessment.overview.note", towns=len(rows), people=sum(r[2] for r in rows)),
+                       footer_note=t("assessment.monthly.made", date=date_zh(clock.today(), pad=True)))
+    return export.save_xlsx(wb, path)
+
+
+REPORTS = [ReportSpec("assessment.monthly", "assessment.monthly.title", render_monthly, formats=("xlsx",),
+                      period="month", city_wide=False)]

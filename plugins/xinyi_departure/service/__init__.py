@@ -1,5 +1,8 @@
 """Departure reports: report, propose (ATT-6), confirm/decline, approve, take effect — scoped and audited.
 
+The handover checklist (:mod:`.handover`) and the vacancies (:mod:`.vacancies`)
+build on this module, which never imports them.
+
 ORG-2: the town centre reports a departure; the village head, the town centre
 head and the city employment office give their opinions through the core's
 approval chain; once approved and the planned date has come, the assistant is
@@ -14,14 +17,13 @@ from typing import Any, Mapping
 
 import peewee as pw
 
-from xinyi_core import (ConflictError, FormErrors, NotFound, Operator, Person, ValidationError, XinyiError,
-                        alerts, approvals, audit, auth, clock, database, org, people, t)
+from xinyi_core import (Alert, ApprovalChain, ConflictError, FormErrors, NotFound, OffPostAlert, Operator, Person,
+                        ValidationError, XinyiError, alerts, approvals, audit, auth, clock, database, org, people,
+                        runtime, t)
 from xinyi_core.approvals import StepSpec
-from xinyi_core.lifecycle import runtime
-from xinyi_core.models import Alert, ApprovalChain, ApprovalStep
 
-from . import rules
-from .models import Departure, HandoverItem
+from .. import rules
+from ..models import Departure, HandoverItem
 
 KIND = "departure"  # the approval chain kind
 log = logging.getLogger(__name__)
@@ -47,6 +49,23 @@ def get(op: Operator, departure_id: int) -> Departure:
     if not auth.scope_of(op).contains_person(dep.person):
         auth.deny(op, "departure.view", obj=dep, person_id=dep.person_id, key="auth.out_of_scope")
     return dep
+
+
+def listing(op: Operator, state: str | None = None) -> list[Departure]:
+    """The departure list of a screen: :func:`visible`, each with its person loaded."""
+    return list(visible(op, state).select(Departure, Person).join(Person))
+
+
+def reportable_people(op: Operator) -> list[Person]:
+    """The assistants in ``op``'s scope a departure may be reported for (not departed), by name."""
+    return list(auth.scope_of(op).people().where(Person.status != "departed").order_by(Person.name_initials))
+
+
+def handover_open(op: Operator) -> int:
+    """How many approved or effective departures in ``op``'s scope still have items not handed over."""
+    open_items = HandoverItem.select(HandoverItem.departure).where(HandoverItem.confirmed_at.is_null())
+    return (visible(op).where(Departure.state.in_(("approved", "departed")) & Departure.id.in_(open_items))
+            .count())
 
 
 def chain_of(dep: Departure) -> ApprovalChain | None:
@@ -89,12 +108,13 @@ def propose_from_alert(alert: Alert) -> Departure | None:
     Called from ``xinyi_alert_raised``; the system acts (audited without an
     operator). Nothing is proposed for someone already departed or with an open report.
     """
-    if not rules.is_off_post_alert(alert.source, alert.kind, alert.rule) or alert.person_id is None:
+    payload = alerts.payload_of(alert, OffPostAlert)  # typed: a category code, never the alert's text
+    if payload is None or alert.person_id is None:
         return None
     person = Person.get_by_id(alert.person_id)
     if person.status == "departed" or open_for(person.id) is not None:
         return None
-    fill = rules.proposal(alert.data, clock.today())
+    fill = rules.proposal(payload, clock.today())
     with database.atomic():
         dep = Departure.create(
             person=person, town=person.town_id, post_id=person.post_id, category=fill["category"],
@@ -203,7 +223,10 @@ def execute(dep: Departure) -> bool:
     it is what :func:`direct_departure_vetoes` lets through (ORG-2). Safe to
     run twice: a person already departed is just recorded.
     """
-    actor = _approver(dep)
+    actor = approvals.approver_of(chain_of(dep))
+    if actor is None:  # not (or no longer) an approved chain: nothing to carry out
+        log.warning("departure %s has no approved chain to take effect from", dep.id)
+        return False
     on = dep.planned_on
     note = t("departure.audit.executed", id=dep.id, category=rules.category_label(dep.category))
     try:
@@ -269,15 +292,6 @@ def _start_chain(op: Operator, dep: Departure, person: Person) -> ApprovalChain:
     return approvals.start(op, KIND, dep, [StepSpec(role, units[role]) for role in roles], person=person)
 
 
-def _approver(dep: Departure) -> Operator:
-    """The operator who gave the chain's final approval (the city employment office)."""
-    step = (ApprovalStep.select().join(ApprovalChain)
-            .where((ApprovalChain.kind == KIND) & (ApprovalChain.subject_id == dep.id)
-                   & (ApprovalChain.state == "approved"))
-            .order_by(ApprovalStep.seq.desc()).first())
-    return Operator.get_by_id(step.decided_by_id)
-
-
 def _add_default_items(dep: Departure) -> None:
     labels = runtime().config.setting("departure", "handover_items") or []
     for seq, label in enumerate(labels, start=1):
@@ -288,5 +302,5 @@ def _close_alert(op: Operator, dep: Departure, note: str) -> None:
     """The ATT-6 alert asked for this decision: close it (if it is still open and visible to ``op``)."""
     if dep.alert_id is None:
         return
-    if alerts.visible(op).where(Alert.id == dep.alert_id).exists():  # open, and addressed to op
+    if alerts.open_for(op, dep.alert_id) is not None:  # open, and addressed to op
         alerts.close(op, dep.alert_id, note)

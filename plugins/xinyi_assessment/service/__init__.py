@@ -1,17 +1,24 @@
-"""Scoped, audited writes of the annual assessment — ASM-3 .. ASM-7, ATT-5.
+"""Scoped, audited writes and scoped reads of the annual assessment — ASM-3 .. ASM-7, ATT-5.
 
 Facts come from whichever plugins the town enabled, through the
 ``xinyi_assessment_facts`` hook; a source that is missing simply leaves its
 item to the assessor. Every deduction carries a reason, every change is
 audited, and the score, the failed flag and the grade the score earns are
 recomputed from the deductions and vetoes after each change.
+
+The routine (monthly) assessment is :mod:`.monthly` (ASM-2), the year's
+routine results read for the annual assessor and the panel :mod:`.routine`
+(ASM-3); this module builds on them, never the reverse.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from xinyi_core import (
+    ApprovalChain,
     AssessmentFact,
     Operator,
     OrgUnit,
@@ -28,18 +35,24 @@ from xinyi_core import (
 )
 from xinyi_core.approvals import StepSpec
 
-from . import routine, rules
-from . import scheme as scheme_mod
-from .models import Assessment, ItemDeduction, TownPackage, Veto
-from .scheme import Scheme
+from .. import rules
+from ..models import Assessment, ItemDeduction, TownPackage, Veto
+from ..rules import scheme as scheme_mod
+from ..rules.scheme import Scheme
+from . import routine
 
 PLUGIN = "assessment"
 REG_KIND = "assessment.registration"  # ASM-6: the three opinions of 附件2
-ATT5 = "ATT-5"
+ATT5 = rules.ATT5
 
 
 def setting(name: str) -> Any:
     return runtime().config.setting(PLUGIN, name)
+
+
+def scheme_for(town_code: str | None = None) -> Scheme:
+    """The scoring scheme (附件1) ``town_code`` uses under the running configuration (ASM-5)."""
+    return scheme_mod.load(scheme_mod.path_for(town_code, runtime().config))
 
 
 def thresholds() -> dict[str, float]:
@@ -72,6 +85,48 @@ def visible(op: Operator, year: int, town: OrgUnit | None = None) -> Any:
     return auth.scope_of(op).restrict(q, Assessment.person).order_by(Assessment.town, Person.name_initials, Person.id)
 
 
+def vetoed(op: Operator, year: int, town: OrgUnit | None = None) -> set[int]:
+    """The ids of the sheets of :func:`visible` a veto fails (ASM-4, ATT-5): the scoring list's mark."""
+    sheets = visible(op, year, town).select(Assessment.id).order_by()
+    return {v.assessment_id for v in Veto.select(Veto.assessment).where(Veto.assessment.in_(sheets))}
+
+
+@dataclass(frozen=True)
+class SheetDetail:
+    """One sheet and what the assessor reads beside it (ASM-3, ASM-5)."""
+
+    sheet: Assessment
+    deductions: list[ItemDeduction]  # by item
+    vetoes: list[Veto]
+    routine: routine.RoutineYear  # the year's routine results: evidence, not points
+
+
+def sheet_detail(op: Operator, assessment_id: int) -> SheetDetail:
+    """The sheet's deductions, vetoes and routine year, if it lies in ``op``'s scope (else refused, audited)."""
+    a = get(op, assessment_id)
+    deductions = list(ItemDeduction.select().where(ItemDeduction.assessment == a)
+                      .order_by(ItemDeduction.item, ItemDeduction.id))
+    vetoes = list(Veto.select().where(Veto.assessment == a).order_by(Veto.id))
+    return SheetDetail(a, deductions, vetoes, routine.routine_year(a.person, a.year))
+
+
+def routine_of(op: Operator, assessment_id: int, *, detail: bool = False) -> tuple[Assessment, routine.RoutineYear]:
+    """The sheet and its assistant's routine year (ASM-2 → ASM-3), if in ``op``'s scope; ``detail``
+    reads each reviewed month's work and 出勤情况 too (the month-by-month view)."""
+    a = get(op, assessment_id)
+    return a, routine.routine_year(a.person, a.year, detail=detail)
+
+
+def scheme_of(op: Operator, assessment_id: int) -> Scheme:
+    """The scheme the sheet is scored on: its town's (ASM-5), if the sheet is in ``op``'s scope."""
+    return scheme_for(get(op, assessment_id).town.code)
+
+
+def registration(op: Operator, assessment_id: int) -> ApprovalChain | None:
+    """The sheet's registration chain (附件2's opinions, ASM-6), if started and in ``op``'s scope."""
+    return approvals.for_subject(REG_KIND, get(op, assessment_id).id)
+
+
 def full_time(town: OrgUnit) -> list[Person]:
     """The town's full-time assistants on duty (the base of the 20% cap, ASM-3)."""
     return list(Person.select().where((Person.town == town) & (Person.status == "on_duty"))
@@ -92,7 +147,7 @@ def _editable(a: Assessment) -> None:
 def open_round(op: Operator, town: OrgUnit, year: int) -> list[Assessment]:
     """Create (or refresh) every full-time assistant's sheet for ``year``, pre-filled from facts."""
     _check_town(op, "assessment.score", town)
-    sch = scheme_mod.for_town(town.code)
+    sch = scheme_for(town.code)
     hooks = runtime().plugins.for_town(town.code)
     out = []
     with database.atomic():
@@ -151,6 +206,23 @@ def recompute(a: Assessment, sch: Scheme) -> Assessment:
 
 # ------------------------------------------------------------------ the assessor's entries
 
+def clean_deduction(values: dict[str, Any]) -> tuple[int, str, float]:
+    """The deduction form's rule (``"item:key"``) and units as :func:`deduct` takes them (ASM-5);
+    ``ValidationError("units", …)`` for units that are no number ("两次", "", nan) or below zero."""
+    item, _, key = str(values.get("rule") or "").partition(":")
+    if not item.isdigit():
+        raise ValidationError("rule", "tui.form.required")
+    try:
+        units = float(values.get("units") or "")
+    except ValueError:  # "两次", "" …: not a number at all
+        raise ValidationError("units", "assessment.error.bad_units") from None
+    if not math.isfinite(units):
+        raise ValidationError("units", "assessment.error.bad_units")
+    if units < 0:
+        raise ValidationError("units", "assessment.error.negative_units")
+    return int(item), key, units
+
+
 def deduct(op: Operator, assessment_id: int, item_no: int, key: str, units: float, reason: str) -> ItemDeduction:
     """ASM-5: a deduction the assessor enters, with its reason (required)."""
     a = get(op, assessment_id)
@@ -158,7 +230,7 @@ def deduct(op: Operator, assessment_id: int, item_no: int, key: str, units: floa
     _editable(a)
     if not reason.strip():
         raise ValidationError("reason", "assessment.error.reason_required")
-    sch = scheme_mod.for_town(a.town.code)
+    sch = scheme_for(a.town.code)
     item = sch.item(item_no)
     rule = item.deduction(key)
     with database.atomic():
@@ -185,7 +257,7 @@ def remove_deduction(op: Operator, deduction_id: int) -> None:
     with database.atomic():
         audit.record(op, "assessment.undeduct", d, person_id=a.person_id, before=audit.snapshot(d))
         d.delete_instance()
-        recompute(a, scheme_mod.for_town(a.town.code))
+        recompute(a, scheme_for(a.town.code))
 
 
 def add_veto(op: Operator, assessment_id: int, code: str, reason: str) -> Veto:
@@ -193,7 +265,7 @@ def add_veto(op: Operator, assessment_id: int, code: str, reason: str) -> Veto:
     a = get(op, assessment_id)
     _check_town(op, "assessment.score", a.town)
     _editable(a)
-    sch = scheme_mod.for_town(a.town.code)
+    sch = scheme_for(a.town.code)
     if code not in veto_codes(sch):
         raise ValidationError("code", "assessment.error.bad_veto", code=code)
     if not reason.strip():
@@ -298,10 +370,16 @@ def submit_package(op: Operator, town: OrgUnit, year: int) -> TownPackage:
     return pkg
 
 
-def progress(year: int) -> list[dict[str, Any]]:
-    """City view: every town's progress and grade distribution (for city_office / bureau)."""
+def overview(op: Operator, year: int) -> list[dict[str, Any]]:
+    """The city view as ``op`` reads it: :func:`progress` of the towns in her scope (the city: all)."""
+    auth.require(op, "assessment.view")
+    return progress(year, auth.scope_of(op).restrict_towns(org.towns(), OrgUnit.id))
+
+
+def progress(year: int, towns: Any = None) -> list[dict[str, Any]]:
+    """Every town's progress and grade distribution (the city's cover sheet; ``towns`` narrows it)."""
     out = []
-    for town in org.towns().order_by(OrgUnit.code):
+    for town in (towns if towns is not None else org.towns()).order_by(OrgUnit.code):
         sheets = list(Assessment.select(Assessment.grade).where((Assessment.town == town) & (Assessment.year == year)))
         pkg = TownPackage.get_or_none((TownPackage.town == town) & (TownPackage.year == year))
         dist = {g: sum(1 for a in sheets if a.grade == g) for g in rules.GRADES}

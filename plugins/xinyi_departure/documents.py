@@ -1,4 +1,5 @@
-"""The printable departure form (附件5, 协理员离职呈报单), one A4 page, via ``xinyi_core.export``.
+"""The departure plugin's printed document: the departure form (附件5, 协理员离职呈报单), one A4
+page, via ``xinyi_core.export``.
 
 The grid follows the original: personal details, planned date and the five
 categories (the chosen one ticked), reason, personal requests, then the
@@ -9,9 +10,10 @@ insurance — are filled in from the record.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from xinyi_core import Operator, Post, approvals, export, t
+from xinyi_core import Operator, Post, approvals, date_zh, export, runtime, t
 from xinyi_core.export import FormCell
 
 from . import rules, service
@@ -21,8 +23,8 @@ NCOLS = 8
 CHAIN_ROWS = (("village_head", "village"), ("town_head", "town"), ("city_office", "city"))  # role, label
 
 
-def _date(d) -> str:
-    return f"{d:%Y年%m月%d日}" if d else ""
+def _date(d: dt.date | dt.datetime | None) -> str:
+    return date_zh(d, pad=True)
 
 
 def category_boxes(chosen: str) -> str:
@@ -96,8 +98,12 @@ def write(op: Operator, departure_id: int, path: Path) -> Path:
 def default_path(dep: Departure) -> Path:
     """``<report_dir>/departure/form/离职呈报单_郭伟志_2026-12-31.docx`` (the planned day): re-printing
     replaces the file; another departure's form of that name gets ``_2``."""
-    from xinyi_core.lifecycle import runtime
-
     return export.named_path(Path(runtime().config.report_dir) / "departure" / "form", t("departure.form.file"),
                              dep.person.name, dep.planned_on.isoformat() if dep.planned_on else "", suffix="docx",
                              key=f"departure:{dep.id}")
+
+
+def print_form(op: Operator, departure_id: int) -> Path:
+    """Write 附件5 of one departure in ``op``'s scope to :func:`default_path` (re-printing replaces it)."""
+    dep = service.get(op, departure_id)  # scope checked and audited
+    return write(op, dep.id, default_path(dep))

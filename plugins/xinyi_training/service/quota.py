@@ -11,13 +11,13 @@ from typing import Any, Iterable
 
 import peewee as pw
 
-from xinyi_core import FormErrors, NotFound, Operator, Person, alerts, audit, auth, clock, database, validators
+from xinyi_core import FormErrors, NotFound, Operator, OrgUnit, Person, alerts, audit, auth, clock, database, validators
 from xinyi_core import ValidationError, require_on_duty
 
-from . import rules
-from .models import Article
-from .rules import Quarter
-from .service import PLUGIN, setting
+from .. import rules
+from ..models import Article
+from ..rules import Quarter
+from . import PLUGIN, setting
 
 
 def quota() -> int:
@@ -117,6 +117,19 @@ def view(op: Operator, quarter: Quarter, *, town_id: int | None = None, only_sho
         q = q.where(Person.town == town_id)
     out = rows(q, quarter)
     return [r for r in out if r.missing] if only_short else out
+
+
+def towns(op: Operator) -> list[OrgUnit]:
+    """The towns of ``op``'s scope, by place in the org tree: the quota screen's town filter."""
+    auth.require(op, "training.quotas")
+    return list(auth.scope_of(op).units().where(OrgUnit.kind == "town").order_by(OrgUnit.path))
+
+
+def own_row(op: Operator, quarter: Quarter) -> QuotaRow | None:
+    """The assistant's own row of ``quarter`` (her home screen's to-do); None when she owes none."""
+    auth.require(op, "training.own")
+    mine = rows(auth.scope_of(op).people().where(Person.id == (op.person_id or -1)), quarter)
+    return mine[0] if mine else None
 
 
 def person_articles(person_id: int, year: int | None = None) -> pw.ModelSelect:

@@ -9,15 +9,14 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import XinyiError, clock, jobs, t
-from xinyi_core.tui.screens import PromptScreen, XinyiScreen
+from xinyi_core import clock, jobs, org, t, translator
+from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import routine, rules, service
+from .. import dialogs, rules, service
+from .monthly import RoutineScreen
 
-
-def tr(key: str, **kw: Any) -> str:
-    return t(f"assessment.screen.{key}", **kw)
+tr = translator("assessment.screen")
 
 
 class PanelScreen(XinyiScreen):
@@ -59,9 +58,7 @@ class PanelScreen(XinyiScreen):
 
     @property
     def town(self) -> Any:
-        from .screens import _town
-
-        return _town(self.operator)
+        return org.town_of(self.operator)
 
     def on_mount(self) -> None:
         self.query_one("#panel-list").focus()
@@ -77,9 +74,9 @@ class PanelScreen(XinyiScreen):
         proposal = rules.proposed_grades(ranked, cap)
         self.grades = {pid: saved[pid].grade or proposal[pid] for pid in proposal}
         self.explanations = {pid: a.explanation for pid, a in saved.items() if a.explanation}
-        self.load()
+        self.reload()
 
-    def load(self) -> None:
+    def reload(self) -> None:
         ranked, cap, n = service.panel(self.operator, self.town, self.year)
         rows = [(r.person_id, str(r.rank), r.name, f"{r.score:g}", rules.grade_label(r.earned),
                  rules.grade_label(self.grades.get(r.person_id, r.earned))) for r in ranked]
@@ -98,13 +95,11 @@ class PanelScreen(XinyiScreen):
         """The highlighted assistant's routine year in one line (ASM-2 → ASM-3)."""
         sheet = self.sheets.get(person_id)
         self.query_one("#panel-detail", Static).update(
-            routine.routine_year(sheet.person, sheet.year).summary() if sheet else "")
+            service.routine_of(self.operator, sheet.id)[1].summary() if sheet else "")
 
     def action_routine(self) -> None:
         sheet = self.sheets.get(self.query_one("#panel-list", RecordList).current_id)
         if sheet is not None:
-            from .monthly_screens import RoutineScreen
-
             self.app.push_screen(RoutineScreen(sheet.id))
 
     def action_grade(self, grade: str) -> None:
@@ -116,28 +111,17 @@ class PanelScreen(XinyiScreen):
                 self.explanations[pid] = text
                 self.grades[pid] = "fail"
 
-            self.app.push_screen(PromptScreen(tr("explanation"), tr("explanation_label"), keep),
-                                 callback=lambda _: self.load())
+            self.app.push_screen(dialogs.explanation_form(keep), callback=lambda _: self.reload())
             return
         self.grades[pid] = grade
-        self.load()
+        self.reload()
 
     def action_save(self) -> None:
-        try:
-            service.assign_grades(self.operator, self.town, self.year, self.grades, self.explanations)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(tr("graded"))
-        self.load()
+        self.attempt(service.assign_grades, self.operator, self.town, self.year, self.grades, self.explanations,
+                     done=tr("graded"))
 
     def action_submit(self) -> None:
-        try:
-            service.submit_package(self.operator, self.town, self.year)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(tr("submitted"))
+        self.attempt(service.submit_package, self.operator, self.town, self.year, done=tr("submitted"), reload=False)
 
 
 class CityScreen(XinyiScreen):
@@ -167,25 +151,21 @@ class CityScreen(XinyiScreen):
 
     def on_mount(self) -> None:
         self.query_one("#city-list").focus()
-        self.load()
+        self.reload()
 
-    def load(self) -> None:
+    def reload(self) -> None:
         rows = [(r["town"].id, r["town"].name, f"{r['graded']}/{r['assessed']}/{r['on_roll']}",
                  *(str(r["grades"][g]) for g in rules.GRADES), tr(f"state_{r['state']}"))
-                for r in service.progress(self.year)]
+                for r in service.overview(self.operator, self.year)]
         self.query_one("#city-list", RecordList).set_source(ListSource(rows), keep_cursor=True)
         done = sum(1 for r in rows if r[-1] == tr("state_submitted"))
         self.query_one("#city-status", Static).update(tr("city_status", year=self.year, done=done, total=len(rows)))
 
     def action_year(self, delta: int) -> None:
         self.year += delta
-        self.load()
+        self.reload()
 
     def action_package(self) -> None:
-        try:
-            record = jobs.submit(self.operator, "assessment.package", year=self.year)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(tr("package_queued", id=record.id))
+        self.attempt(jobs.submit, self.operator, "assessment.package", year=self.year,
+                     done=lambda record: tr("package_queued", id=record.id), reload=False)
 

@@ -1,7 +1,8 @@
 """Pure decisions of the annual assessment — ASM-3, ASM-4, ASM-5, ATT-5.
 
 No database, no UI: scores from deductions, grades from scores, the 20% cap on
-优秀, what the panel may assign, the deadlines of the annual round.
+优秀, what the panel may assign, the deadlines of the annual round. The scoring
+scheme these apply (附件1, as data) is :mod:`.scheme`.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ GRADES = ("excellent", "pass", "basic", "fail")  # 优秀 合格 基本合格 �
 DEFAULT_THRESHOLDS = {"excellent": 90.0, "pass": 75.0, "basic": 60.0}
 ROUNDINGS = ("floor", "round", "ceil")
 ATT5_LIMIT = 5  # ATT-5: 5 or more days of 旷工 in a year fail it
+ATT5 = "ATT-5"  # the veto code of ATT-5, beside the scheme's veto-1 … veto-3
 
 
 def deduction_points(item: Item, rule: Deduction, units: float) -> float:
@@ -134,6 +136,13 @@ def grade_label(grade: str) -> str:
     from xinyi_core import t
 
     return t(f"assessment.grade.{grade}")
+
+
+def veto_title(code: str) -> str:
+    """A veto code as the forms and screens name it: ATT-5, or the scheme's veto item ``veto-N``."""
+    from xinyi_core import t
+
+    return t("assessment.veto.att5") if code == ATT5 else t("assessment.veto.item", no=code.split("-")[-1])
 
 
 # ------------------------------------------------------------------ the annual round's dates (ASM-3)

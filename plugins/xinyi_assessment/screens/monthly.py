@@ -3,21 +3,20 @@ ASM-3: the annual assessor and the panel read one assistant's year month by mont
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import XinyiError, clock, jobs, t
-from xinyi_core.tui.screens import FormScreen, XinyiScreen
-from xinyi_core.tui.widgets import Column, FormField, ListSource, RecordList
+from xinyi_core import clock, jobs, t, translator
+from xinyi_core.tui.screens import XinyiScreen
+from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import monthly, routine, service
+from .. import dialogs, service
+from ..service import monthly
 
-
-def tr(key: str, **kw: Any) -> str:
-    return t(f"assessment.screen.{key}", **kw)
+tr = translator("assessment.screen")
 
 
 class MonthlyScreen(XinyiScreen):
@@ -47,18 +46,12 @@ class MonthlyScreen(XinyiScreen):
                           Column(t("assessment.monthly.col.result"), 8), Column(t("assessment.monthly.col.work"), 0)],
                          empty=tr("empty_month"), id="month-list")
 
-    @property
-    def town(self) -> Any:
-        from .screens import _town
-
-        return _town(self.operator)
-
     def on_mount(self) -> None:
         self.query_one("#month-list").focus()
-        self.load()
+        self.reload()
 
-    def load(self) -> None:
-        rows = monthly.month_rows(self.town, self.period) if self.town is not None else []
+    def reload(self) -> None:
+        rows = monthly.sheet(self.operator, self.period)
         self._rows = {r.person_id: r for r in rows}
         self.query_one("#month-list", RecordList).set_source(ListSource([
             (r.person_id, r.name, str(r.marked_days),
@@ -71,26 +64,12 @@ class MonthlyScreen(XinyiScreen):
         pid = self.query_one("#month-list", RecordList).current_id
         if pid is None:
             return
-        row = self._rows[pid]
-        counted = row.counted
-        note = t("assessment.monthly.field_note" if counted else "assessment.monthly.field_attendance")
-        fields = [FormField("work", t("assessment.monthly.field_work"), row.work, required=True),
-                  FormField("note", note, row.note)]
-        detail = (t("assessment.monthly.counted", facts=counted) if counted
-                  else t("assessment.monthly.none_counted"))
-        self.app.push_screen(FormScreen(
-            tr("month_review_of", name=row.name, result=t("assessment.monthly.result." + result)), fields,
-            lambda v: monthly.review(self.operator, pid, self.period, attendance=v["note"] or "", work=v["work"],
-                                     result=result), detail=detail),
-            callback=lambda done: self.load() if done else None)
+        self.app.push_screen(dialogs.review_form(self.operator, self._rows[pid], self.period, result),
+                             callback=lambda done: self.reload() if done else None)
 
     def action_publish(self) -> None:
-        try:
-            record = jobs.submit(self.operator, "assessment.monthly", period=self.period)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(tr("published", id=record.id))
+        self.attempt(jobs.submit, self.operator, "assessment.monthly", period=self.period,
+                     done=lambda record: tr("published", id=record.id), reload=False)
 
 
 class RoutineScreen(XinyiScreen):
@@ -113,9 +92,9 @@ class RoutineScreen(XinyiScreen):
         self.assessment_id = assessment_id
 
     def compose(self) -> Iterable[Widget]:
-        sheet = service.get(self.operator, self.assessment_id)  # scope checked, a refusal audited
+        # scope checked, a refusal audited
+        sheet, self.routine = service.routine_of(self.operator, self.assessment_id, detail=True)
         self.person_name = sheet.person.name
-        self.routine = routine.routine_year(sheet.person, sheet.year, detail=True)
         yield from super().compose()
 
     def screen_title(self) -> str:

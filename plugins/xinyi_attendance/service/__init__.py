@@ -1,6 +1,9 @@
-"""Attendance writes: sign-in/out, corrections, phone checks, the clerk's decisions.
+"""Attendance writes — sign-in/out, corrections, phone checks, the clerk's decisions — and the
+scoped reads of one person or day the screens show.
 
-Every write is scoped and audited. ATT-2: each town names one attendance
+Every write is scoped and audited; the day's sheet and the end-of-day run are in
+:mod:`.daily`, the month's summaries in :mod:`.summary` (both build on this
+module, which never imports them). ATT-2: each town names one attendance
 clerk; only she — and the town head, or the city — may record for others,
 correct, record phone checks and confirm or clear 旷工 candidates. Only a
 person on duty on the day is signed, checked or corrected (TRN-1, ORG-2: the
@@ -13,14 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import (ConflictError, NotFound, Operator, OrgUnit, Person, ValidationError, require_on_duty,
-                        runtime, t)
-from xinyi_core import alerts, audit, auth, calendar, clock, db
-from xinyi_core.db import database
-from xinyi_core.errors import CalendarUnavailable
+import peewee as pw
 
-from . import rules
-from .models import AttendanceClerk, AttendanceDay, PhoneCheck, SignCorrection
+from xinyi_core import (CalendarUnavailable, ConflictError, NotFound, Operator, OrgUnit, Person, ValidationError,
+                        database, locked, require_on_duty, runtime, t)
+from xinyi_core import alerts, audit, auth, calendar, clock
+
+from .. import rules
+from ..models import AttendanceClerk, AttendanceDay, PhoneCheck, SignCorrection
 
 PLUGIN = "attendance"
 CITY_ROLES = ("city_office", "bureau", "admin")
@@ -48,12 +51,12 @@ def name_clerk(op: Operator, town: OrgUnit, clerk: Operator) -> AttendanceClerk:
     # write transactions are serial), the second replacing the first — never a duplicate-key error.
     query = AttendanceClerk.select().where(AttendanceClerk.town == town.id)
     with database.atomic():
-        row = db.locked(query).first()
+        row = locked(query).first()
         before = {"operator": row.operator_id} if row else None
         if row is None:
             AttendanceClerk.insert(town=town.id, operator=clerk.id, named_by_id=op.id,
                                    named_at=clock.now()).on_conflict_ignore().execute()
-            row = db.locked(query).get()
+            row = locked(query).get()
             if (row.operator_id, row.named_by_id) != (clerk.id, op.id):  # another head's, just before
                 before = {"operator": row.operator_id}
         row.operator, row.named_by_id, row.named_at = clerk, op.id, clock.now()
@@ -84,6 +87,30 @@ def _person(op: Operator, person_id: int, action: str) -> Person:
     if not auth.scope_of(op).contains_person(person):
         auth.deny(op, action, obj=person, person_id=person.id, key="auth.out_of_scope")
     return person
+
+
+# --------------------------------------------------------------------------- scoped reads for the screens
+
+def day_of(op: Operator, person_id: int, day: dt.date) -> AttendanceDay | None:
+    """One person's stored day (None before anything was recorded), within ``op``'s scope."""
+    q = AttendanceDay.select().where((AttendanceDay.person == person_id) & (AttendanceDay.date == day))
+    return auth.scope_of(op).restrict(q, AttendanceDay.person).first()
+
+
+def people_on_duty(op: Operator) -> list[Person]:
+    """The assistants on duty in ``op``'s scope, by town, village and name, each with ``village_name``."""
+    village = OrgUnit.alias()
+    q = (Person.select(Person.id, Person.name, village.name.alias("village_name"))
+         .join(village, on=(Person.village == village.id)).where(Person.status == "on_duty")
+         .order_by(Person.town, Person.village, Person.name_initials))
+    return list(auth.scope_of(op).people(q).limit(2000).objects())
+
+
+def open_candidates(op: Operator) -> pw.ModelSelect:
+    """ATT-5: the 旷工 candidates waiting for a decision in ``op``'s scope, oldest first (with the person)."""
+    q = (AttendanceDay.select(AttendanceDay, Person).join(Person).where(AttendanceDay.absence == "open")
+         .order_by(AttendanceDay.date, Person.name_initials))
+    return auth.scope_of(op).restrict(q, AttendanceDay.person)
 
 
 # --------------------------------------------------------------------------- ATT-1/2: sign-in and sign-out
@@ -117,7 +144,7 @@ def _locked_day_row(person: Person, day: dt.date) -> AttendanceDay:
     a silent overwrite (PostgreSQL; SQLite's write transactions are serial anyway).
     """
     AttendanceDay.insert(person=person.id, town=person.town_id, date=day).on_conflict_ignore().execute()
-    return db.locked(AttendanceDay.select().where(
+    return locked(AttendanceDay.select().where(
         (AttendanceDay.person == person.id) & (AttendanceDay.date == day))).get()
 
 

@@ -27,13 +27,14 @@ from xinyi_core import (
     auth,
     clock,
     database,
+    org,
     people,
     runtime,
     t,
 )
 from xinyi_core import period_bounds
 
-from .models import MonthlyResult
+from ..models import MonthlyResult
 
 RESULTS = ("good", "pass", "poor")  # 好 / 合格 / 差
 
@@ -129,6 +130,13 @@ def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
         out.append(MonthRow(p.id, p.name, villages.get(p.village_id, ""), len(marks),
                             r.attendance if r else "", r.work if r else "", r.result if r else None, facts))
     return out
+
+
+def sheet(op: Operator, period: str) -> list[MonthRow]:
+    """The routine sheet of ``period`` as ``op`` reviews it: her own town's rows (ASM-2); none above a town."""
+    auth.require(op, "assessment.monthly")
+    town = org.town_of(op)
+    return month_rows(town, period) if town is not None else []
 
 
 def last_period(today: dt.date) -> str:

@@ -7,6 +7,10 @@ duplicate numbers …) refuse the file with a Chinese message. A section whose
 stated total disagrees with its items (the official sheet's "基础工作（28分）"
 over items worth 39) is a *finding*: the items are authoritative (ASM-5), the
 file loads, and the finding is shown wherever the scheme is (CLI, screens).
+
+Part of the rules: no database, no UI. Which file a town uses is read from the
+configuration handed in (:func:`path_for`); the service asks it for the
+running configuration (``service.scheme_for``).
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from typing import Any
 
 from xinyi_core import XinyiError, t
 
-REPO_DEFAULT = Path(__file__).resolve().parents[2] / "config" / "assessment_scheme.toml"
+REPO_DEFAULT = Path(__file__).resolve().parents[3] / "config" / "assessment_scheme.toml"
 FILE_NAME = "assessment_scheme.toml"
 
 
@@ -231,16 +235,13 @@ def load(path: str | Path) -> Scheme:
     return _load_cached(str(p.resolve()), p.stat().st_mtime)
 
 
-def path_for(town_code: str | None = None, cfg: Any = None) -> Path:
-    """The scheme file a town uses: ``town_schemes[town]``, else ``scheme``, else the default.
+def path_for(town_code: str | None, cfg: Any) -> Path:
+    """The scheme file a town uses under the configuration ``cfg``: ``town_schemes[town]``,
+    else ``scheme``, else the default.
 
     Relative paths are relative to the configuration file's folder; the default is
     ``assessment_scheme.toml`` beside ``xinyi.toml``, else the one in this repository.
     """
-    if cfg is None:
-        from xinyi_core import runtime
-
-        cfg = runtime().config
     base = cfg.path.parent if cfg.path else Path.cwd()
     chosen = (cfg.setting("assessment", "town_schemes") or {}).get(town_code or "") or \
         cfg.setting("assessment", "scheme") or ""
@@ -248,7 +249,3 @@ def path_for(town_code: str | None = None, cfg: Any = None) -> Path:
         return (base / chosen) if not Path(chosen).is_absolute() else Path(chosen)
     beside = base / FILE_NAME
     return beside if beside.is_file() else REPO_DEFAULT
-
-
-def for_town(town_code: str | None = None) -> Scheme:
-    return load(path_for(town_code))

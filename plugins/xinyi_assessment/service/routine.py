@@ -21,7 +21,7 @@ from xinyi_core import Person, clock, people, t
 from xinyi_core import period_bounds
 
 from . import monthly
-from .models import MonthlyResult
+from ..models import MonthlyResult
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
-"""Reading attendance back: the town's monthly summary (ASM-2), one person's month,
-and the facts the annual assessment gets (ATT-5).
+"""Reading attendance back: the town's monthly summary (ASM-2) and one person's month.
+
+The screens read them through :func:`town_month` and :func:`person_month_for`,
+which take the operator and keep to her scope; the hook answers built on the
+same aggregate are in :mod:`xinyi_attendance.facts`.
 
 The monthly summary is one aggregate query — people LEFT JOIN their days,
 ``GROUP BY`` person — plus the town calendar for the working days; the days'
@@ -13,18 +16,14 @@ import datetime as dt
 import functools
 import operator
 from dataclasses import dataclass, field
-from typing import Iterable
-
 import peewee as pw
 
-from xinyi_core import AssessmentFact, MonthFact, OrgUnit, Person, people, t
+from xinyi_core import CalendarUnavailable, Operator, OrgUnit, Person, auth, people, t
 from xinyi_core import calendar
-from xinyi_core.errors import CalendarUnavailable
-from xinyi_core.models import TownClosure
 
-from . import rules
-from .models import AttendanceDay
-from .service import confirmed_days, setting
+from .. import rules
+from ..models import AttendanceDay
+from . import confirmed_days
 
 
 @dataclass
@@ -47,23 +46,9 @@ class SummaryRow:
     year_absent: int = 0  # confirmed 旷工 in the year up to the month's end (ATT-5: 5 fails the year)
 
 
-def _case(cond: pw.Expression) -> pw.Expression:
+def count_if(cond: pw.Expression) -> pw.Expression:
+    """``SUM(CASE WHEN cond THEN 1 ELSE 0 END)``: how many rows of the group meet ``cond``."""
     return pw.fn.SUM(pw.Case(None, [(cond, 1)], 0))
-
-
-def working_days_by_town(towns: Iterable[OrgUnit], first: dt.date, last: dt.date) -> dict[int, list[dt.date]]:
-    """Each town's working days: the national schedule once, less each town's closures (one query).
-
-    The same answer as :func:`xinyi_core.calendar.working_days` per town, without a query per town
-    (a province has hundreds of towns).
-    """
-    ids = [town.id for town in towns]
-    national = [d for d in calendar.days(first, last) if calendar.national_kind(d) in ("workday", "makeup")]
-    closed: dict[int, set[dt.date]] = {}
-    for row in TownClosure.select(TownClosure.town, TownClosure.date).where(
-            TownClosure.town.in_(ids) & TownClosure.date.between(first, last)).tuples():
-        closed.setdefault(row[0], set()).add(row[1])
-    return {i: [d for d in national if d not in closed[i]] if i in closed else national for i in ids}
 
 
 def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
@@ -92,14 +77,14 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
             .group_by(Y.person).alias("ya"))
     return (Person.select(Person.id, Person.name, village.name.alias("village"), Person.town, Person.joined_on,
                           Person.departed_on,
-                          _case(signed & workday).alias("present"), _case(D.late == True).alias("late"),  # noqa: E712
-                          _case(D.early == True).alias("early"),  # noqa: E712
-                          _case(D.sign_in.is_null() & (D.excuse == "leave")).alias("leave"),
-                          _case(D.sign_in.is_null() & (D.excuse == "training")).alias("training"),
-                          _case(D.sign_in.is_null() & D.excuse.not_in(["leave", "training"])).alias("other"),
+                          count_if(signed & workday).alias("present"), count_if(D.late == True).alias("late"),  # noqa: E712
+                          count_if(D.early == True).alias("early"),  # noqa: E712
+                          count_if(D.sign_in.is_null() & (D.excuse == "leave")).alias("leave"),
+                          count_if(D.sign_in.is_null() & (D.excuse == "training")).alias("training"),
+                          count_if(D.sign_in.is_null() & D.excuse.not_in(["leave", "training"])).alias("other"),
                           pw.fn.COALESCE(pw.fn.SUM(D.failed_checks), 0).alias("failed_checks"),
-                          _case(D.absence == "confirmed").alias("absent"), _case(D.absence == "open").alias("open"),
-                          _case(D.absence == "cleared").alias("cleared"),
+                          count_if(D.absence == "confirmed").alias("absent"), count_if(D.absence == "open").alias("open"),
+                          count_if(D.absence == "cleared").alias("cleared"),
                           pw.fn.COALESCE(pw.fn.MAX(year.c.n), 0).alias("year_absent"))
             .join(village, on=(Person.village == village.id))
             .switch(Person)
@@ -114,7 +99,7 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
 def month_summary(towns: list[OrgUnit], year: int, month: int) -> list[SummaryRow]:
     """ASM-2: the month's attendance per assistant of ``towns`` (ATT-5 deduction days included)."""
     first, last = rules.month_bounds(year, month)
-    working = working_days_by_town(towns, first, last)
+    working = calendar.working_days_by_town(towns, first, last)
     rows = []
     for r in summary_query([t_.id for t_ in towns], first, last, working).tuples():
         # id, name, village, town, joined, departed, the COUNTS…, year_absent (the query's column order)
@@ -136,6 +121,13 @@ def _add_deduction_dates(rows: list[SummaryRow], first: dt.date, last: dt.date) 
         by_person[person_id].deduction_dates.append(day)
     for row in by_person.values():
         row.deduction_dates = rules.wage_deduction_days(row.deduction_dates, first.year, first.month)
+
+
+def town_month(op: Operator, town: OrgUnit, year: int, month: int) -> list[SummaryRow]:
+    """ASM-2: :func:`month_summary` of ``town`` as ``op`` may see it — only the people of her scope
+    (another town's operator gets no rows)."""
+    visible = {p.id for p in auth.scope_of(op).person_ids()}
+    return [r for r in month_summary([town], year, month) if r.person_id in visible]
 
 
 # --------------------------------------------------------------------------- one person's month
@@ -168,7 +160,7 @@ class PersonDay:
 
 def person_month(person: Person, year: int, month: int) -> list[PersonDay]:
     """Every day of the month for one assistant: hours, marks, checks, candidate state."""
-    from .daily import marks_for
+    from .daily import marks_for  # late: the day's run is not needed to read a month
 
     first, last = rules.month_bounds(year, month)
     rows = {r.date: r for r in AttendanceDay.select().where(
@@ -186,55 +178,25 @@ def person_month(person: Person, year: int, month: int) -> list[PersonDay]:
     return out
 
 
-# --------------------------------------------------------------------------- facts for the annual assessment
+@dataclass(frozen=True)
+class PersonMonth:
+    """One assistant's month as her screen shows it: the days, and her 旷工 of the month and year (ATT-5)."""
 
-def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
-    """ATT-5 (veto at 5 confirmed days) and the attendance record for scoring item 5 (ASM-5)."""
-    days = confirmed_days(person.id, year)
-    limit = setting("absent_fail_days")
-    D = AttendanceDay
-    counts = (D.select(_case(D.late == True).alias("late"), _case(D.early == True).alias("early"))  # noqa: E712
-              .where((D.person == person.id) & D.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-              .dicts().get())
-    late, early = int(counts["late"] or 0), int(counts["early"] or 0)
-    return [
-        AssessmentFact("ATT-5", t("attendance.fact.absent", days=len(days), limit=limit), len(days), item=5,
-                       veto=rules.crosses_att5(len(days), limit), evidence=tuple(d.isoformat() for d in days)),
-        AssessmentFact("ASM-5", t("attendance.fact.record", late=late, early=early, absent=len(days)),
-                       late + early, item=5,
-                       evidence=(t("attendance.fact.late", count=late), t("attendance.fact.early", count=early))),
-    ]
+    person: Person
+    days: list[PersonDay]
+    month_absent: list[dt.date]
+    year_absent: list[dt.date]
 
 
-# --------------------------------------------------------------------------- facts for the routine assessment
+def person_month_for(op: Operator, person_id: int, year: int, month: int) -> PersonMonth | None:
+    """:func:`person_month` of someone in ``op``'s scope; None for anyone else.
 
-# (key, rule, unit) of each count of the month, in the order the publication lists them
-_MONTH_COUNTS = (("present", "ATT-2", "days"), ("late", "ATT-1", "times"), ("early", "ATT-1", "times"),
-                 ("leave", "ATT-3", "days"), ("training", "TRN-2", "days"), ("absent", "ATT-5", "days"),
-                 ("open", "ATT-5", "days"), ("failed_checks", "ATT-2", "times"))
-
-
-def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
-    """ASM-2: one assistant's month as the town's summary counts it, for the publication's 出勤情况.
-
-    The same aggregate as :func:`month_summary`, for one person: days present out
-    of the working days she was on the roll, late and early, leave and training
-    days, confirmed 旷工 (with their dates) and candidates still open, failed phone
-    checks. Nothing when she was not on the roll that month.
+    Nothing is shown of a person outside the scope, as a list filtered to the
+    scope shows nothing of her: a screen parameter naming her is no attempt to act.
     """
-    first, last = rules.month_bounds(year, month)
-    working = working_days_by_town([person.town], first, last)
-    found = (summary_query([person.town_id], first, last, working).where(Person.id == person.id)
-             .tuples().first())
-    if found is None:
-        return []
-    counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
-                       "open", "cleared"), (int(v or 0) for v in found[6:-1])))
-    expected = rules.expected_days(working[person.town_id], found[4], found[5])
-    absent_on = [] if not counts["absent"] else [d for (d,) in AttendanceDay.select(AttendanceDay.date).where(
-        (AttendanceDay.person == person.id) & (AttendanceDay.absence == "confirmed")
-        & AttendanceDay.date.between(first, last)).order_by(AttendanceDay.date).tuples()]
-    return [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
-                      t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
-                      evidence=tuple(d.isoformat() for d in absent_on) if key == "absent" else ())
-            for key, rule, unit in _MONTH_COUNTS]
+    person = auth.scope_of(op).people().where(Person.id == person_id).first()
+    if person is None:
+        return None
+    year_days = confirmed_days(person.id, year)
+    return PersonMonth(person, person_month(person, year, month), rules.wage_deduction_days(year_days, year, month),
+                       year_days)

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from xinyi_core import CalendarMark, OrgUnit, Person, duty_refusals, runtime, t
-from xinyi_core import alerts, audit, calendar, clock, db
-from xinyi_core.db import database
-from xinyi_core.errors import CalendarUnavailable
+from xinyi_core import (CalendarMark, CalendarUnavailable, OffPostAlert, Operator, OrgUnit, Person, database,
+                        date_zh, duty_refusals, locked, runtime, t)
+from xinyi_core import alerts, audit, auth, calendar, clock, org
 
-from . import rules
-from .models import AttendanceDay, PhoneCheck
-from .service import PLUGIN, day_row, set_absence, setting
+from .. import rules
+from ..models import AttendanceDay, PhoneCheck
+from . import PLUGIN, day_row, set_absence, setting
 
 LOOKBACK_DAYS = 45  # how far back the ATT-6 run is followed (several times the limit)
 
@@ -67,6 +66,14 @@ class SheetRow:
     @property
     def status_text(self) -> str:
         return self.excuse if self.status == "excused" else t(f"attendance.status.{self.status}")
+
+
+def sheet(op: Operator, town: OrgUnit, day: dt.date) -> list[SheetRow]:
+    """The day's sheet of ``town`` as ``op`` may see it: only the people of her scope.
+
+    A town operator asking for another town gets no rows; an assistant, her own.
+    """
+    return daily_sheet(town, day, people=auth.scope_of(op).people(on_roll(town, day)))
 
 
 def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = None) -> list[SheetRow]:
@@ -219,7 +226,7 @@ def follow_marks(person: Person, start: dt.date, end: dt.date) -> int:
         return 0
     changed = dropped = 0
     with database.atomic():  # the caller's transaction: the rows change with the leave, or neither does
-        rows = list(db.locked(AttendanceDay.select().where(
+        rows = list(locked(AttendanceDay.select().where(
             (AttendanceDay.person == person.id) & AttendanceDay.date.between(start, end) &
             AttendanceDay.sign_in.is_null()).order_by(AttendanceDay.date)))
         marks = excuses(marks_for(person, start, end)) if rows else {}
@@ -244,7 +251,7 @@ def follow_marks(person: Person, start: dt.date, end: dt.date) -> int:
                 changed += 1
                 dropped += 1
         if dropped and person.status == "on_duty" and person.town_id:
-            town = OrgUnit.get_by_id(person.town_id)
+            town = org.town_of(person)
             # Today is judged only once the end-of-day run made it a candidate; before that, the run
             # is followed up to yesterday. Either answer raises the same alert (keyed by its start).
             check_off_post(town, person, today) or check_off_post(town, person, today - dt.timedelta(days=1))
@@ -295,11 +302,11 @@ def check_off_post(town: OrgUnit, person: Person, day: dt.date) -> bool:
     run = rules.consecutive_off_post(states, day, mode=setting("off_post_count"))
     if not rules.crosses_att6(run, setting("off_post_days")):
         return False
+    payload = OffPostAlert(days=run.days, start=run.start, end=run.end, missed_working_days=run.missed,
+                           count=setting("off_post_count"), proposes="rescinded")  # 解除合同, as a code
     alerts.raise_alert(
-        PLUGIN, "off_post", f"off_post:{person.id}:{run.start.isoformat()}",
-        t("attendance.alert.off_post", name=person.name, days=run.days, start=f"{run.start:%m月%d日}",
-          end=f"{run.end:%m月%d日}"),
-        audience=("town_head", "city_office"), rule="ATT-6", person=person, town=town,
-        data={"proposed_category": "解除合同", "days": run.days, "missed_working_days": run.missed,
-              "from": run.start.isoformat(), "to": run.end.isoformat(), "count": setting("off_post_count")})
+        PLUGIN, OffPostAlert.KIND, f"off_post:{person.id}:{run.start.isoformat()}",
+        t("attendance.alert.off_post", name=person.name, days=run.days, start=date_zh(run.start, year=False, pad=True),
+          end=date_zh(run.end, year=False, pad=True)),
+        audience=("town_head", "city_office"), rule=OffPostAlert.RULE, person=person, town=town, data=payload)
     return True
