@@ -15,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import ScreenEntry, ValidationError, clock, org, t, weekday_zh
+from xinyi_core import ScreenEntry, ValidationError, approvals, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, RecordList, SearchBox
 
 from . import dialogs, rules, service
 from .models import LeaveRequest
@@ -122,7 +122,7 @@ class _LeaveList(XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_slip, self.operator, self.current.id,
-                         done=lambda path: t("leave.tui.printed", path=path))
+                         done=lambda path: t("leave.tui.printed", name=path.name))
 
 
 class LeaveListScreen(_LeaveList):
@@ -147,7 +147,7 @@ class LeaveListScreen(_LeaveList):
                    "print": "leave.print"}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
+        yield SearchBox(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
         yield from super().compose_body()
 
     @on(Input.Changed, "#leave-search")
@@ -254,7 +254,7 @@ class QueueScreen(_LeaveList):
 
     def _decided(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("leave.tui.decided", state=state_text(result)))
+            self.notify(approvals.outcome(service.chain_of(result)))  # 已同意，转镇中心负责人审批
             self.reload()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import Operator, ValidationError, auth, clock, t, translator
+from xinyi_core import Operator, ValidationError, auth, clock, t, translator, validators
 from xinyi_core.tui.screens import FormScreen
 from xinyi_core.tui.widgets import FormField
 
@@ -36,7 +36,7 @@ def entry_form(op: Operator, entry: LogEntry | None) -> FormScreen:
          **{f: getattr(entry, f) if entry else "" for f in service.TEXT_FIELDS},
          "served": talk.served if talk else "", "question": talk.question if talk else "",
          "answer": talk.answer if talk else "", "save_as": entry.state if entry else "submitted"}
-    fields = [FormField("day", t("worklog.form.day"), v["day"], required=True),
+    fields = [FormField("day", t("worklog.form.day"), v["day"], required=True, kind="day"),
               FormField("category", t("worklog.form.category"), v["category"], _duties(), required=True),
               *(FormField(f, t(f"worklog.form.{f}"), v[f]) for f in service.TEXT_FIELDS),
               FormField("served", t("worklog.form.served"), v["served"], placeholder=tr("consult")),
@@ -85,8 +85,8 @@ def close_form(op: Operator, item_id: int) -> FormScreen:
 
 def filter_form(op: Operator, current: dict[str, Any]) -> FormScreen:
     """The search's dates, duty and town; it dismisses with the filters (dates parsed)."""
-    fields = [FormField("start", tr("start"), current.get("start") or "", placeholder="2026-01-01"),
-              FormField("end", tr("end"), current.get("end") or "", placeholder="2026-12-31"),
+    fields = [FormField("start", tr("start"), current.get("start") or "", kind="day"),
+              FormField("end", tr("end"), current.get("end") or "", kind="day"),
               FormField("category", tr("col_category"), current.get("category"), _duties()),
               FormField("town_id", tr("col_town"), current.get("town_id"), _towns(op))]
 
@@ -96,7 +96,7 @@ def filter_form(op: Operator, current: dict[str, Any]) -> FormScreen:
         for k in ("start", "end"):
             out[k] = rules.parse_day(values[k], today) if values[k] else None
             if values[k] and out[k] is None:
-                raise ValidationError(k, "worklog.err.date")
+                raise ValidationError(k, "worklog.err.date", example=validators.date_example(today))
         return out
 
     return FormScreen(tr("filter_title"), fields, apply)

@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 
 from xinyi_core import ScreenEntry, clock, t, translator
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList, SearchBox
 
 from . import dialogs, rules, service
 from .service import checks, register
@@ -38,7 +38,7 @@ def export_book(screen: XinyiScreen, person_id: int, period: str) -> None:
     from . import documents  # late: python-docx is not needed until a page is printed
 
     screen.attempt(documents.print_book, screen.operator, person_id, period, reload=False,
-                   done=lambda path: tr("exported", path=str(path)))
+                   done=lambda path: tr("exported", name=path.name))
 
 
 def _shift(period: str, months: int) -> str:
@@ -135,10 +135,21 @@ class RegisterScreen(XinyiScreen):
         super().__init__()
         self.open_only = False
 
+    @property
+    def registers(self) -> bool:
+        """Only an assistant registers (WORK-1: at her own window); the town centre reads and closes."""
+        return self.operator.person_id is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new":  # never offer a key she cannot use
+            return self.registers
+        return super().check_action(action, parameters)
+
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="register-status", classes="hint")
         yield RecordList([Column(tr("col_at"), 11), Column(tr("col_channel"), 4), Column(tr("col_party"), 14),
-                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)], empty=tr("empty"), id="register")
+                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)],
+                         empty=tr("register_empty_own" if self.registers else "register_empty"), id="register")
 
     def on_mount(self) -> None:
         self.reload()
@@ -149,14 +160,13 @@ class RegisterScreen(XinyiScreen):
         plist.set_source(QuerySource(register.listing(self.operator, open_only=self.open_only),
                                      lambda r: (r[0], f"{r[1]:%m-%d %H:%M}", t(f"worklog.channel.{r[2]}"), r[3],
                                                 t(f"worklog.item_state.{r[4]}"), r[5])))
-        self.query_one("#register-status", Static).update(tr(
-            "register_status", count=plist.count, filter=tr("open_filter") if self.open_only else ""))
+        status = tr("register_status", count=plist.count, filter=tr("open_filter") if self.open_only else "")
+        self.query_one("#register-status", Static).update(status if self.registers else
+                                                           f"{status}　{tr('register_by_assistant')}")
 
     def action_new(self) -> None:
-        if self.operator.person_id is None:
-            self.notify(tr("not_assistant"), severity="warning")
-            return
-        self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
+        if self.registers:
+            self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
 
     def _done(self, result: Any) -> None:
         if result is not None:
@@ -184,6 +194,7 @@ class SearchScreen(XinyiScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "filter", t("worklog.key.filter")), Binding("ctrl+o", "export", t("worklog.key.export")),
         Binding("ctrl+r", "correct", t("worklog.key.correct")),
+        Binding("slash", "focus_search", t("tui.key.search"), key_display="/", show=False),
         Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False),
     ]
     PERMISSIONS = {"correct": "worklog.correct"}
@@ -194,7 +205,7 @@ class SearchScreen(XinyiScreen):
         self._timer: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
+        yield SearchBox(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
         yield Static("", id="search-status", classes="hint")
         yield RecordList([Column(tr("col_day"), 10), Column(tr("col_name"), 8), Column(tr("col_category"), 14),
                           Column(tr("col_progress"), 0)], empty=tr("empty"), id="results")
@@ -217,6 +228,9 @@ class SearchScreen(XinyiScreen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(self.DEBOUNCE, self.reload)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#wl-search").focus()
 
     def action_move(self, delta: int) -> None:
         results = self.query_one("#results", RecordList)

@@ -120,6 +120,7 @@ def init(ctx: click.Context) -> None:
 def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: bool) -> None:
     from . import config as config_mod, db
     from . import demo as demo_mod
+    from rich.cells import set_cell_size
 
     if reset:
         cfg = config_mod.load(ctx.obj["config"])
@@ -144,9 +145,11 @@ def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: b
     for warning in summary.warnings:
         click.echo(t("cli.warning", message=warning), err=True)
     click.echo(t("cli.demo_accounts", password=demo_mod.DEMO_PASSWORD))
-    shown = [o for o in summary.operators if o[1] != "town_clerk" or o[0].startswith("xinan")][:8]
-    for username, role, scope in shown:
-        click.echo(f"  {username:<16} {t('role.' + role):<8} {scope}")
+    # the city's accounts and the demo town's (clerk, head, village head, assistants): the README's list
+    shown = [o for o in summary.operators if o[1] in ("admin", "bureau", "city_office")
+             or o[0].startswith(f"{demo_mod.DEMO_TOWN}_")]
+    for username, role, scope in shown:  # padded in terminal cells: a Chinese character is two
+        click.echo(f"  {username:<16} {set_cell_size(t('role.' + role), 14)} {scope}")
     db.close()
 
 

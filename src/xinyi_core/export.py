@@ -11,17 +11,28 @@ Files are written through :func:`atomic_path`: to a temporary name in the
 target folder, then renamed over the final name, so a reader never sees a
 half-written file and a re-run replaces the old file in one step; a set of
 files that belong together (a report's formats) through :func:`atomic_paths`.
+
+Files are named for the people who download and file them, never by internal
+ids: ``新安街道_2026年11月_月度考勤汇总.xlsx``, ``请假单_郭伟志_2026-12-07.docx``
+(:func:`file_name`). A document of one record goes through :func:`named_path`,
+which keeps names unique — ``_2``, ``_3`` when another record's file has the
+name — while printing the same record again replaces its own file: the record's
+``key`` is written into the document's properties (``save_docx``/``save_xlsx``).
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import glob
+import itertools
 import json
 import os
+import re
 import socket
 import unicodedata
 import uuid
+import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -186,6 +197,53 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# Characters no file name may hold on the operators' PCs (Windows), and blanks: a name is one word.
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+_DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
+
+
+def file_name(*parts: Any, suffix: str) -> str:
+    """A file name a person reads: the non-empty ``parts`` joined by ``_``, then ``.suffix``.
+
+    ``file_name("新安街道", "2026年11月", "月度考勤汇总", suffix="xlsx")`` is
+    ``新安街道_2026年11月_月度考勤汇总.xlsx``. Characters a Windows file name cannot
+    hold and blanks are left out, so the file keeps its name on the clerk's PC.
+    """
+    words = [_NOT_IN_NAMES.sub("", str(p)) for p in parts if p not in (None, "")]
+    return "_".join(w for w in words if w) + "." + suffix.lstrip(".")
+
+
+def named_path(folder: Path, *parts: Any, suffix: str, key: str | None = None) -> Path:
+    """Where a document named :func:`file_name` of ``parts`` goes in ``folder``, kept unique.
+
+    A free name is taken as it is. A name already taken by a file of the same record
+    (``key``, as :func:`save_docx`/:func:`save_xlsx` wrote it into that file) is taken
+    again: the document is written anew in place. A name taken by another file gets
+    ``_2``, ``_3``… (two 郭伟志 on leave from the same day). Without ``key`` every call
+    gets a name no file has yet. Two writers choosing at the very same moment may
+    choose the same name; the later file then replaces the earlier (written whole).
+    """
+    folder = Path(folder)
+    first = file_name(*parts, suffix=suffix)
+    stem, dot, ext = first.rpartition(".")
+    for n in itertools.count(1):
+        path = folder / (first if n == 1 else f"{stem}_{n}{dot}{ext}")
+        if not path.exists() or (key is not None and file_key(path) == key):
+            return path
+    raise AssertionError("unreachable")
+
+
+def file_key(path: Path) -> str | None:
+    """The record key written into a .docx/.xlsx (its core property ``identifier``), if any."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ElementTree.fromstring(z.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    found = root.find(_DC_IDENTIFIER)
+    return found.text if found is not None and found.text else None
+
+
 def display_width(text: Any) -> int:
     """Width in half-width columns: a CJK character counts two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text or ""))
@@ -338,8 +396,10 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     return last
 
 
-def save_xlsx(wb: Workbook, path: Path) -> Path:
-    """Write ``wb`` to ``path`` atomically."""
+def save_xlsx(wb: Workbook, path: Path, *, key: str | None = None) -> Path:
+    """Write ``wb`` to ``path`` atomically; ``key`` names the record it is of (see :func:`named_path`)."""
+    if key is not None:
+        wb.properties.identifier = key
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)
@@ -526,7 +586,10 @@ def opinion_cells(label: str, ncols: int, *, label_span: int = 1, seal: bool = F
             FormCell(f"\n\n{sign}", span=ncols - label_span, left=False)]
 
 
-def save_docx(doc: Any, path: Path) -> Path:
+def save_docx(doc: Any, path: Path, *, key: str | None = None) -> Path:
+    """Write ``doc`` to ``path`` atomically; ``key`` names the record it is of (see :func:`named_path`)."""
+    if key is not None:
+        doc.core_properties.identifier = key
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return Path(path)

@@ -344,8 +344,10 @@ def xinyi_reports() -> list[ReportSpec]:
     fonts, print titles, official table layouts); ``ctx`` is a
     :class:`xinyi_core.ReportContext` (period, town or None for the city,
     ``progress``). The core writes every format to a temporary name and
-    renames them together to ``<report_dir>/<name>/<period>/<town>.<fmt>``,
-    so one report, period and town has one result however often it runs.
+    renames them together to
+    ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>`` (named for
+    people: ``新安街道_2026年11月_月度考勤汇总.xlsx``), so one report, period and
+    town has one result however often it runs.
 
     Reports run now with ``xinyi report NAME --period … --town … --out DIR``,
     on the queue with ``--enqueue`` or :func:`xinyi_core.jobs.submit`, or on

@@ -250,7 +250,7 @@ def test_cli_report_for_another_town_is_refused_audited_and_writes_no_file(world
     assert len(rows) == 1 and rows[0].action == "reports.run"
     code, out = _cli(world, "report", "core.roster", "--period", LAST_MONTH, "--operator", clerk.username)
     assert code == 0, out  # her own town, by default
-    assert _files(world.tmp / "reports") == ["a.docx", "a.xlsx"]
+    assert _files(world.tmp / "reports") == ["甲镇_2026年8月_协理员花名册.docx", "甲镇_2026年8月_协理员花名册.xlsx"]
 
 
 def test_cli_import_and_jobs_for_a_town_operator_are_refused(world: World):

@@ -28,7 +28,7 @@ PERIOD = "2026-10"
 
 
 def final_path(site: Site) -> Path:
-    return reports.output_path(site.report_dir, "crashtest.big", PERIOD, "320381", "xlsx")
+    return reports.output_path(site.report_dir, "crashtest.big", PERIOD, "新沂市", "崩溃测试", "xlsx")
 
 
 def mark_of(path: Path) -> str:

@@ -142,7 +142,8 @@ async def test_village_head_gives_an_opinion_and_clerk_confirms_a_handover(ui_ci
         await pilot.press("p")
         await settle(pilot)
     assert HandoverItem.get(HandoverItem.received_by == "liming").departure_id == dep.id
-    assert list((lifecycle.runtime().config.report_dir / "departure" / "form").glob(f"{dep.id}-*.docx"))
+    form = lifecycle.runtime().config.report_dir / "departure" / "form"  # named for people, no internal id
+    assert [p.name for p in form.iterdir()] == [f"离职呈报单_{dep.person.name}_{dep.planned_on.isoformat()}.docx"]
 
 
 async def test_vacancies_for_the_city_office_and_not_for_a_town(ui_city):

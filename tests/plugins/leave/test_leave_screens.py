@@ -105,6 +105,7 @@ async def test_approver_sees_the_todo_and_approves_from_the_queue(ui_city):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert rows(app) == [] and "没有待您审批的请假" in screen_text(app)
+        assert "已同意，转镇中心负责人审批" in testing.notifications(app)  # what happened, what comes next
     assert service.chain_of(leave).state == "pending"  # now it is the town head's turn
     app = XinyiApp(ui_city.op("town_head", "a"))
     async with app.run_test(size=SIZE) as pilot:
@@ -114,6 +115,7 @@ async def test_approver_sees_the_todo_and_approves_from_the_queue(ui_city):
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "已同意，审批完成" in testing.notifications(app)
     assert service.LeaveRequest.get_by_id(leave.id).state == "approved"  # 2 days: no city step (ATT-4)
 
 

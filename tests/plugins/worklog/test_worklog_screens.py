@@ -12,6 +12,7 @@ from typing import Iterator
 import docx
 import pytest
 from xinyi_worklog import rules, service
+from xinyi_worklog.service import register
 from xinyi_worklog.models import (
     Correction,
     LogEntry,
@@ -84,8 +85,8 @@ async def test_assistant_writes_an_entry_from_the_keyboard(ui_city):
         assert "2026-06-10" in text and "人力资源调查" in text and "已提交" in text
         await pilot.press("p")  # the month's log book page
         await settle(pilot)
-    path = Path(runtime().config.report_dir) / "worklog" / "2026-06" / f"{me.person_id}.docx"
-    assert docx.Document(str(path)).tables[0].rows[1].cells[3].text == GOOD
+    path = Path(runtime().config.report_dir) / "worklog" / "2026-06" / f"工作日志_{me.person.name}_2026年6月.docx"
+    assert docx.Document(str(path)).tables[0].rows[1].cells[3].text == GOOD  # named for her, not by her id
 
 
 async def test_register_a_visit_fast_and_close_it(ui_city):
@@ -109,6 +110,23 @@ async def test_register_a_visit_fast_and_close_it(ui_city):
         await pilot.press(*"已办", "ctrl+s")
         await settle(pilot)
         assert RegisterItem.get().state == "closed" and "已办结" in screen_text(app)
+
+
+async def test_a_clerk_is_not_offered_a_register_key_she_cannot_use(ui_city):
+    """Issue 18: 来访来电登记 offered the clerk n 新建, then refused (只有协理员本人可以登记). WORK-1: the
+    assistant registers at her window; the town centre reads and closes — and the screen says so."""
+    register.record(ui_city.op("assistant", "a"), {"party": "王某", "matter": "咨询社保"})
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open("worklog.nav.register")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.RegisterScreen)
+        text = screen_text(app)
+        assert "新建" not in text and "由协理员本人在窗口登记" in text and "王某" in text
+        await pilot.press("n")  # nothing happens: no form, no refusal
+        await settle(pilot)
+        assert isinstance(app.screen, ui.RegisterScreen) and not testing.notifications(app)
+        assert RegisterItem.select().count() == 1
 
 
 async def test_town_records_the_monthly_check_which_locks_the_month(ui_city):

@@ -18,7 +18,7 @@ from ... import auth, org, people
 from ...errors import XinyiError
 from ...i18n import t
 from ...models import OrgUnit, Person
-from ..widgets import Column, Form, FormField, QuerySource, RecordList
+from ..widgets import Column, Form, FormField, QuerySource, RecordList, SearchBox
 from .base import XinyiScreen
 
 ORDERS = ("name", "joined", "town")
@@ -51,7 +51,7 @@ class PeopleScreen(XinyiScreen):
         self._names: dict[int, str] = {}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("tui.people.search_placeholder"), id="search", compact=True)
+        yield SearchBox(placeholder=t("tui.people.search_placeholder"), id="search", compact=True)
         yield Static("", id="people-status")
         yield RecordList(COLUMNS, empty=t("tui.people.empty"), id="people")
 

@@ -175,8 +175,7 @@ class PersonFormScreen(FormScreen):
                             values.get("political_status"), list(_swap(people.labels("political_status")))),
                   FormField("education", t("person.field.education"), values.get("education"),
                             list(_swap(people.labels("education")))),
-                  FormField("joined_on", t("person.field.joined_on"), values.get("joined_on", ""),
-                            placeholder="2025-01-31")]
+                  FormField("joined_on", t("person.field.joined_on"), values.get("joined_on", ""), kind="date")]
         if self.person_id is None:
             fields.append(FormField("post", t("tui.person.post"), None, post_choices(self.operator), required=True))
         return fields
