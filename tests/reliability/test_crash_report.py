@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_report_leaves_the_old_file_and_another_worker_runs_
 # --------------------------------------------------------------------------- a report of two files
 
 def pair(site: Site) -> tuple[Path, Path]:
-    return tuple(reports.output_path(site.report_dir, "crashtest.pair", PERIOD, "320381", fmt)
+    return tuple(reports.output_path(site.report_dir, "crashtest.pair", PERIOD, "新沂市", "崩溃测试", fmt)
                  for fmt in ("xlsx", "docx"))
 
 
