@@ -24,8 +24,8 @@ class CalendarMark:
 class AssessmentFact:
     """Something a plugin knows that bears on a person's annual assessment."""
 
-    rule: str  # rule ID, e.g. "ATT-5"
-    label: str  # Chinese, shown to the assessor
+    rule: str  # rule ID, e.g. "ATT-5": for the code and the city's checks, never printed on a screen
+    label: str  # Chinese, shown alone to the assessor and on the person page: says its count ("全年事假 2 天")
     value: float  # a count, days, points … as the item defines
     item: int | None = None  # the scoring-sheet item it affects (附件1), if any
     veto: bool = False  # fails the year whatever the score (ASM-4, ATT-5)

@@ -3,6 +3,7 @@ the approval queue as a home to-do, the town's leave calendar, the oral report (
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -217,3 +218,66 @@ async def test_only_the_town_head_is_offered_the_cancel_key(ui_city):
         await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         assert "撤销" not in screen_text(app).splitlines()[-1]
+
+
+RULE_ID = re.compile(r"[A-Z]{2,5}-\d")  # ATT-3, ATT-6: in code and tests, never on an operator's screen
+
+
+async def test_enter_opens_the_highlighted_leave_slip_and_esc_comes_back(ui_city):
+    """Issue 18: 请假管理's Enter shows the leave's slip in full — reason, phone, every opinion with
+    its approver and date — where p prints it; Esc goes back to the list where she was."""
+    from .conftest import approve_all
+
+    person, clerk = ui_city.people["a"][0], ui_city.op("town_clerk", "a")
+    leave = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-07", "2026-09-08", reason="孩子住院陪护")).id)
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "回车：查看请假单全文" in screen_text(app)  # the list says what Enter does
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveSlipScreen)
+        text = screen_text(app)
+        assert f"请假管理 › {person.name} › 请假单" in text.splitlines()[0]  # where she is
+        assert "请假理由：孩子住院陪护" in text and "请假期间联系电话：13900001111" in text
+        assert "请假时间：2026-09-07（周一） 至 2026-09-08（周二），共 2 天（按工作日计）" in text
+        assert "村居负责人：已批准　同意" in text and "镇中心负责人：已批准　同意" in text
+        assert "p 打印" in text.splitlines()[-1] and not RULE_ID.search(text)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveListScreen) and rows(app)[0][0] == leave.id
+
+
+async def test_leave_words_on_screen_carry_no_rule_ids(ui_city):
+    """Issue 18: the oral report's title, its missing-slip reminder and the empty lists speak plain
+    Chinese, and an empty list offers only a key she may use."""
+    from xinyi_core import alerts
+
+    person, clerk = ui_city.people["a"][1], ui_city.op("town_clerk", "a")
+    office = XinyiApp(ui_city.op("city_office"))  # the city reads leave but files none: no "按 a"
+    async with office.run_test(size=SIZE) as pilot:
+        office.action_open("leave.nav.manage")
+        await settle(pilot)
+        text = screen_text(office)
+        assert "没有请假记录" in text and "按 a" not in text and "a 请假" not in text
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "没有请假记录：按 a 填写请假审批单" in screen_text(app)  # she may file one for a person
+        await pilot.press("slash", *"zzz", "enter")
+        await settle(pilot)
+        assert "没有找到请假记录：按 Esc 显示全部" in screen_text(app)
+        await pilot.press("escape", "o")
+        await settle(pilot)
+        assert "登记口头请假报告" in screen_text(app) and not RULE_ID.search(screen_text(app))
+        form = app.screen.query_one(Form)
+        form.widget("person").value = person.id
+        form.widget("end_on").value = "2026-09-02"
+        form.widget("oral_reporter").value = "本人电话报告"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    reminders = [a.message for a in alerts.visible(clerk, state="open")]
+    assert reminders and not any(RULE_ID.search(m) for m in reminders)
+    assert any("请假审批单尚未补办" in m for m in reminders)

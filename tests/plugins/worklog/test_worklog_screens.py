@@ -20,9 +20,10 @@ from xinyi_worklog.models import (
     RegisterItem,
     SpotCheck,
 )
+from xinyi_worklog.service import register
 
 from xinyi_core import clock, lifecycle, runtime, testing
-from xinyi_core.testing import screen_text, settle
+from xinyi_core.testing import notifications, screen_text, settle
 from xinyi_core.tui.app import XinyiApp
 
 from .conftest import TODAY, working_days_may
@@ -157,24 +158,31 @@ async def test_town_records_the_monthly_check_which_locks_the_month(ui_city):
     assert service.is_locked(me.person_id, dt.date(2026, 5, 6))
 
 
-async def test_city_spot_check_with_a_seed_is_reproducible(ui_city):
-    """WORK-2: the city picks 3 at random with seed 42 — the same 3 the rule picks — and reviews one."""
+async def test_city_spot_check_records_its_seed_and_does_not_show_it(ui_city):
+    """WORK-2: the city picks 3 at random; the seed is drawn and recorded (the same seed picks the
+    same 3 — the audit can replay it) but it is no word of the operator's: no 种子 on any screen."""
     app = XinyiApp(ui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f6")  # 日志: 日志抽查
         await settle(pilot)
-        assert isinstance(app.screen, ui.SpotScreen)
+        assert isinstance(app.screen, ui.SpotScreen) and "还没有抽查：按 n 新建抽查" in screen_text(app)
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press("tab", "backspace", "backspace", "3", "tab", "4", "2", "ctrl+s")
+        assert "种子" not in screen_text(app)  # the form asks for the month, how many, the town
+        await pilot.press("tab", "backspace", "backspace", "3", "ctrl+s")
         await settle(pilot)
         spot = SpotCheck.get()
         everyone = [p.id for ps in ui_city.people.values() for p in ps]
         picked = [i.person_id for i in spot.items]
-        assert (spot.seed, spot.size) == (42, 3) and picked == rules.pick_for_spot_check(everyone, 3, 42)
+        assert spot.size == 3 and picked == rules.pick_for_spot_check(everyone, 3, spot.seed)
+        assert str(spot.seed) not in screen_text(app) and "种子" not in screen_text(app)
+        assert "已抽取 3 人：按回车打开名单" in notifications(app)[-1]
+        header = next(line for line in screen_text(app).splitlines() if "月份" in line)
+        assert header.split() == ["月份", "方式", "人数", "已审"]
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ui.SpotItemsScreen) and "种子 42" in screen_text(app)
+        assert isinstance(app.screen, ui.SpotItemsScreen)
+        assert "种子" not in screen_text(app) and str(spot.seed) not in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("ctrl+s")  # result defaults to 合格
@@ -207,3 +215,71 @@ async def test_search_as_you_type_within_scope_and_correct_an_entry(ui_city):
     fix = Correction.get()
     assert (fix.before["progress"], fix.after["progress"], fix.reason) == (
         "发放社会保障卡十张", "社会保障卡十二张", "核对台账")
+
+
+async def test_a_town_searches_without_a_town_choice_and_reads_an_entry_whole(ui_city):
+    """Issue 18: the clerk's filter offers no 镇（街道） (she sees one town); the city's names the town it
+    chose — never its id — in the status; Enter on a result reads the whole entry, Esc comes back."""
+    from xinyi_core.tui.widgets import Form
+
+    a = ui_city.op("assistant", "a")
+    service.save(a, {"day": dt.date(2026, 6, 1), "category": "社会保障卡", "progress": LONG, "task": "社保卡发放",
+                     "served": "王大爷", "question": "补卡要带什么", "answer": "身份证"},
+                 submit=True, consultations=[{"served": "王大爷", "question": "补卡要带什么", "answer": "身份证"}])
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open("worklog.nav.search")
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert set(app.screen.query_one(Form).fields) == {"start", "end", "category"}  # no town to choose
+        assert "镇（街道）" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.ReadScreen)
+        text = screen_text(app)
+        assert f"日志查询 › {a.person.name} › 2026-06-01" in text.splitlines()[0]
+        assert f"工作进展：{LONG}" in text and "交办任务：社保卡发放" in text
+        assert "政策咨询：王大爷 问“补卡要带什么”，答：身份证" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.SearchScreen)
+    town_b = ui_city.towns[1]
+    city = XinyiApp(ui_city.op("city_office"))
+    async with city.run_test(size=SIZE) as pilot:
+        city.action_open("worklog.nav.search")
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        form = city.screen.query_one(Form)
+        assert "town_id" in form.fields  # the city chooses among its towns
+        form.widget("town_id").value = town_b.id
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        status = next(line for line in screen_text(city).splitlines() if line.lstrip().startswith("找到"))
+        assert status.strip() == f"找到 0 条（{town_b.name}）"  # its name, not its id
+        assert "没有找到日志：换个关键词，或按 Ctrl+F 调整筛选" in screen_text(city)
+
+
+async def test_enter_on_a_visit_reads_it_whole(ui_city):
+    """Issue 18: Enter on the register shows the visit — matter, handling, phone, who registered it."""
+    me = ui_city.op("assistant", "a")
+    with clock.frozen(dt.datetime.combine(TODAY, dt.time(10))):
+        register.record(me, {"party": "李大姐", "matter": "询问灵活就业社保补贴", "phone": "13912345678",
+                             "handling": "讲解政策并发放宣传单"})
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open("worklog.nav.register")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.ReadScreen)
+        text = screen_text(app)
+        assert "来访来电登记 › 李大姐" in text.splitlines()[0]
+        assert "事项：询问灵活就业社保补贴" in text and "处理情况：讲解政策并发放宣传单" in text
+        assert "手机号：13912345678" in text and f"登记人：{me.person.name}" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ui.RegisterScreen)
