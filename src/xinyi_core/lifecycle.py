@@ -38,6 +38,9 @@ def bootstrap(
     """
     cfg = config if isinstance(config, Config) else config_mod.load(config)
     clock.set_timezone(cfg.timezone)
+    if cfg.fixed_clock is not None:
+        clock.fix(cfg.fixed_clock)
+        log.warning("the clock stands at %s (XINYI_CLOCK)", cfg.fixed_clock.isoformat(sep=" "))
     if not migrate and database_missing(cfg.database_url):
         raise XinyiError("db.missing", path=cfg.database_url[len("sqlite:///"):])
 
