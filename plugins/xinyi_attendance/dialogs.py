@@ -8,15 +8,16 @@ saving uses, so the message beside a field is the one saving would give.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import Operator, Person, ValidationError, clock, t
+from xinyi_core import Operator, Person, ValidationError, clock, org, t
 from xinyi_core.tui.screens import FormScreen
 from xinyi_core.tui.widgets import Form, FormField
 
@@ -75,6 +76,26 @@ class CheckScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__(hint=t("attendance.check_hint"))
 
+    def _not_keeper(self) -> str:
+        """Why a town operator who does not keep her town's attendance gets no form (ATT-2), else ""."""
+        town = org.town_of(self.operator)
+        if town is None or service.is_keeper(self.operator, town, "attendance.check"):
+            return ""
+        return t("attendance.check_not_keeper", town=town.name)
+
+    def compose_body(self) -> Iterable[Widget]:
+        self._refusal = self._not_keeper()
+        if self._refusal:
+            self._hint = ""
+        yield from super().compose_body()
+        if self._refusal:  # the form stays (the base screen expects it) but is neither shown nor usable
+            yield Static(self._refusal, classes="hint", id="check-refusal")
+
+    def on_mount(self) -> None:  # before FormScreen's, which focuses the first field (not when disabled)
+        if self._refusal:
+            form = self.query_one(Form)
+            form.display, form.disabled = False, True
+
     def fields(self) -> list[FormField]:
         people = [(f"{p.name}（{p.village_name}）", p.id) for p in service.people_on_duty(self.operator)]
         return [FormField("person", t("attendance.field.person"), None, people, required=True),
@@ -99,7 +120,7 @@ class CheckScreen(FormScreen):
             form.widget(name).value = ""
 
     def apply_params(self, params: dict[str, Any]) -> None:
-        if params.get("person_id"):
+        if params.get("person_id") and not self._refusal:
             self.query_one(Form).widget("person").value = params["person_id"]
 
 

@@ -32,7 +32,30 @@ def _hm(value: dt.time | None) -> str:
     return f"{value:%H:%M}" if value else ""
 
 
-class TownDay(XinyiScreen):
+QUIET_ENTER = Binding("enter", "nothing", "", show=False, priority=True)
+
+
+class QuietEnter(XinyiScreen):
+    """Enter with nothing to open (an empty list, a row with nothing left to do) does nothing, and the
+    footer offers no ``⏎`` for it. Put :data:`QUIET_ENTER` after the screen's own Enter binding, if
+    any; :meth:`quiet_enter` says when it applies (by default: ``LIST_ID``'s list is empty)."""
+
+    LIST_ID: ClassVar[str] = ""
+
+    def quiet_enter(self) -> bool:
+        lists = self.query(f"#{self.LIST_ID}") if self.LIST_ID else None
+        return not lists or not lists.first(RecordList).count
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "nothing":
+            return self.quiet_enter()
+        return super().check_action(action, parameters)
+
+    def action_nothing(self) -> None:
+        pass
+
+
+class TownDay(QuietEnter):
     """A screen about one town (cycled with T at city level) and one day or month.
 
     Shown again (another screen was on top, or the operator comes back to it), it reads
@@ -74,7 +97,9 @@ class SheetScreen(TownDay):
         Binding("q", "go('attendance.screen.queue')", t("attendance.key.queue")),
         Binding("s", "go('attendance.screen.summary')", t("attendance.key.summary")),
         Binding("m", "go('attendance.screen.person')", t("attendance.key.person")),
+        QUIET_ENTER,
     ]
+    LIST_ID = "sheet"
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="sheet-title", classes="section-title")
@@ -144,7 +169,7 @@ class SignScreen(TownDay):
         Binding("enter", "sign('in')", t("attendance.key.sign_in"), priority=True),
         Binding("i", "sign('in')", t("attendance.key.sign_in"), show=False),
         Binding("o", "sign('out')", t("attendance.key.sign_out")),
-        Binding("enter", "nothing", "", show=False, priority=True),  # a row with nothing to sign: Enter does nothing
+        QUIET_ENTER,  # a row with nothing to sign: Enter does nothing
         Binding("m", "month", t("attendance.key.person")),
     ]
 
@@ -193,8 +218,8 @@ class SignScreen(TownDay):
             return parameters[0] == self.offered()
         return super().check_action(action, parameters)
 
-    def action_nothing(self) -> None:
-        """Enter on a person with nothing left to sign today."""
+    def quiet_enter(self) -> bool:
+        return True  # after 签到's own Enter: it acts only when 签到 is not offered
 
     def action_sign(self, kind: str) -> None:
         person_id = self._target()
@@ -278,7 +303,7 @@ def _sign_state(r: daily.SheetRow) -> str:
     return r.excuse if r.status == "excused" else t("attendance.sign_none")
 
 
-class QueueScreen(XinyiScreen):
+class QueueScreen(QuietEnter):
     """旷工 candidates waiting for the clerk: Y confirms, N clears — each with a reason (ATT-5).
 
     The keys are offered on a candidate of a town this operator keeps (ATT-2); Enter opens
@@ -290,8 +315,10 @@ class QueueScreen(XinyiScreen):
         Binding("y", "decide(True)", t("attendance.key.confirm")),
         Binding("n", "decide(False)", t("attendance.key.clear")),
         Binding("g", "refresh", t("tui.key.refresh")),
+        QUIET_ENTER,
     ]
     PERMISSIONS = {"decide": "attendance.decide"}
+    LIST_ID = "queue"
 
     def compose_body(self) -> Iterable[Widget]:
         yield RecordList([Column(t("attendance.col.date"), 10), Column(t("attendance.col.name"), 8),
@@ -349,7 +376,7 @@ class QueueScreen(XinyiScreen):
         self.app.push_screen(PromptScreen(title, t("attendance.field.reason")), callback=done)
 
 
-class PersonMonthScreen(XinyiScreen):
+class PersonMonthScreen(QuietEnter):
     """One assistant's month, day by day; an assistant sees her own (ATT-5 counts on top).
 
     ``e`` (or Enter) corrects the highlighted day — offered only to who keeps the person's
@@ -362,14 +389,14 @@ class PersonMonthScreen(XinyiScreen):
         Binding("]", "month(1)", t("tui.key.next_month"), key_display="]"),
         Binding("e", "correct", t("attendance.key.correct")),
         Binding("enter", "correct", t("attendance.key.correct"), show=False, priority=True),
-        Binding("enter", "nothing", "", show=False, priority=True),  # a day she may not correct: nothing
+        QUIET_ENTER,  # a day she may not correct: nothing
     ]
     PERMISSIONS = {"correct": "attendance.correct"}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Static(t("attendance.person_hint"), id="person-title", classes="section-title")
+        yield Static("", id="person-title", classes="section-title")
         yield RecordList([Column(t("attendance.col.date"), 9), Column(t("attendance.col.kind"), 8),
-                          Column(t("attendance.col.note"), 0)], id="days")
+                          Column(t("attendance.col.note"), 0)], empty=t("attendance.person_hint"), id="days")
         yield Static("", id="person-hint", classes="hint")
 
     def on_mount(self) -> None:
@@ -410,10 +437,12 @@ class PersonMonthScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         if action == "correct" and self._correctable(self.query_one("#days", RecordList).current_id) != "":
             return False
+        if action == "month" and getattr(self, "shown", None) is None:  # nobody's month on the screen yet
+            return False
         return super().check_action(action, parameters)
 
-    def action_nothing(self) -> None:
-        """Enter on a day this operator may not correct."""
+    def quiet_enter(self) -> bool:
+        return True  # after 更正's own Enter: it acts only when 更正 is not offered
 
     @on(RecordList.Highlighted, "#days")
     def _highlighted(self, event: RecordList.Highlighted) -> None:
@@ -469,8 +498,10 @@ class SummaryScreen(TownDay):
         Binding("]", "month(1)", t("tui.key.next_month"), key_display="]"),
         Binding("t", "town", t("tui.key.town")),
         Binding("r", "report", t("attendance.key.report")),
+        QUIET_ENTER,
     ]
     PERMISSIONS = {"report": "reports.run"}
+    LIST_ID = "summary"
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="summary-title", classes="section-title")
@@ -499,6 +530,7 @@ class SummaryScreen(TownDay):
             [(r.person_id, r.name, r.village, r.expected, r.present, r.late, r.early, r.leave + r.training,
               r.absent, r.open) for r in rows]))
         self.query_one("#summary").focus()
+        self.refresh_bindings()
 
     @on(RecordList.Selected, "#summary")
     def _month(self, event: RecordList.Selected) -> None:

@@ -275,3 +275,20 @@ async def test_asm2_town_summary_and_person_month_on_screen(att):
             await until(pilot, lambda: "08:10-" in str(days.current))
     fix = SignCorrection.get()
     assert fix.before["absence"] == "open" and fix.after == {"sign_in": "08:10", "sign_out": None, "absence": "cleared"}
+
+
+async def test_att2_the_phone_check_form_is_not_offered_to_a_clerk_who_does_not_keep_the_town(att):
+    other = att.city.op("town_clerk", "a")
+    service.name_clerk(att.head, att.town_a, _second_clerk(att))
+    app = XinyiApp(other)
+    with clock.frozen(at(MONDAY, "15:00")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.check")
+            await until(pilot, lambda: app.screen.query("#check-refusal"))
+            await settle(pilot)
+            text = screen_text(app)
+            assert "甲镇的电话随访由指定的考勤员或镇中心负责人登记" in text
+            assert "接听人" not in text and "保存" not in footer(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+    assert not PhoneCheck.select().exists()
