@@ -202,7 +202,8 @@ class SignScreen(TownDay):
     def _not_on_duty(self, person_id: int) -> str:
         """Why ``person_id`` cannot be signed today (TRN-1, ORG-2), asked once per person and reading."""
         if person_id not in self._off_duty:
-            self._off_duty[person_id] = "；".join(duty_refusals(Person.get_by_id(person_id), clock.today()))
+            person = service.person_of(self.operator, person_id)
+            self._off_duty[person_id] = "；".join(duty_refusals(person, clock.today())) if person else ""
         return self._off_duty[person_id]
 
     def offered(self) -> str | None:
@@ -225,7 +226,9 @@ class SignScreen(TownDay):
         person_id = self._target()
         if person_id is None or kind != self.offered():
             return
-        person = Person.get_by_id(person_id)
+        person = service.person_of(self.operator, person_id)
+        if person is None:
+            return
         now = clock.now()
         question = t(f"attendance.confirm_{kind}", name=person.name, date=date_zh(now.date(), year=False, pad=True),
                      time=f"{now:%H:%M}")
@@ -251,8 +254,10 @@ class SignScreen(TownDay):
     def refresh_view(self) -> None:
         today = clock.today()
         day = date_zh(today, year=False, pad=True, weekday=True)
-        if self.operator.person_id is not None:
-            me = Person.get_by_id(self.operator.person_id)
+        if self.operator.person_id is not None:  # an assistant: her own day
+            me = service.person_of(self.operator, self.operator.person_id)
+            if me is None:
+                return
             row = service.day_of(self.operator, me.id, today)
             self._rows = {me.id: (row and row.sign_in, row and row.sign_out)}
             self._names = {me.id: me.name}
@@ -332,8 +337,7 @@ class QueueScreen(QuietEnter):
         found = list(service.open_candidates(self.operator).limit(500))
         self._rows = {r.id: (r.person_id, r.date, r.town_id) for r in found}
         towns = {r.town_id for r in found}
-        self._kept = {town_id for town_id in towns if service.is_keeper(self.operator, OrgUnit.get_by_id(town_id),
-                                                                         "attendance.decide")}
+        self._kept = {town_id for town_id in towns if service.is_keeper(self.operator, town_id, "attendance.decide")}
         rows = [(r.id, f"{r.date:%Y-%m-%d}", r.person.name, r.person.village.name,
                  t("attendance.flag.failed_check", count=r.failed_checks) if r.failed_checks else "")
                 for r in found]
