@@ -292,3 +292,15 @@ async def test_att2_the_phone_check_form_is_not_offered_to_a_clerk_who_does_not_
             await pilot.press("ctrl+s")
             await settle(pilot)
     assert not PhoneCheck.select().exists()
+
+
+async def test_asm2_enter_on_the_summary_opens_that_persons_same_month(att):
+    with clock.frozen(at(dt.date(2026, 11, 2), "09:00")):
+        app = XinyiApp(att.head)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.summary")
+            await until(pilot, lambda: "2026年10月考勤汇总表" in screen_text(app))
+            name = app.screen.query_one("#summary", RecordList).current[1]
+            await pilot.press("enter")
+            await until(pilot, lambda: f"{name} 2026年10月" in screen_text(app))
+            assert app.screen.query_one("#days", RecordList).current_id == dt.date(2026, 10, 1)
