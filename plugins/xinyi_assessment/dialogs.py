@@ -53,7 +53,7 @@ def summary_form(op: Operator, assessment_id: int) -> FormScreen:
 def opinion_form(op: Operator, chain: ApprovalChain) -> FormScreen:
     """ASM-6: the current approver's opinion on the registration form (may be left empty)."""
     return PromptScreen(tr("opinion"), tr("opinion_label"), lambda text: approvals.decide(op, chain, True, text),
-                        required=False)
+                        required=False, done=approvals.outcome)  # 已同意，转镇中心负责人审批
 
 
 def explanation_form(keep: Callable[[str], None]) -> FormScreen:

@@ -330,10 +330,10 @@ def town_data(town: OrgUnit, year: int) -> tuple[Scheme, list[tuple[str, Scoring
 
 def write_package(town: OrgUnit, year: int, folder: Path) -> list[Path]:
     """附件1, 附件2 (a sheet per assistant) and 附件3 for one town, into ``folder``."""
-    return write_files(town.code, year, folder, *town_data(town, year))
+    return write_files(town.name, year, folder, *town_data(town, year))
 
 
-def write_files(code: str, year: int, folder: Path, sch: Scheme, scoring: list[tuple[str, ScoringData]],
+def write_files(unit: str, year: int, folder: Path, sch: Scheme, scoring: list[tuple[str, ScoringData]],
                 registration: list[tuple[str, RegistrationData]], summary: SummaryData) -> list[Path]:
     """Only the writing: lay out and save the three workbooks of one town.
 
@@ -357,12 +357,17 @@ def write_files(code: str, year: int, folder: Path, sch: Scheme, scoring: list[t
             ws = wb.copy_worksheet(first)
             ws.title = title
             fill(ws, data)
-        out.append(export.save_xlsx(wb, Path(folder) / f"{year}-{code}-附件{form}.xlsx"))
+        out.append(export.save_xlsx(wb, Path(folder) / _file(unit, year, form)))
     wb, ws = export.workbook()
     ws.title = tr("summary_sheet")
     write_summary(ws, summary)
-    out.append(export.save_xlsx(wb, Path(folder) / f"{year}-{code}-附件3.xlsx"))
+    out.append(export.save_xlsx(wb, Path(folder) / _file(unit, year, "3")))
     return out
+
+
+def _file(unit: str, year: int, form: str) -> str:
+    """``新安街道_2026年_附件1_年度考核评分表.xlsx``: named for the people who file it."""
+    return export.file_name(unit, t("fmt.year", year=year), tr(f"file{form}"), suffix="xlsx")
 
 
 # ------------------------------------------------------------------ the routine publication (ASM-2), the cover sheet

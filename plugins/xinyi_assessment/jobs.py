@@ -10,8 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import (ActorSpec, JobContext, OrgUnit, Schedule, alerts, clock, date_zh, org, previous_month,
-                        runtime, t)
+from xinyi_core import (ActorSpec, JobContext, OrgUnit, Schedule, alerts, clock, date_zh, export, org,
+                        previous_month, runtime, t)
 
 from . import documents, rules
 from .models import TownPackage
@@ -59,7 +59,8 @@ def bureau_package(job: JobContext, *, town: str | None = None, year: int | str 
         out += [str(p) for p in documents.write_package(unit, year, folder)]
         job.progress((i + 1) / max(1, len(towns)), unit.name)
     if not town:
-        out.append(str(documents.write_overview(year, folder / f"{year}-{t('assessment.overview.file')}.xlsx")))
+        out.append(str(documents.write_overview(year, folder / export.file_name(
+            org.city().name, t("fmt.year", year=year), t("assessment.overview.file"), suffix="xlsx"))))
     return out
 
 

@@ -549,9 +549,9 @@ class SummaryScreen(TownDay):
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f6", "attendance.screen.sheet", "attendance.sheet", SheetScreen),
-            ScreenEntry("f7", "attendance.screen.sign", "attendance.sign", SignScreen),
-            ScreenEntry("", "attendance.screen.queue", "attendance.decide", QueueScreen),
-            ScreenEntry("", "attendance.screen.check", "attendance.check", CheckScreen),
-            ScreenEntry("", "attendance.screen.person", "attendance.view", PersonMonthScreen),
-            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", SummaryScreen)]
+    return [ScreenEntry("", "attendance.screen.sheet", "attendance.sheet", SheetScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.sign", "attendance.sign", SignScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.queue", "attendance.decide", QueueScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.check", "attendance.check", CheckScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.person", "attendance.view", PersonMonthScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", SummaryScreen, "reports")]

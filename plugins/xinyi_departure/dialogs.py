@@ -48,8 +48,7 @@ def report_form(op: Operator, departure_id: int | None = None) -> FormScreen:
     fields += [
         FormField("category", t("departure.screen.f_category"), values["category"],
                   [(rules.category_label(c), c) for c in rules.CATEGORIES], required=True),
-        FormField("planned_on", t("departure.screen.planned"), values["planned_on"], placeholder="2026-12-31",
-                  required=True),
+        FormField("planned_on", t("departure.screen.planned"), values["planned_on"], required=True, kind="date"),
         FormField("reason", t("departure.screen.f_reason"), values["reason"]),
         FormField("requests", t("departure.screen.f_requests"), values["requests"]),
     ]
@@ -81,7 +80,7 @@ def hire_form(op: Operator, post_id: int) -> FormScreen:
     fields = [FormField("name", t("person.field.name"), required=True),
               FormField("id_number", t("person.field.id_number"), required=True),
               FormField("phone", t("person.field.phone"), required=True),
-              FormField("joined_on", t("person.field.joined_on"), placeholder="2026-12-01")]
+              FormField("joined_on", t("person.field.joined_on"), kind="date")]
 
     def save(values: dict[str, Any]) -> int:
         person = vacancies.fill(op, post_id, {k: v for k, v in values.items() if v not in ("", None)})

@@ -111,12 +111,15 @@ def write(op: Operator, departure_id: int, path: Path) -> Path:
     set_widths(export.docx_form(doc, layout(dep), ncols=NCOLS, heights_cm=HEIGHTS_CM, size=10.5), WIDTHS_CM)
     export.docx_note(doc, t("departure.form.note1"))
     export.docx_note(doc, t("departure.form.note2"))
-    return export.save_docx(doc, Path(path))
+    return export.save_docx(doc, Path(path), key=f"departure:{departure_id}")
 
 
 def default_path(dep: Departure) -> Path:
-    """``<report_dir>/departure/form/<id>-<name>.docx``: re-printing replaces the file."""
-    return Path(runtime().config.report_dir) / "departure" / "form" / f"{dep.id}-{dep.person.name}.docx"
+    """``<report_dir>/departure/form/离职呈报单_郭伟志_2026-12-31.docx`` (the planned day): re-printing
+    replaces the file; another departure's form of that name gets ``_2``."""
+    return export.named_path(Path(runtime().config.report_dir) / "departure" / "form", t("departure.form.file"),
+                             dep.person.name, dep.planned_on.isoformat() if dep.planned_on else "", suffix="docx",
+                             key=f"departure:{dep.id}")
 
 
 def print_form(op: Operator, departure_id: int) -> Path:

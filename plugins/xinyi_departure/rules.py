@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from xinyi_core import OffPostAlert, t
+from xinyi_core import OffPostAlert, t, validators
 
 # 附件5's five categories, in the form's order (ORG-2).
 CATEGORIES = ("rescinded", "ended", "resigned", "dismissed", "other")
@@ -32,15 +32,9 @@ def category_from(value: Any) -> str | None:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """``2026-12-01`` / ``2026.12.1`` / ``2026/12/01`` / a date → date; anything else → None."""
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().replace(".", "-").replace("/", "-")
-    try:
-        y, m, d = (int(p) for p in text.split("-"))
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
+    """Any date the core's date fields take (``2026-12-01``, ``2026.12.1``, ``2026/12/01``, ``12-1`` this
+    year) or a date → date; anything else → None."""
+    return validators.parse_date(value)
 
 
 def report_errors(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, str]:

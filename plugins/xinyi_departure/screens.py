@@ -30,8 +30,8 @@ FILTERS = (None, "proposed", "pending", "approved", "departed", "declined", "rej
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f9", LIST_KEY, "departure.view", DeparturesScreen),
-            ScreenEntry("f10", VACANCIES_KEY, "departure.vacancies", VacanciesScreen)]
+    return [ScreenEntry("", LIST_KEY, "departure.view", DeparturesScreen, "departure"),
+            ScreenEntry("", VACANCIES_KEY, "departure.vacancies", VacanciesScreen, "departure")]
 
 
 def _date(d: Any) -> str:
@@ -190,7 +190,7 @@ class DeparturesScreen(_QuietEnter, XinyiScreen):
             self.app.push_screen(PromptScreen(
                 t("departure.screen.decide"), t("departure.screen.opinion"),
                 lambda text: service.decide(self.operator, dep_id, approve, text), required=not approve,
-                done=t("departure.screen.decided")), callback=self._done)
+                done=lambda dep: approvals.outcome(service.chain_of(dep))), callback=self._done)
 
     def action_withdraw(self) -> None:
         dep_id = self.current
@@ -208,7 +208,7 @@ class DeparturesScreen(_QuietEnter, XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_form, self.operator, self.current, reload=False,
-                         done=lambda path: t("departure.form.written", path=path))
+                         done=lambda path: t("departure.form.written", name=path.name))
 
 
 def detail_text(op: Operator, departure_id: int) -> str:

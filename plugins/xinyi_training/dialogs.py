@@ -27,8 +27,8 @@ def session_form(op: Operator) -> FormScreen:
               FormField("title", tr("field.title"), required=True),
               FormField("organiser", tr("field.organiser"), units[0].id if units else None,
                         [(u.name, u.id) for u in units], required=True),
-              FormField("start_on", tr("field.start_on"), clock.today().isoformat(), required=True),
-              FormField("end_on", tr("field.end_on"), placeholder=tr("form.same_day")),
+              FormField("start_on", tr("field.start_on"), clock.today().isoformat(), required=True, kind="date"),
+              FormField("end_on", tr("field.end_on"), placeholder=tr("form.same_day"), kind="date"),
               FormField("place", tr("field.place")),
               FormField("pass_mark", tr("field.pass_mark"), placeholder=str(service.setting("pass_mark")))]
     return FormScreen(tr("form.session_title"), fields, lambda v: service.create_session(
@@ -62,7 +62,8 @@ def score_form(op: Operator, invitation_id: int) -> FormScreen:
 def article_form(op: Operator, person_id: int) -> FormScreen:
     """TRN-3: a publicity article reported for a person (herself, or one in ``op``'s scope)."""
     fields = [FormField("title", tr("field.article"), required=True),
-              FormField("published_on", tr("field.published_on"), clock.today().isoformat(), required=True),
+              FormField("published_on", tr("field.published_on"), clock.today().isoformat(), required=True,
+                        kind="date"),
               FormField("outlet", tr("field.outlet"), placeholder=tr("form.outlet_hint"), required=True)]
     return FormScreen(tr("form.article_title"), fields, lambda v: quota.submit_article(
         op, person_id, title=v["title"], published_on=v["published_on"], outlet=v["outlet"]))

@@ -41,12 +41,12 @@ def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
                   .where(TrainingSession.start_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
     if absent:  # TRN-2: in-service training must be attended
         facts.append(AssessmentFact(
-            rule="TRN-2", label=t(f"{PLUGIN}.fact.unexcused"), value=float(len(absent)), item=None,
+            rule="TRN-2", label=t(f"{PLUGIN}.fact.unexcused", count=len(absent)), value=float(len(absent)), item=None,
             evidence=tuple(f"{i.session.start_on:%Y-%m-%d} {i.session.title}" for i in absent)))
     short = quota.quarters_short(person, year, clock.today())
     if short:  # TRN-3: one publicity article per quarter
         facts.append(AssessmentFact(
-            rule="TRN-3", label=t(f"{PLUGIN}.fact.quota_short"), value=float(len(short)), item=None,
+            rule="TRN-3", label=t(f"{PLUGIN}.fact.quota_short", count=len(short)), value=float(len(short)), item=None,
             evidence=tuple(t(f"{PLUGIN}.fact.quarter", quarter=q.zh, submitted=got, quota=got + missing)
                            for q, got, missing in short)))
     return facts

@@ -19,6 +19,7 @@ import peewee as pw
 from . import audit, auth, clock
 from .db import database
 from .errors import ConflictError, PermissionDenied, ValidationError
+from .i18n import t
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person
 from .state import runtime
 
@@ -124,6 +125,20 @@ def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "")
         if finished:
             _finished(chain)
     return chain
+
+
+def outcome(chain: ApprovalChain) -> str:
+    """The notice after a decision: what happened and what comes next, in Chinese.
+
+    ``已同意，转镇中心负责人审批`` while a step is still open (its approver's role named),
+    ``已同意，审批完成`` once the last step approved, ``未同意，审批结束`` after a refusal —
+    never the bare state (``已审批：审批中``). Every plugin's decision notice says it this way.
+    """
+    chain = ApprovalChain.get_by_id(chain.id)  # as the decision left it
+    step = current_step(chain)
+    if step is not None:
+        return t("approval.next", role=t(f"role.{step.role}"))
+    return t(f"approval.outcome.{chain.state}")
 
 
 def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalChain:

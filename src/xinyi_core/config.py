@@ -7,6 +7,7 @@ Environment overrides: ``XINYI_CONFIG``, ``XINYI_DATABASE_URL``, ``XINYI_REDIS_U
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -178,6 +179,9 @@ def _known_keys() -> dict[str, tuple[str, ...]]:
 # The keys of the core's own sections: a misspelt key (max_failed_login) must not be
 # silently ignored while the operator believes it is in force.
 _KNOWN_KEYS = _known_keys()
+# Every top-level name of xinyi.toml: a misspelt section ([datbase]) would silently leave the
+# default in force — the default database, the default paths.
+_SECTIONS = (*_KNOWN_KEYS, "roles", "settings")
 _TOWN_KEYS = ("plugins", "work_start", "work_end", "printer")
 
 
@@ -192,6 +196,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             raise ConfigError("config.missing", file=str(cfg_path)) from None
     base = cfg_path.parent if cfg_path else Path.cwd()
     r = Reader(cfg_path, data)
+    _check_known_keys(r)  # first: a misspelt section or key is the error to report, not what follows from it
 
     data_dir = resolve(base, path_value(r, "paths.data_dir", "data"))
     report_dir = resolve(base, path_value(r, "paths.report_dir", str(data_dir / "reports")))
@@ -204,7 +209,6 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     cfg.calendar_years = _calendar_years(r)
     cfg.default_plugins = _default_plugins(r)
     cfg.settings = _settings(r)
-    _check_known_keys(r)
     _load_towns(cfg, base, path_value(r, "towns.file", "towns.toml"))
     return cfg
 
@@ -295,13 +299,26 @@ def _settings(r: Reader) -> dict[str, dict[str, Any]]:
 
 
 def _check_known_keys(r: Reader) -> None:
+    for section in r.data:
+        if section not in _SECTIONS:
+            raise _unknown(r, section, _SECTIONS)
     for section, known in _KNOWN_KEYS.items():
         table = r.data.get(section, {})
         if not isinstance(table, dict):
             raise r.fail(section, t("config.expect.table"))
         for key in table:
             if key not in known:
-                raise r.fail(f"{section}.{key}", t("config.expect.one_of", options="、".join(known)))
+                raise _unknown(r, f"{section}.{key}", known)
+
+
+def _unknown(r: Reader, key: str, known: Iterable[str]) -> ConfigError:
+    """A section or key the program does not know, with the close match it was probably meant to be."""
+    known = tuple(known)
+    prefix, _, name = key.rpartition(".")
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = t("config.did_you_mean", key=f"{prefix}.{match[0]}" if prefix else match[0]) if match else ""
+    return ConfigError("config.unknown", file=str(r.path or t("config.builtin")), key=key, hint=hint,
+                       options="、".join(known))
 
 
 def _load_towns(cfg: Config, base: Path, name: str) -> None:
@@ -312,13 +329,16 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
     r = Reader(path, data)
     cfg.towns_path = path
     towns = data.get("town", {})
+    for name in data:
+        if name != "town":
+            raise _unknown(r, name, ("town",))
     r.check("town", towns, lambda v: isinstance(v, dict), t("config.expect.table"))
     for code, table in towns.items():
         key = f"town.{code}"
         r.check(key, table, lambda v: isinstance(v, dict), t("config.expect.table"))
         for name in table:
-            r.check(f"{key}.{name}", name, lambda v: v in _TOWN_KEYS,
-                    t("config.expect.one_of", options="、".join(_TOWN_KEYS)))
+            if name not in _TOWN_KEYS:
+                raise _unknown(r, f"{key}.{name}", _TOWN_KEYS)
         plugins = table.get("plugins")
         if plugins is not None:
             r.check(key + ".plugins", plugins, lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),

@@ -24,8 +24,8 @@ class CalendarMark:
 class AssessmentFact:
     """Something a plugin knows that bears on a person's annual assessment."""
 
-    rule: str  # rule ID, e.g. "ATT-5"
-    label: str  # Chinese, shown to the assessor
+    rule: str  # rule ID, e.g. "ATT-5": for the code and the city's checks, never printed on a screen
+    label: str  # Chinese, shown alone to the assessor and on the person page: says its count ("全年事假 2 天")
     value: float  # a count, days, points … as the item defines
     item: int | None = None  # the scoring-sheet item it affects (附件1), if any
     veto: bool = False  # fails the year whatever the score (ASM-4, ATT-5)
@@ -50,15 +50,21 @@ class MonthFact:
     evidence: tuple[str, ...] = ()  # what the count rests on (dates, record ids)
 
 
+SCREEN_GROUPS = ("people", "attendance", "leave", "worklog", "training", "departure", "assessment", "reports",
+                 "system")
+"""The business groups of the home menu, in order: digits 1–9 on the home screen, and F3–F10 open the
+first entry an operator may open of groups 1–8. Any other ``ScreenEntry.group`` is shown under 0 其他."""
+
+
 @dataclass(frozen=True)
 class ScreenEntry:
-    """A navigation entry in the terminal UI."""
+    """A navigation entry in the terminal UI: a line of the home menu, under its business group."""
 
-    key: str  # the binding, e.g. "a"
+    key: str  # "" (usual), or the letter it would like within its group on the home menu, e.g. "v"
     title: str  # catalogue key for the title
     permission: str  # named action required to see it
     factory: Callable[[], Any]  # builds the Textual Screen
-    group: str = "plugins"
+    group: str = ""  # one of SCREEN_GROUPS; anything else: 0 其他
 
 
 @dataclass(frozen=True)

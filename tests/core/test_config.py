@@ -88,6 +88,37 @@ def test_wrong_values_name_the_key_and_the_expectation(tmp_path, snippet, key, e
     assert str(tmp_path / "xinyi.toml") in message and key in message and expected in message
 
 
+@pytest.mark.parametrize("snippet, key, match", [
+    ('[datbase]\nurl = "postgresql://xinyi@db/xinyi"\n', "datbase", "database"),  # the default SQLite file stood in
+    ("[pathz]\nreport_dir = \"/srv/reports\"\n", "pathz", "paths"),
+    ("[Queue]\nredis_url = \"redis://q:6379/0\"\n", "Queue", "queue"),
+    ("[calender.years.2027]\nholidays = []\n", "calender", "calendar"),
+    ("[extra]\n", "extra", None),  # even empty
+    ("", "foo", None),  # a top-level key: see below
+], ids=["datbase", "pathz", "Queue", "calender", "empty-section", "top-level-key"])
+def test_an_unknown_section_or_top_level_key_is_refused_naming_file_key_and_the_close_match(tmp_path, snippet, key,
+                                                                                         match):
+    """Issue 20 (8): a misspelt [database] used to leave the default database silently in force."""
+    path = tmp_path / "xinyi.toml"
+    path.write_text(("foo = 1\n" if key == "foo" else "") + '[paths]\ndata_dir = "data"\n' + snippet, "utf-8")
+    message = start_error(path)
+    assert message.startswith("配置错误") and str(path) in message and f" {key} " in message
+    assert "无法识别" in message and "database" in message  # what is known is listed
+    if match:
+        assert f"是否应为 {match}" in message
+    else:
+        assert "是否应为" not in message
+
+
+def test_a_misspelt_key_is_refused_with_its_close_match_in_xinyi_and_towns_toml(tmp_path):
+    message = start_error(write(tmp_path, "[auth]\nmax_failed_login = 3\n"))
+    assert " auth.max_failed_login " in message and "是否应为 auth.max_failed_logins" in message
+    message = start_error(write(tmp_path, "", "[twon.a]\nplugins = []\n"))
+    assert str(tmp_path / "towns.toml") in message and " twon " in message and "是否应为 town" in message
+    message = start_error(write(tmp_path, "", "[town.a]\nplugin = [\"leave\"]\n"))
+    assert " town.a.plugin " in message and "是否应为 town.a.plugins" in message
+
+
 @pytest.mark.parametrize("towns, key", [
     ("[town.a]\nplugin = [\"leave\"]\n", "town.a.plugin"),
     ("[town.a]\nwork_start = 08:30:00\n", "town.a.work_start"),

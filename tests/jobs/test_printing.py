@@ -284,6 +284,6 @@ def test_a_report_comes_with_its_pdf(jobs_city, wait_for):
     done = wait_for(record.id, lambda x: x.state in ("done", "failed"), timeout=120)
     assert done.state == "done", done.message
     names = sorted(Path(p).name for p in JobRecord.get_by_id(record.id).outputs)
-    assert names == ["a.docx", "a.pdf", "a.xlsx"]
+    assert names == [f"甲镇_2026年10月_协理员花名册.{ext}" for ext in ("docx", "pdf", "xlsx")]  # named for people
     pdf = next(Path(p) for p in JobRecord.get_by_id(record.id).outputs if p.endswith(".pdf"))
     assert pages(pdf) >= 1

@@ -289,10 +289,15 @@ def toml_value(value) -> str:
     if isinstance(value, (int, dt.date)):
         return str(value) if isinstance(value, int) else value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _toml_str(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return "{" + ", ".join(f"{_toml_str(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def _toml_str(text: str) -> str:
+    """A TOML basic string: JSON's escapes, and DEL, which JSON leaves as it is and TOML forbids."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 toml_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -306,6 +311,8 @@ KNOWN = {section: list(keys) + ["typo"] for section, keys in config_mod._KNOWN_K
 KNOWN["calendar"] += ["years"]
 KNOWN["settings"] = ["leave", "assessment", "nobody"]
 KNOWN["extra"] = ["name"]
+KNOWN["datbase"] = ["url"]  # a misspelt [database]: refused, with the close match
+UNKNOWN_SECTIONS = {"extra": None, "datbase": "database"}
 config_docs = st.lists(st.sampled_from(sorted(KNOWN)).flatmap(lambda section: st.tuples(
     st.just(section), st.dictionaries(st.sampled_from(KNOWN[section]), toml_values, max_size=3))),
     max_size=4).map(dict)
@@ -330,15 +337,26 @@ def no_env(monkeypatch):
 @example(doc={"paths": {"data_dir": "a\x00b"}})  # TOML allows \u0000; every file call would crash
 @example(doc={"calendar": {"years": {"²": {}}}})  # "²".isdigit(), but int("²") fails
 @example(doc={"calendar": {"years": {"2031": {"holidays": 5}}}})
+@example(doc={"datbase": {"url": "sqlite:///x.db"}})  # a misspelt [database] left the default in force
+@example(doc={"paths": {"data_dir": 5}, "extra": {}})  # the unknown section is reported, not the bad value
 def test_any_config_values_load_or_stop_with_one_chinese_line_naming_file_and_key(tmp_path, no_env, doc):
     path = tmp_path / "xinyi.toml"
     _write_doc(path, doc)
+    # Issue 20 (8): an unknown section or key is never ignored; it is the error reported, with its close match
+    unknown = [s for s in doc if s in UNKNOWN_SECTIONS] + [f"{s}.typo" for s, table in doc.items()
+                                                           if s not in UNKNOWN_SECTIONS and "typo" in table]
     try:
         cfg = config_mod.load(path)
     except ConfigError as exc:
         message = clear_error(exc, *exc.params.values())
         assert "\n" not in message and str(path) in message
+        if unknown:
+            named = exc.params.get("key")
+            assert exc.key == "config.unknown" and named in unknown and f" {named} " in message, message
+            if UNKNOWN_SECTIONS.get(named):
+                assert f"是否应为 {UNKNOWN_SECTIONS[named]}" in message
         return
+    assert not unknown, f"{unknown} ignored"
     assert cfg.city_code.isdigit() and len(cfg.city_code) == 6 and cfg.work_start and cfg.work_end
     assert all(isinstance(d, dt.date) for y in cfg.calendar_years.values() for d in y.holidays | y.workdays)
 

@@ -29,7 +29,7 @@ async def test_att6_alert_is_a_todo_for_the_town_head_and_is_closed_with_a_note(
         await settle(pilot, app)
         assert isinstance(app.screen, AlertsScreen)
         text = screen_text(app)
-        assert "擅自离岗" in text and person.name in text  # the kind in words
+        assert person.name in text and "连续 8 天未到岗" in text and "擅自离岗" in text  # the message, the kind in words
         assert not re.search(r"[A-Z]{2,5}-\d", text)  # the rule stays in the alert's record, off the screen
         await pilot.press("c")
         await settle(pilot, app)

@@ -79,7 +79,7 @@ def test_each_town_reads_its_own_roster_and_the_city_every_towns(city):
 async def test_town_clerk_publishes_next_week_from_the_screen(city, operator_of, pilot_app):
     with clock.frozen(FRIDAY):
         async with pilot_app(operator_of("town_clerk", "a")) as pilot:
-            await pilot.press("f12")
+            await testing.open_entry(pilot, "duty_roster.title")  # F2, then its two keys on the home menu
             await testing.settle(pilot)
             text = testing.screen_text(pilot.app)
             assert "值班表" in text and "本周和下周尚未排班" in text and "发布下周" in text
@@ -96,7 +96,7 @@ async def test_assistant_sees_the_roster_but_cannot_publish(city, operator_of, p
     service.publish_week(None, city.towns[0], NEXT_MONDAY)
     with clock.frozen(FRIDAY):
         async with pilot_app(operator_of("assistant", "a")) as pilot:
-            await pilot.press("f12")
+            await testing.open_entry(pilot, "duty_roster.title")  # F2, then its two keys on the home menu
             await testing.settle(pilot)
             text = testing.screen_text(pilot.app)
             assert "2026-11-30" in text and "发布下周" not in text

@@ -45,4 +45,4 @@ class DutyRosterScreen(XinyiScreen):
                          done=lambda days: t(f"{P}.published", days=days) if days else t(f"{P}.already"))
 
 
-ENTRIES: list[Any] = [ScreenEntry("f12", f"{P}.title", f"{P}.view", DutyRosterScreen)]
+ENTRIES: list[Any] = [ScreenEntry("", f"{P}.title", f"{P}.view", DutyRosterScreen, "attendance")]

@@ -188,10 +188,12 @@ def parse(data: dict[str, Any], source: str = "") -> Scheme:
             raise _fail(_at("vetoes"), "assessment.scheme.expect_item_no")
         vetoes.append(VetoItem(v["no"], str(v.get("content", "")), str(v.get("standard", ""))))
     sections = []
-    for raw in _tables(data.get("sections", []), _at("sections")):
+    for n, raw in enumerate(_tables(data.get("sections", []), _at("sections")), start=1):
         key = str(raw.get("key", ""))
         items = tuple(_item(i, key) for i in _tables(raw.get("items", []), _at("section", key=key)))
-        sections.append(Section(key, str(raw.get("title", key)),
+        title = raw.get("title")  # without one, a Chinese name, never the section's code
+        title = title if isinstance(title, str) and title.strip() else t("assessment.scheme.untitled", n=n)
+        sections.append(Section(key, title,
                                 _num(raw.get("stated_total"), _at("section", key=key)), items))
     numbers = [v.no for v in vetoes] + [i.no for s in sections for i in s.items]
     if len(set(numbers)) != len(numbers):

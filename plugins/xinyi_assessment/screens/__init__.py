@@ -16,7 +16,7 @@ from .scoring import ScoringScreen, detail_text
 
 __all__ = ["ENTRIES", "CityScreen", "MonthlyScreen", "PanelScreen", "RoutineScreen", "ScoringScreen", "detail_text"]
 
-ENTRIES = [ScreenEntry("", ScoringScreen.TITLE_KEY, "assessment.score", ScoringScreen),
-           ScreenEntry("", PanelScreen.TITLE_KEY, "assessment.grade", PanelScreen),
-           ScreenEntry("", CityScreen.TITLE_KEY, "assessment.city", CityScreen),
-           ScreenEntry("", MonthlyScreen.TITLE_KEY, "assessment.monthly", MonthlyScreen)]
+ENTRIES = [ScreenEntry("", ScoringScreen.TITLE_KEY, "assessment.score", ScoringScreen, "assessment"),
+           ScreenEntry("", PanelScreen.TITLE_KEY, "assessment.grade", PanelScreen, "assessment"),
+           ScreenEntry("", CityScreen.TITLE_KEY, "assessment.city", CityScreen, "assessment"),
+           ScreenEntry("", MonthlyScreen.TITLE_KEY, "assessment.monthly", MonthlyScreen, "assessment")]

@@ -9,6 +9,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
+from rich.cells import cell_len
+
 from xinyi_core import clock, jobs, t, translator
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
@@ -17,6 +19,18 @@ from .. import dialogs, service
 from ..service import monthly
 
 tr = translator("assessment.screen")
+
+
+def col(label: str, width: int = 0) -> Column:
+    """A column at least as wide as its heading (in terminal cells: a Chinese character is two), so
+    no heading is cut; ``width`` 0 takes the rest of the line."""
+    return Column(label, max(width, cell_len(label)) if width else 0)
+
+
+class ReadOnlyList(RecordList):
+    """A list whose rows open nothing: Enter is not offered (the screen's own keys act on the row)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
 
 
 class MonthlyScreen(XinyiScreen):
@@ -42,9 +56,9 @@ class MonthlyScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="month-status")
-        yield RecordList([Column(tr("col_name"), 8), Column(t("assessment.monthly.col.marked"), 8),
-                          Column(t("assessment.monthly.col.result"), 8), Column(t("assessment.monthly.col.work"), 0)],
-                         empty=tr("empty_month"), id="month-list")
+        yield ReadOnlyList([col(tr("col_name"), 8), col(t("assessment.monthly.col.marked"), 8),
+                            col(t("assessment.monthly.col.result"), 8), col(t("assessment.monthly.col.work"))],
+                           empty=tr("empty_month"), id="month-list")
 
     def on_mount(self) -> None:
         self.query_one("#month-list").focus()
@@ -54,7 +68,7 @@ class MonthlyScreen(XinyiScreen):
         rows = monthly.sheet(self.operator, self.period)
         self._rows = {r.person_id: r for r in rows}
         self.query_one("#month-list", RecordList).set_source(ListSource([
-            (r.person_id, r.name, str(r.marked_days),
+            (r.person_id, r.name, tr("days", days=r.marked_days),
              t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed"), r.work)
             for r in rows]), keep_cursor=True)
         self.query_one("#month-status", Static).update(
@@ -69,7 +83,7 @@ class MonthlyScreen(XinyiScreen):
 
     def action_publish(self) -> None:
         self.attempt(jobs.submit, self.operator, "assessment.monthly", period=self.period,
-                     done=lambda record: tr("published", id=record.id), reload=False)
+                     done=tr("published"), reload=False)
 
 
 class RoutineScreen(XinyiScreen):
@@ -102,10 +116,9 @@ class RoutineScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static(self.routine.summary(), id="routine-summary")
-        yield RecordList([Column(t("assessment.routine.col_month"), 5),
-                          Column(t("assessment.routine.col_result"), 6),
-                          Column(t("assessment.monthly.col.attendance"), 30),
-                          Column(t("assessment.monthly.col.work"), 0)], id="routine-list")
+        yield ReadOnlyList([col(t("assessment.routine.col_month"), 5), col(t("assessment.routine.col_result"), 6),
+                            col(t("assessment.monthly.col.attendance"), 30), col(t("assessment.monthly.col.work"))],
+                           id="routine-list")
 
     def on_mount(self) -> None:
         plist = self.query_one("#routine-list", RecordList)

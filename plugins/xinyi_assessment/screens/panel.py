@@ -9,12 +9,12 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import clock, jobs, org, t, translator
+from xinyi_core import XinyiError, clock, jobs, org, t, translator
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, RecordList
+from xinyi_core.tui.widgets import ListSource, RecordList
 
 from .. import dialogs, rules, service
-from .monthly import RoutineScreen
+from .monthly import ReadOnlyList, RoutineScreen, col
 
 tr = translator("assessment.screen")
 
@@ -51,9 +51,10 @@ class PanelScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="panel-status")
-        yield RecordList([Column(tr("col_rank"), 4), Column(tr("col_name"), 8), Column(tr("col_total"), 6),
-                          Column(tr("col_earned"), 8), Column(tr("col_grade"), 0)], empty=tr("empty"),
-                         id="panel-list")
+        yield ReadOnlyList([col(tr("col_rank"), 4), col(tr("col_name"), 8), col(tr("col_total"), 6),
+                            col(tr("col_earned"), 8), col(tr("col_grade"))],
+                           empty=tr("empty_no_town" if self.town is None else "empty_panel"),
+                           id="panel-list")
         yield Static("", id="panel-detail")
 
     @property
@@ -66,7 +67,8 @@ class PanelScreen(XinyiScreen):
 
     def reset(self) -> None:
         """Start from the saved grades, else from the proposal (best ranked 优秀 up to the cap)."""
-        if self.town is None:
+        if self.town is None:  # no town of her own: the list says so
+            self.query_one("#panel-list", RecordList).set_source(ListSource([]))
             return
         ranked, cap, _ = service.panel(self.operator, self.town, self.year)
         saved = {a.person_id: a for a in service.visible(self.operator, self.year, self.town)}
@@ -129,7 +131,7 @@ class CityScreen(XinyiScreen):
 
     TITLE_KEY = "assessment.screen.city"
     DEFAULT_CSS = """
-    #city-status { height: 1; padding: 0 1; color: $text-muted; }
+    #city-status { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     #city-list { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -145,21 +147,29 @@ class CityScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="city-status")
-        yield RecordList([Column(tr("col_town"), 10), Column(tr("col_progress"), 9),
-                          *(Column(rules.grade_label(g)[:2], 4) for g in rules.GRADES),
-                          Column(tr("col_state"), 0)], empty=tr("empty"), id="city-list")
+        # one plain count per column under a whole heading: 在册 / 参评 / 已评定 / each grade
+        yield ReadOnlyList([col(tr("col_town"), 10), col(tr("col_on_roll"), 4), col(tr("col_assessed"), 4),
+                            col(tr("col_graded"), 4), *(col(rules.grade_label(g), 4) for g in rules.GRADES),
+                            col(tr("col_state"))], empty=tr("empty_city"), id="city-list")
 
     def on_mount(self) -> None:
         self.query_one("#city-list").focus()
         self.reload()
 
     def reload(self) -> None:
-        rows = [(r["town"].id, r["town"].name, f"{r['graded']}/{r['assessed']}/{r['on_roll']}",
-                 *(str(r["grades"][g]) for g in rules.GRADES), tr(f"state_{r['state']}"))
+        rows = [(r["town"].id, r["town"].name, r["on_roll"], r["assessed"], r["graded"],
+                 *(r["grades"][g] for g in rules.GRADES), tr(f"state_{r['state']}"))
                 for r in service.overview(self.operator, self.year)]
         self.query_one("#city-list", RecordList).set_source(ListSource(rows), keep_cursor=True)
         done = sum(1 for r in rows if r[-1] == tr("state_submitted"))
-        self.query_one("#city-status", Static).update(tr("city_status", year=self.year, done=done, total=len(rows)))
+        status = tr("city_status", year=self.year, done=done, total=len(rows))
+        try:  # ASM-5: the scheme's own inconsistencies, for the city that keeps it
+            findings = service.scheme_for(None).findings
+        except XinyiError as exc:
+            findings, status = (), f"{status}\n{exc}"
+        if findings:
+            status += "\n" + tr("finding", message="；".join(f.short for f in findings))
+        self.query_one("#city-status", Static).update(status)
 
     def action_year(self, delta: int) -> None:
         self.year += delta
@@ -167,5 +177,5 @@ class CityScreen(XinyiScreen):
 
     def action_package(self) -> None:
         self.attempt(jobs.submit, self.operator, "assessment.package", year=self.year,
-                     done=lambda record: tr("package_queued", id=record.id), reload=False)
+                     done=tr("package_queued"), reload=False)
 

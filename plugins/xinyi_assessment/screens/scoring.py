@@ -20,7 +20,7 @@ from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
 from .. import dialogs, rules, service
-from .monthly import RoutineScreen
+from .monthly import ReadOnlyList, RoutineScreen
 
 tr = translator("assessment.screen")
 
@@ -52,8 +52,9 @@ class ScoringScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="asm-status")
-        yield RecordList([Column(tr("col_name"), 8), Column(tr("col_total"), 6), Column(tr("col_earned"), 8),
-                          Column(tr("col_grade"), 8), Column(tr("col_veto"), 0)], empty=tr("empty"), id="asm-list")
+        yield ReadOnlyList([Column(tr("col_name"), 8), Column(tr("col_total"), 6), Column(tr("col_earned"), 8),
+                            Column(tr("col_grade"), 8), Column(tr("col_veto"), 0)],
+                           empty=tr("empty_no_town" if self.town is None else "empty"), id="asm-list")
         yield Static("", id="asm-detail")
 
     def on_mount(self) -> None:
@@ -82,9 +83,11 @@ class ScoringScreen(XinyiScreen):
         if town is not None:
             try:
                 findings = service.scheme_for(town.code).findings
-            except XinyiError as exc:
-                findings, status = (), str(exc)
-            if findings:  # ASM-5: the 28-vs-39 finding is shown, not hidden
+            except XinyiError as exc:  # the file's own fault: its details for those who keep it
+                findings, status = (), str(exc) if self.may("assessment.city") else tr("scheme_broken")
+            if findings and self.may("assessment.city"):
+                # ASM-5: the 28-vs-39 finding is shown to those who keep the scheme (the city, the
+                # administrator) — never to a town's clerk or head, who can do nothing about it
                 status += "\n" + tr("finding", message="；".join(f.short for f in findings))
         self.query_one("#asm-status", Static).update(status)
         self._detail(plist.current_id)
@@ -145,7 +148,7 @@ def detail_text(op: Operator, assessment_id: int) -> str:
     the deductions with their reasons and sources, the vetoes, and item-less facts as evidence."""
     d = service.sheet_detail(op, assessment_id)
     lines = [tr("detail_deduction", item=x.item, reason=x.reason, points=f"{x.points:g}",
-                source=x.source if x.source != "assessor" else tr("by_assessor")) for x in d.deductions]
+                source=tr("by_assessor" if x.source == "assessor" else "by_records")) for x in d.deductions]
     lines += [tr("detail_veto", reason=v.reason) for v in d.vetoes]
     lines += [tr("detail_fact", label=f["label"]) for f in (d.sheet.facts or []) if f.get("item") is None]
     return "\n".join([d.routine.summary(), *(lines or [tr("no_deductions")])])

@@ -10,9 +10,9 @@ from .sessions import AttendanceScreen, SessionsScreen
 
 __all__ = ["ENTRIES", "AttendanceScreen", "QuotaScreen", "RecordScreen", "SessionsScreen"]
 
-# F6–F10 and F12 are the other plugins'; F11 is sessions for staff and her own record for an assistant.
+# The training group of the home menu: sessions (staff), quotas, her own record (an assistant).
 ENTRIES = [
-    ScreenEntry("f11", "training.nav.sessions", "training.view", SessionsScreen),
-    ScreenEntry("f10", "training.nav.quotas", "training.quotas", QuotaScreen),
-    ScreenEntry("f11", "training.nav.mine", "training.own", RecordScreen),
+    ScreenEntry("", "training.nav.sessions", "training.view", SessionsScreen, "training"),
+    ScreenEntry("", "training.nav.quotas", "training.quotas", QuotaScreen, "training"),
+    ScreenEntry("", "training.nav.mine", "training.own", RecordScreen, "training"),
 ]

@@ -32,6 +32,12 @@ def score_text(inv: Any) -> str:
     return tr("score", score=f"{inv.score:g}", result=tr("passed" if inv.passed else "failed"))
 
 
+class ReadOnlyList(RecordList):
+    """A list whose rows open nothing: Enter is not offered (the screen's own keys act on the row)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
+
+
 # --------------------------------------------------------------------------- sessions
 
 class SessionsScreen(XinyiScreen):
@@ -45,8 +51,12 @@ class SessionsScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield RecordList([Column(tr("col.date"), 10), Column(tr("col.kind"), 8), Column(tr("col.organiser"), 10),
-                          Column(tr("col.title"), 0), Column(tr("col.progress"), 9)],
-                         empty=tr("empty.sessions"), id="sessions")
+                          Column(tr("col.title"), 0), Column(tr("col.progress"), 17)],
+                         empty=tr("empty.sessions_add" if self.may_add else "empty.sessions"), id="sessions")
+
+    @property
+    def may_add(self) -> bool:
+        return self.may("training.manage") or self.may("training.prejob")
 
     def on_mount(self) -> None:
         self.reload()
@@ -59,12 +69,12 @@ class SessionsScreen(XinyiScreen):
         for s in sessions:
             c = counts.get(s.id, {})
             rows.append((s.id, s.start_on.isoformat(), tr(f"kind.{s.kind}"), s.organiser.name, s.title,
-                         f"{sum(n for k, n in c.items() if k)}/{sum(c.values())}"))
+                         tr("progress", done=sum(n for k, n in c.items() if k), invited=sum(c.values()))))
         self.query_one("#sessions", RecordList).set_source(ListSource(rows), keep_cursor=True)
 
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         if action in ("add", "invite"):
-            return self.may("training.manage") or self.may("training.prejob")
+            return self.may_add
         return super().check_action(action, parameters)
 
     def action_open(self) -> None:
@@ -120,8 +130,11 @@ class AttendanceScreen(XinyiScreen):
     def compose_body(self) -> Iterable[Widget]:
         self.session = service.get_session(self.operator, self.session_id)
         yield Static("", id="attendance-head", classes="hint")
-        yield RecordList([Column(tr("col.name"), 8), Column(tr("col.village"), 14), Column(tr("col.attendance"), 8),
-                          Column(tr("col.detail"), 0)], empty=tr("empty.invitations"), id="invitations")
+        invites = service.manages(self.operator, self.session) and self.may(
+            "training.prejob" if self.session.kind == "pre_job" else "training.manage")
+        yield ReadOnlyList([Column(tr("col.name"), 8), Column(tr("col.village"), 14), Column(tr("col.attendance"), 8),
+                          Column(tr("col.detail"), 0)],
+                         empty=tr("empty.invitations_how" if invites else "empty.invitations"), id="invitations")
 
     def on_mount(self) -> None:
         self.reload()

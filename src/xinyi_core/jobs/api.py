@@ -48,10 +48,11 @@ class ActorSpec:
 class ReportSpec:
     """A report: ``render(ctx, fmt, path)`` writes one format to ``path``.
 
-    The core hands ``render`` a temporary path beside the final one and
-    renames it into place afterwards, so a report is never seen half-written.
-    Per-town reports write ``<report_dir>/<name>/<period>/<town>.<fmt>``;
-    the city-wide variant uses the city code as ``town``.
+    The core hands ``render`` a temporary path beside the final one and,
+    once every format is written, renames them all into place together, so a
+    report is never seen half-written nor one format without the others.
+    Per-town reports write ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>``
+    (``新安街道_2026年11月_月度考勤汇总.xlsx``); the city-wide variant has the city's name.
     """
 
     name: str  # "core.roster", "attendance.monthly"

@@ -35,7 +35,8 @@ def graded_town(asm):
 def test_the_three_forms_read_back_cell_by_cell(asm, tmp_path):
     a0 = graded_town(asm)
     paths = documents.write_package(asm.town_a, YEAR, tmp_path)
-    assert [p.name for p in paths] == [f"{YEAR}-a-附件1.xlsx", f"{YEAR}-a-附件2.xlsx", f"{YEAR}-a-附件3.xlsx"]
+    assert [p.name for p in paths] == [f"甲镇_{YEAR}年_附件1_年度考核评分表.xlsx", f"甲镇_{YEAR}年_附件2_年度考核登记表.xlsx",
+                                       f"甲镇_{YEAR}年_附件3_年度考核汇总表.xlsx"]  # named for people
     p0 = asm.a[0]
 
     # 附件1 (ASM-5): one sheet per assistant

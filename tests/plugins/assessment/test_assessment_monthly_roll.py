@@ -62,7 +62,7 @@ def _publish() -> dict[str, tuple]:
     with clock.frozen(PUBLISHED):
         for job_id in fire(registry().schedules["assessment.monthly"], PUBLISHED):
             assert wait_for_job(job_id, timeout=15.0).state == "done"
-    path = runtime().config.report_dir / "assessment.monthly" / "2026-03" / "a.xlsx"
+    path = runtime().config.report_dir / "assessment.monthly" / "2026-03" / "甲镇_2026年3月_日常考核公示表.xlsx"
     ws = openpyxl.load_workbook(path).active
     return {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] is not None and r[1]}
 

@@ -45,10 +45,10 @@ async def test_att2_assistant_signs_in_and_out_with_two_keys_each_asked_once(att
     app = XinyiApp(me)
     async with app.run_test(size=SIZE) as pilot:
         with clock.frozen(at(MONDAY, "08:20")):
-            await pilot.press("f7")
+            await pilot.press("f4")  # 考勤: her 签到签退
             await until(pilot, lambda: app.screen.query("#sign-status"))
             await settle(pilot)
-            assert "按回车签到" in screen_text(app) and "⏎ 签到" in footer(app) and "签退" not in footer(app)
+            assert "按回车签到" in screen_text(app) and "回车 签到" in footer(app) and "签退" not in footer(app)
             await pilot.press("enter")
             await until(pilot, lambda: asking(app))
             assert f"确认为 {name} 签到？（10月12日 08:20）" in asking(app)
@@ -58,7 +58,7 @@ async def test_att2_assistant_signs_in_and_out_with_two_keys_each_asked_once(att
             assert not asking(app) and not AttendanceDay.select().exists()
             await pilot.press("enter", "enter")
             await until(pilot, lambda: "签到：08:20" in screen_text(app) and "签退：—" in screen_text(app))
-            assert "o 签退" in footer(app) and "⏎" not in footer(app)  # 签到 is done: only 签退 is offered
+            assert "o 签退" in footer(app) and "回车" not in footer(app)  # 签到 is done: only 签退 is offered
             await pilot.press("enter", "i")  # the same key never signs her out
             await settle(pilot)
             assert not asking(app) and AttendanceDay.get().sign_out is None
@@ -120,7 +120,7 @@ async def test_att1_signing_out_early_says_so_first(att):
             await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
             await settle(pilot)
             assert app.screen.query_one("#sign-list", RecordList).current_id == person.id
-            assert "o 签退" in footer(app) and "⏎" not in footer(app)
+            assert "o 签退" in footer(app) and "回车" not in footer(app)
             await pilot.press("o")
             await until(pilot, lambda: asking(app))
             assert f"确认为 {person.name} 签退？（10月12日 16:05）" in asking(app)
@@ -197,7 +197,7 @@ async def test_att5_clerk_sees_the_sheet_and_confirms_a_candidate_with_a_reason(
         daily.end_of_day(att.town_a, MONDAY)
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await settle(pilot)
             await until(pilot, lambda: "甲镇 2026-10-12 星期一" in screen_text(app))
             text = screen_text(app)
@@ -221,7 +221,7 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
     with clock.frozen(at(MONDAY, "15:00")):
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await until(pilot, lambda: app.screen.query("#sheet") and app.screen.query_one("#sheet").count)
             person_id = app.screen.query_one("#sheet", RecordList).current_id
             await pilot.press("c")
@@ -235,9 +235,9 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
             await pilot.press(*"村会计", "ctrl+s")
             await until(pilot, lambda: PhoneCheck.select().exists())
             assert form.value("answered_by") == "" and form.error("called_at") == ""  # saved: ready for the next call
-            await pilot.press("escape")  # opened from the menu, the form has no screen below to go back to
+            await pilot.press("escape")  # one step back: the sheet it was opened from
             await settle(pilot)
-            assert app.screen.query_one(Form) is form
+            assert app.screen.query("#sheet") and not app.screen.query(Form)
     check = PhoneCheck.get()
     assert (check.person_id, check.answered_by, check.at_post) == (person_id, "村会计", False)
     assert check.called_at == dt.datetime(2026, 10, 12, 14, 30)

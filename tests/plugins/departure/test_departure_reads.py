@@ -64,4 +64,4 @@ def test_detail_and_print_of_another_towns_departure_are_refused_and_audited(wor
     refused = AuditLog.select().where((AuditLog.operator_id == clerk_b.id) & (AuditLog.allowed == False))  # noqa: E712
     assert refused.count() == 2
     path = documents.print_form(clerk_a, dep.id)
-    assert path.exists() and path.name.startswith(f"{dep.id}-")
+    assert path.exists() and path.name == f"离职呈报单_{dep.person.name}_{dep.planned_on.isoformat()}.docx"

@@ -152,7 +152,7 @@ def test_trn3_shortfall_list_per_town_and_for_the_city(city, tmp_path):
     with clock.frozen(D(2027, 1, 1)):
         town_file, = reports.run(spec, {"period": "2026-Q4", "town": "a"}, JobContext(None), out_dir=tmp_path)
         city_file, = reports.run(spec, {"period": "2026-Q4", "town": None}, JobContext(None), out_dir=tmp_path)
-    assert town_file == tmp_path / "training.shortfall" / "2026-Q4" / "a.xlsx"
+    assert town_file == tmp_path / "training.shortfall" / "2026-Q4" / "甲镇_2026年第4季度_宣传信息缺报名单.xlsx"
     ws = openpyxl.load_workbook(town_file).active
     assert ws["A1"].value == "甲镇2026年第四季度宣传信息缺报名单"
     names = [ws.cell(row=r, column=2).value for r in range(4, 4 + 3)]
@@ -182,7 +182,7 @@ def test_trn3_shortfall_list_is_scheduled_on_the_first_day_of_the_next_quarter(c
         assert {(r.town_code, r.params["period"]) for r in records} == {("a", "2026-Q4"), ("b", "2026-Q4")}
         broker.stop()  # lets the in-process worker finish
     files = sorted(p.name for p in (runtime().config.report_dir / "training.shortfall" / "2026-Q4").iterdir())
-    assert files == ["a.xlsx", "b.xlsx"]
+    assert files == ["乙镇_2026年第4季度_宣传信息缺报名单.xlsx", "甲镇_2026年第4季度_宣传信息缺报名单.xlsx"]
 
 
 def test_trn3_reminder_actor_runs_daily_for_one_town(city):

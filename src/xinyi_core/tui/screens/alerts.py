@@ -39,6 +39,7 @@ class AlertsScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="alerts-state", classes="section-title")
+        # the alert's rule ID is for the code and the city's checks; its kind in words says what it is about
         yield RecordList([Column(t("tui.alerts.col_at"), 11), Column(t("tui.alerts.col_kind"), 8),
                           Column(t("tui.alerts.col_person"), 8), Column(t("tui.alerts.col_message"), 0)],
                          empty=t("tui.alerts.empty"), id="alerts")

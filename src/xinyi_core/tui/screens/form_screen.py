@@ -105,13 +105,17 @@ class FormScreen(XinyiScreen):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def has_unsaved_input(self) -> bool:
+        return any(form.dirty for form in self.query(Form))
+
 
 class PromptScreen(FormScreen):
     """One line to fill. With ``save`` the text is saved through it (errors shown beside the
-    field); without, the screen dismisses with the text itself."""
+    field); without, the screen dismisses with the text itself. ``done`` is the notice after
+    saving: text, or a function of what ``save`` returned (``approvals.outcome`` of a chain)."""
 
     def __init__(self, title: str, label: str, save: Callable[[str], Any] | None = None, *,
-                 required: bool = True, done: str = "") -> None:
+                 required: bool = True, done: str | Callable[[Any], str] = "") -> None:
         super().__init__(title)
         self._label, self._save_fn, self._required, self._done = label, save, required, done
 
@@ -123,9 +127,10 @@ class PromptScreen(FormScreen):
         if self._save_fn is None:
             return text
         try:
-            self._save_fn(text)
+            result = self._save_fn(text)
         except ValidationError as exc:  # the one field is the one at fault
             raise FormErrors({"text": exc.message}) from exc
-        if self._done:
-            self.notify(self._done)
+        message = self._done(result) if callable(self._done) else self._done  # e.g. approvals.outcome
+        if message:
+            self.notify(message)
         return True
