@@ -251,10 +251,12 @@ async def test_ctrl_l_logs_out_to_the_login_screen_and_another_operator_logs_in(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
         await settle(pilot, app)
+        app.notify("已确认移交")  # a notice of hers, still showing when she leaves
         await pilot.press("ctrl+l")
         await settle(pilot, app, 0.2)
         assert isinstance(app.screen, LoginScreen) and app.operator is None and app.return_code is None
         assert f"{clerk.display_name} 已注销" in screen_text(app)
+        assert testing.notifications(app) == []  # the next one to log in does not read her notices
         await pilot.press("f3", "f2")  # nothing of hers is left to open
         await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)

@@ -296,6 +296,7 @@ class XinyiApp(App[None]):
             return
         audit.record(operator, "auth.logout", operator)
         modes = [entry.id for entry in self.nav.values() if entry.factory is not None]
+        self.clear_notifications()  # her notices are hers: the next one to log in does not read them
         self.operator, self.permissions, self.nav, self.fkeys, self._origin = None, set(), {}, {}, {}
         self.plugin_failures = []
         if LOGIN_MODE not in self._modes:
