@@ -25,9 +25,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rich.cells import cell_len
 
 from .terminal import ENDED, Terminal
 
@@ -120,8 +123,14 @@ def copy_city(source: Path, folder: Path) -> Path:
     return folder
 
 
-def database(city: Path) -> sqlite3.Connection:
-    return sqlite3.connect(city / "data" / "xinyi.db")
+@contextmanager
+def database(city: Path) -> Iterator[sqlite3.Connection]:
+    """The city's database, read after the journey (the app has quit)."""
+    db = sqlite3.connect(city / "data" / "xinyi.db")
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def one(city: Path, sql: str, *args: object) -> tuple:
@@ -129,6 +138,12 @@ def one(city: Path, sql: str, *args: object) -> tuple:
         rows = db.execute(sql, args).fetchall()
     assert len(rows) == 1, f"expected one row for {sql!r} {args}, got {rows}"
     return rows[0]
+
+
+def pad(text: str, cells: int) -> str:
+    """``text`` padded with spaces to ``cells`` terminal columns (a Chinese character takes two), as a
+    table column shows it."""
+    return text + " " * (cells - cell_len(text))
 
 
 def person_id(city: Path, name: str) -> int:
@@ -172,6 +187,93 @@ def run(journey: Journey, city: Path, *, check: bool = True) -> Result:
     if check:
         journey.check(city)
     return result
+
+
+# --------------------------------------------------------------------------- (1) sign-in and a phone check
+
+CALL_NOTE = "在村服务大厅接待群众"
+
+
+def _check_signin(city: Path) -> None:
+    sign_in, sign_out, by = one(
+        city, "SELECT d.sign_in, d.sign_out, o.username FROM attendance_day d JOIN operator o ON o.id = d.in_by_id "
+              "WHERE d.person_id = ? AND d.date = '2026-11-30'", person_id(city, "林鹏超"))
+    assert (sign_in[:5], sign_out, by) == ("08:25", None, "xinan_clerk")
+    called_at, answered_by, at_post, note, by = one(
+        city, "SELECT c.called_at, c.answered_by, c.at_post, c.note, o.username FROM attendance_phone_check c "
+              "JOIN operator o ON o.id = c.by_id WHERE c.person_id = ?", person_id(city, "董刚"))
+    assert (called_at[:16], answered_by, at_post, note, by) == ("2026-11-30 08:25", "董刚", 1, CALL_NOTE,
+                                                                "xinan_clerk")
+
+
+SIGNIN = Journey("signin", "(1) the clerk signs an assistant in and records a phone check", (
+    Session("2026-11-30T08:25", (
+        login("xinan_clerk", "（镇考勤员·新安街道）"),
+        step("open 2b 签到签退", "2", "b", title="签到签退", see="已签到 0 人，已签退 0 人，未签到 4 人"),
+        step("down to 林鹏超", "Down", "Down", see="按回车为 林鹏超 签到"),
+        step("Enter: asked once", "Enter", see="确认为 林鹏超 签到？（11月30日 08:25）"),
+        step("Enter confirms", "Enter", see=("林鹏超 已签到：08:25", "已签到 1 人",
+                                             "林鹏超   吕店社区       已签到     08:25")),
+        step("Esc home, 2f 电话随访", "Escape", "2", "f", title="电话随访", see="通话时间 2026-11-30 08:25"),
+        step("choose the assistant called", "Enter", "Down", "Down", "Down", "Down", "Enter",
+             see="协理员 董刚（唐庄社区）"),
+        step("who answered, at the post", "Tab", "Tab", "董刚", "Tab", "Enter", "Down", "Enter",
+             see=("接听人 董刚", "是否在岗 在岗")),
+        step("what she was doing, Ctrl+S", "Tab", CALL_NOTE, "C-s", see="电话抽查已记录"),
+    )),
+), _check_signin)
+
+
+# --------------------------------------------------------------------------- (2) a leave through its chain
+
+LEAVE_REASON = "照顾住院的母亲"
+
+
+def _check_leave(city: Path) -> None:
+    lin = person_id(city, "林鹏超")
+    leave_id, state, days, start, end = one(
+        city, "SELECT id, state, days, start_on, end_on FROM leave_request WHERE person_id = ? AND reason = ?",
+        lin, LEAVE_REASON)
+    assert (state, days, start, end) == ("approved", 3, "2026-12-01", "2026-12-03")
+    with database(city) as db:
+        steps = db.execute("SELECT s.role, s.decision, o.username FROM approval_step s JOIN approval_chain c "
+                           "ON c.id = s.chain_id JOIN operator o ON o.id = s.decided_by_id "
+                           "WHERE c.kind = 'leave' AND c.subject_id = ? ORDER BY s.seq", (leave_id,)).fetchall()
+    assert [(role, user) for role, _, user in steps] == [
+        ("village_head", "xinan_v1_head"), ("town_head", "xinan_head"), ("city_office", "city")]
+    assert {decision for _, decision, _ in steps} == {"approved"}
+    assert (city / "data" / "reports" / "leave.slip" / "2026" / "请假单_林鹏超_2026-12-01.docx").is_file()
+
+
+def _approve_leave(user: str, who: str, notice: str) -> tuple[Step, ...]:
+    return (login(user, who),
+            step("open 3b 请假审批", "3", "b", title="请假审批", see="林鹏超   事假     2026-12-01~12-03      3    审批中"),
+            step("y 同意: the opinion", "y", title="审批意见", see="意见 同意"),
+            step("Ctrl+S: on to the next", "C-s", title="请假审批", see=(notice, "没有待您审批的请假")))
+
+
+LEAVE = Journey("leave", "(2) a 3-day leave: village head → town head → 市就业处, slip printed", (
+    Session("2026-11-30T08:40", (
+        login("xinan_zl1", "林鹏超（协理员·吕店社区）"),
+        step("open 3a 我的请假", "3", "a", title="我的请假", see="没有请假记录：按 a 填写请假审批单"),
+        step("a: the leave form", "a", title="填写请假审批单"),
+        step("dates as people write them, the reason", "Tab", "Tab", "12-1", "Tab", "12-3", "Tab", LEAVE_REASON,
+             see=("2026-12-01  （周二）", "2026-12-03  （周四）", "共 3 天（按工作日计）", f"请假事由 {LEAVE_REASON}")),
+        step("Ctrl+S files it", "C-s", title="我的请假",
+             see=("林鹏超   事假     2026-12-01~12-03      3    审批中", "村居负责人：待审")),
+        logout("林鹏超"),
+        *_approve_leave("xinan_v1_head", "高宇（村居负责人·吕店社区）", "已同意，转镇中心负责人审批"),
+        logout("高宇"),
+        *_approve_leave("xinan_head", "苏浩敏（镇中心负责人·新安街道）", "已同意，转市就业处审批"),
+        logout("苏浩敏"),
+        *_approve_leave("city", "（市就业处·新沂市）", "已同意，审批完成"),
+        logout("市就业处卢静"),
+        login("xinan_zl1", "林鹏超（协理员·吕店社区）"),
+        step("open 3a 我的请假: approved", "3", "a", title="我的请假",
+             see=("林鹏超   事假     2026-12-01~12-03      3    已批准", "市就业处：已批准")),
+        step("p: her slip", "p", see="已生成请假审批单：请假单_林鹏超_2026"),
+    )),
+), _check_leave)
 
 
 # --------------------------------------------------------------------------- (3) work log
@@ -256,6 +358,74 @@ SCORING = Journey("scoring", "(4) the town head scores the year with the 20% cap
 ), _check_scoring)
 
 
+# --------------------------------------------------------------------------- (5) a departure
+
+DEPARTURE_REASON = "本人考取事业编制，申请辞职"
+DEPARTURE_REQUESTS = "请尽快办理社保转移"
+HANDOVER_TO = ("蒋远磊", "林鹏超", "高宇")  # 工作文件, 业务资料, 办公设备
+
+
+def _check_departure(city: Path) -> None:
+    cheng = person_id(city, "程霞思")
+    assert one(city, "SELECT status, departed_on FROM person WHERE id = ?", cheng) == ("departed", "2026-11-30")
+    dep_id, state, category, departed_on, wages, insurance = one(
+        city, "SELECT id, state, category, departed_on, wages_stopped_on, insurance_stopped_on FROM departure "
+              "WHERE person_id = ?", cheng)
+    assert (state, category, departed_on, wages, insurance) == (
+        "departed", "resigned", "2026-11-30", "2026-11-30", "2026-11-30")
+    with database(city) as db:
+        handed = [r for r, in db.execute("SELECT received_by FROM handover_item WHERE departure_id = ? "
+                                         "AND confirmed_at IS NOT NULL ORDER BY seq", (dep_id,))]
+        steps = db.execute("SELECT s.role, s.decision FROM approval_step s JOIN approval_chain c ON c.id = s.chain_id "
+                           "WHERE c.kind = 'departure' AND c.subject_id = ? ORDER BY s.seq",
+                           (dep_id,)).fetchall()
+    assert handed == list(HANDOVER_TO)
+    assert steps == [("village_head", "approved"), ("town_head", "approved"), ("city_office", "approved")]
+
+
+def _handover(*moves: str, receiver: str) -> tuple[Step, ...]:
+    return (step("c: confirm the item handed over", *moves, "c", title="确认移交"),
+            step("who received it, Ctrl+S", receiver, "C-s", title="工作移交 · 程霞思",
+                 see=f"{pad(receiver, 13)}11-30 08:40"))
+
+
+def _approve_departure(user: str, who: str, *moves: str, see: Sequence[str]) -> tuple[Step, ...]:
+    return (login(user, who),
+            step("open 6a 离职管理, her report", "6", "a", *moves, title="离职管理",
+                 see=f"离职原因：{DEPARTURE_REASON}"),
+            step("a 同意: the opinion", "a", title="审批意见"),
+            step("the opinion, Ctrl+S", "同意", "C-s", title="离职管理", see=see))
+
+
+DEPARTURE = Journey("departure", "(5) a departure from report to effect", (
+    Session("2026-11-30T08:40", (
+        login("xinan_clerk", "（镇考勤员·新安街道）"),
+        step("open 6a 离职管理", "6", "a", title="离职管理", see="暂无离职呈报：按 n 填报离职呈报单"),
+        step("n: the report (附件5)", "n", title="离职呈报"),
+        step("who leaves", "Enter", "Down", "Enter", see="协理员 程霞思（吕店社区）"),
+        step("why", "Tab", "Enter", "Down", "Down", "Down", "Enter", see="离职类别 辞职"),
+        step("from when, the reason, her requests", "Tab", "11-30", "Tab", DEPARTURE_REASON, "Tab",
+             DEPARTURE_REQUESTS, see=("2026-11-30  （周一）", f"离职原因 {DEPARTURE_REASON}",
+                                      f"个人要求 {DEPARTURE_REQUESTS}")),
+        step("Ctrl+S reports it", "C-s", title="离职管理",
+             see=("程霞思   吕店社区     辞职     2026-11-30 审批中", "村居负责人（吕店社区）：待审批")),
+        step("h: the handover", "h", title="工作移交 · 程霞思", see="办公设备"),
+        *_handover(receiver=HANDOVER_TO[0]),
+        *_handover("Down", receiver=HANDOVER_TO[1]),
+        *_handover("Down", receiver=HANDOVER_TO[2]),
+        step("Esc: all handed over", "Escape", title="离职管理", see="工作移交：3/3 项已确认"),
+        logout("刘磊涛"),
+        *_approve_departure("xinan_v1_head", "高宇（村居负责人·吕店社区）", see=["已同意，转镇中心负责人审批"]),
+        logout("高宇"),
+        *_approve_departure("xinan_head", "苏浩敏（镇中心负责人·新安街道）", see=["已同意，转市就业处审批"]),
+        logout("苏浩敏"),
+        # the city sees every town's reports: hers is the fourth; approved on its date, it takes effect at once
+        *_approve_departure("city", "（市就业处·新沂市）", "Down", "Down", "Down",
+                            see=["已同意，审批完成", "程霞思   吕店社区     辞职     2026-11-30 已离职"]),
+    )),
+), _check_departure)
+
+
 # --------------------------------------------------------------------------- (6) the month's reports
 
 def _report_file(city: Path, town: str) -> Path:
@@ -293,4 +463,4 @@ REPORTS = Journey("reports", "(6) the city runs the month's reports and finds th
 ), _check_reports)
 
 
-JOURNEYS: tuple[Journey, ...] = (WORKLOG, SCORING, REPORTS)
+JOURNEYS: tuple[Journey, ...] = (SIGNIN, LEAVE, WORKLOG, SCORING, DEPARTURE, REPORTS)

@@ -28,12 +28,24 @@ def city(demo_city: Path, tmp_path: Path) -> Path:
     return journeys.copy_city(demo_city, tmp_path / "city")
 
 
+def test_the_clerk_signs_an_assistant_in_and_records_a_phone_check(city: Path):
+    journeys.run(journeys.SIGNIN, city)
+
+
+def test_a_three_day_leave_goes_through_village_town_and_city_and_its_slip_is_printed(city: Path):
+    journeys.run(journeys.LEAVE, city)
+
+
 def test_an_assistant_writes_todays_log_and_the_clerk_runs_the_months_check(city: Path):
     journeys.run(journeys.WORKLOG, city)
 
 
 def test_the_town_head_scores_the_year_within_the_20_percent_cap(city: Path):
     journeys.run(journeys.SCORING, city)
+
+
+def test_a_departure_goes_from_report_to_effect(city: Path):
+    journeys.run(journeys.DEPARTURE, city)
 
 
 def test_the_city_runs_the_months_reports_and_finds_the_files(city: Path):
