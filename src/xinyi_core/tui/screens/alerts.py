@@ -1,4 +1,7 @@
-"""Open alerts addressed to the operator (ATT-5, ATT-6, ATT-3, TRN-3 …), and closing them with a note."""
+"""Open alerts addressed to the operator (ATT-5, ATT-6, ATT-3, TRN-3 …), and closing them with a note.
+
+Each shows the business it comes from (考勤, 请假 …), not its rule ID: rule IDs are for the city's and the
+admin's checks, not an operator's screen (UX18)."""
 from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
@@ -11,9 +14,16 @@ from textual.widgets import Static
 from ... import alerts
 from ...errors import XinyiError
 from ...i18n import t
+from ...types import SCREEN_GROUPS
+from .. import nav
 from ..widgets import Column, ListSource, RecordList
 from .base import XinyiScreen
 from .form_screen import PromptScreen
+
+
+def _business(source: str) -> str:
+    """The business group an alert's plugin belongs to (``attendance`` → 考勤); 其他 for any other."""
+    return nav.group_title(source if source in SCREEN_GROUPS else nav.OTHER)
 
 
 class AlertsScreen(XinyiScreen):
@@ -25,7 +35,7 @@ class AlertsScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="alerts-state", classes="section-title")
-        yield RecordList([Column(t("tui.alerts.col_at"), 11), Column(t("tui.alerts.col_rule"), 6),
+        yield RecordList([Column(t("tui.alerts.col_at"), 11), Column(t("tui.alerts.col_kind"), 6),
                           Column(t("tui.alerts.col_person"), 8), Column(t("tui.alerts.col_message"), 0)],
                          empty=t("tui.alerts.empty"), id="alerts")
         yield Static("", id="alert-detail")
@@ -44,7 +54,7 @@ class AlertsScreen(XinyiScreen):
         self.query_one("#alerts-state", Static).update(
             t("tui.alerts.showing_closed" if self._closed else "tui.alerts.showing_open", count=len(self._alerts)))
         self.query_one("#alerts", RecordList).set_source(ListSource(
-            [(a.id, f"{a.raised_at:%m-%d %H:%M}", a.rule, a.person.name if a.person_id else "", a.message)
+            [(a.id, f"{a.raised_at:%m-%d %H:%M}", _business(a.source), a.person.name if a.person_id else "", a.message)
              for a in self._alerts.values()]), keep_cursor=True)
         self._detail(self.query_one("#alerts", RecordList).current_id)
 
