@@ -33,7 +33,8 @@ class PeopleScreen(XinyiScreen):
     DEBOUNCE: ClassVar[float] = 0.12
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", t("tui.key.open")),
-        Binding("slash", "focus_search", t("tui.key.search"), key_display="/"),
+        # priority: from the search box too, / is a key, not a character (nobody searches for one)
+        Binding("slash", "focus_search", t("tui.key.search"), key_display="/", priority=True),
         Binding("f", "filter", t("tui.key.filter")),
         Binding("s", "sort", t("tui.key.sort")),
         Binding("a", "add", t("tui.key.add")),
