@@ -30,6 +30,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import files
 from .i18n import t
 
 SONG = "宋体"
@@ -53,12 +54,13 @@ def atomic_path(final: Path) -> Iterator[Path]:
     write of the same ``final`` does (:func:`_sweep`).
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(final.parent)  # the deployment's modes and group, whoever makes the folder first
     _sweep(final)
     tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
                           f".tmp{final.suffix}")
     try:
         yield tmp
+        files.secure(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)

@@ -93,10 +93,10 @@ def test_import_audit_and_backup(site, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(f"姓名,身份证号,手机号,镇（街道）,村（社区）\n韩梅梅,{numbers[0]},13912340001,{town},{village}\n",
                    "utf-8")
-    proc = run(site, "import", "people", str(bad), ok=False)
+    proc = run(site, "import", "people", str(bad), "--operator", "city", ok=False)
     assert proc.returncode == 1 and "第 2 行" in proc.stderr and "已登记" in proc.stderr
 
-    out = run(site, "audit", "--person", numbers[0]).stdout
+    out = run(site, "audit", "--person", numbers[0], "--operator", "admin").stdout
     lines = [line for line in out.splitlines() if "people.import" in line]
     assert len(lines) == 1 and "韩梅梅" in out and "李雷" not in out
 
