@@ -116,7 +116,7 @@ def _operator(username: str | None):
 
 
 @click.group(cls=_Group, invoke_without_command=True, help="新沂市协理员管理系统")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="XINYI_CONFIG",
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, readable=False), envvar="XINYI_CONFIG",
               help="配置文件（默认 ./config/xinyi.toml）")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
@@ -136,12 +136,15 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @cli.command(help="创建或升级数据库")
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    from . import db, files
+    from . import config as config_mod, db, files
 
+    cfg = config_mod.load(ctx.obj["config"])
+    _require_system(cfg, "init")
+    # first the tree an older version (or a hand) made: SQLite gives a new -wal/-shm the database's mode
+    done, failed = files.repair(cfg)
     runtime = _start(ctx)
     click.echo(t("cli.init_done", url=runtime.config.database_url))
     click.echo(t("cli.init_versions", versions="，".join(f"{k}={v}" for k, v in sorted(db.applied_versions().items()))))
-    done, failed = files.repair(runtime.config)  # a tree made by an older version, or by hand
     for line in done:
         click.echo(line)
     for line in failed:
@@ -335,11 +338,12 @@ def audit(ctx: click.Context, person: str | None, by: str | None, since: dt.date
 
 
 @cli.command(help="检查部署：文件权限、解释器、sshd、Redis、数据库、日历，用中文说明问题")
+@click.option("--sshd-config", type=click.Path(dir_okay=False), help="要检查的 sshd 配置文件（默认系统的）")
 @click.pass_context
-def doctor(ctx: click.Context) -> None:
+def doctor(ctx: click.Context, sshd_config: str | None) -> None:
     from . import doctor as doctor_mod
 
-    findings = doctor_mod.run(ctx.obj["config"])
+    findings = doctor_mod.run(ctx.obj["config"], sshd_config=sshd_config)
     for finding in findings:
         click.echo(finding.line())
     problems = sum(1 for f in findings if f.ok is False)

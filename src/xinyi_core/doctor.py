@@ -38,8 +38,11 @@ class Finding:
         return t(mark, text=self.text)
 
 
-def run(config_path: str | None) -> list[Finding]:
-    """Every check, in order; the configuration first (nothing else can be read without it)."""
+def run(config_path: str | None, *, sshd_config: str | None = None) -> list[Finding]:
+    """Every check, in order; the configuration first (nothing else can be read without it).
+
+    ``sshd_config``: the sshd configuration to check (``sshd -f``), when not the system's.
+    """
     from . import config as config_mod
     from .errors import XinyiError
 
@@ -51,7 +54,7 @@ def run(config_path: str | None) -> list[Finding]:
     checks: list[Callable[..., Iterable[Finding]]] = [_files, _interpreter, _sshd, _redis, _database]
     for check in checks:
         try:
-            out.extend(check(cfg))
+            out.extend(check(cfg, sshd_config) if check is _sshd else check(cfg))
         except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding; go on with the others
             out.append(Finding(False, t("doctor.check_failed", check=check.__name__.strip("_"),
                                         error=f"{type(exc).__name__}: {exc}")))
@@ -165,7 +168,7 @@ def sshd_problems(settings: dict[str, str], program: str) -> list[str]:
     return out
 
 
-def _sshd(cfg) -> Iterable[Finding]:
+def _sshd(cfg, sshd_config: str | None = None) -> Iterable[Finding]:
     if not os.access(SSHD, os.X_OK):
         yield Finding(None, t("doctor.sshd_absent"))
         return
@@ -195,7 +198,8 @@ def _sshd(cfg) -> Iterable[Finding]:
             continue
         if group_gid is not None and entry.pw_gid != group_gid and account not in grp.getgrgid(group_gid).gr_mem:
             yield Finding(False, t("doctor.account_not_in_group", account=account, group=cfg.group))
-        done = subprocess.run([SSHD, "-T", "-C", f"user={account},host=localhost,addr=127.0.0.1"],
+        done = subprocess.run([SSHD, "-T", *(["-f", sshd_config] if sshd_config else []),
+                               "-C", f"user={account},host=localhost,addr=127.0.0.1"],
                               capture_output=True, text=True, timeout=30)
         if done.returncode != 0:
             yield Finding(False, t("doctor.sshd_failed", error=" ".join(done.stderr.split())[:300]))
