@@ -52,19 +52,21 @@ def policy_for(group: str) -> Policy:
     return Policy(0o2770, 0o660, grp.getgrnam(group).gr_gid, group)
 
 
-def apply(cfg) -> Policy:
-    """Make ``cfg``'s modes this process's: its umask, and what :func:`make_dir`/:func:`secure` set.
-
-    A ``[paths] group`` that does not exist on this machine stops the start with a
-    Chinese error naming the file and the key.
-    """
-    global _policy
+def configured(cfg) -> Policy:
+    """``cfg``'s modes; a ``[paths] group`` that does not exist on this machine is a Chinese error
+    naming the file and the key."""
     from .configfile import Reader
 
     try:
-        _policy = policy_for(cfg.group)
+        return policy_for(cfg.group)
     except KeyError:
         raise Reader(cfg.path, {}).fail("paths.group", t("config.expect.group_missing", group=cfg.group)) from None
+
+
+def apply(cfg) -> Policy:
+    """Make ``cfg``'s modes this process's: its umask, and what :func:`make_dir`/:func:`secure` set."""
+    global _policy
+    _policy = configured(cfg)
     os.umask(_policy.umask)
     return _policy
 
@@ -215,7 +217,7 @@ def _findings(policy: Policy, roots: Iterable[Path]) -> Iterator[tuple[Path, os.
 
 def repair(cfg) -> tuple[list[str], list[str]]:
     """Put the data tree's modes and group right: (what was changed, what could not be) in Chinese."""
-    policy = policy_for(cfg.group)
+    policy = configured(cfg)
     done, failed = [], []
     for path, st, want, what in _findings(policy, tree(cfg)):
         try:

@@ -156,3 +156,35 @@ def test_operator_link_binds_an_os_account_once_audited_and_refuses_bad_or_taken
         con.close()
     assert len(rows) == 2 and "xinan_clerk" in rows[0][1] and "xinan_clerk" in rows[1][0]
     assert owners == 0
+
+
+def test_data_files_are_the_accounts_alone_whatever_the_umask(tmp_path):
+    """Issue 20 item 1 on one account (any user may run this; tests/reliability/test_os_accounts.py
+    has the group and the other accounts): folders 0700, files 0600, even under umask 000."""
+    import stat
+
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINYI_")}
+    env["XINYI_CONFIG"] = str(config)
+    for args in (["demo", "--assistants", "20", "--villages", "10"], ["backup"],
+                 ["report", "core.roster", "--period", "2026-09", "--operator", "city"]):
+        proc = subprocess.run([XINYI, *args], env=env, capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path, preexec_fn=lambda: os.umask(0))
+        assert proc.returncode == 0, proc.stderr
+    made = [tmp_path / "data", *(tmp_path / "data").rglob("*")]
+    assert {p.name for p in made} >= {"xinyi.db", "backups", "reports", "320381.xlsx"}
+    wrong = [f"{p} {stat.S_IMODE(p.stat().st_mode):o}" for p in made
+             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)]
+    assert wrong == []
+
+
+def test_a_group_that_does_not_exist_stops_the_start_naming_file_and_key(tmp_path):
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\ngroup = "no_such_group_x"\n', "utf-8")
+    proc = run(config, "init", ok=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"错误：配置错误：文件 {config} 中的 paths.group 不正确，应为：系统中已有的用户组名"
+        "（系统中没有用户组 no_such_group_x，请先 groupadd）"]
+    assert not (tmp_path / "data").exists()

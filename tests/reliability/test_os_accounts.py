@@ -235,3 +235,30 @@ def test_the_command_line_acts_as_the_accounts_operator_and_refuses_the_rest_in_
         sql("update operator set os_user = ? where username = ?", acc.clerk, CLERK_OP)
     assert sql("select count(*) from audit_log where action = 'auth.login' and allowed = 0 and note = ?",
                f"cli:{acc.clerk}")[0][0] == 1
+
+
+# --------------------------------------------------------------------------- item 11: xinyi doctor
+
+def test_doctor_says_when_the_operators_group_cannot_run_the_program(acc, city):
+    """A root-only Python made every login fail with ``Permission denied`` (126): doctor names the
+    folder that stops the group, in Chinese; with the venv open to the group it is content."""
+    import subprocess
+
+    venv = acc.python.parent.parent
+
+    def doctor() -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("XINYI_")}
+        done = subprocess.run([str(acc.python), "-m", "xinyi_core.cli", "--config", str(city), "doctor"],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.stdout
+
+    assert f"【正常】用户组 {acc.group} 的操作员能运行解释器" in doctor()
+    os.chmod(venv, 0o700)
+    try:
+        out = doctor()
+    finally:
+        os.chmod(venv, 0o755)
+    assert f"【问题】用户组 {acc.group} 的操作员无法访问虚拟环境" in out
+    assert f"卡在 {venv}（0700，root:root）" in out and "退出码 126" in out
+    assert acc.run(acc.clerk, str(acc.python), "-c", "pass").returncode == 0  # and open again it runs
