@@ -15,8 +15,8 @@ For each it times, town by town, what the annual round does:
 * score: ``service.open_round`` (facts gathered through the hook, items pre-filled,
   scores and failed years computed) and ``service.assign_grades`` with the
   proposal under the 20% cap (ASM-3);
-* forms data: ``forms.town_data`` — every sheet's values read from the database;
-* write: ``forms.write_files`` — 附件1 and 附件2 with a sheet for every assistant and
+* forms data: ``documents.town_data`` — every sheet's values read from the database;
+* write: ``documents.write_files`` — 附件1 and 附件2 with a sheet for every assistant and
   附件3 for the town, laid out and saved as .xlsx (openpyxl).
 
 Writing files is shown apart from computing (score + forms data).
@@ -113,7 +113,7 @@ def build_province(folder: Path, assistants: int, towns: int) -> None:
 
 def annual_round(out: Path) -> dict[str, float]:
     """Score, grade and write every town's package; seconds per phase."""
-    from xinyi_assessment import forms, rules, service
+    from xinyi_assessment import documents, rules, service
 
     spent = {"score": 0.0, "forms data": 0.0, "write": 0.0, "files": 0, "sheets": 0, "towns": 0}
     with clock.frozen(WHEN):
@@ -127,9 +127,9 @@ def annual_round(out: Path) -> dict[str, float]:
             service.assign_grades(head, town, YEAR, grades,
                                   {pid: "全年旷工五天以上（ATT-5）" for pid, g in grades.items() if g == "fail"})
             t1 = time.perf_counter()
-            data = forms.town_data(town, YEAR)
+            data = documents.town_data(town, YEAR)
             t2 = time.perf_counter()
-            paths = forms.write_files(town.code, YEAR, out, *data)
+            paths = documents.write_files(town.code, YEAR, out, *data)
             t3 = time.perf_counter()
             spent["score"] += t1 - t0
             spent["forms data"] += t2 - t1

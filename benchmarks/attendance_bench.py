@@ -34,7 +34,7 @@ from pathlib import Path
 from xinyi_core import calendar, clock, db, demo, lifecycle, org, testing
 from xinyi_core.models import OrgUnit
 
-from xinyi_attendance import summary
+from xinyi_attendance.service import summary
 from xinyi_attendance.models import AttendanceDay
 
 PG_URL = os.environ.get("XINYI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

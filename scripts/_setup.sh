@@ -61,3 +61,29 @@ detect_postgres() {
         fi
     fi
 }
+
+ensure_print_tools() {
+    # Printing and PDF (tests/jobs/test_printing.py): LibreOffice headless with the CJK fonts the
+    # forms' 宋体/仿宋/黑体 map to, CUPS with the cups-pdf virtual printer, poppler to read PDFs back,
+    # lrzsz for ZMODEM downloads. Installed when missing; CUPS started when not running.
+    local want=()
+    command -v soffice >/dev/null || want+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+    fc-list 2>/dev/null | grep -q "Noto Serif CJK" || want+=(fonts-noto-cjk)
+    command -v lp >/dev/null && command -v lpstat >/dev/null || want+=(cups cups-client cups-bsd)
+    [[ -e /usr/lib/cups/backend/cups-pdf ]] || want+=(printer-driver-cups-pdf)
+    command -v pdfinfo >/dev/null || want+=(poppler-utils)
+    command -v sz >/dev/null || want+=(lrzsz)
+    if (( ${#want[@]} )); then
+        echo "== installing ${want[*]}"
+        apt_install --no-install-recommends "${want[@]}" \
+            || { echo "printing tools not available: the printing tests will be skipped" >&2; return 0; }
+    fi
+    if ! lpstat -r 2>/dev/null | grep -q "is running"; then
+        echo "== starting cupsd"
+        as_root cupsd 2>/dev/null || true
+        for _ in $(seq 50); do lpstat -r 2>/dev/null | grep -q "is running" && break; sleep 0.1; done
+    fi
+    if lpstat -r 2>/dev/null | grep -q "is running" && command -v soffice >/dev/null; then
+        export XINYI_TEST_REQUIRE_PRINT=1  # from here on a missing part is a failure, not a skip
+    fi
+}

@@ -13,6 +13,7 @@ setup_venv test
 ensure_redis
 ensure_tmux
 ensure_sshd
+ensure_print_tools
 detect_postgres
 
 echo "== pytest (Redis: $XINYI_TEST_REDIS_URL; PostgreSQL: ${XINYI_TEST_POSTGRES_URL:-not available})"

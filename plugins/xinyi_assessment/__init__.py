@@ -1,11 +1,14 @@
 """Assessment (考核): monthly publication and the annual 100-point assessment — ASM-1..ASM-7, ATT-5.
 
-Registered through the ``xinyi.plugins`` entry point ``assessment``. This module
-holds only the hook implementations; the scoring scheme is data
-(``config/assessment_scheme.toml``, loaded by ``scheme``), the decisions are in
-``rules``, the writes in ``service`` and ``monthly``, the year's routine results
-shown to the annual assessor and the panel in ``routine``, the forms 附件1–3 in
-``forms``, and ``jobs``, ``screens``, ``demo`` and ``cli`` do what they say.
+Registered through the ``xinyi.plugins`` entry point ``assessment``. Hook
+implementations only, in the plugin layout (docs/plugins.md): the decisions in
+``rules``, the scoring scheme as data (``config/assessment_scheme.toml``, loaded
+and validated by ``rules.scheme``); the annual assessment's writes and scoped
+reads in ``service``, the routine (monthly) assessment in ``service.monthly``,
+the year's routine results shown to the annual assessor and the panel in
+``service.routine``; the screens in ``screens`` and their forms in ``dialogs``;
+the forms 附件1–3, the monthly publication and the city's cover sheet in
+``documents``; and ``jobs``, ``demo`` and ``cli`` do what they say.
 """
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def xinyi_actors() -> list[Any]:
 
 @hookimpl
 def xinyi_reports() -> list[Any]:
-    from .jobs import REPORTS
+    from .documents import REPORTS
 
     return REPORTS
 
@@ -87,16 +90,21 @@ def xinyi_schedules() -> list[Any]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from .screens import entries
+    from .screens import ENTRIES
 
-    return entries()
+    return ENTRIES
 
 
 @hookimpl
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
-    from .screens import dashboard
+    """Registration forms waiting for the operator's opinion (ASM-6)."""
+    from xinyi_core import DashboardItem, approvals, auth
 
-    return dashboard(operator)
+    from .service import REG_KIND
+
+    waiting = len(approvals.waiting_for(operator, REG_KIND)) if auth.can(operator, "assessment.view") else 0
+    target = "assessment.screen.scoring" if auth.can(operator, "assessment.score") else "assessment.screen.city"
+    return [DashboardItem(t("assessment.screen.dash_waiting"), target, waiting)] if waiting else []
 
 
 @hookimpl

@@ -5,9 +5,9 @@ from typing import Any
 
 import click
 
-from xinyi_core import XinyiError, t
+from xinyi_core import XinyiError, load_config, t
 
-from . import scheme as scheme_mod
+from .rules import scheme as scheme_mod
 
 
 def describe(sch: scheme_mod.Scheme) -> list[str]:
@@ -32,9 +32,7 @@ def register(cli: Any) -> None:
     def show(ctx: click.Context, path: str | None, town: str | None) -> None:
         try:
             if path is None:  # the configuration alone says which file: no database needed
-                from xinyi_core import config
-
-                path = str(scheme_mod.path_for(town, config.load((ctx.obj or {}).get("config"))))
+                path = str(scheme_mod.path_for(town, load_config((ctx.obj or {}).get("config"))))
             sch = scheme_mod.load(path)
         except XinyiError as exc:
             click.echo(t("cli.error", message=str(exc)), err=True)

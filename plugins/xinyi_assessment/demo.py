@@ -14,9 +14,9 @@ import random
 
 from xinyi_core import Operator, OrgUnit, approvals, clock, org
 
-from . import monthly, rules, service
-from . import scheme as scheme_mod
+from . import rules, service
 from .models import Assessment
+from .service import monthly
 
 REASONS = {  # (item, deduction key) → reasons an assessor writes
     (7, "accuracy"): ("抽查准确率97%", "抽查准确率98%"),
@@ -53,7 +53,7 @@ def build(city: OrgUnit, rng: random.Random) -> None:
 def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Operator | None,
             bureau: Operator | None, now: dt.datetime) -> None:
     clerk, head = _op(f"{town.code}_clerk"), _op(f"{town.code}_head")
-    sch = scheme_mod.for_town(town.code)
+    sch = service.scheme_for(town.code)
     with clock.frozen(_at(dt.date(year, 12, 18))):
         sheets = service.open_round(clerk, town, year)
         for a in sheets:

@@ -1,5 +1,5 @@
-"""Assessment jobs: the monthly publication (ASM-2), the annual deadline tracker and the
-city's package for the bureau (ASM-3), with their schedules.
+"""Assessment jobs: the annual deadline tracker and the city's package for the bureau (ASM-3),
+and the schedules, among them the monthly publication (ASM-2, a report of :mod:`.documents`).
 
 All idempotent: the publication for a month and town is one file at a fixed
 path that a re-run replaces; alerts are keyed so a daily run raises each once.
@@ -10,50 +10,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import (
-    ActorSpec,
-    JobContext,
-    OrgUnit,
-    ReportContext,
-    ReportSpec,
-    Schedule,
-    XinyiError,
-    alerts,
-    clock,
-    export,
-    org,
-    previous_month,
-    runtime,
-    t,
-)
+from xinyi_core import (ActorSpec, JobContext, OrgUnit, Schedule, alerts, clock, date_zh, export, org,
+                        previous_month, runtime, t)
 
-from . import forms, monthly, rules
+from . import documents, rules
 from .models import TownPackage
 from .service import PLUGIN, setting
-
-COLUMNS = ("no", "name", "village", "marked", "attendance", "work", "result")
-WIDTHS = {"no": 5, "name": 9, "village": 14, "marked": 8, "attendance": 30, "work": 30, "result": 8}
-
-
-def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
-    """ASM-2: the town's publication sheet (公示) of the routine assessment for one month."""
-    if ctx.town is None:
-        raise XinyiError("jobs.town_required")
-    year, month = (int(x) for x in ctx.period.split("-"))
-    rows = monthly.month_rows(ctx.town, ctx.period)
-    columns = [export.Column(t(f"assessment.monthly.col.{c}"), WIDTHS[c], left=c in ("attendance", "work"))
-               for c in COLUMNS]
-    body = [[i, r.name, r.village, r.marked_days, r.attendance, r.work,
-             t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed")]
-            for i, r in enumerate(rows, start=1)]
-    wb, ws = export.workbook()
-    ws.title = t("assessment.monthly.sheet")
-    export.table_sheet(ws, title=t("assessment.monthly.heading", unit=ctx.town.name, year=year, month=month),
-                       note=t("assessment.monthly.note", count=len(rows),
-                              reviewed=sum(1 for r in rows if r.result)),
-                       columns=columns, rows=body,
-                       footer_note=t("assessment.monthly.made", date=f"{clock.today():%Y年%m月%d日}"))
-    wb.save(path)
 
 
 def deadlines(job: JobContext, *, town: str | None = None, day: str | None = None) -> list[str]:
@@ -73,15 +35,16 @@ def deadlines(job: JobContext, *, town: str | None = None, day: str | None = Non
             continue
         if phase == "overdue":
             alerts.raise_alert(PLUGIN, "overdue", f"overdue:{year}:{code}",
-                               t("assessment.alert.overdue", town=unit.name, year=year, before=f"{before:%Y年%m月%d日}"),
+                               t("assessment.alert.overdue", town=unit.name, year=year,
+                                 before=date_zh(before, pad=True)),
                                audience=("city_office", "bureau"), rule="ASM-3", town=unit, data={"year": year})
         elif today.month == 1:
             alerts.raise_alert(PLUGIN, "remind", f"remind:{year}:{code}",
-                               t("assessment.alert.remind", year=year, before=f"{before:%Y年%m月%d日}"),
+                               t("assessment.alert.remind", year=year, before=date_zh(before, pad=True)),
                                audience=("town_head", "town_clerk"), rule="ASM-3", town=unit, data={"year": year})
         else:
             alerts.raise_alert(PLUGIN, "open", f"open:{year}:{code}",
-                               t("assessment.alert.open", year=year, before=f"{before:%Y年%m月%d日}"),
+                               t("assessment.alert.open", year=year, before=date_zh(before, pad=True)),
                                audience=("town_head", "town_clerk"), rule="ASM-3", town=unit, data={"year": year})
     return []
 
@@ -93,27 +56,12 @@ def bureau_package(job: JobContext, *, town: str | None = None, year: int | str 
     towns = [org.by_code(town)] if town else list(org.towns().order_by(OrgUnit.code))
     out: list[str] = []
     for i, unit in enumerate(towns):
-        out += [str(p) for p in forms.write_package(unit, year, folder)]
+        out += [str(p) for p in documents.write_package(unit, year, folder)]
         job.progress((i + 1) / max(1, len(towns)), unit.name)
     if not town:
-        out.append(str(write_overview(year, folder / f"{year}-{t('assessment.overview.file')}.xlsx")))
+        out.append(str(documents.write_overview(year, folder / export.file_name(
+            org.city().name, t("fmt.year", year=year), t("assessment.overview.file"), suffix="xlsx"))))
     return out
-
-
-def write_overview(year: int, path: Path) -> Path:
-    """The city's cover sheet: every town's progress and grade distribution (ASM-3)."""
-    from .service import progress
-
-    columns = [export.Column(t(f"assessment.overview.col.{c}"), w) for c, w in
-               (("town", 16), ("on_roll", 10), ("assessed", 10), *((g, 8) for g in rules.GRADES), ("state", 10))]
-    rows = [[r["town"].name, r["on_roll"], r["assessed"], *(r["grades"][g] for g in rules.GRADES),
-             t(f"assessment.screen.state_{r['state']}")] for r in progress(year)]
-    wb, ws = export.workbook()
-    ws.title = t("assessment.overview.sheet")
-    export.table_sheet(ws, title=t("assessment.overview.heading", year=year), columns=columns, rows=rows,
-                       note=t("assessment.overview.note", towns=len(rows), people=sum(r[2] for r in rows)),
-                       footer_note=t("assessment.monthly.made", date=f"{clock.today():%Y年%m月%d日}"))
-    return export.save_xlsx(wb, path)
 
 
 def day_params(fire_time: dt.datetime) -> dict[str, Any]:
@@ -122,8 +70,6 @@ def day_params(fire_time: dt.datetime) -> dict[str, Any]:
 
 ACTORS = [ActorSpec("assessment.deadlines", deadlines, "assessment.job.deadlines", permission="assessment.run"),
           ActorSpec("assessment.package", bureau_package, "assessment.job.package", permission="assessment.city")]
-REPORTS = [ReportSpec("assessment.monthly", "assessment.monthly.title", render_monthly, formats=("xlsx",),
-                      period="month", city_wide=False)]
 SCHEDULES = [
     # ASM-2: on the 1st of every month, the previous month's publication sheet per town
     Schedule("assessment.monthly", "assessment.monthly", "0 2 1 * *", params=previous_month, per_town=True),

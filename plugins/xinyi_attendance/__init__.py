@@ -25,8 +25,10 @@ Decisions the regulation leaves open (settings under ``[settings.attendance]``):
   ``"working"`` only missed working days count. Longer than ``off_post_days``
   (7) raises an alert to the town head and the city office proposing a
   departure of category 解除合同 (the departure plugin hears it through
-  ``xinyi_alert_raised``). The weekend or holiday *before* an absence never
-  counts, so a long holiday alone never raises it.
+  ``xinyi_alert_raised`` and reads the core's typed ``OffPostAlert``:
+  ``proposes="rescinded"``, the run's dates and length). The weekend or
+  holiday *before* an absence never counts, so a long holiday alone never
+  raises it.
 - *Excuses that change afterwards* (ATT-3): the end-of-day run stores each
   day's excusing mark; when a plugin says its marks changed
   (``xinyi_calendar_marks_changed`` — an oral slip refused, leave cancelled,
@@ -39,9 +41,11 @@ Decisions the regulation leaves open (settings under ``[settings.attendance]``):
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from xinyi_core import DashboardItem, Migration, Setting, create_tables, hookimpl, i18n, t
+from xinyi_core import (AssessmentFact, DashboardItem, Migration, MonthFact, Operator, Person, Setting, create_tables,
+                        hookimpl, i18n, t)
 
 from .models import MODELS
 
@@ -92,24 +96,24 @@ def xinyi_permissions() -> dict[str, list[str]]:
 
 
 @hookimpl
-def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
-    from .summary import assessment_facts
+def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    from . import facts
 
-    return assessment_facts(person, year)
+    return facts.assessment_facts(person, year)
 
 
 @hookimpl
-def xinyi_calendar_marks_changed(person: Any, start: Any, end: Any) -> None:
-    from .daily import follow_marks  # late: like the jobs, the day's run is not needed at start-up
+def xinyi_calendar_marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
+    from .service.daily import follow_marks  # late: like the jobs, the day's run is not needed at start-up
 
     follow_marks(person, start, end)
 
 
 @hookimpl
-def xinyi_month_facts(person: Any, year: int, month: int) -> list[Any]:
-    from .summary import month_facts
+def xinyi_month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
+    from . import facts
 
-    return month_facts(person, year, month)
+    return facts.month_facts(person, year, month)
 
 
 @hookimpl
@@ -121,9 +125,9 @@ def xinyi_actors() -> list[Any]:
 
 @hookimpl
 def xinyi_reports() -> list[Any]:
-    from . import jobs  # late: reports pull in openpyxl, which start-up does not need
+    from . import documents  # late: reports pull in openpyxl, which start-up does not need
 
-    return list(jobs.REPORTS)
+    return list(documents.REPORTS)
 
 
 @hookimpl
@@ -134,16 +138,14 @@ def xinyi_schedules() -> list[Any]:
 
 
 @hookimpl
-def xinyi_dashboard_items(operator: Any) -> list[DashboardItem]:
+def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
     from xinyi_core import auth
 
-    from .models import AttendanceDay
+    from . import service
 
     if not auth.can(operator, "attendance.decide"):
         return []
-    q = auth.scope_of(operator).restrict(AttendanceDay.select().where(AttendanceDay.absence == "open"),
-                                         AttendanceDay.person)
-    n = q.count()
+    n = service.open_candidates(operator).count()
     return [DashboardItem(t("attendance.dash.queue"), "attendance.screen.queue", n, urgent=True)] if n else []
 
 

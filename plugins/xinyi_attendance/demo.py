@@ -13,10 +13,8 @@ import datetime as dt
 import random
 from typing import Any, Iterator
 
-from xinyi_core import OrgUnit, Person, clock, runtime, t
+from xinyi_core import Operator, OrgUnit, Person, clock, database, runtime, t
 from xinyi_core import alerts, calendar, org
-from xinyi_core.db import database
-from xinyi_core.models import Operator
 
 from .models import AttendanceClerk, AttendanceDay
 from .service import PLUGIN
@@ -157,7 +155,7 @@ def _absent_days(workdays: list[dt.date], plan: str | None, rng: random.Random) 
 
 def _alerts(people: list[Person], plan: dict[int, str], last: dt.date) -> None:
     """The alerts the nightly runs would have raised: ATT-5 for the 5-day absentee, ATT-6 for the one away."""
-    from .daily import check_off_post
+    from .service.daily import check_off_post
     from .service import confirmed_days
 
     by_id = {p.id: p for p in people}

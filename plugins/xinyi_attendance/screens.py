@@ -1,6 +1,8 @@
 """Attendance screens: today's sheet, sign-in (one key), phone check, the candidate
 queue, one person's month and the town's month summary — all at 80×24, every
-action on a key shown in the footer. They only call ``service``/``daily``/``summary``.
+action on a key shown in the footer. Every row they show comes from a service read
+that takes the operator and keeps to her scope (``service``, ``service.daily``,
+``service.summary``); the edit screens are in :mod:`.dialogs`.
 """
 from __future__ import annotations
 
@@ -12,20 +14,18 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import Person, ScreenEntry, XinyiError, auth, clock, org, t
+from xinyi_core import Operator, OrgUnit, Person, ScreenEntry, clock, date_zh, org, t, weekday_zh
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import daily, rules, service, summary
-from .forms import CheckScreen, CorrectScreen
-from .models import AttendanceDay
-
-WEEKDAYS = "一二三四五六日"
+from . import service
+from .dialogs import CheckScreen, correct_form
+from .service import daily, summary
 
 
-def _towns(op: Any) -> list:
-    code = auth.town_code_of(op)
-    return [org.by_code(code)] if code else list(org.towns())
+def _towns(op: Operator) -> list[OrgUnit]:
+    town = org.town_of(op)
+    return [town] if town is not None else list(org.towns())
 
 
 def _hm(value: dt.time | None) -> str:
@@ -95,12 +95,11 @@ class SheetScreen(TownDay):
     def refresh_view(self) -> None:
         if self.town is None:
             return
-        people = auth.scope_of(self.operator).people(daily.on_roll(self.town, self.day))
-        rows = daily.daily_sheet(self.town, self.day, people=people)
+        rows = daily.sheet(self.operator, self.town, self.day)
         counts = {s: sum(1 for r in rows if r.status == s) for s in ("in", "excused", "missing")}
         self.query_one("#sheet-title", Static).update(t(
             "attendance.sheet_title", town=self.town.name, date=f"{self.day:%Y-%m-%d}",
-            weekday=WEEKDAYS[self.day.weekday()], **counts))
+            weekday=weekday_zh(self.day, short=True), **counts))
         self.query_one("#sheet", RecordList).set_source(ListSource([(r.person_id, r.name, r.village, r.status_text,
                                                                      _hm(r.sign_in), _hm(r.sign_out), _note(r))
                                                                     for r in rows]), keep_cursor=True)
@@ -139,41 +138,40 @@ class SignScreen(TownDay):
                              empty=t("attendance.empty"), id="sign-list")
         yield Static(t("attendance.sign_hint"), classes="hint")
 
-    def _target(self) -> Person | None:
+    def _target(self) -> int | None:
         if self.operator.person_id is not None:
-            return Person.get_by_id(self.operator.person_id)
-        pid = self.query_one("#sign-list", RecordList).current_id
-        return Person.get_by_id(pid) if pid else None
+            return self.operator.person_id
+        return self.query_one("#sign-list", RecordList).current_id
 
     def action_sign(self) -> None:
-        person = self._target()
-        if person is None:
+        person_id = self._target()
+        if person_id is None:
             return
-        row = AttendanceDay.get_or_none(AttendanceDay.person == person.id, AttendanceDay.date == clock.today())
+        row = service.day_of(self.operator, person_id, clock.today())
         kind = "out" if row is not None and row.sign_in is not None else "in"
-        try:
-            row = service.sign(self.operator, person.id, kind)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        stamp = _hm(row.sign_in if kind == "in" else row.sign_out)
-        self.notify(t(f"attendance.signed_{kind}", name=person.name, time=stamp))
+
+        def done(row: Any) -> str:
+            stamp = _hm(row.sign_in if kind == "in" else row.sign_out)
+            return t(f"attendance.signed_{kind}", name=row.person.name, time=stamp)
+
+        self.attempt(service.sign, self.operator, person_id, kind, done=done)
+
+    def reload(self) -> None:
         self.refresh_view()
 
     def refresh_view(self) -> None:
         today = clock.today()
         if self.operator.person_id is not None:
-            row = AttendanceDay.get_or_none(AttendanceDay.person == self.operator.person_id, AttendanceDay.date == today)
-            text = t("attendance.sign_state", date=f"{today:%m月%d日}", sign_in=_hm(row and row.sign_in) or "—",
-                     sign_out=_hm(row and row.sign_out) or "—")
+            row = service.day_of(self.operator, self.operator.person_id, today)
+            text = t("attendance.sign_state", date=date_zh(today, year=False, pad=True),
+                     sign_in=_hm(row and row.sign_in) or "—", sign_out=_hm(row and row.sign_out) or "—")
             self.query_one("#sign-status", Static).update(text)
             return
         if self.town is None:
             return
-        people = auth.scope_of(self.operator).people(daily.on_roll(self.town, today))
-        rows = daily.daily_sheet(self.town, today, people=people)
+        rows = daily.sheet(self.operator, self.town, today)
         self.query_one("#sign-status", Static).update(t("attendance.sign_town", town=self.town.name,
-                                                        date=f"{today:%m月%d日}"))
+                                                        date=date_zh(today, year=False, pad=True)))
         plist = self.query_one("#sign-list", RecordList)
         plist.set_source(ListSource([(r.person_id, r.name, r.village, _hm(r.sign_in), _hm(r.sign_out)) for r in rows]),
                          keep_cursor=True)
@@ -200,15 +198,15 @@ class QueueScreen(XinyiScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        q = auth.scope_of(self.operator).restrict(
-            AttendanceDay.select(AttendanceDay, Person).join(Person).where(AttendanceDay.absence == "open")
-            .order_by(AttendanceDay.date, Person.name_initials), AttendanceDay.person)
         rows = [(r.id, f"{r.date:%Y-%m-%d}", r.person.name, r.person.village.name,
                  t("attendance.flag.failed_check", count=r.failed_checks) if r.failed_checks else "")
-                for r in q.limit(500)]
+                for r in service.open_candidates(self.operator).limit(500)]
         plist = self.query_one("#queue", RecordList)
         plist.set_source(ListSource(rows), keep_cursor=True)
         plist.focus()
+
+    def reload(self) -> None:
+        self.action_refresh()
 
     def action_decide(self, confirm: bool) -> None:
         day_id = self.query_one("#queue", RecordList).current_id
@@ -217,15 +215,9 @@ class QueueScreen(XinyiScreen):
         title = t("attendance.key.confirm" if confirm else "attendance.key.clear")
 
         def done(reason: str | None) -> None:
-            if not reason:
-                return
-            try:
-                row = service.decide(self.operator, day_id, confirm, reason)
-            except XinyiError as exc:
-                self.report(exc)
-                return
-            self.notify(t("attendance.decided", name=row.person.name, date=f"{row.date:%m-%d}"))
-            self.action_refresh()
+            if reason:
+                self.attempt(service.decide, self.operator, day_id, confirm, reason,
+                             done=lambda row: t("attendance.decided", name=row.person.name, date=f"{row.date:%m-%d}"))
 
         self.app.push_screen(PromptScreen(title, t("attendance.field.reason")), callback=done)
 
@@ -248,6 +240,7 @@ class PersonMonthScreen(XinyiScreen):
 
     def on_mount(self) -> None:
         self.person_id = self.operator.person_id
+        self.shown: Person | None = None  # whose month is on the screen
         self.month = clock.today().replace(day=1)
         self.draw()
 
@@ -265,24 +258,24 @@ class PersonMonthScreen(XinyiScreen):
         day = self.query_one("#days", RecordList).current_id
         if not self.person_id or day is None:
             return
-        row = AttendanceDay.get_or_none(AttendanceDay.person == self.person_id, AttendanceDay.date == day)
-        screen = CorrectScreen(self.person_id, day, row and row.sign_in, row and row.sign_out)
+        person = self.shown
+        if person is None or person.id != self.person_id:
+            return
+        screen = correct_form(self.operator, person, day, service.day_of(self.operator, person.id, day))
         self.app.push_screen(screen, callback=lambda saved: saved and self.draw(keep_cursor=True))
 
     def draw(self, keep_cursor: bool = False) -> None:
         if not self.person_id:
             return
-        person = Person.get_by_id(self.person_id)
-        if not auth.scope_of(self.operator).contains_person(person):
+        month = summary.person_month_for(self.operator, self.person_id, self.month.year, self.month.month)
+        if month is None:  # not hers to see: nothing shown
             return
-        days = summary.person_month(person, self.month.year, self.month.month)
-        rows = [(d.date, f"{d.date:%m-%d} {WEEKDAYS[d.date.weekday()]}", _kind(d.kind), d.text)
-                for d in days]
-        year_days = service.confirmed_days(person.id, self.month.year)
-        month_days = rules.wage_deduction_days(year_days, self.month.year, self.month.month)
+        self.shown = month.person
+        rows = [(d.date, f"{d.date:%m-%d} {weekday_zh(d.date, short=True)}", _kind(d.kind), d.text)
+                for d in month.days]
         self.query_one("#person-title", Static).update(t(
-            "attendance.person_title", name=person.name, year=self.month.year, month=self.month.month,
-            absent=len(month_days), year_absent=len(year_days)))
+            "attendance.person_title", name=month.person.name, year=self.month.year, month=self.month.month,
+            absent=len(month.month_absent), year_absent=len(month.year_absent)))
         self.query_one("#days", RecordList).set_source(ListSource(rows), keep_cursor=keep_cursor)
 
 
@@ -322,9 +315,7 @@ class SummaryScreen(TownDay):
     def refresh_view(self) -> None:
         if self.town is None:
             return
-        rows = summary.month_summary([self.town], self.month.year, self.month.month)
-        visible = {p.id for p in auth.scope_of(self.operator).person_ids()}
-        rows = [r for r in rows if r.person_id in visible]
+        rows = summary.town_month(self.operator, self.town, self.month.year, self.month.month)
         self.query_one("#summary-title", Static).update(t(
             "attendance.report.heading", unit=self.town.name, year=self.month.year, month=self.month.month))
         self.query_one("#summary", RecordList).set_source(ListSource(
@@ -335,18 +326,14 @@ class SummaryScreen(TownDay):
     def action_report(self) -> None:
         from xinyi_core import jobs
 
-        try:
-            job = jobs.submit(self.operator, "attendance.monthly", period=f"{self.month:%Y-%m}", town=self.town.code)
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t("attendance.report_queued", title=job.title))
+        self.attempt(jobs.submit, self.operator, "attendance.monthly", period=f"{self.month:%Y-%m}",
+                     town=self.town.code, done=lambda job: t("attendance.report_queued", title=job.title), reload=False)
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f6", "attendance.screen.sheet", "attendance.sheet", SheetScreen),
-            ScreenEntry("f7", "attendance.screen.sign", "attendance.sign", SignScreen),
-            ScreenEntry("", "attendance.screen.queue", "attendance.decide", QueueScreen),
-            ScreenEntry("", "attendance.screen.check", "attendance.check", CheckScreen),
-            ScreenEntry("", "attendance.screen.person", "attendance.view", PersonMonthScreen),
-            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", SummaryScreen)]
+    return [ScreenEntry("", "attendance.screen.sheet", "attendance.sheet", SheetScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.sign", "attendance.sign", SignScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.queue", "attendance.decide", QueueScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.check", "attendance.check", CheckScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.person", "attendance.view", PersonMonthScreen, "attendance"),
+            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", SummaryScreen, "reports")]

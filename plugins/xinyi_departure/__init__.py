@@ -2,14 +2,16 @@
 
 Registered through the ``xinyi.plugins`` entry point ``departure``. This module
 holds only the hook implementations; the work is in ``service`` (reports,
-proposals, approval, taking effect), ``handover``, ``vacancies``, ``forms``
-(附件5), ``jobs``, ``screens`` and ``demo``.
+proposals, approval, taking effect; ``service.handover``, ``service.vacancies``),
+``documents`` (附件5), ``jobs``, ``screens`` + ``dialogs`` and ``demo``. The
+ATT-6 alert is heard through ``xinyi_alert_raised`` as the core's typed
+``OffPostAlert``: departure never imports attendance.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import DashboardItem, Migration, Setting, create_tables, hookimpl, i18n, t
+from xinyi_core import Alert, DashboardItem, Migration, Operator, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "departure")
@@ -64,7 +66,7 @@ def xinyi_status_change_vetoes(person: Any, new_status: str, basis: Any) -> list
 
 
 @hookimpl
-def xinyi_alert_raised(alert: Any) -> None:
+def xinyi_alert_raised(alert: Alert) -> None:
     from . import service
 
     service.propose_from_alert(alert)  # ATT-6 → a proposed 解除合同 report
@@ -99,10 +101,30 @@ def xinyi_screens() -> list[Any]:
 
 
 @hookimpl
-def xinyi_dashboard_items(operator: Any) -> list[DashboardItem]:
-    from .screens import dashboard
+def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
+    """Proposals for the town head to confirm (ATT-6), chains waiting for her opinion (ORG-2) and
+    handovers not finished (附件5)."""
+    from xinyi_core import approvals, auth
 
-    return dashboard(operator)
+    from . import service
+    from .screens import LIST_KEY
+
+    if not auth.can(operator, "departure.view"):
+        return []
+    items = []
+    if auth.can(operator, "departure.confirm"):
+        n = service.visible(operator, "proposed").count()
+        if n:
+            items.append(DashboardItem(t("departure.dash.proposals"), LIST_KEY, n, urgent=True,
+                                       params={"state": "proposed"}))
+    waiting = len(approvals.waiting_for(operator, service.KIND))
+    if waiting:
+        items.append(DashboardItem(t("departure.dash.waiting"), LIST_KEY, waiting, params={"state": "pending"}))
+    if auth.can(operator, "departure.handover"):  # approved or gone, but not everything handed over yet
+        n = service.handover_open(operator)
+        if n:
+            items.append(DashboardItem(t("departure.dash.handover"), LIST_KEY, n))
+    return items
 
 
 @hookimpl

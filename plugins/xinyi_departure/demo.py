@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from xinyi_core import OrgUnit, Operator, Person, alerts, clock, org
+from xinyi_core import OffPostAlert, OrgUnit, Operator, Person, alerts, clock, org
 
-from . import handover, service
+from . import service
+from .service import handover
 
 REASONS = ("家庭原因，需照顾老人", "考取事业单位", "随配偶迁居外地", "身体原因无法坚持工作")
 REQUESTS = ("请出具离职证明", "请协助办理社保关系转移", "")
@@ -79,8 +80,7 @@ def _proposal(person: Person, rng: random.Random, today: dt.date) -> None:
     """The ATT-6 alert as attendance raises it; departure turns it into a proposal through the hook."""
     days = rng.randint(8, 12)
     start, end = today - dt.timedelta(days=days + 2), today - dt.timedelta(days=3)
-    alerts.raise_alert("attendance", "off_post", f"demo:off_post:{person.id}:{start}",
+    alerts.raise_alert(OffPostAlert.SOURCE, OffPostAlert.KIND, f"demo:off_post:{person.id}:{start}",
                        f"{person.name}自{start:%m月%d日}起脱岗{days}天（ATT-6）",
-                       audience=("town_head", "city_office"), rule="ATT-6", person=person,
-                       data={"proposed_category": "解除合同", "days": days, "from": start.isoformat(),
-                             "to": end.isoformat()})
+                       audience=("town_head", "city_office"), rule=OffPostAlert.RULE, person=person,
+                       data=OffPostAlert(days=days, start=start, end=end))

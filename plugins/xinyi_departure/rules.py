@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from xinyi_core import t
+from xinyi_core import OffPostAlert, t, validators
 
 # 附件5's five categories, in the form's order (ORG-2).
 CATEGORIES = ("rescinded", "ended", "resigned", "dismissed", "other")
@@ -23,7 +23,8 @@ def category_label(code: str) -> str:
 
 
 def category_from(value: Any) -> str | None:
-    """A category code from a code or its Chinese label (the attendance alert sends "解除合同")."""
+    """A category code from a code or its Chinese label (typed by an operator, or an alert raised
+    before alerts carried codes)."""
     text = str(value or "").strip()
     if text in CATEGORIES:
         return text
@@ -31,15 +32,9 @@ def category_from(value: Any) -> str | None:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """``2026-12-01`` / ``2026.12.1`` / ``2026/12/01`` / a date → date; anything else → None."""
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip().replace(".", "-").replace("/", "-")
-    try:
-        y, m, d = (int(p) for p in text.split("-"))
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
+    """Any date the core's date fields take (``2026-12-01``, ``2026.12.1``, ``2026/12/01``, ``12-1`` this
+    year) or a date → date; anything else → None."""
+    return validators.parse_date(value)
 
 
 def report_errors(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, str]:
@@ -79,18 +74,22 @@ def is_due(state: str, planned_on: dt.date, today: dt.date) -> bool:
     return state == "approved" and planned_on <= today
 
 
-def is_off_post_alert(source: str, kind: str, rule: str) -> bool:
-    """The attendance plugin's ATT-6 alert: more than 7 days off post."""
-    return source == "attendance" and (rule == "ATT-6" or kind == "off_post")
+def is_off_post_alert(source: str, kind: str, rule: str = "") -> bool:
+    """The attendance plugin's ATT-6 alert (more than 7 days off post): the core's :class:`OffPostAlert`."""
+    return (source, kind) == (OffPostAlert.SOURCE, OffPostAlert.KIND)
 
 
-def proposal(data: Mapping[str, Any] | None, today: dt.date) -> dict[str, Any]:
-    """The pre-filled 解除合同 report for an ATT-6 alert: category, date, reason."""
-    data = dict(data or {})
-    category = category_from(data.get("proposed_category")) or "rescinded"
-    reason = t("departure.proposal.reason", days=data.get("days", ""), start=data.get("from", ""),
-               end=data.get("to", ""))
+def proposal(alert: OffPostAlert | Mapping[str, Any] | None, today: dt.date) -> dict[str, Any]:
+    """The pre-filled 解除合同 report for an ATT-6 alert's payload (or its stored data): category, date, reason."""
+    payload = alert if isinstance(alert, OffPostAlert) else OffPostAlert.from_data(alert)
+    category = category_from(payload.proposes) or "rescinded"
+    reason = t("departure.proposal.reason", days="" if payload.days is None else payload.days,
+               start=_iso(payload.start), end=_iso(payload.end))
     return {"category": category, "planned_on": today, "reason": reason}
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def days_vacant(vacant_since: dt.date | None, today: dt.date) -> int | None:

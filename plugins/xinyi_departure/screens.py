@@ -1,8 +1,9 @@
 """Screens: departures by state (with the chain and the actions on it), handover, vacancies.
 
 Every action has a key shown in the footer, and only to operators who may
-take it; the service refuses and audits anyway. The screens query on the UI
-thread like the core's lists: a town has a few dozen departures at most.
+take it; the service refuses and audits anyway. Every row shown comes from a
+service read that takes the operator and keeps to her scope; the reads run on
+the UI thread like the core's lists: a town has a few dozen departures at most.
 """
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import DashboardItem, OrgUnit, Person, ScreenEntry, XinyiError, approvals, auth, t
+from xinyi_core import NotFound, Operator, ScreenEntry, approvals, org, t
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import handover, rules, service, vacancies
-from .dialogs import HireScreen, ReportScreen
-from .models import Departure, HandoverItem
+from . import rules, service
+from .dialogs import hire_form, report_form
+from .service import handover, vacancies
 
 LIST_KEY = "departure.screen.list"
 VACANCIES_KEY = "departure.screen.vacancies"
@@ -27,30 +28,8 @@ FILTERS = (None, "proposed", "pending", "approved", "departed", "declined", "rej
 
 
 def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f9", LIST_KEY, "departure.view", DeparturesScreen),
-            ScreenEntry("f10", VACANCIES_KEY, "departure.vacancies", VacanciesScreen)]
-
-
-def dashboard(op: Any) -> list[DashboardItem]:
-    """Proposals for the town head to confirm (ATT-6) and chains waiting for ``op``'s opinion (ORG-2)."""
-    if not auth.can(op, "departure.view"):
-        return []
-    items = []
-    if auth.can(op, "departure.confirm"):
-        n = service.visible(op, "proposed").count()
-        if n:
-            items.append(DashboardItem(t("departure.dash.proposals"), LIST_KEY, n, urgent=True,
-                                       params={"state": "proposed"}))
-    waiting = len(approvals.waiting_for(op, service.KIND))
-    if waiting:
-        items.append(DashboardItem(t("departure.dash.waiting"), LIST_KEY, waiting, params={"state": "pending"}))
-    if auth.can(op, "departure.handover"):  # approved or gone, but not everything handed over yet
-        open_items = HandoverItem.select(HandoverItem.departure).where(HandoverItem.confirmed_at.is_null())
-        n = (service.visible(op).where(Departure.state.in_(("approved", "departed"))
-                                       & Departure.id.in_(open_items)).count())
-        if n:
-            items.append(DashboardItem(t("departure.dash.handover"), LIST_KEY, n))
-    return items
+    return [ScreenEntry("", LIST_KEY, "departure.view", DeparturesScreen, "departure"),
+            ScreenEntry("", VACANCIES_KEY, "departure.vacancies", VacanciesScreen, "departure")]
 
 
 def _date(d: Any) -> str:
@@ -102,10 +81,10 @@ class DeparturesScreen(XinyiScreen):
     # ------------------------------------------------------------------ data
 
     def load(self) -> None:
-        names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").tuples())
+        names = org.unit_names()
         rows = [(d.id, d.person.name, names.get(d.person.village_id, ""), rules.category_label(d.category),
                  _date(d.planned_on), t(f"departure.state.{d.state}"), t(f"departure.source.{d.source}"))
-                for d in service.visible(self.operator, self.state).select(Departure, Person).join(Person)]
+                for d in service.listing(self.operator, self.state)]
         plist = self.query_one("#departures", RecordList)
         plist.set_source(ListSource(rows), keep_cursor=True)
         state = t(f"departure.state.{self.state}") if self.state else t("departure.screen.all")
@@ -124,7 +103,7 @@ class DeparturesScreen(XinyiScreen):
         self._detail(event.record_id)
 
     def _detail(self, departure_id: Any) -> None:
-        self.query_one("#dep-detail", Static).update(detail_text(departure_id) if departure_id else "")
+        self.query_one("#dep-detail", Static).update(detail_text(self.operator, departure_id) if departure_id else "")
 
     @property
     def current(self) -> int | None:
@@ -141,11 +120,13 @@ class DeparturesScreen(XinyiScreen):
         self.load()
 
     def action_new(self) -> None:
-        self.app.push_screen(ReportScreen(), callback=self._done)
+        self.app.push_screen(report_form(self.operator), callback=self._done)
 
     def action_confirm(self) -> None:
         if self.current:
-            self.app.push_screen(ReportScreen(self.current), callback=self._done)
+            screen = self.attempt(report_form, self.operator, self.current, reload=False)
+            if screen is not None:
+                self.app.push_screen(screen, callback=self._done)
 
     def action_decline(self) -> None:
         dep_id = self.current
@@ -161,7 +142,7 @@ class DeparturesScreen(XinyiScreen):
             self.app.push_screen(PromptScreen(
                 t("departure.screen.decide"), t("departure.screen.opinion"),
                 lambda text: service.decide(self.operator, dep_id, approve, text), required=not approve,
-                done=t("departure.screen.decided")), callback=self._done)
+                done=lambda dep: approvals.outcome(service.chain_of(dep))), callback=self._done)
 
     def action_withdraw(self) -> None:
         dep_id = self.current
@@ -175,23 +156,18 @@ class DeparturesScreen(XinyiScreen):
             self.app.push_screen(HandoverScreen(self.current), callback=self._done)
 
     def action_print(self) -> None:
-        if not self.current:
-            return
-        try:
-            dep = service.get(self.operator, self.current)
-            from . import forms  # late: the .docx writer is not needed to show the screen
+        if self.current:
+            from . import documents  # late: the .docx writer is not needed to show the screen
 
-            path = forms.write(self.operator, dep.id, forms.default_path(dep))
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t("departure.form.written", path=path))
+            self.attempt(documents.print_form, self.operator, self.current, reload=False,
+                         done=lambda path: t("departure.form.written", name=path.name))
 
 
-def detail_text(departure_id: int) -> str:
+def detail_text(op: Operator, departure_id: int) -> str:
     """Reason, each chain step's opinion, handover progress and the stop of wages."""
-    dep = Departure.get_or_none(Departure.id == departure_id)
-    if dep is None:
+    try:
+        dep = service.get(op, departure_id)
+    except NotFound:
         return ""
     lines = [f"{t('departure.form.reason')}：{dep.reason}"]
     if dep.requests:
@@ -292,4 +268,4 @@ class VacanciesScreen(XinyiScreen):
     def action_hire(self) -> None:
         post_id = self.query_one("#vacancies", RecordList).current_id
         if post_id:
-            self.app.push_screen(HireScreen(post_id), callback=lambda r: r and self.load())
+            self.app.push_screen(hire_form(self.operator, post_id), callback=lambda r: r and self.load())

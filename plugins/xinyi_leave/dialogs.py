@@ -33,7 +33,12 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def date_field(name: str, value: Any = "") -> FormField:
-    return FormField(name, label(name), value, placeholder="2026-01-31", required=True)
+    return FormField(name, label(name), value, required=True, kind="date")
+
+
+def hint_apply() -> str:
+    """The hint under a slip: its date example this year's, as the date fields show it."""
+    return tr("hint_apply", example=validators.date_example())
 
 
 def _slip_check(whose: Whose, *, slip: bool) -> Callable[[dict[str, Any]], Mapping[str, str]]:
@@ -68,7 +73,7 @@ def apply_form(op: Operator, person: Person | None) -> FormScreen:
                FormField("reason", label("reason"), required=True),
                FormField("phone", label("phone"), person.phone if person else "", required=True)]
     whose: Whose = (lambda _: person) if person else _chosen(op, "leave.apply")
-    return FormScreen(tr("apply_title"), fields, lambda v: service.apply(op, whose(v), v), hint=tr("hint_apply"),
+    return FormScreen(tr("apply_title"), fields, lambda v: service.apply(op, whose(v), v), hint=hint_apply(),
                       check=_slip_check(whose, slip=True), note=_days_note(whose, slip=True))
 
 
@@ -83,7 +88,7 @@ def oral_form(op: Operator) -> FormScreen:
               FormField("oral_by_relative", label("oral_by_relative"), "", yes_no)]
     whose = _chosen(op, "leave.oral")
     return FormScreen(tr("oral_title"), fields, lambda v: service.report_oral(op, whose(v), v),
-                      hint=tr("hint_apply"), check=_slip_check(whose, slip=False), note=_days_note(whose, slip=False))
+                      hint=hint_apply(), check=_slip_check(whose, slip=False), note=_days_note(whose, slip=False))
 
 
 def complete_form(op: Operator, leave: LeaveRequest) -> FormScreen:
@@ -91,14 +96,14 @@ def complete_form(op: Operator, leave: LeaveRequest) -> FormScreen:
     fields = [FormField("reason", label("reason"), leave.reason, required=True),
               FormField("phone", label("phone"), leave.phone or leave.person.phone, required=True)]
     return FormScreen(tr("complete_title"), fields, lambda v: service.complete_slip(op, leave.id, v),
-                      hint=tr("hint_apply"))
+                      hint=hint_apply())
 
 
 def extend_form(op: Operator, leave: LeaveRequest) -> FormScreen:
     """ATT-3 续假: the new end, why, and where she can be reached."""
     fields = [date_field("end_on"), FormField("reason", label("reason"), required=True),
               FormField("phone", label("phone"), leave.phone, required=True)]
-    return FormScreen(tr("extend_title"), fields, lambda v: service.extend(op, leave.id, v), hint=tr("hint_apply"))
+    return FormScreen(tr("extend_title"), fields, lambda v: service.extend(op, leave.id, v), hint=hint_apply())
 
 
 def return_form(op: Operator, leave: LeaveRequest) -> FormScreen:
@@ -107,7 +112,7 @@ def return_form(op: Operator, leave: LeaveRequest) -> FormScreen:
         return service.record_return(op, leave.id, validators.date(values["returned_on"], "returned_on"))
 
     return FormScreen(tr("return_title"), [date_field("returned_on", clock.today().isoformat())], save,
-                      hint=tr("hint_apply"))
+                      hint=hint_apply())
 
 
 def decide_form(op: Operator, leave: LeaveRequest, approve: bool) -> FormScreen:

@@ -7,9 +7,10 @@ boxes of the village (community) head and the town centre head side by side —
 and, for 3 days or more (ATT-4), a row for the city employment office.
 
 The stub archive is a report, so it has one result per (year, town) however
-often it runs: ``<report_dir>/leave.stubs/<year>/<town>.docx`` with every stub
-of the year (the town's archive, handed to the employment office at year end)
-and ``.xlsx`` with the register of the same slips. Written with
+often it runs: ``<report_dir>/leave.stubs/<year>/`` holds
+``新安街道_2026年_请假审批单存根（年度归档）.docx`` with every stub of the year
+(the town's archive, handed to the employment office at year end) and the
+``.xlsx`` with the register of the same slips. Written with
 :mod:`xinyi_core.export` only.
 """
 from __future__ import annotations
@@ -132,14 +133,24 @@ def write_slip(leave: LeaveRequest, path: Path) -> Path:
     _form(doc, leave, steps, 10.5)
     _cancelled(doc, leave)
     export.docx_note(doc, t("leave.slip.seal"), right=True)
-    return export.save_docx(doc, path)
+    return export.save_docx(doc, path, key=_key(leave))
+
+
+def _key(leave: LeaveRequest) -> str:
+    return f"leave:{leave.id}"
+
+
+def slip_path(leave: LeaveRequest, base: Path) -> Path:
+    """``<base>/leave.slip/<year>/请假单_郭伟志_2026-12-07.docx`` (her name, the leave's first day):
+    printing the slip again replaces it; another slip of that name gets ``_2``."""
+    return export.named_path(Path(base) / "leave.slip" / f"{leave.applied_on:%Y}", t("leave.slip.file"),
+                             leave.person.name, leave.start_on.isoformat(), suffix="docx", key=_key(leave))
 
 
 def print_slip(op: Any, leave_id: int, out_dir: Path | None = None) -> Path:
-    """Write the slip of one leave (scope-checked, audited) to ``<report_dir>/leave.slip/<id>.docx``."""
+    """Write the slip of one leave (scope-checked, audited) to :func:`slip_path` under the report folder."""
     leave = service.get(op, leave_id, "leave.print")
-    base = Path(out_dir) if out_dir else runtime().config.report_dir
-    path = write_slip(leave, base / "leave.slip" / f"{leave.applied_on:%Y}" / f"{leave.id}.docx")
+    path = write_slip(leave, slip_path(leave, Path(out_dir) if out_dir else runtime().config.report_dir))
     audit.record(op, "leave.print", leave, person_id=leave.person_id, note=str(path))
     return path
 

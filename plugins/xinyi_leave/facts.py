@@ -54,6 +54,6 @@ def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
         except CalendarUnavailable:
             continue
         value = len(days) if counting == "calendar" else len(set(days) & set(working))
-        out.append(AssessmentFact("ATT-3", t("leave.fact.days", category=t(f"leave.category.{category}")),
-                                  float(value), evidence=tuple(sorted(evidence[category]))))
+        label = t("leave.fact.days", category=t(f"leave.category.{category}"), days=value)
+        out.append(AssessmentFact("ATT-3", label, float(value), evidence=tuple(sorted(evidence[category]))))
     return out

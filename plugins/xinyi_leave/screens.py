@@ -12,27 +12,28 @@ from typing import Any, ClassVar, Iterable
 
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import ScreenEntry, ValidationError, clock, org, t, weekday_zh
+from xinyi_core import ScreenEntry, ValidationError, approvals, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, RecordList, SearchBox
 
 from . import dialogs, rules, service
 from .models import LeaveRequest
 
 
-class LeaveRecords(RecordList):
-    """The leave list. Enter opens nothing here (the highlighted leave's detail shows below it), so
-    the footer does not offer it: at 80 columns the town head's keys need the room."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
-
-
 COLUMNS = [Column(t("leave.tui.col_person"), 8), Column(t("leave.tui.col_category"), 8),
            Column(t("leave.tui.col_dates"), 21), Column(t("leave.tui.col_days"), 4),
            Column(t("leave.tui.col_state"), 0)]
+
+
+class LeaveRecords(RecordList):
+    """The leave list. Enter opens the highlighted leave's slip in full; the footer leaves it out (at
+    80 columns the town head's keys need the room) — the detail under the list says it, F1 lists it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", t("leave.tui.key_open"), show=False)]
 
 
 def state_text(leave: LeaveRequest) -> str:
@@ -61,12 +62,86 @@ def detail(leave: LeaveRequest) -> str:
     return "\n".join(lines)
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.isoformat()}（{weekday_zh(day)}）"
+
+
+def slip_lines(leave: LeaveRequest) -> list[str]:
+    """One leave's slip as the screen shows it: what the printed 请假审批单 says, line by line."""
+    category = t(f"leave.category.{leave.category}") + (f"（{leave.other_kind}）" if leave.other_kind else "")
+    lines = [t("leave.tui.slip_who", name=leave.person.name, place=leave.village.name, applied=leave.applied_on),
+             t("leave.tui.slip_what", category=category + (t("leave.slip.extension_suffix") if leave.root_id else ""),
+               state=state_text(leave)),
+             t("leave.tui.slip_when", start=_day(leave.start_on), end=_day(leave.end_on),
+               days=tr_days(leave)),
+             t("leave.tui.slip_reason", reason=leave.reason or t("leave.tui.slip_blank")),
+             t("leave.tui.slip_phone", phone=leave.phone or t("leave.tui.slip_blank"))]
+    if leave.oral:
+        lines.append(t("leave.tui.slip_oral", reporter=leave.oral_reporter,
+                       relative=t("leave.slip.relative_yes" if leave.oral_by_relative else "leave.slip.relative_no"),
+                       completed=t("leave.tui.slip_completed", date=f"{leave.slip_completed_at:%Y-%m-%d}")
+                       if leave.slip_completed_at else t("leave.slip.not_completed")))
+    root = leave.family_root
+    if root.returned_on is not None:
+        lines.append(t("leave.tui.slip_returned", date=_day(root.returned_on)))
+    steps = service.step_lines(leave)
+    lines.append(t("leave.tui.slip_steps") if steps else t("leave.tui.slip_no_steps"))
+    for role, step in steps:
+        if step.decision:
+            lines.append(t("leave.tui.slip_step", role=t(f"role.{role}"), decision=t(f"leave.state.{step.decision}"),
+                           opinion=step.opinion or "",
+                           name=step.decided_by.display_name if step.decided_by_id else "",
+                           date=f"{step.decided_at:%Y-%m-%d}" if step.decided_at else ""))
+        else:
+            lines.append(t("leave.tui.slip_step_waiting", role=t(f"role.{role}")))
+    if leave.note:
+        lines.append(leave.note)
+    return lines
+
+
+def tr_days(leave: LeaveRequest) -> str:
+    return t("leave.tui.days_note", days=leave.days, counting=t(f"leave.counting.{leave.counting}"))
+
+
+class LeaveSlipScreen(XinyiScreen):
+    """One leave's slip, opened with Enter from a leave list: read it whole, print it (p), Esc back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", t("tui.key.back")),
+        Binding("p", "print", t("leave.tui.key_print")),
+    ]
+    PERMISSIONS = {"print": "leave.print"}
+    DEFAULT_CSS = "LeaveSlipScreen #leave-slip { padding: 0 1; }"
+
+    def __init__(self, leave: LeaveRequest, where: str) -> None:
+        super().__init__()
+        self.leave = leave
+        self.where = where
+
+    def screen_title(self) -> str:
+        return t("leave.tui.slip_title", where=self.where, name=self.leave.person.name)
+
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll():
+            yield Static("\n".join(slip_lines(self.leave)), id="leave-slip")
+
+    def action_print(self) -> None:
+        from . import documents  # late: the .docx writer is not needed to show the screen
+
+        self.attempt(documents.print_slip, self.operator, self.leave.id, reload=False,
+                     done=lambda path: t("leave.tui.printed", path=path))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
 # --------------------------------------------------------------------------- lists
 
 class _LeaveList(XinyiScreen):
     """A list of leave with the highlighted one's detail and chain below."""
 
     EMPTY: ClassVar[str] = "leave.tui.empty"
+    EMPTY_APPLY: ClassVar[str] = "leave.tui.empty_apply"  # when she may file leave here: how to
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,7 +150,7 @@ class _LeaveList(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="leave-title", classes="section-title")
-        yield LeaveRecords(COLUMNS, empty=t(self.EMPTY), id="leaves")
+        yield LeaveRecords(COLUMNS, empty=self._empty(), id="leaves")
         yield Static("", id="leave-detail")
 
     def on_mount(self) -> None:
@@ -88,8 +163,15 @@ class _LeaveList(XinyiScreen):
     def leaves(self) -> list[LeaveRequest]:
         return service.search(self.operator, self.text, person_id=self.person_id)
 
+    def _empty(self) -> str:
+        """What an empty list says: nothing found (Esc shows all again), or how to file leave — if she may."""
+        if self.text or self.person_id:
+            return t("leave.tui.empty_found")
+        return t(self.EMPTY_APPLY if self.EMPTY_APPLY and self.may("leave.apply") else self.EMPTY)
+
     def reload(self) -> None:
         self._rows = {lv.id: lv for lv in self.leaves()}
+        self.query_one("#leaves", RecordList).empty = self._empty()
         self.query_one("#leaves", RecordList).set_source(ListSource([row(lv) for lv in self._rows.values()]),
                                                          keep_cursor=True)
         person = service.person_for(self.operator, self.person_id) if self.person_id else None
@@ -108,7 +190,15 @@ class _LeaveList(XinyiScreen):
 
     def _show(self, leave_id: Any) -> None:
         leave = self._rows.get(leave_id)
-        self.query_one("#leave-detail", Static).update(detail(leave) if leave else "")
+        self.query_one("#leave-detail", Static).update(
+            detail(leave) + "\n" + t("leave.tui.open_hint") if leave else "")
+
+    @on(RecordList.Selected, "#leaves")
+    def _opened(self, event: RecordList.Selected) -> None:
+        """Enter: the highlighted leave's slip in full (reason, phone, every opinion), to read or print."""
+        leave = self._rows.get(event.record_id)
+        if leave is not None:
+            self.app.push_screen(LeaveSlipScreen(leave, self.screen_title()), callback=lambda _: self.reload())
 
     def _after(self, result: Any) -> None:
         if result is not None:
@@ -122,7 +212,7 @@ class _LeaveList(XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_slip, self.operator, self.current.id,
-                         done=lambda path: t("leave.tui.printed", path=path))
+                         done=lambda path: t("leave.tui.printed", name=path.name))
 
 
 class LeaveListScreen(_LeaveList):
@@ -147,7 +237,7 @@ class LeaveListScreen(_LeaveList):
                    "print": "leave.print"}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
+        yield SearchBox(placeholder=t("leave.tui.search"), id="leave-search", compact=True)
         yield from super().compose_body()
 
     @on(Input.Changed, "#leave-search")
@@ -239,6 +329,7 @@ class QueueScreen(_LeaveList):
 
     TITLE_KEY = "leave.nav.queue"
     EMPTY = "leave.tui.queue_empty"
+    EMPTY_APPLY = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "decide(True)", t("leave.tui.key_approve")),
         Binding("n", "decide(False)", t("leave.tui.key_reject")),
@@ -254,7 +345,7 @@ class QueueScreen(_LeaveList):
 
     def _decided(self, result: Any) -> None:
         if result is not None:
-            self.notify(t("leave.tui.decided", state=state_text(result)))
+            self.notify(approvals.outcome(service.chain_of(result)))  # 已同意，转镇中心负责人审批
             self.reload()
 
 
@@ -304,8 +395,8 @@ class LeaveCalendarScreen(XinyiScreen):
 
 
 ENTRIES = [
-    ScreenEntry("f6", "leave.nav.mine", "leave.self", MyLeaveScreen),
-    ScreenEntry("f6", "leave.nav.manage", "leave.manage", LeaveListScreen),
-    ScreenEntry("f7", "leave.nav.queue", "leave.approve", QueueScreen),
-    ScreenEntry("f8", "leave.nav.calendar", "leave.view", LeaveCalendarScreen),
+    ScreenEntry("", "leave.nav.manage", "leave.manage", LeaveListScreen, "leave"),
+    ScreenEntry("", "leave.nav.mine", "leave.self", MyLeaveScreen, "leave"),
+    ScreenEntry("", "leave.nav.queue", "leave.approve", QueueScreen, "leave"),
+    ScreenEntry("", "leave.nav.calendar", "leave.view", LeaveCalendarScreen, "leave"),
 ]

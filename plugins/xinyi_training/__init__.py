@@ -6,7 +6,13 @@ attendance; training days are calendar marks, unexcused absences assessment
 facts. TRN-3 the quarterly publicity-article quota with reminders and the
 quarter's shortfall list.
 
-Registered through the ``xinyi.plugins`` entry point ``training``.
+Registered through the ``xinyi.plugins`` entry point ``training``. Hook
+implementations only, in the plugin layout (docs/plugins.md): the decisions in
+``rules``; sessions, invitations and exams in ``service``, the article quota in
+``service.quota``, a person's record in ``service.record``; the screens in
+``screens`` and their forms in ``dialogs``; reminders in ``jobs``, the
+shortfall list in ``documents``; the marks, facts and duty answers in
+``facts``; the demo in ``demo``.
 """
 from __future__ import annotations
 
@@ -77,12 +83,9 @@ def xinyi_status_change_vetoes(person: Any, new_status: str) -> list[str]:
 
 @hookimpl
 def xinyi_duty_refusals(person: Any, day: dt.date) -> list[str]:
-    """TRN-1: nobody works the post on a day before she passed the pre-job exam — the same
-    exam rule as the status gate above, asked for the day the record is about."""
-    from . import rules, service
+    from . import facts
 
-    refusal = rules.exam_refusal(service.exam_scores(person.id, by=day))
-    return [t(f"training.duty.{refusal[0]}", **refusal[1])] if refusal else []
+    return facts.duty_refusals(person, day)
 
 
 @hookimpl
@@ -113,8 +116,9 @@ def xinyi_person_changed(person: Any, change: str, detail: dict[str, Any]) -> No
     her invitations to the old town's sessions close."""
     from xinyi_core import clock
 
-    from . import quota, service
+    from . import service
     from .rules import Quarter
+    from .service import quota
 
     if change == "status" and detail.get("after") == "departed":
         on = dt.date.fromisoformat(detail["on"]) if detail.get("on") else clock.today()
@@ -135,7 +139,7 @@ def xinyi_actors() -> list[Any]:
 
 @hookimpl
 def xinyi_reports() -> list[Any]:
-    from .jobs import REPORTS
+    from .documents import REPORTS
 
     return REPORTS
 
@@ -156,9 +160,25 @@ def xinyi_screens() -> list[Any]:
 
 @hookimpl
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
-    from .screens import dashboard_items
+    """Sessions waiting for attendance (staff); this quarter's missing articles (the assistant herself)."""
+    from xinyi_core import DashboardItem, auth, clock
 
-    return dashboard_items(operator)
+    from . import rules, service
+    from .service import quota
+
+    items = []
+    waiting = service.awaiting_attendance(operator)
+    if waiting:
+        items.append(DashboardItem(t("training.todo.attendance"), "training.nav.sessions", waiting))
+    if operator.person_id and auth.can(operator, "training.own"):
+        today = clock.today()
+        quarter = rules.Quarter.of(today)
+        row = quota.own_row(operator, quarter)
+        if row is not None and row.missing:
+            due = rules.reminder_offset(today, service.setting("reminder_days")) is not None
+            items.append(DashboardItem(t("training.todo.articles", quarter=quarter.zh), "training.nav.mine",
+                                       row.missing, urgent=due))
+    return items
 
 
 @hookimpl(tryfirst=True)  # before attendance and worklog, which read these days as marks

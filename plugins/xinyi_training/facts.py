@@ -1,5 +1,6 @@
-"""What this plugin tells the rest of the system: calendar marks (training days)
-and assessment facts (TRN-2 unexcused absences, TRN-3 quarters short).
+"""What this plugin tells the rest of the system: calendar marks (training days),
+assessment facts (TRN-2 unexcused absences, TRN-3 quarters short) and why a person
+was not on duty on a day (TRN-1: no pre-job exam passed by then).
 
 Neither fact has an item on the scoring sheet (附件1): its items score the
 assistant's service work (logs, surveys, records, employment and insurance
@@ -14,9 +15,9 @@ import datetime as dt
 
 from xinyi_core import AssessmentFact, CalendarMark, Person, clock, t
 
-from . import quota, service
+from . import rules, service
 from .models import Invitation, TrainingSession
-from .service import PLUGIN
+from .service import PLUGIN, quota
 
 
 def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[CalendarMark]:
@@ -40,12 +41,19 @@ def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
                   .where(TrainingSession.start_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
     if absent:  # TRN-2: in-service training must be attended
         facts.append(AssessmentFact(
-            rule="TRN-2", label=t(f"{PLUGIN}.fact.unexcused"), value=float(len(absent)), item=None,
+            rule="TRN-2", label=t(f"{PLUGIN}.fact.unexcused", count=len(absent)), value=float(len(absent)), item=None,
             evidence=tuple(f"{i.session.start_on:%Y-%m-%d} {i.session.title}" for i in absent)))
     short = quota.quarters_short(person, year, clock.today())
     if short:  # TRN-3: one publicity article per quarter
         facts.append(AssessmentFact(
-            rule="TRN-3", label=t(f"{PLUGIN}.fact.quota_short"), value=float(len(short)), item=None,
+            rule="TRN-3", label=t(f"{PLUGIN}.fact.quota_short", count=len(short)), value=float(len(short)), item=None,
             evidence=tuple(t(f"{PLUGIN}.fact.quarter", quarter=q.zh, submitted=got, quota=got + missing)
                            for q, got, missing in short)))
     return facts
+
+
+def duty_refusals(person: Person, day: dt.date) -> list[str]:
+    """TRN-1: nobody works the post on a day before she passed the pre-job exam — the same
+    exam rule as the status gate, asked for the day the record is about."""
+    refusal = rules.exam_refusal(service.exam_scores(person.id, by=day))
+    return [t(f"{PLUGIN}.duty.{refusal[0]}", **refusal[1])] if refusal else []

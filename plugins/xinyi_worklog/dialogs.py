@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import Operator, ValidationError, auth, clock, t, translator
+from xinyi_core import Operator, ValidationError, auth, clock, t, translator, validators
 from xinyi_core.tui.screens import FormScreen
 from xinyi_core.tui.widgets import FormField
 
@@ -36,7 +36,7 @@ def entry_form(op: Operator, entry: LogEntry | None) -> FormScreen:
          **{f: getattr(entry, f) if entry else "" for f in service.TEXT_FIELDS},
          "served": talk.served if talk else "", "question": talk.question if talk else "",
          "answer": talk.answer if talk else "", "save_as": entry.state if entry else "submitted"}
-    fields = [FormField("day", t("worklog.form.day"), v["day"], required=True),
+    fields = [FormField("day", t("worklog.form.day"), v["day"], required=True, kind="day"),
               FormField("category", t("worklog.form.category"), v["category"], _duties(), required=True),
               *(FormField(f, t(f"worklog.form.{f}"), v[f]) for f in service.TEXT_FIELDS),
               FormField("served", t("worklog.form.served"), v["served"], placeholder=tr("consult")),
@@ -84,22 +84,38 @@ def close_form(op: Operator, item_id: int) -> FormScreen:
 
 
 def filter_form(op: Operator, current: dict[str, Any]) -> FormScreen:
-    """The search's dates, duty and town; it dismisses with the filters (dates parsed)."""
-    fields = [FormField("start", tr("start"), current.get("start") or "", placeholder="2026-01-01"),
-              FormField("end", tr("end"), current.get("end") or "", placeholder="2026-12-31"),
-              FormField("category", tr("col_category"), current.get("category"), _duties()),
-              FormField("town_id", tr("col_town"), current.get("town_id"), _towns(op))]
+    """The search's dates, duty and — for an operator over several towns — town; it dismisses
+    with the filters (dates parsed). A town's or village's operator gets no town choice."""
+    towns = _towns(op)
+    fields = [FormField("start", tr("start"), current.get("start") or "", kind="day"),
+              FormField("end", tr("end"), current.get("end") or "", kind="day"),
+              FormField("category", tr("col_category"), current.get("category"), _duties())]
+    if len(towns) > 1:
+        fields.append(FormField("town_id", tr("col_town"), current.get("town_id"), towns))
 
     def apply(values: dict[str, Any]) -> dict[str, Any]:
         today = clock.today()
-        out = {k: values[k] or None for k in ("category", "town_id")}
+        out = {k: values.get(k) or None for k in ("category", "town_id")}
         for k in ("start", "end"):
             out[k] = rules.parse_day(values[k], today) if values[k] else None
             if values[k] and out[k] is None:
-                raise ValidationError(k, "worklog.err.date")
+                raise ValidationError(k, "worklog.err.date", example=validators.date_example(today))
         return out
 
     return FormScreen(tr("filter_title"), fields, apply)
+
+
+def filter_text(op: Operator, filters: dict[str, Any]) -> str:
+    """The filters in force, as the search's status line says them: dates, duty, the town's name."""
+    start, end = filters.get("start"), filters.get("end")
+    parts = []
+    if start or end:
+        parts.append(tr("filter_dates", start=start.isoformat() if start else "", end=end.isoformat() if end else ""))
+    if filters.get("category"):
+        parts.append(filters["category"])
+    if filters.get("town_id"):
+        parts.append(dict((i, name) for name, i in _towns(op)).get(filters["town_id"], ""))
+    return "、".join(p for p in parts if p)
 
 
 # --------------------------------------------------------------------------- the town
@@ -131,10 +147,10 @@ def correction_form(op: Operator, entry: LogEntry) -> FormScreen:
 # --------------------------------------------------------------------------- the city
 
 def spot_form(op: Operator) -> FormScreen:
-    """WORK-2: a month, how many (blank: everyone), a seed to make the pick reproducible, a town."""
+    """WORK-2: a month, how many (blank: everyone), a town. The random pick's seed is drawn and
+    recorded with the check (the same seed picks the same people), never asked for or shown."""
     fields = [FormField("period", tr("period"), rules.previous_period(clock.today()), required=True),
               FormField("size", tr("spot_size"), "10"),
-              FormField("seed", tr("spot_seed")),
               FormField("town", tr("spot_town"), None, _towns(op))]
 
     def start(values: dict[str, Any]) -> Any:
@@ -143,7 +159,7 @@ def spot_form(op: Operator) -> FormScreen:
         except ValueError:
             raise ValidationError("period", "worklog.err.period") from None
         return checks.start_spot_check(op, values["period"], size=rules.int_or_none(values, "size"),
-                                       seed=rules.int_or_none(values, "seed"), town_id=values["town"] or None)
+                                       town_id=values["town"] or None)
 
     return FormScreen(tr("spot_new"), fields, start)
 

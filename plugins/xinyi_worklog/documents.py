@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xinyi_core import Person, ReportContext, ReportSpec, clock, date_zh, export, people, runtime, t
+from xinyi_core.fmt import period_zh
 
 from . import rules, service
 from .models import Consultation, Correction, MonthlyCheck, RegisterItem
@@ -26,9 +27,16 @@ from .service import checks, register
 
 
 def print_book(op: Any, person_id: int, period: str) -> Path:
-    """Write ``person_id``'s month as a log book page under the report folder; where it went."""
-    path = Path(runtime().config.report_dir) / "worklog" / period / f"{person_id}.docx"
+    """Write ``person_id``'s month as a log book page under the report folder; where it went:
+    ``worklog/2026-05/工作日志_郭伟志_2026年5月.docx`` (printed again: the same file, written anew)."""
+    person = people.get(op, person_id)  # scope checked (and a refusal audited) in the core
+    path = export.named_path(Path(runtime().config.report_dir) / "worklog" / period, t("worklog.book.file"),
+                             person.name, period_zh(period), suffix="docx", key=_key(person_id, period))
     return write_book(op, person_id, period, path)
+
+
+def _key(person_id: int, period: str) -> str:
+    return f"worklog:{person_id}:{period}"
 
 
 def write_book(op: Any, person_id: int, period: str, path: Path) -> Path:
@@ -87,7 +95,7 @@ def write_book(op: Any, person_id: int, period: str, path: Path) -> Path:
                                 open=check.open_items, remarks=check.remarks or t("worklog.none")))
         export.docx_note(doc, t("worklog.book.checker", name=check.checked_by.display_name,
                                 date=date_zh(check.checked_at, pad=True)), right=True)
-    export.save_docx(doc, path)
+    export.save_docx(doc, path, key=_key(person.id, period))
     return Path(path)
 
 

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from xinyi_core import ValidationError, t
+from xinyi_core import ValidationError, t, validators
 
 # DUTY: the 15 duties of 一、工作职责, short names; the default of setting ``duties``.
 DEFAULT_DUTIES = (
@@ -56,7 +56,7 @@ def entry_errors(values: dict[str, Any], duties: Sequence[str], today: dt.date, 
     errors: dict[str, str] = {}
     day = values.get("day")
     if not isinstance(day, dt.date):
-        errors["day"] = t("worklog.err.date")
+        errors["day"] = t("worklog.err.date", example=validators.date_example(today))
     elif day > today:
         errors["day"] = t("worklog.err.future")
     if values.get("category") not in duties:
@@ -74,23 +74,9 @@ def is_thin(progress: str, min_chars: int) -> bool:
 
 
 def parse_day(text: Any, today: dt.date) -> dt.date | None:
-    """``2026-05-07``, ``2026.5.7``, ``2026/5/7``, ``5-7`` or ``7`` (this month) → a date; else None."""
-    if isinstance(text, dt.date):
-        return text
-    s = str(text or "").strip().replace(".", "-").replace("/", "-")
-    if not s:
-        return None
-    parts = s.split("-")
-    try:
-        if len(parts) == 3:
-            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2:
-            return dt.date(today.year, int(parts[0]), int(parts[1]))
-        if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) <= 2:
-            return today.replace(day=int(parts[0]))
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        return None
+    """A typed log day: any date the core's date fields take (``2026-05-07``, ``2026.5.7``, ``20260507``,
+    ``5-7`` this year) or ``7`` (this month) → a date; else None."""
+    return validators.parse_date(text, today=today, bare_day=True)
 
 
 # --------------------------------------------------------------------------- the monthly check

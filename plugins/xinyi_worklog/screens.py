@@ -19,15 +19,17 @@ from typing import Any, ClassVar, Iterable
 
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from xinyi_core import ScreenEntry, clock, t, translator
 from xinyi_core.tui.screens import XinyiScreen
-from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList
+from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList, SearchBox
 
 from . import dialogs, rules, service
+from .models import LogEntry, RegisterItem
 from .service import checks, register
 
 tr = translator("worklog.tui")
@@ -38,13 +40,65 @@ def export_book(screen: XinyiScreen, person_id: int, period: str) -> None:
     from . import documents  # late: python-docx is not needed until a page is printed
 
     screen.attempt(documents.print_book, screen.operator, person_id, period, reload=False,
-                   done=lambda path: tr("exported", path=str(path)))
+                   done=lambda path: tr("exported", name=path.name))
 
 
 def _shift(period: str, months: int) -> str:
     first = dt.date.fromisoformat(period + "-01")
     index = first.year * 12 + first.month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+# --------------------------------------------------------------------------- reading one record
+
+class ReadScreen(XinyiScreen):
+    """One log entry or register item in full, opened with Enter from a list; Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", t("tui.key.back"))]
+    DEFAULT_CSS = "ReadScreen #read-text { padding: 0 1; }"
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text, self.lines = title, lines
+
+    def screen_title(self) -> str:
+        return self.title_text
+
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll():
+            yield Static("\n".join(self.lines), id="read-text", markup=False)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def entry_lines(entry: LogEntry) -> list[str]:
+    """A log entry as the book prints it: the duty, the task, progress, problems, consultations."""
+    lines = [tr("read_entry_head", day=entry.day.isoformat(), name=entry.person.name, category=entry.category,
+                state=t(f"worklog.state.{entry.state}"))]
+    for field in ("task", "progress", "problems", "solutions"):
+        lines.append(f"{t(f'worklog.form.{field}')}：{getattr(entry, field) or t('worklog.none')}")
+    for talk in entry.consultations:
+        lines.append(tr("read_consultation", served=talk.served, question=talk.question,
+                        answer=talk.answer or t("worklog.none")))
+    return lines
+
+
+def item_lines(item: RegisterItem) -> list[str]:
+    """A visit or call: when, who, the matter, how it was handled and closed."""
+    lines = [tr("read_item_head", at=f"{item.at:%Y-%m-%d %H:%M}", channel=t(f"worklog.channel.{item.channel}"),
+                party=item.party, kind=t(f"worklog.party.{item.party_kind}"),
+                state=t(f"worklog.item_state.{item.state}")),
+             f"{tr('col_matter')}：{item.matter}",
+             f"{t('worklog.book.col.handling')}：{item.handling or t('worklog.none')}",
+             f"{t('worklog.book.col.referred')}：{t('worklog.yes' if item.referred else 'worklog.no')}"]
+    if item.phone:
+        lines.append(f"{t('person.field.phone')}：{item.phone}")
+    if item.state == "closed":
+        lines.append(tr("read_closed", at=f"{item.closed_at:%Y-%m-%d %H:%M}" if item.closed_at else "",
+                        note=item.close_note or t("worklog.none")))
+    lines.append(tr("read_assistant", name=item.person.name))
+    return lines
 
 
 # --------------------------------------------------------------------------- my log
@@ -135,10 +189,21 @@ class RegisterScreen(XinyiScreen):
         super().__init__()
         self.open_only = False
 
+    @property
+    def registers(self) -> bool:
+        """Only an assistant registers (WORK-1: at her own window); the town centre reads and closes."""
+        return self.operator.person_id is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new":  # never offer a key she cannot use
+            return self.registers
+        return super().check_action(action, parameters)
+
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="register-status", classes="hint")
         yield RecordList([Column(tr("col_at"), 11), Column(tr("col_channel"), 4), Column(tr("col_party"), 14),
-                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)], empty=tr("empty"), id="register")
+                          Column(tr("col_state"), 6), Column(tr("col_matter"), 0)],
+                         empty=tr("register_empty_own" if self.registers else "register_empty"), id="register")
 
     def on_mount(self) -> None:
         self.reload()
@@ -149,14 +214,13 @@ class RegisterScreen(XinyiScreen):
         plist.set_source(QuerySource(register.listing(self.operator, open_only=self.open_only),
                                      lambda r: (r[0], f"{r[1]:%m-%d %H:%M}", t(f"worklog.channel.{r[2]}"), r[3],
                                                 t(f"worklog.item_state.{r[4]}"), r[5])))
-        self.query_one("#register-status", Static).update(tr(
-            "register_status", count=plist.count, filter=tr("open_filter") if self.open_only else ""))
+        status = tr("register_status", count=plist.count, filter=tr("open_filter") if self.open_only else "")
+        self.query_one("#register-status", Static).update(status if self.registers else
+                                                           f"{status}　{tr('register_by_assistant')}")
 
     def action_new(self) -> None:
-        if self.operator.person_id is None:
-            self.notify(tr("not_assistant"), severity="warning")
-            return
-        self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
+        if self.registers:
+            self.app.push_screen(dialogs.register_form(self.operator), callback=self._done)
 
     def _done(self, result: Any) -> None:
         if result is not None:
@@ -168,6 +232,13 @@ class RegisterScreen(XinyiScreen):
         if item_id is not None:
             self.app.push_screen(dialogs.close_form(self.operator, item_id),
                                  callback=lambda r: r is not None and (self.notify(tr("closed")), self.reload()))
+
+    @on(RecordList.Selected, "#register")
+    def _opened(self, event: RecordList.Selected) -> None:
+        item = self.attempt(register.get, self.operator, event.record_id, reload=False)
+        if item:
+            self.app.push_screen(ReadScreen(tr("item_title", where=self.screen_title(), party=item.party),
+                                            item_lines(item)))
 
     def action_open_only(self) -> None:
         self.open_only = not self.open_only
@@ -184,6 +255,7 @@ class SearchScreen(XinyiScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "filter", t("worklog.key.filter")), Binding("ctrl+o", "export", t("worklog.key.export")),
         Binding("ctrl+r", "correct", t("worklog.key.correct")),
+        Binding("slash", "focus_search", t("tui.key.search"), key_display="/", show=False),
         Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False),
     ]
     PERMISSIONS = {"correct": "worklog.correct"}
@@ -194,10 +266,10 @@ class SearchScreen(XinyiScreen):
         self._timer: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
+        yield SearchBox(placeholder=tr("search_placeholder"), id="wl-search", compact=True)
         yield Static("", id="search-status", classes="hint")
         yield RecordList([Column(tr("col_day"), 10), Column(tr("col_name"), 8), Column(tr("col_category"), 14),
-                          Column(tr("col_progress"), 0)], empty=tr("empty"), id="results")
+                          Column(tr("col_progress"), 0)], empty=tr("empty_search"), id="results")
 
     def on_mount(self) -> None:
         self.query_one("#wl-search").focus()
@@ -208,7 +280,7 @@ class SearchScreen(XinyiScreen):
         results = self.query_one("#results", RecordList)
         results.set_source(QuerySource(service.search_rows(self.operator, text, **self.filters),
                                        lambda r: (r[0], str(r[1]), r[2], r[3], r[4])))
-        shown = "、".join(str(v) for v in self.filters.values() if v)
+        shown = dialogs.filter_text(self.operator, self.filters)
         self.query_one("#search-status", Static).update(tr(
             "search_status", count=results.count, filters=f"（{shown}）" if shown else ""))
 
@@ -218,12 +290,23 @@ class SearchScreen(XinyiScreen):
             self._timer.stop()
         self._timer = self.set_timer(self.DEBOUNCE, self.reload)
 
+    def action_focus_search(self) -> None:
+        self.query_one("#wl-search").focus()
+
     def action_move(self, delta: int) -> None:
         results = self.query_one("#results", RecordList)
         if results.has_focus:
             results.action_cursor(delta)
         else:
             results.focus()
+
+    @on(RecordList.Selected, "#results")
+    def _opened(self) -> None:
+        entry = self._current()
+        if entry is not None:
+            self.app.push_screen(ReadScreen(tr("entry_title", where=self.screen_title(), name=entry.person.name,
+                                               day=entry.day.isoformat()),
+                                            entry_lines(entry)))
 
     def action_filter(self) -> None:
         self.app.push_screen(dialogs.filter_form(self.operator, self.filters), callback=self._filtered)
@@ -275,7 +358,7 @@ class CheckScreen(XinyiScreen):
         yield Static("", id="check-status", classes="hint")
         yield RecordList([Column(tr("col_name"), 8), Column(tr("col_village"), 12), Column(tr("col_missing"), 4),
                           Column(tr("col_thin"), 6), Column(tr("col_open"), 6), Column(tr("col_checked"), 0)],
-                         empty=tr("empty"), id="checklists")
+                         empty=tr("empty_check"), id="checklists")
 
     def on_mount(self) -> None:
         self.reload()
@@ -350,8 +433,9 @@ class SpotScreen(XinyiScreen):
     ]
 
     def compose_body(self) -> Iterable[Widget]:
+        # the random pick's seed is recorded with the check (it reproduces the pick), not shown
         yield RecordList([Column(tr("col_period"), 8), Column(tr("col_mode"), 8), Column(tr("col_size"), 4),
-                          Column(tr("col_done"), 4), Column(tr("col_seed"), 0)], empty=tr("empty"), id="spots")
+                          Column(tr("col_done"), 0)], empty=tr("empty_spot"), id="spots")
 
     def on_mount(self) -> None:
         self.reload()
@@ -359,7 +443,7 @@ class SpotScreen(XinyiScreen):
 
     def reload(self) -> None:
         done = checks.reviewed(self.operator)
-        rows = [(s.id, s.period, t(f"worklog.spot_mode.{s.mode}"), s.size, done.get(s.id, 0), s.seed)
+        rows = [(s.id, s.period, t(f"worklog.spot_mode.{s.mode}"), s.size, done.get(s.id, 0))
                 for s in checks.spot_checks(self.operator)]
         self.query_one("#spots", RecordList).set_source(ListSource(rows), keep_cursor=True)
 
@@ -368,7 +452,7 @@ class SpotScreen(XinyiScreen):
 
     def _started(self, spot: Any) -> None:
         if spot is not None:
-            self.notify(tr("spot_started", size=spot.size, seed=spot.seed))
+            self.notify(tr("spot_started", size=spot.size))
             self.reload()
 
     @on(RecordList.Selected, "#spots")
@@ -395,12 +479,11 @@ class SpotItemsScreen(XinyiScreen):
         self.spot = spot
 
     def screen_title(self) -> str:
-        return tr("spot_items_title", period=self.spot.period, mode=t(f"worklog.spot_mode.{self.spot.mode}"),
-                  seed=self.spot.seed)
+        return tr("spot_items_title", period=self.spot.period, mode=t(f"worklog.spot_mode.{self.spot.mode}"))
 
     def compose_body(self) -> Iterable[Widget]:
         yield RecordList([Column(tr("col_name"), 8), Column(tr("col_town"), 10), Column(tr("col_result"), 6),
-                          Column(tr("col_findings"), 0)], empty=tr("empty"), id="spot-items")
+                          Column(tr("col_findings"), 0)], empty=tr("empty_spot_items"), id="spot-items")
 
     def on_mount(self) -> None:
         self.reload()
@@ -434,8 +517,8 @@ class SpotItemsScreen(XinyiScreen):
 # --------------------------------------------------------------------------- navigation
 
 def screen_entries() -> list[ScreenEntry]:
-    return [ScreenEntry("f12", "worklog.nav.mine", "worklog.write", MyLogScreen),
-            ScreenEntry("f12", "worklog.nav.check", "worklog.check", CheckScreen),
-            ScreenEntry("f12", "worklog.nav.spot", "worklog.spot", SpotScreen),
-            ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen),
-            ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen)]
+    return [ScreenEntry("", "worklog.nav.check", "worklog.check", CheckScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.spot", "worklog.spot", SpotScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.mine", "worklog.write", MyLogScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen, "worklog"),
+            ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen, "worklog")]

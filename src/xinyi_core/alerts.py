@@ -8,7 +8,7 @@ the ATT-6 alert into a proposed 解除合同 report without importing attendance
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 import peewee as pw
 
@@ -17,20 +17,29 @@ from .db import database
 from .errors import PermissionDenied, ValidationError
 from .models import Alert, OrgUnit, Operator, Person
 from .state import runtime
+from .types import AlertPayload
+
+P = TypeVar("P", bound=AlertPayload)
 
 
 def raise_alert(source: str, kind: str, key: str, message: str, *, audience: Iterable[str],
                 rule: str = "", person: Person | None = None, town: OrgUnit | None = None,
-                data: dict[str, Any] | None = None) -> tuple[Alert, bool]:
+                data: dict[str, Any] | AlertPayload | None = None) -> tuple[Alert, bool]:
     """Open an alert once per ``key``; returns ``(alert, created)``.
 
     ``audience`` are the roles that see it (within their scope: a town head sees
     her town's, the assistant concerned sees her own). Listeners are called only
-    when the alert is new.
+    when the alert is new. An alert other plugins act on carries its
+    :class:`~xinyi_core.types.AlertPayload` as ``data`` (of the type declared for
+    ``source`` and ``kind``); it is stored as JSON and read back by :func:`payload_of`.
     """
     roles = ",".join(sorted(set(audience)))
     if not roles:
         raise ValueError("an alert needs an audience")
+    if isinstance(data, AlertPayload):
+        if (data.SOURCE, data.KIND) != (source, kind):
+            raise ValueError(f"{type(data).__name__} is the payload of {data.SOURCE}:{data.KIND}, not {source}:{kind}")
+        data = data.to_data()
     town_id = town.id if town is not None else (person.town_id if person is not None else None)
     with database.atomic():  # the listeners' writes (ATT-6 → a departure proposal) commit with the alert
         alert, created = Alert.get_or_create(key=f"{source}:{key}", defaults=dict(
@@ -40,6 +49,19 @@ def raise_alert(source: str, kind: str, key: str, message: str, *, audience: Ite
             town_code = alert.town.code if alert.town_id else None
             runtime().plugins.for_town(town_code).xinyi_alert_raised(alert=alert)
     return alert, created
+
+
+def payload_of(alert: Alert, expected: type[P] | None = None) -> P | AlertPayload | None:
+    """The typed payload of ``alert`` (see :class:`~xinyi_core.types.AlertPayload`), or None.
+
+    None when no payload type is declared for the alert's source and kind, or —
+    with ``expected`` — when the alert is not of that type: a listener asks
+    ``payload_of(alert, OffPostAlert)`` and acts only on an answer.
+    """
+    cls = AlertPayload.of_kind(alert.source, alert.kind)
+    if cls is None or (expected is not None and not issubclass(cls, expected)):
+        return None
+    return cls.from_data(alert.data)
 
 
 def visible(op: Operator, *, state: str | None = "open") -> pw.ModelSelect:
@@ -56,6 +78,11 @@ def visible(op: Operator, *, state: str | None = "open") -> pw.ModelSelect:
     if scope.level == "town":
         return q.where((Alert.town == scope.unit_id) | Alert.person.in_(in_scope_people))
     return q.where(Alert.person.in_(in_scope_people))
+
+
+def open_for(op: Operator, alert_id: int) -> Alert | None:
+    """The alert ``alert_id`` if it is still open and addressed to ``op`` (her role, her scope); else None."""
+    return visible(op).where(Alert.id == alert_id).first()
 
 
 def close(op: Operator, alert_id: int, note: str) -> Alert:

@@ -19,6 +19,7 @@ import peewee as pw
 from . import audit, auth, clock
 from .db import database
 from .errors import ConflictError, PermissionDenied, ValidationError
+from .i18n import t
 from .models import ApprovalChain, ApprovalStep, OrgUnit, Operator, Person
 from .state import runtime
 
@@ -126,6 +127,20 @@ def decide(op: Operator, chain: ApprovalChain, approve: bool, opinion: str = "")
     return chain
 
 
+def outcome(chain: ApprovalChain) -> str:
+    """The notice after a decision: what happened and what comes next, in Chinese.
+
+    ``已同意，转镇中心负责人审批`` while a step is still open (its approver's role named),
+    ``已同意，审批完成`` once the last step approved, ``未同意，审批结束`` after a refusal —
+    never the bare state (``已审批：审批中``). Every plugin's decision notice says it this way.
+    """
+    chain = ApprovalChain.get_by_id(chain.id)  # as the decision left it
+    step = current_step(chain)
+    if step is not None:
+        return t("approval.next", role=t(f"role.{step.role}"))
+    return t(f"approval.outcome.{chain.state}")
+
+
 def withdraw(op: Operator, chain: ApprovalChain, reason: str = "") -> ApprovalChain:
     """The creator (or the person concerned, the 申请人) takes back a pending chain."""
     chain = ApprovalChain.get_by_id(chain.id)
@@ -173,6 +188,20 @@ def cancel(op: Operator, chain: ApprovalChain, reason: str) -> ApprovalChain:
         audit.record(op, "approval.cancel", chain, person_id=chain.person_id, before={"state": "approved"},
                      after={"state": "cancelled"}, note=reason.strip())
     return chain
+
+
+def approver_of(chain: ApprovalChain | None) -> Operator | None:
+    """The operator who gave an approved chain its final approval (the last step's approver).
+
+    None while the chain is pending, and for a chain that ended otherwise
+    (rejected, withdrawn, cancelled): only a finished approval has an approver to
+    act in the name of — a departure taking effect is audited as hers (ORG-2).
+    """
+    if chain is None or chain.state != "approved":
+        return None
+    step = (ApprovalStep.select().where((ApprovalStep.chain == chain.id) & (ApprovalStep.decision == "approved"))
+            .order_by(ApprovalStep.seq.desc()).first())
+    return step.decided_by if step is not None else None
 
 
 def for_subject(kind: str, subject_id: int) -> ApprovalChain | None:

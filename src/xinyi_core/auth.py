@@ -54,6 +54,9 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "operators.unlock": ("town_head",),  # lift a lock-out of her town's operators (the admin: anyone's)
     "jobs.view": ("town_clerk", "town_head", "city_office", "bureau"),
     "reports.run": ("town_clerk", "town_head", "city_office", "bureau"),
+    # printing on the town's printer, and a PDF of a document one may see
+    "documents.print": ("village_head", "town_clerk", "town_head", "city_office", "bureau"),
+    "documents.pdf": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
 }
 
 _hasher = PasswordHasher()  # argon2id: memory-hard

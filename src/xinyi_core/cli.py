@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import pwd
 import re
 import sys
@@ -48,7 +49,10 @@ READ_ONLY = frozenset({"plugins", "audit", "operator list", "jobs list", "jobs s
 SYSTEM = frozenset({"init", "demo", "backup", "restore", "operator list", "operator link", "operator unlock"})
 
 
-def _start(ctx: click.Context, *, migrate: bool | None = None) -> rt_mod.Runtime:
+def _start(ctx: click.Context, *, migrate: bool | None = None, warn: bool = True) -> rt_mod.Runtime:
+    """Start the runtime; the administrator running a command is told what needs her attention
+    (``warn``). The app (``warn=False``) shows it inside instead, to the roles that can act on it.
+    The deployment's own commands (:data:`SYSTEM`) are refused to anyone but root and the service account."""
     from . import config as config_mod
 
     command = " ".join(ctx.command_path.split()[1:])
@@ -58,7 +62,7 @@ def _start(ctx: click.Context, *, migrate: bool | None = None) -> rt_mod.Runtime
     if command in SYSTEM:
         _require_system(cfg, command)
     runtime = rt_mod.bootstrap(cfg, migrate=migrate)
-    for warning in runtime.warnings:
+    for warning in runtime.warnings if warn else ():
         click.echo(t("cli.warning", message=warning), err=True)
     return runtime
 
@@ -118,19 +122,37 @@ def _operator(username: str | None):
 @click.group(cls=_Group, invoke_without_command=True, help="新沂市协理员管理系统")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, readable=False), envvar="XINYI_CONFIG",
               help="配置文件（默认 ./config/xinyi.toml）")
+@click.option("-v", "--verbose", is_flag=True, help="同时显示技术细节（英文日志），供排查问题")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    _log_to_terminal(verbose)
     ctx.ensure_object(dict)
     ctx.obj["config"] = config_path
     ctx.obj.update(start=_start, operator=_operator)  # for the commands of other modules (jobs.commands)
     if ctx.invoked_subcommand is None:
-        _start(ctx)
+        # Every operator's login runs this: the administrator's notices (a year without a holiday
+        # schedule) are not printed on her terminal, before and after the app, but shown in it.
+        _start(ctx, warn=False)
         try:
             from .tui.app import run
         except ImportError:
             click.echo(t("cli.no_tui"))
             return
         run()
+
+
+def _log_to_terminal(verbose: bool) -> None:
+    """The operator's terminal gets Chinese lines only; the log's English detail with ``--verbose``.
+
+    Without a handler Python prints warnings on stderr (``logging.lastResort``); a
+    ``NullHandler`` on the root keeps them off. ``xinyi worker`` and ``xinyi scheduler``
+    replace it with their own log (``force=True``).
+    """
+    root = logging.getLogger()
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
+    elif not root.handlers:
+        root.addHandler(logging.NullHandler())
 
 
 @cli.command(help="创建或升级数据库")
@@ -161,6 +183,7 @@ def init(ctx: click.Context) -> None:
 def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: bool) -> None:
     from . import config as config_mod, db
     from . import demo as demo_mod
+    from rich.cells import set_cell_size
 
     if reset:
         cfg = config_mod.load(ctx.obj["config"])
@@ -186,9 +209,11 @@ def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: b
     for warning in summary.warnings:
         click.echo(t("cli.warning", message=warning), err=True)
     click.echo(t("cli.demo_accounts", password=demo_mod.DEMO_PASSWORD))
-    shown = [o for o in summary.operators if o[1] != "town_clerk" or o[0].startswith("xinan")][:8]
-    for username, role, scope in shown:
-        click.echo(f"  {username:<16} {t('role.' + role):<8} {scope}")
+    # the city's accounts and the demo town's (clerk, head, village head, assistants): the README's list
+    shown = [o for o in summary.operators if o[1] in ("admin", "bureau", "city_office")
+             or o[0].startswith(f"{demo_mod.DEMO_TOWN}_")]
+    for username, role, scope in shown:  # padded in terminal cells: a Chinese character is two
+        click.echo(f"  {username:<16} {set_cell_size(t('role.' + role), 14)} {scope}")
     db.close()
 
 

@@ -7,6 +7,7 @@ Environment overrides: ``XINYI_CONFIG``, ``XINYI_DATABASE_URL``, ``XINYI_REDIS_U
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class TownConfig:
     plugins: tuple[str, ...] | None  # None: the default set
     work_start: dt.time | None = None
     work_end: dt.time | None = None
+    printer: str | None = None  # the town's CUPS queue; None: [print] printer
 
 
 @dataclass
@@ -70,6 +72,9 @@ class Config:
     towns: dict[str, TownConfig] = field(default_factory=dict)
     towns_path: Path | None = None
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    printer: str = ""  # [print] printer: the CUPS queue of towns that name none ("": no printer)
+    pdf_beside: bool = False  # [print] pdf_beside: every report file also as PDF
+    convert_timeout_s: int = 120  # [print] convert_timeout_s: a hung conversion is killed after this
     # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
     queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
 
@@ -80,6 +85,11 @@ class Config:
         town = self.towns.get(town_code)
         chosen = default if town is None or town.plugins is None else plugin_set(town.plugins, default)
         return installed & chosen
+
+    def printer_for(self, town_code: str | None) -> str:
+        """The CUPS queue documents of ``town_code`` print on ("": none configured)."""
+        town = self.towns.get(town_code or "")
+        return (town.printer if town is not None and town.printer else None) or self.printer
 
     def setting(self, plugin: str, name: str, default: Any = None) -> Any:
         return self.settings.get(plugin, {}).get(name, default)
@@ -159,6 +169,9 @@ _KEYS: tuple[_Scalar | str, ...] = (
     _Scalar("auth.max_delay_seconds", "max_delay_seconds", int, "seconds", _positive),
     _Scalar("calendar.work_start", "work_start", str, "hhmm", _is_hhmm, hhmm),
     _Scalar("calendar.work_end", "work_end", str, "hhmm", _is_hhmm, hhmm),
+    _Scalar("print.printer", "printer", str, "string"),
+    _Scalar("print.pdf_beside", "pdf_beside", bool, "bool"),
+    _Scalar("print.convert_timeout_s", "convert_timeout_s", int, "positive_int", _positive),
     "calendar.years", "plugins.default", "towns.file", "privacy.full_numbers",
 )
 _ABSENT = object()
@@ -175,7 +188,10 @@ def _known_keys() -> dict[str, tuple[str, ...]]:
 # The keys of the core's own sections: a misspelt key (max_failed_login) must not be
 # silently ignored while the operator believes it is in force.
 _KNOWN_KEYS = _known_keys()
-_TOWN_KEYS = ("plugins", "work_start", "work_end")
+# Every top-level name of xinyi.toml: a misspelt section ([datbase]) would silently leave the
+# default in force — the default database, the default paths.
+_SECTIONS = (*_KNOWN_KEYS, "roles", "settings")
+_TOWN_KEYS = ("plugins", "work_start", "work_end", "printer")
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Config:
@@ -189,6 +205,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             raise ConfigError("config.missing", file=str(cfg_path)) from None
     base = cfg_path.parent if cfg_path else Path.cwd()
     r = Reader(cfg_path, data)
+    _check_known_keys(r)  # first: a misspelt section or key is the error to report, not what follows from it
 
     data_dir = resolve(base, path_value(r, "paths.data_dir", "data"))
     report_dir = resolve(base, path_value(r, "paths.report_dir", str(data_dir / "reports")))
@@ -202,7 +219,6 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     cfg.default_plugins = _default_plugins(r)
     cfg.settings = _settings(r)
     cfg.full_numbers = _full_numbers(r)
-    _check_known_keys(r)
     _load_towns(cfg, base, path_value(r, "towns.file", "towns.toml"))
     return cfg
 
@@ -302,13 +318,26 @@ def _full_numbers(r: Reader) -> dict[str, str]:
 
 
 def _check_known_keys(r: Reader) -> None:
+    for section in r.data:
+        if section not in _SECTIONS:
+            raise _unknown(r, section, _SECTIONS)
     for section, known in _KNOWN_KEYS.items():
         table = r.data.get(section, {})
         if not isinstance(table, dict):
             raise r.fail(section, t("config.expect.table"))
         for key in table:
             if key not in known:
-                raise r.fail(f"{section}.{key}", t("config.expect.one_of", options="、".join(known)))
+                raise _unknown(r, f"{section}.{key}", known)
+
+
+def _unknown(r: Reader, key: str, known: Iterable[str]) -> ConfigError:
+    """A section or key the program does not know, with the close match it was probably meant to be."""
+    known = tuple(known)
+    prefix, _, name = key.rpartition(".")
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = t("config.did_you_mean", key=f"{prefix}.{match[0]}" if prefix else match[0]) if match else ""
+    return ConfigError("config.unknown", file=str(r.path or t("config.builtin")), key=key, hint=hint,
+                       options="、".join(known))
 
 
 def _load_towns(cfg: Config, base: Path, name: str) -> None:
@@ -319,23 +348,30 @@ def _load_towns(cfg: Config, base: Path, name: str) -> None:
     r = Reader(path, data)
     cfg.towns_path = path
     towns = data.get("town", {})
+    for name in data:
+        if name != "town":
+            raise _unknown(r, name, ("town",))
     r.check("town", towns, lambda v: isinstance(v, dict), t("config.expect.table"))
     for code, table in towns.items():
         key = f"town.{code}"
         r.check(key, table, lambda v: isinstance(v, dict), t("config.expect.table"))
         for name in table:
-            r.check(f"{key}.{name}", name, lambda v: v in _TOWN_KEYS,
-                    t("config.expect.one_of", options="、".join(_TOWN_KEYS)))
+            if name not in _TOWN_KEYS:
+                raise _unknown(r, f"{key}.{name}", _TOWN_KEYS)
         plugins = table.get("plugins")
         if plugins is not None:
             r.check(key + ".plugins", plugins, lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                     t("config.expect.string_list"))
         start = table.get("work_start")
         end = table.get("work_end")
+        printer = table.get("printer")
+        if printer is not None:
+            r.check(key + ".printer", printer, lambda v: isinstance(v, str), t("config.expect.string"))
         cfg.towns[code] = TownConfig(
             plugins=tuple(plugins) if plugins is not None else None,
             work_start=parse_time(r, key + ".work_start", start) if start else None,
             work_end=parse_time(r, key + ".work_end", end) if end else None,
+            printer=printer or None,
         )
 
 

@@ -18,6 +18,8 @@ from .models import OrgUnit, Operator, Person, Post
 from .state import runtime
 
 DEMO_PASSWORD = "xinyi123"
+DEMO_TOWN = "xinan"  # the town the README walks through: three of its assistants can log in
+ASSISTANT_ACCOUNTS = 3  # in the demo town; one in every other town
 TOWNS = [  # (code, name) — Xinyi's towns and streets
     ("xinan", "新安街道"), ("beigou", "北沟街道"), ("mohe", "墨河街道"), ("tangdian", "唐店街道"),
     ("wayao", "瓦窑镇"), ("ganghou", "港头镇"), ("hegou", "合沟镇"), ("caoqiao", "草桥镇"),
@@ -87,6 +89,7 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
         rng.shuffle(per_town)
         village_units: list[OrgUnit] = []
         town_units = []
+        first_village: dict[int, int] = {}  # town id → its first village (whose head has an account)
         for (code, name), count in zip(TOWNS, per_town):
             town = org.add_unit("town", code, name, city)
             town_units.append(town)
@@ -97,12 +100,14 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
                 village_units.append(village)
                 if i == 0:
                     operator(f"{code}_v1_head", fake_name(rng), "village_head", village)
+                    first_village[town.id] = village.id
         n_posts = max(len(village_units), math.ceil(assistants * 1.05))
         post_villages = village_units + [rng.choice(village_units) for _ in range(n_posts - len(village_units))]
         posts: list[Post] = [org.add_post(v) for v in post_villages]
         rng.shuffle(posts)
         filled = posts[:assistants]
         vacant = posts[assistants:]
+        staff: dict[int, list[tuple[Person, Post]]] = {}  # town id → its assistants, as hired
         for k, post in enumerate(filled):
             male = rng.random() < 0.45
             birth = dt.date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
@@ -116,10 +121,16 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
                     "political_status": rng.choices(("party_member", "league_member", "masses"), (4, 2, 5))[0],
                     "education": rng.choices(("bachelor", "college", "high_school"), (5, 4, 1))[0]}
             person = people.insert(data, post, status="on_duty", joined_on=joined, operator=None)
-            if k < len(TOWNS):  # a few assistants can log in themselves
-                operator(f"zl{k + 1:02d}", person.name, "assistant", post.village, person)
+            staff.setdefault(person.town_id, []).append((person, post))
             if progress:
                 progress(k + 1, len(filled))
+        # Some assistants log in themselves (their own log, leave, training): three in the demo town,
+        # one in every other — those of the town's first village first, whose head has an account too,
+        # so her leave can be approved step by step (village head → town head → city).
+        for (code, _), town in zip(TOWNS, town_units):
+            own = sorted(staff.get(town.id, []), key=lambda pp: pp[1].village_id != first_village.get(town.id))
+            for n, (person, post) in enumerate(own[:ASSISTANT_ACCOUNTS if code == DEMO_TOWN else 1], start=1):
+                operator(f"{code}_zl{n}", person.name, "assistant", post.village, person)
         for post in vacant:
             post.vacant_since = today - dt.timedelta(days=rng.randint(10, 400))
             post.save()

@@ -8,7 +8,8 @@ run the interpreter and read the virtual environment and the configuration (a ro
 Python made every SSH login fail with ``Permission denied``, exit code 126); the sshd
 ``Match`` block as sshd applies it to each linked OS account (``sshd -T -C user=…``,
 when sshd is installed and this runs as root); Redis; the database (PostgreSQL or the
-SQLite file) and its migrations; the holiday calendar's coverage.
+SQLite file) and its migrations; the holiday calendar's coverage; the printers and the
+PDF converter the configuration names (:mod:`xinyi_core.printing`).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def run(config_path: str | None, *, sshd_config: str | None = None) -> list[Find
     except XinyiError as exc:
         return [Finding(False, str(exc))]
     out = [Finding(True, t("doctor.config", path=str(cfg.path or t("config.builtin"))))]
-    checks: list[Callable[..., Iterable[Finding]]] = [_files, _interpreter, _sshd, _redis, _database]
+    checks: list[Callable[..., Iterable[Finding]]] = [_files, _interpreter, _sshd, _redis, _database, _printing]
     for check in checks:
         try:
             out.extend(check(cfg, sshd_config) if check is _sshd else check(cfg))
@@ -275,3 +276,26 @@ def _database(cfg) -> Iterable[Finding]:
     finally:
         lifecycle.shutdown()
 
+
+def _printing(cfg) -> Iterable[Finding]:
+    """The CUPS queues the configuration names (``[print] printer``, towns.toml) and LibreOffice, which
+    converts documents to PDF for printing or ``pdf_beside``."""
+    from . import printing
+
+    queues = sorted({q for q in [cfg.printer, *(town.printer for town in cfg.towns.values())] if q})
+    if not queues and not cfg.pdf_beside:
+        yield Finding(None, t("doctor.printing_none"))
+        return
+    try:
+        program = printing.soffice()
+    except printing.PrintError as exc:
+        yield Finding(False, str(exc))
+    else:
+        yield Finding(True, t("doctor.converter_ok", program=program))
+    for queue in queues:
+        try:
+            printing.check_printer(queue)
+        except printing.PrintError as exc:
+            yield Finding(False, str(exc))
+        else:
+            yield Finding(True, t("doctor.printer_ok", queue=queue))

@@ -9,16 +9,30 @@ the helpers here instead of styling cells themselves.
 
 Files are written through :func:`atomic_path`: to a temporary name in the
 target folder, then renamed over the final name, so a reader never sees a
-half-written file and a re-run replaces the old file in one step.
+half-written file and a re-run replaces the old file in one step; a set of
+files that belong together (a report's formats) through :func:`atomic_paths`.
+
+Files are named for the people who download and file them, never by internal
+ids: ``新安街道_2026年11月_月度考勤汇总.xlsx``, ``请假单_郭伟志_2026-12-07.docx``
+(:func:`file_name`). A document of one record goes through :func:`named_path`,
+which keeps names unique — ``_2``, ``_3`` when another record's file has the
+name — while printing the same record again replaces its own file: the record's
+``key`` is written into the document's properties (``save_docx``/``save_xlsx``).
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
+import itertools
+import json
 import os
+import re
 import socket
 import unicodedata
 import uuid
+import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -56,14 +70,109 @@ def atomic_path(final: Path) -> Iterator[Path]:
     final = Path(final)
     files.make_dir(final.parent)  # the deployment's modes and group, whoever makes the folder first
     _sweep(final)
-    tmp = final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
-                          f".tmp{final.suffix}")
+    tmp = _tmp_path(final)
     try:
         yield tmp
         files.secure(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _tmp_path(final: Path) -> Path:
+    return final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.{os.getpid()}@{socket.gethostname()}"
+                           f".tmp{final.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_paths(finals: Iterable[Path]) -> Iterator[dict[Path, Path]]:
+    """Like :func:`atomic_path` for a set of files that belong together — a report's ``.xlsx``
+    and ``.docx``, one folder and one name: yield a temporary path for each; once every one is
+    written, put them all in place together, or, on error, none.
+
+    The renames are written down first in a commit journal (``.<name>.<pid>@<host>.commit``),
+    under an exclusive lock on the folder, and the journal is removed after the last rename. A
+    writer killed between two renames leaves its journal behind: the next writer of the set, or a
+    reader calling :func:`settle`, completes the renames first. A reader that must have the whole
+    set (print, send, copy) calls :func:`settle` before it opens the files.
+    """
+    finals = [Path(f) for f in finals]
+    folder = finals[0].parent
+    files.make_dir(folder)  # the deployment's modes and group, whoever makes the folder first
+    settle(finals[0])  # before the sweep: an unfinished commit's temporary files are its new files
+    for final in finals:
+        _sweep(final)
+    temps = {final: _tmp_path(final) for final in finals}
+    journaled = False
+    try:
+        yield temps
+        for tmp in temps.values():
+            tmp.stat()  # each was written (a render that wrote nothing fails here, before anything moved)
+            files.secure(tmp)
+        with _folder_lock(folder) as locked:
+            _roll_forward(finals[0], locked)
+            journal = folder / f".{finals[0].stem}.{os.getpid()}@{socket.gethostname()}.commit"
+            journal.write_text(json.dumps([[tmp.name, final.name] for final, tmp in temps.items()]), "utf-8")
+            journaled = True
+            for final, tmp in temps.items():
+                os.replace(tmp, final)
+            journal.unlink()
+    finally:
+        if not journaled:  # after the journal, its temporary files are the set's new files
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+
+
+def settle(final: Path) -> None:
+    """Complete the commit of ``final``'s set (:func:`atomic_paths`) that a killed writer left half
+    done; after it, the files of the set are all old or all new. Cheap when there is none."""
+    final = Path(final)
+    if not final.parent.is_dir():
+        return
+    with _folder_lock(final.parent) as locked:
+        _roll_forward(final, locked)
+
+
+def _roll_forward(final: Path, locked: bool) -> None:
+    """Finish the renames of every abandoned commit journal of ``final``'s set.
+
+    Holding the folder's lock, any journal found is abandoned (its writer renames and removes it
+    under the lock). Without the lock (a file system that has none) only one of an ended
+    process on this machine is.
+    """
+    head, tail = f".{final.stem}.", ".commit"
+    for journal in final.parent.glob(glob.escape(head) + "*" + glob.escape(tail)):
+        pid, _, host = journal.name[len(head):-len(tail)].partition("@")
+        if not pid.isdigit():
+            continue
+        if not locked and (host != socket.gethostname() or _alive(int(pid))):
+            continue
+        try:
+            renames = json.loads(journal.read_text("utf-8"))
+        except (OSError, ValueError):
+            renames = []  # cut short while being written: no rename had begun
+        for tmp, name in renames:
+            try:
+                os.replace(final.parent / tmp, final.parent / name)
+            except FileNotFoundError:
+                pass  # renamed before the writer died
+        journal.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[bool]:
+    """An exclusive lock on ``folder`` while a set of files is put in place; True if held (a network
+    file system may refuse locks on folders: then writers rely on the journal's owner alone)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _sweep(final: Path) -> None:
@@ -89,6 +198,53 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+# Characters no file name may hold on the operators' PCs (Windows), and blanks: a name is one word.
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+_DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
+
+
+def file_name(*parts: Any, suffix: str) -> str:
+    """A file name a person reads: the non-empty ``parts`` joined by ``_``, then ``.suffix``.
+
+    ``file_name("新安街道", "2026年11月", "月度考勤汇总", suffix="xlsx")`` is
+    ``新安街道_2026年11月_月度考勤汇总.xlsx``. Characters a Windows file name cannot
+    hold and blanks are left out, so the file keeps its name on the clerk's PC.
+    """
+    words = [_NOT_IN_NAMES.sub("", str(p)) for p in parts if p not in (None, "")]
+    return "_".join(w for w in words if w) + "." + suffix.lstrip(".")
+
+
+def named_path(folder: Path, *parts: Any, suffix: str, key: str | None = None) -> Path:
+    """Where a document named :func:`file_name` of ``parts`` goes in ``folder``, kept unique.
+
+    A free name is taken as it is. A name already taken by a file of the same record
+    (``key``, as :func:`save_docx`/:func:`save_xlsx` wrote it into that file) is taken
+    again: the document is written anew in place. A name taken by another file gets
+    ``_2``, ``_3``… (two 郭伟志 on leave from the same day). Without ``key`` every call
+    gets a name no file has yet. Two writers choosing at the very same moment may
+    choose the same name; the later file then replaces the earlier (written whole).
+    """
+    folder = Path(folder)
+    first = file_name(*parts, suffix=suffix)
+    stem, dot, ext = first.rpartition(".")
+    for n in itertools.count(1):
+        path = folder / (first if n == 1 else f"{stem}_{n}{dot}{ext}")
+        if not path.exists() or (key is not None and file_key(path) == key):
+            return path
+    raise AssertionError("unreachable")
+
+
+def file_key(path: Path) -> str | None:
+    """The record key written into a .docx/.xlsx (its core property ``identifier``), if any."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ElementTree.fromstring(z.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    found = root.find(_DC_IDENTIFIER)
+    return found.text if found is not None and found.text else None
 
 
 def display_width(text: Any) -> int:
@@ -243,8 +399,10 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     return last
 
 
-def save_xlsx(wb: Workbook, path: Path) -> Path:
-    """Write ``wb`` to ``path`` atomically."""
+def save_xlsx(wb: Workbook, path: Path, *, key: str | None = None) -> Path:
+    """Write ``wb`` to ``path`` atomically; ``key`` names the record it is of (see :func:`named_path`)."""
+    if key is not None:
+        wb.properties.identifier = key
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)
@@ -338,27 +496,48 @@ def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, 
 
 def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
                widths_cm: Sequence[float] | None = None, size: float = 10.5) -> Any:
-    """A bordered table with a bold header row repeated on every page."""
+    """A bordered table with a bold header row repeated on every page.
+
+    Linear in its rows: python-docx finds a row or cell by walking the table
+    (``table.rows[r]`` is a scan), so the body is not written through it. One
+    body row is formatted through the API as the template, and every row is a
+    copy of it with its texts set — the same XML, a fraction of the work.
+    """
+    from copy import deepcopy
+
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm
 
-    table = doc.add_table(rows=1 + len(rows), cols=len(headers))
+    table = doc.add_table(rows=2 if rows else 1, cols=len(headers))
     table.style = "Table Grid"
+    if widths_cm:
+        for col, width in enumerate(widths_cm):
+            for cell in table.columns[col].cells:
+                cell.width = Cm(width)
     for col, text in enumerate(headers):
         _cell_text(table.cell(0, col), text, bold=True, size=size)
     header_pr = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_pr.append(repeat)
-    for r, values in enumerate(rows, start=1):
-        cells = table.rows[r].cells
-        for c, value in enumerate(values):
-            _cell_text(cells[c], value, size=size)
-    if widths_cm:
-        for col, width in enumerate(widths_cm):
-            for cell in table.columns[col].cells:
-                cell.width = Cm(width)
+    if not rows:
+        return table
+    template = table.rows[1]._tr
+    for col in range(len(headers)):
+        _cell_text(table.cell(1, col), "·", size=size)  # a text node in each cell, to fill in
+    # each cell's one text node, in column order
+    text_tag = qn("w:t")
+    tbl = template.getparent()
+    tbl.remove(template)
+    for values in rows:
+        tr = deepcopy(template)
+        for node, value in zip(tr.iter(text_tag), values):
+            text = "" if value is None else str(value)
+            node.text = text
+            if text != text.strip():
+                node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        tbl.append(tr)
     return table
 
 
@@ -410,7 +589,10 @@ def opinion_cells(label: str, ncols: int, *, label_span: int = 1, seal: bool = F
             FormCell(f"\n\n{sign}", span=ncols - label_span, left=False)]
 
 
-def save_docx(doc: Any, path: Path) -> Path:
+def save_docx(doc: Any, path: Path, *, key: str | None = None) -> Path:
+    """Write ``doc`` to ``path`` atomically; ``key`` names the record it is of (see :func:`named_path`)."""
+    if key is not None:
+        doc.core_properties.identifier = key
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return Path(path)

@@ -1,7 +1,8 @@
 """Dates written the Chinese way, said once for the core and every plugin.
 
 ``date_zh(d)`` is ``2026年12月4日``; printed forms that have always shown
-two-digit months and days (``2026年03月04日``) ask for ``pad=True``. The
+two-digit months and days (``2026年03月04日``) ask for ``pad=True``; a date shown
+alone on a screen is ``2026-01-05（周一）`` (``date_weekday``). The
 words come from the message catalogue (``fmt.*``), like every other string
 an operator reads.
 """
@@ -29,6 +30,30 @@ def date_zh(d: dt.date | None, *, year: bool = True, weekday: bool = False, pad:
     month, day = (f"{d.month:02d}", f"{d.day:02d}") if pad else (str(d.month), str(d.day))
     text = t("fmt.date", year=d.year, month=month, day=day) if year else t("fmt.month_day", month=month, day=day)
     return t("fmt.with_weekday", date=text, weekday=weekday_zh(d)) if weekday else text
+
+
+def date_weekday(d: dt.date | None) -> str:
+    """``2026-01-05（周一）``: a date shown on its own on a screen (a form's date, a day's heading).
+
+    Written the way the date fields take it, so it can be read back and typed again; lists
+    of many dates keep the bare ``2026-01-05``. ``None`` is an empty string.
+    """
+    if d is None:
+        return ""
+    return t("fmt.with_weekday", date=d.isoformat(), weekday=weekday_zh(d))
+
+
+def period_zh(period: str) -> str:
+    """A report's period as people write it: ``2026-11`` → ``2026年11月``, ``2026-Q4`` → ``2026年第4季度``,
+    ``2026`` → ``2026年``; no period (``-``) → ``""``."""
+    year, _, rest = (period or "").partition("-")
+    if not year.isdigit():
+        return ""
+    if not rest:
+        return t("fmt.year", year=int(year))
+    if rest.upper().startswith("Q"):
+        return t("fmt.quarter", year=int(year), quarter=int(rest[1:]))
+    return t("fmt.year_month", year=int(year), month=int(rest))
 
 
 # --------------------------------------------------------------------------- personal numbers

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Setting
     from .db import BaseModel, Migration
     from .jobs.api import ActorSpec, ReportSpec, Schedule
-    from .models import ApprovalChain, OrgUnit, Operator, Person
+    from .models import Alert, ApprovalChain, OrgUnit, Operator, Person
     from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
 
 PROJECT = "xinyi"
@@ -229,13 +229,15 @@ def xinyi_approval_finished(chain: ApprovalChain) -> None:
 
 
 @hookspec
-def xinyi_alert_raised(alert: Any) -> None:
-    """Called once when a new :class:`xinyi_core.models.Alert` is opened.
+def xinyi_alert_raised(alert: Alert) -> None:
+    """Called once when a new :class:`xinyi_core.Alert` is opened.
 
     *Per town* (the alert's). ``alert.source`` is the plugin that raised it,
     ``alert.kind`` and ``alert.rule`` say what it is (e.g. ``off_post`` /
-    ``ATT-6``), ``alert.data`` carries the details. This is how plugins react
-    to each other without importing each other.
+    ``ATT-6``). Its details come typed from ``alerts.payload_of(alert, OffPostAlert)``
+    — a :class:`xinyi_core.AlertPayload` declared in the core, with codes, not
+    display text — and None for an alert that is not of that type. This is how
+    plugins react to each other without importing each other.
 
     *Inside the transaction* that opens the alert, so the alert and what
     listeners make of it (a departure proposal) exist together or not at all.
@@ -250,15 +252,19 @@ def xinyi_screens() -> list[ScreenEntry]:
     """Navigation entries this plugin adds to the terminal UI.
 
     *Per town* (the operator's), called once at login. Return
-    :class:`xinyi_core.ScreenEntry` objects: key binding, title key,
-    required permission and a factory building the Textual screen. Entries are
-    shown to an operator only if the plugin is enabled for her town and she
-    holds the permission; each is reachable from the home menu, the command
-    palette (Ctrl+P) and its key.
+    :class:`xinyi_core.ScreenEntry` objects: key wish, title key, required
+    permission, a factory building the Textual screen, and its business group.
+    Entries are shown to an operator only if the plugin is enabled for her town
+    and she holds the permission; each is on the home menu under its group with
+    a two-key path (``2c``), and in the command palette (Ctrl+P).
 
-    - ``key``: a Textual key name; F1–F5 belong to the core, so prefer
-      ``"f6"``…``"f12"`` (letters are swallowed while a search box has focus).
-      A key another entry already took is dropped (the entry stays in the menu).
+    - ``group``: one of ``xinyi_core.types.SCREEN_GROUPS`` (``"attendance"``,
+      ``"leave"`` …, ``"system"``); anything else is shown under 0 其他. F3–F10
+      open the first entry of groups 1–8 an operator may open.
+    - ``key``: ``""``, or a letter the entry would like within its group. The
+      core gives letters (first come, in registration order; n e d p s h j k q
+      are every screen's); a letter taken or reserved, or an F-key, is not
+      given — the entry gets the next free letter and ``xinyi plugins`` says so.
     - ``title``: the catalogue key of the title (``"leave.title"``); it is also
       the entry's id, which :class:`xinyi_core.DashboardItem` ``screen`` names.
     - ``factory()``: returns a new screen, built once per session and kept
@@ -337,8 +343,10 @@ def xinyi_reports() -> list[ReportSpec]:
     to ``path`` with the helpers of :mod:`xinyi_core.export` (A4, Chinese
     fonts, print titles, official table layouts); ``ctx`` is a
     :class:`xinyi_core.ReportContext` (period, town or None for the city,
-    ``progress``). The core writes to a temporary name and renames it to
-    ``<report_dir>/<name>/<period>/<town>.<fmt>``, so one report, period and
+    ``progress``). The core writes every format to a temporary name and
+    renames them together to
+    ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>`` (named for
+    people: ``新安街道_2026年11月_月度考勤汇总.xlsx``), so one report, period and
     town has one result however often it runs.
 
     Reports run now with ``xinyi report NAME --period … --town … --out DIR``,

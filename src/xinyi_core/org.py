@@ -4,7 +4,7 @@ from __future__ import annotations
 import peewee as pw
 
 from .errors import NotFound, ValidationError
-from .models import Operator, OrgUnit, Person, Post
+from .models import Operator, OrgUnit, Person, Post, PostAssignment
 
 PARENT_KIND = {"city": None, "town": "city", "village": "town"}
 
@@ -86,6 +86,18 @@ def vacant_posts(within: OrgUnit | None = None) -> pw.ModelSelect:
     if within is not None:
         q = q.where(OrgUnit.path.startswith(within.path))
     return q
+
+
+def last_holders(post_ids: list[int]) -> dict[int, str]:
+    """Post id → the name of the last person who held it (posts never held are left out).
+
+    For the vacancy list (ORG-3): who was there before the post fell empty.
+    """
+    if not post_ids:
+        return {}
+    q = (PostAssignment.select(PostAssignment.post, Person.name).join(Person)
+         .where(PostAssignment.post.in_(post_ids)).order_by(PostAssignment.start_on, PostAssignment.id))
+    return {post_id: name for post_id, name in q.tuples()}  # later assignments overwrite earlier ones
 
 
 def vacancy_counts() -> dict[int, int]:

@@ -101,7 +101,7 @@ def _year_month_or_date(value: Any) -> dt.date:
             return dt.date(int(parts[0]), int(parts[1]), 1)
         return validators.date("-".join(parts), "birth_date")
     except (ValueError, ValidationError):
-        raise ValidationError("birth_date", "validation.date") from None
+        raise ValidationError("birth_date", "validation.birth_date") from None
 
 
 # --------------------------------------------------------------------------- reads

@@ -54,6 +54,8 @@ _SUMMARIES = {
     "NotFound": "The record does not exist or is outside the operator's scope; Chinese message.",
     "PermissionDenied": "The operator may not do this (see `auth.require`); Chinese message.",
     "CalendarUnavailable": "The calendar cannot answer for a year (no holiday schedule): decide nothing, never guess.",
+    "load_config": "`load_config(path=None)`: the configuration (`xinyi.toml`) without starting the runtime — for a "
+                   "`xinyi_cli` command that needs no database (`ctx.obj[\"config\"]` is the `--config` path).",
 }
 
 

@@ -1,10 +1,9 @@
 """Running reports, and the core's own report: the assistants' roster (协理员花名册).
 
-A report's result is a set of files at a fixed place —
-``<report_dir>/<report>/<period>/<town>.<fmt>`` (the city code for the
-whole city) — so running it again for the same report, period and town
-replaces the file instead of adding another. Each file is written under a
-temporary name and renamed into place (:func:`xinyi_core.export.atomic_path`).
+    paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in spec.formats]
+    with export.atomic_paths(paths) as temps:  # every format written, then all put in place together
+        for fmt, final in zip(spec.formats, paths):
+            spec.render(ctx, fmt, temps[final])
 """
 from __future__ import annotations
 
@@ -13,16 +12,17 @@ from typing import Any
 
 import peewee as pw
 
-from . import clock, export, org, people
-from .fmt import date_zh
+from . import clock, export, org, people, printing
+from .fmt import date_zh, period_zh
 from .i18n import t
 from .jobs.api import JobContext, ReportContext, ReportSpec, Schedule, period_bounds, previous_month
 from .models import OrgUnit, Person
 from .state import runtime
 
 
-def output_path(base: Path, report: str, period: str, unit_code: str, fmt: str) -> Path:
-    return Path(base) / report / period / f"{unit_code}.{fmt}"
+def output_path(base: Path, report: str, period: str, unit_name: str, title: str, fmt: str) -> Path:
+    """``<base>/<report>/<period>/新安街道_2026年11月_月度考勤汇总.xlsx``: one file per report, period and unit."""
+    return Path(base) / report / period / export.file_name(unit_name, period_zh(period), title, suffix=fmt)
 
 
 def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: Path | None = None) -> list[Path]:
@@ -34,13 +34,22 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     ctx = ReportContext(spec, params["period"], town, job, params,
                         full_numbers=policy == "all" or (policy == "city" and town is None))
     base = out_dir or cfg.report_dir
-    paths = []
-    for fmt in spec.formats:
-        final = output_path(base, spec.name, ctx.period, town_code or cfg.city_code, fmt)
-        with export.atomic_path(final) as tmp:
-            spec.render(ctx, fmt, tmp)
-        paths.append(final)
-    job.progress(1.0, t("jobs.msg.written", count=len(paths)), force=True)
+    paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in spec.formats]
+    with export.atomic_paths(paths) as temps:  # every format written, then all put in place together
+        for fmt, final in zip(spec.formats, paths):
+            spec.render(ctx, fmt, temps[final])
+    missing = ""
+    if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
+        # one PDF per report: of its Word file where it has one (the printed layout), else its sheet
+        printable = sorted((p for p in paths if p.suffix != ".pdf"), key=lambda p: p.suffix != ".docx")[:1]
+        try:
+            for path in printable:
+                job.progress(0.9, t("print.job.converting"), force=True)
+                paths.append(printing.to_pdf(path))
+        except printing.PrintError as exc:  # the report stands without its PDF; say why
+            missing = str(exc)
+            job.finish(t("print.job.no_pdf", reason=missing))
+    job.progress(1.0, t("jobs.msg.written", count=len(paths)) + (f"；{missing}" if missing else ""), force=True)
     return paths
 
 

@@ -237,6 +237,14 @@ async def settle(pilot: Any, delay: float = 0.05) -> None:
     await pilot.pause()
 
 
+async def open_entry(pilot: Any, entry_id: str) -> None:
+    """Open a navigation entry as an operator does: F2 (home), then its two keys on the home menu
+    (``"3b"``: the group's digit, the entry's letter). A KeyError when the operator is not offered it."""
+    path = pilot.app.nav[entry_id].path
+    await pilot.press("f2", *path)
+    await settle(pilot)
+
+
 @contextlib.asynccontextmanager
 async def run_app(operator: Operator, size: tuple[int, int] = (80, 24)) -> AsyncIterator[Any]:
     """The real app logged in as ``operator``, driven by a Textual Pilot (``pilot.app`` is the app)."""

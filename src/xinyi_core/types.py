@@ -1,10 +1,13 @@
 """Plain value types that plugins return from hooks."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
+
+P = TypeVar("P", bound="AlertPayload")
 
 
 @dataclass(frozen=True)
@@ -21,8 +24,8 @@ class CalendarMark:
 class AssessmentFact:
     """Something a plugin knows that bears on a person's annual assessment."""
 
-    rule: str  # rule ID, e.g. "ATT-5"
-    label: str  # Chinese, shown to the assessor
+    rule: str  # rule ID, e.g. "ATT-5": for the code and the city's checks, never printed on a screen
+    label: str  # Chinese, shown alone to the assessor and on the person page: says its count ("全年事假 2 天")
     value: float  # a count, days, points … as the item defines
     item: int | None = None  # the scoring-sheet item it affects (附件1), if any
     veto: bool = False  # fails the year whatever the score (ASM-4, ATT-5)
@@ -47,15 +50,21 @@ class MonthFact:
     evidence: tuple[str, ...] = ()  # what the count rests on (dates, record ids)
 
 
+SCREEN_GROUPS = ("people", "attendance", "leave", "worklog", "training", "departure", "assessment", "reports",
+                 "system")
+"""The business groups of the home menu, in order: digits 1–9 on the home screen, and F3–F10 open the
+first entry an operator may open of groups 1–8. Any other ``ScreenEntry.group`` is shown under 0 其他."""
+
+
 @dataclass(frozen=True)
 class ScreenEntry:
-    """A navigation entry in the terminal UI."""
+    """A navigation entry in the terminal UI: a line of the home menu, under its business group."""
 
-    key: str  # the binding, e.g. "a"
+    key: str  # "" (usual), or the letter it would like within its group on the home menu, e.g. "v"
     title: str  # catalogue key for the title
     permission: str  # named action required to see it
     factory: Callable[[], Any]  # builds the Textual Screen
-    group: str = "plugins"
+    group: str = ""  # one of SCREEN_GROUPS; anything else: 0 其他
 
 
 @dataclass(frozen=True)
@@ -67,3 +76,85 @@ class DashboardItem:
     count: int = 1
     urgent: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- what alerts tell other plugins
+
+_PAYLOADS: dict[tuple[str, str], type[AlertPayload]] = {}
+
+
+@dataclass(frozen=True)
+class AlertPayload:
+    """What an alert tells the plugins that hear it (``xinyi_alert_raised``): typed values, not text.
+
+    A plugin never imports another, so the alerts one plugin raises for another
+    to act on are declared here, in the core, one subclass per ``(SOURCE, KIND)``:
+    codes (``"rescinded"``), ISO dates and counts — never a Chinese display
+    string, which may be reworded at any time. The raiser passes an instance as
+    ``data`` to :func:`xinyi_core.alerts.raise_alert`; a listener reads it back
+    with :func:`xinyi_core.alerts.payload_of`. ``JSON_NAMES`` maps a field to
+    its key in the stored ``Alert.data`` where the two differ.
+    """
+
+    SOURCE: ClassVar[str] = ""
+    KIND: ClassVar[str] = ""
+    RULE: ClassVar[str] = ""
+    JSON_NAMES: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.SOURCE and cls.KIND:
+            _PAYLOADS[(cls.SOURCE, cls.KIND)] = cls
+
+    @classmethod
+    def of_kind(cls, source: str, kind: str) -> type[AlertPayload] | None:
+        """The payload type declared for alerts of ``source`` and ``kind``, if any."""
+        return _PAYLOADS.get((source, kind))
+
+    def to_data(self) -> dict[str, Any]:
+        """The JSON stored in ``Alert.data``: dates as ISO text."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[self.JSON_NAMES.get(f.name, f.name)] = value.isoformat() if isinstance(value, dt.date) else value
+        return out
+
+    @classmethod
+    def from_data(cls: type[P], data: Mapping[str, Any] | None) -> P:
+        """Read a stored ``Alert.data`` back; a missing key takes the field's default (``None`` if it has none)."""
+        data = data or {}
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            key = cls.JSON_NAMES.get(f.name, f.name)
+            if key in data:
+                value = data[key]
+                if isinstance(value, str) and dt.date in (hints[f.name], *typing.get_args(hints[f.name])):
+                    value = dt.date.fromisoformat(value)
+                values[f.name] = value
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                values[f.name] = None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class OffPostAlert(AlertPayload):
+    """ATT-6: more than the limit of days off post without leave (attendance → departure).
+
+    ``proposes`` is the 附件5 departure category it proposes, as a code
+    (``"rescinded"``: 解除合同); ``start``..``end`` is the run off post, ``days``
+    its length counted as ``count`` says (``"calendar"`` or ``"working"`` days),
+    ``missed_working_days`` the working days missed in it.
+    """
+
+    SOURCE: ClassVar[str] = "attendance"
+    KIND: ClassVar[str] = "off_post"
+    RULE: ClassVar[str] = "ATT-6"
+    JSON_NAMES: ClassVar[dict[str, str]] = {"start": "from", "end": "to", "proposes": "proposed_category"}
+
+    days: int
+    start: dt.date | None
+    end: dt.date | None
+    missed_working_days: int = 0
+    count: str = "calendar"
+    proposes: str = "rescinded"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from . import clock
 from .errors import ValidationError
@@ -90,24 +91,57 @@ def person_name(value: str, field: str = "name") -> str:
     return v
 
 
-def date(value: str | dt.date, field: str) -> dt.date:
+# One way to write a date for every date field (forms, rosters, plugin services): 2026-01-05, 2026-1-5,
+# 2026/1/5, 2026.1.5, 2026年1月5日, 20260105 — and, for this year, 1-5, 1/5, 1.5, 1月5日. A weekday after
+# it (2026-01-05（周一）, as dates are shown) is allowed, so a shown date can be typed back.
+_YMD = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日?"
+                  r"|([0-9]{4})([0-9]{2})([0-9]{2})")
+_MD = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})|([0-9]{1,2})月([0-9]{1,2})日?")
+_WEEKDAY = re.compile(r"[（(]?(?:周|星期)[一二三四五六日天][）)]?$")
+
+
+def date_example(today: dt.date | None = None) -> str:
+    """The example a date field shows as its hint and its error repeats: ``2026-01-31`` (this year)."""
+    return f"{(today or clock.today()).year}-01-31"
+
+
+def parse_date(value: Any, *, today: dt.date | None = None, bare_day: bool = False) -> dt.date | None:
+    """The date ``value`` means, or None. Month-day without a year is in ``today``'s year (the app clock);
+    with ``bare_day`` a day alone (``7``) is in ``today``'s month — for a field where that is the common
+    case (a work-log day), never for a roster, where a stray number must be refused."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    v = (value or "").strip().replace("/", "-").replace(".", "-")
+    v = _WEEKDAY.sub("", _normalise(str(value or "")))
     if not v:
-        raise ValidationError(field, "validation.required")
+        return None
     try:
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", v) or re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", v)
+        m = _YMD.fullmatch(v)
         if m:
-            try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                pass
-        raise ValidationError(field, "validation.date") from None
+            y, mo, d = (int(g) for g in m.groups() if g is not None)
+            return dt.date(y, mo, d)
+        m = _MD.fullmatch(v)
+        if m:
+            mo, d = (int(g) for g in m.groups() if g is not None)
+            return dt.date((today or clock.today()).year, mo, d)
+        if bare_day and re.fullmatch(r"[0-9]{1,2}", v):
+            return (today or clock.today()).replace(day=int(v))
+    except ValueError:  # 2026-02-30: the shape of a date, but no day
+        return None
+    return None
+
+
+def date(value: str | dt.date, field: str, *, today: dt.date | None = None) -> dt.date:
+    """:func:`parse_date`, refusing what is no date with a message whose example matches the field's hint."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return parse_date(value)  # type: ignore[return-value]
+    if not _normalise(value):
+        raise ValidationError(field, "validation.required")
+    day = parse_date(value, today=today)
+    if day is None:
+        raise ValidationError(field, "validation.date", example=date_example(today))
+    return day
 
 
 def choice(value: str, allowed: tuple[str, ...], field: str, labels: dict[str, str] | None = None) -> str:

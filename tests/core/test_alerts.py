@@ -65,3 +65,36 @@ def test_assistant_sees_her_own_reminders_only(setup):
     assert alerts.visible(city.op("town_clerk", "a")).count() == 2
     assert alerts.close_by_key("training", f"quota:{mine.id}:2025Q1", "已上报")
     assert alerts.visible(city.op("assistant", "a")).count() == 0
+
+
+def test_att6_the_off_post_payload_travels_as_codes_and_dates_and_is_read_back_typed(setup):
+    import datetime as dt
+
+    from xinyi_core import OffPostAlert
+
+    city, heard = setup
+    person = city.people["a"][0]
+    sent = OffPostAlert(days=8, start=dt.date(2025, 3, 3), end=dt.date(2025, 3, 10), missed_working_days=6)
+    alert, _ = alerts.raise_alert("attendance", "off_post", f"off_post:{person.id}:2025-03-03", "脱岗 8 天",
+                                  audience=("town_head",), rule="ATT-6", person=person, data=sent)
+    stored = alerts.visible(city.op("town_head", "a")).get()
+    assert stored.data == {"days": 8, "from": "2025-03-03", "to": "2025-03-10", "missed_working_days": 6,
+                           "count": "calendar", "proposed_category": "rescinded"}  # JSON: no display text
+    assert alerts.payload_of(stored) == sent and alerts.payload_of(stored, OffPostAlert) == sent
+    other, _ = off_post(city, "a", 1)  # a hand-made dict without dates: the missing fields read as None
+    assert alerts.payload_of(other, OffPostAlert) == OffPostAlert(days=8, start=None, end=None)
+    quota, _ = alerts.raise_alert("training", "quota", "quota:x", "本季度宣传信息尚未上报", audience=("assistant",),
+                                  person=person, data={"days": 3})
+    assert alerts.payload_of(quota) is None and alerts.payload_of(quota, OffPostAlert) is None  # no type declared
+    with pytest.raises(ValueError):  # a payload belongs to its source and kind
+        alerts.raise_alert("training", "quota", "quota:y", "x", audience=("assistant",), data=sent)
+
+
+def test_open_for_is_the_alert_while_open_and_addressed_to_the_operator(setup):
+    city, _ = setup
+    alert, _ = off_post(city, "a")
+    assert alerts.open_for(city.op("town_head", "a"), alert.id).id == alert.id
+    assert alerts.open_for(city.op("town_head", "b"), alert.id) is None  # another town
+    assert alerts.open_for(city.op("town_clerk", "a"), alert.id) is None  # not in the audience
+    alerts.close(city.op("town_head", "a"), alert.id, "已处理")
+    assert alerts.open_for(city.op("town_head", "a"), alert.id) is None  # closed

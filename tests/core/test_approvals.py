@@ -128,3 +128,32 @@ def test_a_step_nobody_could_decide_is_refused_at_start(setup):
             approvals.start(city.op("town_clerk", "a"), "leave", person, [bad], person=person)
         assert "审批环节设置有误" in str(exc.value)
     assert ApprovalChain.select().count() == 0
+
+
+def test_org2_the_approver_of_a_chain_is_who_gave_its_final_approval_and_only_once_approved(setup):
+    city, _ = setup
+    chain = leave_chain(city, "departure")
+    vhead, thead, office = city.op("village_head", "a"), city.op("town_head", "a"), city.op("city_office")
+    assert approvals.approver_of(chain) is None and approvals.approver_of(None) is None
+    approvals.decide(vhead, chain, True, "情况属实")
+    approvals.decide(thead, chain, True, "同意")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)) is None  # pending: nobody to act for yet
+    approvals.decide(office, chain, True, "同意离职")
+    assert approvals.approver_of(ApprovalChain.get_by_id(chain.id)).id == office.id
+    refused = leave_chain(city, "departure")
+    approvals.decide(vhead, refused, False, "该村暂无人接替")
+    assert approvals.approver_of(ApprovalChain.get_by_id(refused.id)) is None  # rejected: nothing to carry out
+
+
+def test_the_notice_after_a_decision_says_what_happened_and_what_comes_next(setup):
+    """Issue 18: after the village head approved, the notice said 已审批：审批中."""
+    city, _ = setup
+    chain = leave_chain(city)
+    vhead, thead, office = city.op("village_head", "a"), city.op("town_head", "a"), city.op("city_office")
+    assert approvals.outcome(approvals.decide(vhead, chain, True, "情况属实")) == "已同意，转镇中心负责人审批"
+    assert approvals.outcome(approvals.decide(thead, chain, True, "")) == "已同意，转市就业处审批"
+    assert approvals.outcome(approvals.decide(office, chain, True, "同意")) == "已同意，审批完成"
+    refused = leave_chain(city, kind="leave2")
+    assert approvals.outcome(approvals.decide(vhead, refused, False, "不属实")) == "未同意，审批结束"
+    withdrawn = approvals.withdraw(city.op("assistant", "a"), leave_chain(city, kind="leave3"))
+    assert approvals.outcome(withdrawn) == "已撤回，审批结束"

@@ -103,3 +103,16 @@ def test_year_from_config_counts(restart, tmp_path):
     assert not any("2027" in w for w in rt.warnings)
     with pytest.raises(CalendarUnavailable):
         calendar.count_working_days(a, D(2028, 1, 3), D(2028, 1, 7))
+
+
+def test_working_days_by_town_answers_as_working_days_does_for_each_town(city):
+    a, b = city.towns
+    calendar.add_closure(city.op("town_head", "a"), a, D(2025, 2, 5), "镇政府搬迁")
+    first, last = D(2025, 1, 20), D(2025, 2, 9)
+    by_town = calendar.working_days_by_town([a, b.id], first, last)  # towns or their ids
+    assert by_town == {a.id: calendar.working_days(a, first, last), b.id: calendar.working_days(b, first, last)}
+    assert D(2025, 2, 5) in by_town[b.id] and D(2025, 2, 5) not in by_town[a.id]
+    assert len(by_town[a.id]) == 10 and len(by_town[b.id]) == 11
+    assert calendar.working_days_by_town([a], last, first) == {a.id: []}
+    with pytest.raises(CalendarUnavailable):  # never a guess for a year without a schedule
+        calendar.working_days_by_town([a], D(2099, 1, 1), D(2099, 1, 31))

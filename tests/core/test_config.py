@@ -88,6 +88,37 @@ def test_wrong_values_name_the_key_and_the_expectation(tmp_path, snippet, key, e
     assert str(tmp_path / "xinyi.toml") in message and key in message and expected in message
 
 
+@pytest.mark.parametrize("snippet, key, match", [
+    ('[datbase]\nurl = "postgresql://xinyi@db/xinyi"\n', "datbase", "database"),  # the default SQLite file stood in
+    ("[pathz]\nreport_dir = \"/srv/reports\"\n", "pathz", "paths"),
+    ("[Queue]\nredis_url = \"redis://q:6379/0\"\n", "Queue", "queue"),
+    ("[calender.years.2027]\nholidays = []\n", "calender", "calendar"),
+    ("[extra]\n", "extra", None),  # even empty
+    ("", "foo", None),  # a top-level key: see below
+], ids=["datbase", "pathz", "Queue", "calender", "empty-section", "top-level-key"])
+def test_an_unknown_section_or_top_level_key_is_refused_naming_file_key_and_the_close_match(tmp_path, snippet, key,
+                                                                                         match):
+    """Issue 20 (8): a misspelt [database] used to leave the default database silently in force."""
+    path = tmp_path / "xinyi.toml"
+    path.write_text(("foo = 1\n" if key == "foo" else "") + '[paths]\ndata_dir = "data"\n' + snippet, "utf-8")
+    message = start_error(path)
+    assert message.startswith("配置错误") and str(path) in message and f" {key} " in message
+    assert "无法识别" in message and "database" in message  # what is known is listed
+    if match:
+        assert f"是否应为 {match}" in message
+    else:
+        assert "是否应为" not in message
+
+
+def test_a_misspelt_key_is_refused_with_its_close_match_in_xinyi_and_towns_toml(tmp_path):
+    message = start_error(write(tmp_path, "[auth]\nmax_failed_login = 3\n"))
+    assert " auth.max_failed_login " in message and "是否应为 auth.max_failed_logins" in message
+    message = start_error(write(tmp_path, "", "[twon.a]\nplugins = []\n"))
+    assert str(tmp_path / "towns.toml") in message and " twon " in message and "是否应为 town" in message
+    message = start_error(write(tmp_path, "", "[town.a]\nplugin = [\"leave\"]\n"))
+    assert " town.a.plugin " in message and "是否应为 town.a.plugins" in message
+
+
 @pytest.mark.parametrize("towns, key", [
     ("[town.a]\nplugin = [\"leave\"]\n", "town.a.plugin"),
     ("[town.a]\nwork_start = 08:30:00\n", "town.a.work_start"),
@@ -146,3 +177,17 @@ def test_queue_tunables_come_from_the_file_and_the_environment_wins(tmp_path, mo
     assert (settings.max_retries, settings.heartbeat_ms, settings.threads) == (5, 20000, 4)
     monkeypatch.setenv("XINYI_JOB_RETRIES", "1")
     assert QueueSettings.from_config().max_retries == 1
+
+
+def test_a_town_prints_on_its_own_queue_else_the_city_default(tmp_path):
+    """[print] printer is every town's queue unless towns.toml names the town's own."""
+    cfg = config_mod.load(write(tmp_path, '[print]\nprinter = "city-hall"\npdf_beside = true\n',
+                                '[town.a]\nprinter = "xinan-office"\n[town.b]\nwork_start = "08:00"\n'))
+    assert cfg.printer_for("a") == "xinan-office"
+    assert cfg.printer_for("b") == cfg.printer_for(None) == "city-hall"
+    assert cfg.pdf_beside is True
+
+
+def test_a_printer_must_be_a_name(tmp_path):
+    message = start_error(write(tmp_path, "[print]\nprinter = 3\n"))
+    assert "print.printer" in message and "字符串" in message

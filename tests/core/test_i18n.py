@@ -50,7 +50,7 @@ def test_a_template_parameter_left_out_fails_the_test():
 
 
 def test_the_documented_signatures_give_chinese_messages():
-    err = ValidationError("joined_on", "validation.date")
+    err = ValidationError("joined_on", "validation.date", example="2026-01-31")
     assert err.field == "joined_on" and "⟨" not in err.message and err.message.isascii() is False
     assert "⟨" not in str(NotFound("person.not_found"))
 

@@ -34,16 +34,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Cycles inside a plugin that the plugin-layout work (issue 17, item 4) removes when it
-# gives every plugin one screens.py + dialogs.py. Listed so that the test still fails on
-# any *new* cycle; it also fails when one of these disappears, so that this set only
-# shrinks — delete the entry then. Empty is the goal.
-KNOWN = {
-    # ScoringScreen opens PanelScreen / MonthlyScreen; they reuse its helpers (tr, _town …)
-    frozenset({"xinyi_assessment.screens", "xinyi_assessment.panel_screens", "xinyi_assessment.monthly_screens"}),
-    # SessionsScreen opens the record screens; they reuse its tr and base screen
-    frozenset({"xinyi_training.screens", "xinyi_training.record_screens"}),
-}
+# Cycles known and tolerated, listed so that the test still fails on any *new* cycle; it
+# also fails when one of these disappears, so that this set only shrinks. The plugin-layout
+# work (issue 17, item 4) removed the last ones (assessment's and training's screen modules
+# importing each other): it is empty, and any cycle now fails.
+KNOWN: set[frozenset[str]] = set()
 
 
 def package_roots(root: Path = ROOT) -> dict[str, Path]:

@@ -138,3 +138,17 @@ def test_second_editor_gets_a_conflict_not_a_silent_overwrite(city):
     assert (now.phone, now.version) == ("15800001111", seen_by_clerk.version + 1)
     row = AuditLog.select().where((AuditLog.person_id == person.id) & (AuditLog.action == "people.update")).get()
     assert row.before["phone"] == person.phone and row.after["phone"] == "15800001111"
+
+
+def test_org3_last_holders_name_who_held_each_post_before_it_fell_vacant(city):
+    office = city.op("city_office")
+    leaver, mover = city.people["a"][0], city.people["a"][1]
+    people.set_status(office, leaver.id, "departed", on=ON, reason="辞职")
+    old_post = mover.post_id
+    people.transfer(office, mover.id, city.vacant["a"], on=ON)
+    never_held = city.vacant["b"]
+    holders = org.last_holders([leaver.post_id, old_post, never_held.id])
+    assert holders == {leaver.post_id: leaver.name, old_post: mover.name}  # a post nobody held is left out
+    assert org.last_holders([]) == {}
+    held_now = org.last_holders([city.vacant["a"].id])
+    assert held_now == {city.vacant["a"].id: mover.name}  # the latest assignment wins

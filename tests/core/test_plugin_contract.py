@@ -34,49 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 QUERY_METHODS = {"select", "get", "get_by_id", "get_or_none", "get_or_create", "raw", "update", "delete",
                  "delete_by_id", "insert", "insert_many", "create", "bulk_create", "execute_sql"}
 
-# What the plugins did before the contract was enforced (issue 17). Each entry is a
-# (module, what) pair; the test fails on anything not listed, and also when a listed
-# entry is gone, so that these sets only shrink. Empty is the goal.
-KNOWN_IMPORTS: set[tuple[str, str]] = {
-    ('xinyi_assessment.cli', 'xinyi_core.config'),
-    ('xinyi_attendance.daily', 'xinyi_core.db'),
-    ('xinyi_attendance.daily', 'xinyi_core.db.database'),
-    ('xinyi_attendance.daily', 'xinyi_core.errors.CalendarUnavailable'),
-    ('xinyi_attendance.demo', 'xinyi_core.db.database'),
-    ('xinyi_attendance.demo', 'xinyi_core.models.Operator'),
-    ('xinyi_attendance.forms', 'xinyi_core.errors.ValidationError'),
-    ('xinyi_attendance.service', 'xinyi_core.db'),
-    ('xinyi_attendance.service', 'xinyi_core.db.database'),
-    ('xinyi_attendance.service', 'xinyi_core.errors.CalendarUnavailable'),
-    ('xinyi_attendance.summary', 'xinyi_core.errors.CalendarUnavailable'),
-    ('xinyi_attendance.summary', 'xinyi_core.models.TownClosure'),
-    ('xinyi_departure.forms', 'xinyi_core.lifecycle.runtime'),
-    ('xinyi_departure.service', 'xinyi_core.lifecycle.runtime'),
-    ('xinyi_departure.service', 'xinyi_core.models.Alert'),
-    ('xinyi_departure.service', 'xinyi_core.models.ApprovalChain'),
-    ('xinyi_departure.service', 'xinyi_core.models.ApprovalStep'),
-    ('xinyi_departure.vacancies', 'xinyi_core.models.PostAssignment'),
-}
-KNOWN_QUERIES: set[tuple[str, str]] = {
-    ('xinyi_assessment.screens', 'Assessment.get_by_id'),
-    ('xinyi_assessment.screens', 'Assessment.get_or_none'),
-    ('xinyi_assessment.screens', 'ItemDeduction.select'),
-    ('xinyi_assessment.screens', 'Veto.select'),
-    ('xinyi_attendance.screens', 'AttendanceDay.get_or_none'),
-    ('xinyi_attendance.screens', 'AttendanceDay.select'),
-    ('xinyi_attendance.screens', 'Person.get_by_id'),
-    ('xinyi_departure.screens', 'Departure.get_or_none'),
-    ('xinyi_departure.screens', 'HandoverItem.select'),
-    ('xinyi_departure.screens', 'OrgUnit.select'),
-    ('xinyi_duty_roster.screens', 'OrgUnit.select'),
-    ('xinyi_notice.screens', 'OrgUnit.select'),
-    ('xinyi_training.record_screens', 'Invitation.select'),
-    ('xinyi_training.record_screens', 'OrgUnit.select'),
-    ('xinyi_training.screens', 'Invitation.get_by_id'),
-    ('xinyi_training.screens', 'OrgUnit.get_by_id'),
-    ('xinyi_training.screens', 'OrgUnit.select'),
-    ('xinyi_training.screens', 'Person.select'),
-}
 
 
 @dataclass(frozen=True)
@@ -242,30 +199,24 @@ def scan(packages: dict[str, Path]) -> tuple[list[Finding], list[Finding]]:
     return imports, queries
 
 
-def _compare(findings: list[Finding], known: set[tuple[str, str]], what: str) -> None:
-    seen = {(f.module, f.what) for f in findings}
-    new = sorted(f"{f.module}:{f.line}: {f.what}" for f in findings if (f.module, f.what) not in known)
-    gone = sorted(f"{m}: {w}" for m, w in known - seen)
-    assert not new, f"{what}:\n  " + "\n  ".join(new)
-    assert not gone, "fixed — remove from the KNOWN set:\n  " + "\n  ".join(gone)
+def _none(findings: list[Finding], what: str) -> None:
+    found = sorted(f"{f.module}:{f.line}: {f.what}" for f in findings)
+    assert not found, f"{what}:\n  " + "\n  ".join(found)
 
 
 # --------------------------------------------------------------------------- the checks
-
-def _of(known: set[tuple[str, str]], packages: object) -> set[tuple[str, str]]:
-    return {k for k in known if k[0].split(".")[0] in packages}
 
 
 def test_plugins_import_only_the_public_api():
     packages = plugin_packages()
     imports, _ = scan(packages)
-    _compare(imports, _of(KNOWN_IMPORTS, packages), "imports of the core's internals (see docs/plugins.md, Public API)")
+    _none(imports, "imports of the core's internals (see docs/plugins.md, Public API)")
 
 
 def test_screens_read_through_scoped_services():
     packages = plugin_packages()
     _, queries = scan(packages)
-    _compare(queries, _of(KNOWN_QUERIES, packages), "model queries in screen modules (call a scoped service instead)")
+    _none(queries, "model queries in screen modules (call a scoped service instead)")
 
 
 def test_core_screens_read_through_scoped_services():
@@ -273,7 +224,7 @@ def test_core_screens_read_through_scoped_services():
     found = [f for name, path in modules_of("xinyi_core.tui.screens", core).items()
              for f in query_findings(name, path.read_text("utf-8"),
                                      name if path.name == "__init__.py" else name.rpartition(".")[0])]
-    _compare(found, _of(KNOWN_QUERIES, {"xinyi_core"}), "model queries in the core's screens")
+    _none(found, "model queries in the core's screens")
 
 
 def test_a_new_plugin_from_the_scaffold_keeps_the_contract(tmp_path):
@@ -283,8 +234,8 @@ def test_a_new_plugin_from_the_scaffold_keeps_the_contract(tmp_path):
     packages = {p.name: p for p in project.rglob("*") if p.is_dir() and (p / "__init__.py").is_file()
                 and p.name != "tests"}
     imports, queries = scan(packages)
-    _compare(imports, _of(KNOWN_IMPORTS, packages), "imports of the core's internals in the scaffold")
-    _compare(queries, _of(KNOWN_QUERIES, packages), "model queries in the scaffold's screens")
+    _none(imports, "imports of the core's internals in the scaffold")
+    _none(queries, "model queries in the scaffold's screens")
 
 
 # --------------------------------------------------------------------------- the checks can fail
@@ -333,8 +284,7 @@ def test_the_screen_check_names_each_query():
     assert found == {"Person.get_by_id", "OrgUnit.select", "database.execute_sql"}
 
 
-def test_the_known_lists_must_shrink():
-    with pytest.raises(AssertionError, match="remove from the KNOWN"):
-        _compare([], {("gone.module", "Model.select")}, "x")
+def test_a_finding_fails_the_check_with_its_place():
     with pytest.raises(AssertionError, match="bad.screens:3: Person.get"):
-        _compare([Finding("bad.screens", "Person.get", 3)], set(), "x")
+        _none([Finding("bad.screens", "Person.get", 3)], "x")
+    _none([], "x")

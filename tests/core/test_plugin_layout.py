@@ -27,27 +27,6 @@ LAYOUT = ("__init__", "models", "rules", "service", "screens", "dialogs", "jobs"
           "cli")
 FACT_HOOKS = ("xinyi_calendar_marks", "xinyi_month_facts", "xinyi_assessment_facts", "xinyi_duty_refusals")
 
-# Modules that predate the layout (issue 17, item 4). The test fails on anything not
-# listed and also when a listed module is gone, so this set only shrinks. Empty is the goal.
-KNOWN: set[tuple[str, str]] = {
-    ('xinyi_assessment', 'module forms'),
-    ('xinyi_assessment', 'module monthly'),
-    ('xinyi_assessment', 'module monthly_screens'),
-    ('xinyi_assessment', 'module panel_screens'),
-    ('xinyi_assessment', 'module routine'),
-    ('xinyi_assessment', 'module scheme'),
-    ('xinyi_attendance', 'module daily'),
-    ('xinyi_attendance', 'module forms'),
-    ('xinyi_attendance', 'module summary'),
-    ('xinyi_attendance', 'xinyi_assessment_facts does not answer from facts'),
-    ('xinyi_attendance', 'xinyi_month_facts does not answer from facts'),
-    ('xinyi_departure', 'module forms'),
-    ('xinyi_departure', 'module handover'),
-    ('xinyi_departure', 'module vacancies'),
-    ('xinyi_training', 'module quota'),
-    ('xinyi_training', 'module record_screens'),
-    ('xinyi_training', 'xinyi_duty_refusals does not answer from facts'),
-}
 
 
 def layout_findings(package: str, folder: Path) -> list[tuple[str, str]]:
@@ -92,17 +71,15 @@ def _uses_facts(fn: ast.FunctionDef) -> bool:
     return False
 
 
-def _compare(found: list[tuple[str, str]], known: set[tuple[str, str]]) -> None:
-    new = sorted(f"{p}: {w}" for p, w in found if (p, w) not in known)
-    gone = sorted(f"{p}: {w}" for p, w in known - set(found))
-    assert not new, "outside the plugin layout (docs/plugins.md):\n  " + "\n  ".join(new)
-    assert not gone, "fixed — remove from KNOWN:\n  " + "\n  ".join(gone)
+def _none(found: list[tuple[str, str]]) -> None:
+    out = sorted(f"{p}: {w}" for p, w in found)
+    assert not out, "outside the plugin layout (docs/plugins.md):\n  " + "\n  ".join(out)
 
 
 def test_every_plugin_follows_the_one_layout():
     packages = plugin_packages()
     found = [f for package, folder in packages.items() for f in layout_findings(package, folder)]
-    _compare(found, {k for k in KNOWN if k[0] in packages})
+    _none(found)
 
 
 def test_the_scaffold_generates_the_layout(tmp_path):
@@ -139,5 +116,5 @@ def test_the_layout_check_fails_on_a_stray_module_and_a_misplaced_answer(tmp_pat
     assert sorted(layout_findings("xinyi_bad", pkg)) == [
         ("xinyi_bad", "__init__ defines helper"), ("xinyi_bad", "module forms"), ("xinyi_bad", "module query"),
         ("xinyi_bad", "xinyi_calendar_marks does not answer from facts")]
-    with pytest.raises(AssertionError, match="remove from KNOWN"):
-        _compare([], {("xinyi_bad", "module query")})
+    with pytest.raises(AssertionError, match="xinyi_bad: module query"):
+        _none(layout_findings("xinyi_bad", pkg))

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from xinyi_core import validators
+from xinyi_core import clock, fmt, validators
 from xinyi_core.errors import FormErrors, ValidationError
 from xinyi_core.people import clean
 
@@ -163,3 +163,37 @@ def test_any_single_character_mutation_fails(region, birth, seq, position, char)
     assert mutated != number
     with pytest.raises(ValidationError):
         validators.id_number(mutated, today=TODAY)
+
+
+# --------------------------------------------------------------------------- dates (issue 18)
+
+@pytest.mark.parametrize("text", ["2026-01-05", "2026-1-5", "20260105", "1-5", "1/5", "01-05", "2026/1/5",
+                                  "2026.1.5", "2026年1月5日", "1月5日", " 1 - 5 ", "２０２６－１－５", "1／5",
+                                  "2026-01-05（周一）"])
+def test_every_way_a_clerk_writes_a_date_means_the_same_day(text):
+    with clock.frozen(dt.date(2026, 6, 1)):  # 1-5 is this year by the app's clock
+        assert validators.date(text, "start_on") == dt.date(2026, 1, 5)
+        assert validators.parse_date(text) == dt.date(2026, 1, 5)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "13-1", "1-32", "2026-13-01", "202601", "五月", "5", "2026-1",
+                                  "1-5-", "2026-01-05T09:00", "2026-W01-1"])
+def test_what_is_no_date_is_refused_with_this_years_example(text):
+    with clock.frozen(dt.date(2027, 3, 1)):
+        assert validators.parse_date(text) is None
+        with pytest.raises(ValidationError) as exc:
+            validators.date(text, "start_on")
+    assert exc.value.field == "start_on" and "2027-01-31" in exc.value.message  # the hint's year, not 2025
+
+
+def test_a_day_alone_is_this_months_only_where_the_field_says_so():
+    today = dt.date(2026, 6, 20)
+    assert validators.parse_date("7", today=today) is None  # a roster's stray number is no date
+    assert validators.parse_date("7", today=today, bare_day=True) == dt.date(2026, 6, 7)
+    assert validators.parse_date("31", today=today, bare_day=True) is None  # June has 30 days
+
+
+def test_a_date_shown_alone_carries_its_weekday():
+    assert fmt.date_weekday(dt.date(2026, 1, 5)) == "2026-01-05（周一）"
+    assert validators.parse_date(fmt.date_weekday(dt.date(2026, 1, 5))) == dt.date(2026, 1, 5)  # read back
+    assert fmt.date_weekday(None) == ""

@@ -7,9 +7,13 @@ a listener that never answers, as a hung Redis does), then with a real
 """
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -156,3 +160,134 @@ def test_a_job_recorded_but_never_sent_is_found_and_sent_once(tmp_path, database
             assert wait_for(job.id, lambda r: r.state == "done").attempts == 1
     finally:
         lifecycle.shutdown()
+
+
+XINYI = str(Path(sys.executable).with_name("xinyi"))
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["plain", "verbose"])
+def test_enqueue_on_the_command_line_with_redis_down_keeps_the_job_says_so_in_chinese_and_exits_0(
+        down, tmp_path, database_url, verbose):
+    """Issue 20 (9): it is not an error — exit 0, one Chinese line that the job is kept and will be
+    sent; the English detail (the connection error) only with ``--verbose``."""
+    city, port = down
+    clerk = city.op("town_clerk", "a")
+    env = {**os.environ, "XINYI_CONFIG": str(tmp_path / "xinyi.toml"), "XINYI_DATABASE_URL": database_url,
+           "XINYI_REDIS_URL": f"redis://127.0.0.1:{port}/0", "XINYI_QUEUE_REDIS_TIMEOUT_MS": "300"}
+    flags = ["--verbose"] if verbose else []
+
+    def xinyi(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([XINYI, *flags, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    asked = xinyi("report", "core.roster", "--period", "2026-10", "--enqueue", "--operator", clerk.username)
+    kept = JobRecord.get(JobRecord.kind == "core.roster")
+    again = xinyi("jobs", "retry", str(kept.id), "--operator", clerk.username)  # still down: told again
+    for proc in (asked, again):
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"任务 #{kept.id}" in proc.stdout and "已保存" in proc.stdout and "恢复后自动发送" in proc.stdout
+        assert "错误" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+        detail = "Connection refused" in proc.stderr or "connecting to" in proc.stderr
+        assert detail == verbose, proc.stderr
+        if not verbose:
+            assert not re.search(r"[A-Za-z]{4,} [A-Za-z]{4,}", proc.stderr.replace("calendar.years", "")), proc.stderr
+    assert JobRecord.get_by_id(kept.id).state == "unsent"
+
+
+# --------------------------------------------------------------------------- Redis restarted empty
+
+@pytest.fixture
+def private_redis(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A city on a redis-server of its own (never the shared one: the tests restart it empty)."""
+    monkeypatch.setenv("XINYI_QUEUE_REDIS_TIMEOUT_MS", "300")
+    port = _free_port()
+    servers = [_start_redis(port, tmp_path)]
+    start_runtime(tmp_path, database_url, redis_url=f"redis://127.0.0.1:{port}/0")
+
+    def restart_empty() -> None:
+        """``SHUTDOWN NOSAVE`` and start again: no persistence, so every message is gone."""
+        try:
+            redis.Redis(port=port).shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it exits
+        servers[-1].wait(10)
+        servers.append(_start_redis(port, tmp_path))
+
+    try:
+        yield testing.build_city(), port, restart_empty
+    finally:
+        lifecycle.shutdown()
+        for server in servers:
+            server.kill()
+            server.wait()
+
+
+def _held(port: int) -> set[int]:
+    """The jobs whose messages the private server holds (what a worker would get)."""
+    client = redis.Redis(port=port)
+    return {int(m.decode().rsplit("-", 1)[1]) for key in client.scan_iter("*.msgs")
+            for m in (json.loads(v).get("message_id", "").encode() for v in client.hvals(key))}
+
+
+def _asked_a_minute_ago(*records: JobRecord) -> None:
+    """A job submitted a moment ago may still be on its way to the queue and is never judged lost;
+    these have waited a minute when Redis restarts (still far within the 10-minute judgement)."""
+    import datetime as dt
+
+    from xinyi_core import clock
+
+    (JobRecord.update(created_at=clock.now() - dt.timedelta(minutes=1))
+     .where(JobRecord.id.in_([r.id for r in records])).execute())
+
+
+def test_jobs_waiting_when_redis_restarts_empty_are_sent_again_at_the_next_resend_not_after_10_minutes(
+        private_redis):
+    """Issue 20 (5): the restart is noticed (xinyi's marker is gone from the server) and the waiting
+    jobs are sent again by ``xinyi worker``/``xinyi scheduler`` at their next half-minute round —
+    not after the 10 minutes a job recorded by a process that died before sending is given."""
+    from xinyi_core import jobs
+
+    city, port, restart_empty = private_redis
+    office = city.op("city_office")
+    first, second = submit(office, "jobtest.noop"), submit(city.op("town_clerk", "a"), "jobtest.noop")
+    _asked_a_minute_ago(first, second)
+    jobs.send_kept()  # a round of the worker's (every 30 s): nothing to do
+    assert _held(port) == {first.id, second.id}
+    restart_empty()
+    assert _held(port) == set()
+    jobs.send_kept()  # its next round
+    assert _held(port) == {first.id, second.id}
+    jobs.send_kept()
+    client = redis.Redis(port=port)
+    assert sum(client.hlen(k) for k in client.scan_iter("*.msgs")) == 2  # each sent again once, however often
+    broker.stop()
+    broker.start(worker_threads=2)
+    for job in (first, second):
+        assert wait_for(job.id, lambda r: r.state == "done").attempts == 1
+
+
+def test_after_redis_restarted_empty_retry_or_asking_again_sends_the_stuck_job(private_redis):
+    """Issue 20 (5): ``jobs retry`` refused a job whose message was gone (still queued), and asking
+    for the same report again returned the stuck job. Both now send it again, once."""
+    from xinyi_core.errors import ConflictError
+    from xinyi_core.models import AuditLog
+
+    city, port, restart_empty = private_redis
+    clerk = city.op("town_clerk", "a")
+    report = submit(clerk, "core.roster", period="2026-10")
+    other = submit(clerk, "core.roster", period="2026-09")
+    with pytest.raises(ConflictError):  # its message is on the queue: nothing to retry
+        retry(clerk, report.id)
+    _asked_a_minute_ago(report, other)
+    restart_empty()
+    assert retry(clerk, report.id).state == "queued" and _held(port) == {report.id}
+    assert AuditLog.select().where((AuditLog.action == "jobs.retry") & (AuditLog.object_id == report.id)
+                                   & (AuditLog.allowed == True)).count() == 1  # noqa: E712
+    with pytest.raises(ConflictError):  # now held again: a second retry sends nothing
+        retry(clerk, report.id)
+    again = submit(clerk, "core.roster", period="2026-09")  # asking again for the other stuck report
+    assert again.id == other.id and _held(port) == {report.id, other.id}
+    assert submit(clerk, "core.roster", period="2026-09").id == other.id and len(_held(port)) == 2
+    broker.stop()
+    broker.start(worker_threads=2)
+    for job in (report, other):
+        assert wait_for(job.id, lambda r: r.state == "done", timeout=20).attempts == 1

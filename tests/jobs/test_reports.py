@@ -16,6 +16,11 @@ from xinyi_core.jobs import JobRecord
 from xinyi_core.models import Person
 
 
+def roster(unit: str, period: str = "2026年10月") -> list[str]:
+    """The roster's two files of a unit, named for people (no town codes, no ids)."""
+    return [f"{unit}_{period}_协理员花名册.docx", f"{unit}_{period}_协理员花名册.xlsx"]
+
+
 def report_files(rt, period="2026-10"):
     folder = rt.config.report_dir / "core.roster" / period
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -27,9 +32,9 @@ def test_same_report_enqueued_three_times_gives_one_result(jobs_city, wait_for):
     records = [jobs.submit(clerk, "core.roster", period="2026-10") for _ in range(3)]
     for r in records:
         wait_for(r.id, lambda x: x.state == "done")
-    assert report_files(rt) == ["a.docx", "a.xlsx"]  # no second copy, no temporary file left
+    assert report_files(rt) == roster("甲镇")  # no second copy, no temporary file left
     done = JobRecord.get_by_id(records[-1].id)
-    assert sorted(os.path.basename(p) for p in done.outputs) == ["a.docx", "a.xlsx"]
+    assert sorted(os.path.basename(p) for p in done.outputs) == roster("甲镇")
 
 
 @pytest.mark.parametrize("queue", ["redis"])
@@ -51,7 +56,7 @@ def test_duplicates_queued_together_are_one_job(queue, tmp_path, database_url):
         from jobhelpers import wait_for
 
         wait_for(ids.pop(), lambda r: r.state == "done")
-        assert report_files(runtime()) == ["a.docx", "a.xlsx"]
+        assert report_files(runtime()) == roster("甲镇")
     finally:
         lifecycle.shutdown()
 
@@ -61,12 +66,12 @@ def test_a_rerun_replaces_the_file_atomically(jobs_city, wait_for):
     rt = runtime()
     city = jobs_city.op("city_office")
     first = wait_for(jobs.submit(city, "core.roster", period="2026-10", town="b").id, lambda r: r.state == "done")
-    path = rt.config.report_dir / "core.roster" / "2026-10" / "b.xlsx"
+    path = rt.config.report_dir / "core.roster" / "2026-10" / "乙镇_2026年10月_协理员花名册.xlsx"
     before = os.stat(path).st_ino
     second = jobs.retry(city, first.id)
     wait_for(second.id, lambda r: r.state == "done")
     assert os.stat(path).st_ino != before  # a new file renamed over the old one, not rewritten in place
-    assert report_files(rt) == ["b.docx", "b.xlsx"]
+    assert report_files(rt) == roster("乙镇")
 
 
 def test_atomic_path_leaves_the_old_file_when_writing_fails(tmp_path):
@@ -116,7 +121,7 @@ def test_roster_docx_for_the_whole_city(jobs_city, wait_for):
                       lambda r: r.state == "done")
     assert record.title == "协理员花名册（新沂市，2026-10）"
     path = next(p for p in record.outputs if p.endswith(".docx"))
-    assert path.endswith("core.roster/2026-10/320381.docx")
+    assert path.endswith("core.roster/2026-10/新沂市_2026年10月_协理员花名册.docx")  # the city's name, not its code
     doc = docx.Document(path)
     assert doc.paragraphs[0].text == "新沂市村（社区）人社基层服务平台协理员花名册"
     table = doc.tables[0]
@@ -200,7 +205,43 @@ def test_cli_report_now_writes_to_out(jobs_city, tmp_path):
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "已生成" in run.stdout
-    assert sorted(p.name for p in (out / "core.roster" / "2026-09").iterdir()) == ["b.docx", "b.xlsx"]
+    assert sorted(p.name for p in (out / "core.roster" / "2026-09").iterdir()) == roster("乙镇", "2026年9月")
     bad = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-13",
                           "--operator", "city_office"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "格式不正确" in bad.stderr
+
+
+def test_a_word_table_keeps_every_row_its_text_and_its_font(tmp_path):
+    """docx_table writes the body as copies of one formatted row: every value in its cell, in 宋体,
+    the header repeated on each page, widths kept — also for empty and space-padded values."""
+    doc = docx.Document()
+    rows = [[i, f"协理员{i}", None if i == 2 else " 村 "] for i in range(1, 301)]
+    export.docx_table(doc, ["序号", "姓名", "村（社区）"], rows, widths_cm=[1.2, 3, 4])
+    doc.save(tmp_path / "t.docx")
+    table = docx.Document(tmp_path / "t.docx").tables[0]
+    got = [[c.text for c in r.cells] for r in table.rows]
+    assert got[0] == ["序号", "姓名", "村（社区）"] and len(got) == 301
+    assert got[1] == ["1", "协理员1", " 村 "] and got[2] == ["2", "协理员2", ""] and got[300][1] == "协理员300"
+    last = table.rows[300]
+    assert last.cells[1].paragraphs[0].runs[-1]._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    assert abs(last.cells[2].width.cm - 4) < 0.01
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def test_files_are_named_for_people_and_kept_unique(tmp_path):
+    """Issue 18: 新安街道_2026年11月_月度考勤汇总.xlsx; another record's file of that name gets _2."""
+    assert export.file_name("新安街道", "2026年11月", "月度考勤汇总", suffix="xlsx") == "新安街道_2026年11月_月度考勤汇总.xlsx"
+    assert export.file_name("请假单", "郭 伟志", "", "a/b:c", suffix=".docx") == "请假单_郭伟志_abc.docx"  # PC-safe
+    first = export.named_path(tmp_path, "请假单", "郭伟志", "2026-12-07", suffix="docx", key="leave:1")
+    assert first == tmp_path / "请假单_郭伟志_2026-12-07.docx"
+    doc = export.document()
+    export.docx_title(doc, "第一份")
+    export.save_docx(doc, first, key="leave:1")
+    assert export.named_path(tmp_path, "请假单", "郭伟志", "2026-12-07", suffix="docx", key="leave:1") == first
+    second = export.named_path(tmp_path, "请假单", "郭伟志", "2026-12-07", suffix="docx", key="leave:2")
+    assert second.name == "请假单_郭伟志_2026-12-07_2.docx"
+    wb, _ = export.workbook()
+    export.save_xlsx(wb, tmp_path / "表.xlsx", key="sheet:9")
+    assert export.file_key(tmp_path / "表.xlsx") == "sheet:9" and export.file_key(first) == "leave:1"
+    assert export.named_path(tmp_path, "表", suffix="xlsx") == tmp_path / "表_2.xlsx"  # no key: never overwrite
+    assert docx.Document(str(first)).paragraphs[0].text == "第一份"

@@ -378,7 +378,7 @@ def _(w, op, invitation_id):
 
 @case("training.article", ("assistant", *TOWN, *CITY), outsider="town_clerk")  # TRN-3
 def _(w, op, _s):
-    from xinyi_training import quota
+    from xinyi_training.service import quota
 
     return quota.submit_article(op, w.mine.id, title="灵活就业人员参保政策解读", published_on="2026-08-20",
                                 outlet="新沂人社公众号")
@@ -424,14 +424,14 @@ def _(w, op, dep_id):
 
 @case("departure.handover", (*TOWN, "admin"), setup=_reported, outsider="town_clerk")
 def _(w, op, dep_id):
-    from xinyi_departure import handover
+    from xinyi_departure.service import handover
 
     return handover.add_item(op, dep_id, "村服务窗口钥匙")
 
 
 @case("departure.fill_vacancy", CITY)  # ORG-3
 def _(w, op, _s):
-    from xinyi_departure import vacancies
+    from xinyi_departure.service import vacancies
 
     return vacancies.fill(op, w.vacant("a").id, dict(NEW_HIRE))
 
@@ -495,7 +495,7 @@ def _(w, op, _s):
 
 @case("assessment.monthly_review", (*TOWN, "admin"), outsider="town_clerk")  # ASM-2
 def _(w, op, _s):
-    from xinyi_assessment import monthly
+    from xinyi_assessment.service import monthly
 
     return monthly.review(op, w.mine.id, LAST_MONTH, attendance="全勤", work="按时完成入户调查", result="good")
 

@@ -10,7 +10,8 @@ told was saved. Modes:
                        chain step by step, attendance sign-ins — until killed.
 ``decide-crash ID first|last``  decides the current step of approval chain ``ID`` as its approver,
                        with a plugin that kills this process (SIGKILL) inside ``xinyi_approval_finished``.
-``report PERIOD``      submits the ``crashtest.big`` report to the in-process queue and waits.
+``report PERIOD [NAME]``  submits the ``crashtest.big`` (or NAME) report to the in-process queue and waits.
+``report-commit-crash PERIOD``  the same for ``crashtest.pair``, dying between the renames of its two files.
 ``worker`` / ``scheduler``  the real ``xinyi worker`` / ``xinyi scheduler`` commands.
 ``scheduler-crash``    ``xinyi scheduler``, killing itself (SIGKILL) as it inserts its first job's record.
 
@@ -145,16 +146,30 @@ def decide_crash(chain_id: int, order: str) -> None:
     ack("decided")  # never reached: the hook killed us
 
 
-def report(period: str) -> None:
+def report(period: str, name: str = "crashtest.big") -> None:
     _with_test_plugin()
     from xinyi_core import jobs
     from xinyi_core.models import Operator
 
     lifecycle.bootstrap()
-    job = jobs.submit(Operator.get(Operator.role == "city_office"), "crashtest.big", period=period)
+    job = jobs.submit(Operator.get(Operator.role == "city_office"), name, period=period)
     ack("submitted", job.id)
     while True:
         time.sleep(1)
+
+
+def report_commit_crash(period: str) -> None:
+    """``crashtest.pair`` to the end, dying (SIGKILL) as its files are put in place: right after
+    the first of its renames — the worst moment, one new file in place, the other not yet."""
+    real = os.replace
+
+    def replace(src, dst):
+        real(src, dst)
+        if str(dst).endswith(".xlsx"):
+            die()
+
+    os.replace = replace  # for the whole process, which dies at the first rename of a report anyway
+    report(period, "crashtest.pair")
 
 
 def cli(*argv: str) -> None:
@@ -181,7 +196,9 @@ if __name__ == "__main__":
     elif mode == "decide-crash":
         decide_crash(int(args[0]), args[1])
     elif mode == "report":
-        report(args[0])
+        report(*args)
+    elif mode == "report-commit-crash":
+        report_commit_crash(args[0])
     elif mode in ("worker", "scheduler"):
         cli(mode, *(["--threads", "2"] if mode == "worker" else []))
     elif mode == "scheduler-crash":

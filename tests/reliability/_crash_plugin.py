@@ -41,13 +41,37 @@ def render_big(ctx: ReportContext, fmt: str, path: Path) -> None:
         out.write(data[half:])
 
 
+def render_pair(ctx: ReportContext, fmt: str, path: Path) -> None:
+    """A report of two files, ``.xlsx`` then ``.docx``, each marked; the disk stalls half-way through
+    the second, so a test can kill the process when the first is complete and the second is not."""
+    mark = os.environ.get("XINYI_CRASHTEST_MARK", "")
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        wb, ws = export.workbook()
+        ws.append([mark, ctx.period])
+        wb.save(path)
+        return
+    doc = export.document()
+    doc.add_paragraph(mark)
+    for i in range(ROWS // 10):
+        doc.add_paragraph(f"协理员{i:05d} 甲镇 在岗")
+    doc.save(buf)
+    data = buf.getvalue()
+    half = len(data) // 2
+    with open(path, "wb", buffering=0) as out:
+        out.write(data[:half])
+        time.sleep(float(os.environ.get("XINYI_CRASHTEST_STALL", "0")))
+        out.write(data[half:])
+
+
 def noop(job: JobContext, *, town: str | None = None) -> None:
     return None
 
 
 @hookimpl
 def xinyi_reports() -> list[ReportSpec]:
-    return [ReportSpec("crashtest.big", "crashtest.title", render_big, formats=("xlsx",), period="month")]
+    return [ReportSpec("crashtest.big", "crashtest.title", render_big, formats=("xlsx",), period="month"),
+            ReportSpec("crashtest.pair", "crashtest.title", render_pair, formats=("xlsx", "docx"), period="month")]
 
 
 @hookimpl

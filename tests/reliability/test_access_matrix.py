@@ -21,6 +21,7 @@ _ASSISTANT = """
     leave.view leave.self leave.apply leave.print           # ATT-3: her own slip
     worklog.view worklog.write worklog.register             # WORK-1, WORK-2: her own log and register
     training.own training.articles                          # TRN-3: her articles
+    documents.pdf                                           # her own slip as PDF, to print anywhere
 """
 _VILLAGE_HEAD = """
     people.view org.view calendar.view                      # her village
@@ -28,9 +29,10 @@ _VILLAGE_HEAD = """
     leave.view leave.manage leave.apply leave.print leave.approve   # ATT-4: the village's opinion
     departure.view                                          # ORG-2: the village's opinion
     worklog.view training.view training.quotas
+    documents.print documents.pdf                           # the slip she signs, on the town's printer
 """
 _TOWN = """
-    people.view people.edit org.view calendar.view jobs.view reports.run
+    people.view people.edit org.view calendar.view jobs.view reports.run documents.print documents.pdf
     attendance.view attendance.sheet attendance.sign attendance.correct attendance.check attendance.decide
     leave.view leave.manage leave.apply leave.print leave.oral leave.return
     worklog.view worklog.register worklog.check worklog.correct     # WORK-2: the town's monthly check
@@ -52,7 +54,7 @@ _CITY = """
     people.view people.edit people.status people.hire people.transfer people.import   # ORG-3
     people.depart                                           # ORG-2: a departure is approved by the city
     people.view_id                                          # the full 身份证号 and phone, audited
-    org.view calendar.view calendar.edit audit.view jobs.view reports.run
+    org.view calendar.view calendar.edit audit.view jobs.view reports.run documents.print documents.pdf
     attendance.view attendance.sheet attendance.correct attendance.check attendance.decide attendance.name_clerk
     leave.view leave.manage leave.print
     worklog.view worklog.spot                               # WORK-2: the city's spot checks

@@ -127,7 +127,8 @@ def test_a_filter_naming_another_town_is_refused_or_empty(world: World):
     expect_refused(clerk, lambda: people.search(clerk, "", town_id=town_b.id))
     expect_refused(clerk, lambda: people.search(clerk, "", village_id=str(village_b.id)))
     assert not list(people.search(clerk, "", town_id=999_999))  # no such unit: nothing
-    from xinyi_training import quota, rules
+    from xinyi_training import rules
+    from xinyi_training.service import quota
     from xinyi_worklog import service as worklog
     from xinyi_worklog.service import checks
 
@@ -202,14 +203,24 @@ def test_a_job_naming_another_town_is_refused_and_queues_nothing(world: World, t
 
 
 def test_a_town_cannot_see_or_retry_another_towns_job(world: World):
+    """Issue 20 (6): each refusal leaves one audit row, whichever path asked; the answer is the
+    same as for a job that does not exist, which leaves none (nothing was refused)."""
     record = jobs.submit(None, "core.roster", period=LAST_MONTH, town="b")  # the scheduler's
     assert jobs.get(world.op("town_head", "b"), record.id).id == record.id
     for op in (world.op("town_head", "a"), world.op("town_clerk", "a")):
-        with pytest.raises(NotFound):
-            jobs.get(op, record.id)
-        with pytest.raises(NotFound):
-            jobs.retry(op, record.id)
+        for action, call in (("jobs.view", jobs.get), ("jobs.retry", jobs.retry)):
+            before = len(refusals(op))
+            with pytest.raises(NotFound) as exc:
+                call(op, record.id)
+            assert chinese(str(exc.value)) and "乙" not in str(exc.value)
+            rows = refusals(op)
+            assert len(rows) == before + 1, f"{action} refused without an audit row"
+            assert (rows[-1].action, rows[-1].object_id, rows[-1].note) == (action, record.id, "auth.out_of_scope")
+        with pytest.raises(NotFound) as missing:
+            jobs.get(op, record.id + 1000)
+        assert str(missing.value).replace(str(record.id + 1000), "") == str(exc.value).replace(str(record.id), "")
         assert record.id not in {j.id for j in jobs.recent(op)}
+    assert jobs.get(None, record.id).state == "queued"  # refused retries changed nothing
 
 
 def _cli(world: World, *args: str) -> tuple[int, str]:
@@ -239,7 +250,7 @@ def test_cli_report_for_another_town_is_refused_audited_and_writes_no_file(world
     assert len(rows) == 1 and rows[0].action == "reports.run"
     code, out = _cli(world, "report", "core.roster", "--period", LAST_MONTH, "--operator", clerk.username)
     assert code == 0, out  # her own town, by default
-    assert _files(world.tmp / "reports") == ["a.docx", "a.xlsx"]
+    assert _files(world.tmp / "reports") == ["甲镇_2026年8月_协理员花名册.docx", "甲镇_2026年8月_协理员花名册.xlsx"]
 
 
 def test_cli_import_and_jobs_for_a_town_operator_are_refused(world: World):
@@ -249,8 +260,13 @@ def test_cli_import_and_jobs_for_a_town_operator_are_refused(world: World):
     code, out = _cli(world, "import", "people", str(roster), "--operator", clerk.username)
     assert code == 1 and "没有权限" in out
     record = jobs.submit(None, "core.roster", period=LAST_MONTH, town="b")
-    code, out = _cli(world, "jobs", "show", str(record.id), "--operator", clerk.username)
-    assert code == 1 and "乙镇" not in out
+    for command in ("show", "retry"):  # issue 20 (6): refused on the command line too, and audited
+        before = len(refusals(clerk))
+        code, out = _cli(world, "jobs", command, str(record.id), "--operator", clerk.username)
+        assert code == 1 and "乙镇" not in out and "Traceback" not in out
+        rows = refusals(clerk)
+        assert len(rows) == before + 1 and rows[-1].action == f"jobs.{'view' if command == 'show' else command}"
+        assert rows[-1].object_id == record.id
     assert Person.select().where(Person.name == "周新").count() == 0
     assert AuditLog.select().where((AuditLog.operator_id == clerk.id) & (AuditLog.action == "people.import")
                                    & (AuditLog.allowed == False)).count() == 1  # noqa: E712

@@ -17,38 +17,42 @@ from xinyi_core.models import Person
 from xinyi_core.testing import notifications, run_app, screen_text, settle
 from xinyi_core.tui import nav
 
-_STAFF_CORE = {"tui.nav.home": "f1", "tui.nav.people": "f2", "tui.nav.org": "f3", "tui.nav.calendar": "f4",
-               "tui.nav.alerts": ""}
-_ATT_TOWN = {"attendance.screen.sheet": "f6", "attendance.screen.queue": "", "attendance.screen.check": "",
-             "attendance.screen.person": "", "attendance.screen.summary": ""}
-_CITY = {**_STAFF_CORE, "tui.nav.jobs": "f5", **_ATT_TOWN, "assessment.screen.city": "",
-         "departure.screen.list": "f9", "departure.screen.vacancies": "f10", "leave.nav.manage": "",
-         "leave.nav.calendar": "f8", "training.nav.sessions": "f11", "training.nav.quotas": "",
-         "worklog.nav.spot": "f12", "worklog.nav.search": ""}
-_TOWN = {**_STAFF_CORE, "tui.nav.jobs": "f5", **_ATT_TOWN, "attendance.screen.sign": "f7",
-         "assessment.screen.scoring": "", "assessment.screen.monthly": "", "departure.screen.list": "f9",
-         "leave.nav.manage": "", "leave.nav.calendar": "f8", "training.nav.sessions": "f11",
-         "training.nav.quotas": "f10", "worklog.nav.check": "f12", "worklog.nav.register": "",
-         "worklog.nav.search": ""}
+# Read "2b F4" as: on the home menu under group 2 (考勤), letter b; and F4 from any screen.
+_STAFF_CORE = {"tui.nav.home": " F2", "tui.nav.people": "1a F3", "tui.nav.org": "9a", "tui.nav.calendar": "9b"}
+_SYSTEM = {"tui.nav.jobs": "9c", "tui.nav.alerts": "9f", "tui.nav.logout": "9g"}
+_ATT_TOWN = {"attendance.screen.sheet": "2a F4", "attendance.screen.sign": "2b", "attendance.screen.queue": "2c",
+             "attendance.screen.check": "2f", "attendance.screen.person": "2g", "attendance.screen.summary": "8a F10"}
+_ATT_CITY = {"attendance.screen.sheet": "2a F4", "attendance.screen.queue": "2b", "attendance.screen.check": "2c",
+             "attendance.screen.person": "2f", "attendance.screen.summary": "8a F10"}
+_CITY = {**_STAFF_CORE, **_SYSTEM, **_ATT_CITY, "assessment.screen.city": "7a F9", "departure.screen.list": "6a F8",
+         "departure.screen.vacancies": "6b", "leave.nav.manage": "3a F5", "training.nav.sessions": "5a F7",
+         "training.nav.quotas": "5b", "worklog.nav.spot": "4a F6", "worklog.nav.search": "4b"}
+_TOWN = {**_STAFF_CORE, **_SYSTEM, **_ATT_TOWN, "assessment.screen.scoring": "7a F9", "departure.screen.list": "6a F8",
+         "leave.nav.manage": "3a F5", "training.nav.sessions": "5a F7", "training.nav.quotas": "5b",
+         "worklog.nav.check": "4a F6", "worklog.nav.register": "4b", "worklog.nav.search": "4c"}
 
-# role → navigation entry → its key ("" : menu and palette only, the key went to an earlier plugin)
+# role → navigation entry → its keys (issue 18: every entry has a two-key path from home; F3–F10 open the
+# first entry of groups 1–8 she may open, so one F-key is one business in every role)
 NAV: dict[str, dict[str, str]] = {
-    "assistant": {"tui.nav.home": "f1", "tui.nav.people": "f2", "tui.nav.calendar": "f4", "tui.nav.alerts": "",
-                  "attendance.screen.sign": "f7", "attendance.screen.person": "", "leave.nav.mine": "f6",
-                  "leave.nav.calendar": "f8", "training.nav.mine": "f11", "worklog.nav.mine": "f12",
-                  "worklog.nav.register": "", "worklog.nav.search": ""},
-    "village_head": {**_STAFF_CORE, "attendance.screen.sheet": "f6", "attendance.screen.person": "",
-                     "attendance.screen.summary": "", "departure.screen.list": "f9", "leave.nav.manage": "",
-                     "leave.nav.queue": "f7", "leave.nav.calendar": "f8", "training.nav.sessions": "f11",
-                     "training.nav.quotas": "f10", "worklog.nav.search": ""},
-    "town_clerk": _TOWN,
-    "town_head": {**_TOWN, "assessment.screen.panel": "", "leave.nav.queue": ""},  # ASM-3, ATT-4
-    "city_office": {**_CITY, "leave.nav.queue": "f7"},  # ATT-4: 3 days or more
-    "bureau": _CITY,
-    "admin": {**_CITY, "leave.nav.queue": "", "attendance.screen.sign": "f7", "assessment.screen.scoring": "",
-              "assessment.screen.panel": "", "assessment.screen.monthly": "", "leave.nav.mine": "",
-              "training.nav.mine": "", "worklog.nav.mine": "f12", "worklog.nav.spot": "",
-              "worklog.nav.check": "", "worklog.nav.register": ""},
+    "assistant": {"tui.nav.home": " F2", "tui.nav.people": "1a F3", "tui.nav.calendar": "9a", "tui.nav.alerts": "9b",
+                  "tui.nav.logout": "9c", "attendance.screen.sign": "2a F4", "attendance.screen.person": "2b",
+                  "leave.nav.mine": "3a F5", "leave.nav.calendar": "3b", "training.nav.mine": "5a F7",
+                  "worklog.nav.mine": "4a F6", "worklog.nav.register": "4b", "worklog.nav.search": "4c"},
+    "village_head": {**_STAFF_CORE, "tui.nav.alerts": "9c", "tui.nav.logout": "9f", "attendance.screen.sheet": "2a F4",
+                     "attendance.screen.person": "2b", "attendance.screen.summary": "8a F10",
+                     "departure.screen.list": "6a F8", "leave.nav.manage": "3a F5", "leave.nav.queue": "3b",
+                     "leave.nav.calendar": "3c", "training.nav.sessions": "5a F7", "training.nav.quotas": "5b",
+                     "worklog.nav.search": "4a F6"},
+    "town_clerk": {**_TOWN, "assessment.screen.monthly": "7b", "leave.nav.calendar": "3b"},
+    "town_head": {**_TOWN, "assessment.screen.panel": "7b", "assessment.screen.monthly": "7c",  # ASM-3
+                  "leave.nav.queue": "3b", "leave.nav.calendar": "3c"},  # ATT-4
+    "city_office": {**_CITY, "leave.nav.queue": "3b", "leave.nav.calendar": "3c"},  # ATT-4: 3 days or more
+    "bureau": {**_CITY, "leave.nav.calendar": "3b"},
+    "admin": {**_CITY, **_ATT_TOWN, "assessment.screen.scoring": "7a F9", "assessment.screen.panel": "7b",
+              "assessment.screen.city": "7c", "assessment.screen.monthly": "7f", "leave.nav.mine": "3b",
+              "leave.nav.queue": "3c", "leave.nav.calendar": "3f", "training.nav.mine": "5c",
+              "worklog.nav.check": "4a F6", "worklog.nav.spot": "4b", "worklog.nav.mine": "4c",
+              "worklog.nav.register": "4f", "worklog.nav.search": "4g"},
 }
 PERSONAL = ("leave.nav.mine", "training.nav.mine", "worklog.nav.mine", "worklog.nav.register")
 
@@ -62,7 +66,7 @@ def test_each_role_is_offered_exactly_its_screens_and_keys(world: World, role: s
     op = world.op(role)
     entries, failures = nav.entries(op, auth.granted(op.role))
     assert not failures
-    assert {e.id: e.key for e in entries} == NAV[role]
+    assert {e.id: f"{e.path} {nav.key_label(e.key)}".rstrip() for e in entries} == NAV[role]
 
 
 @pytest.mark.parametrize("role", ["assistant", "village_head", "town_head", "city_office"])
@@ -73,11 +77,12 @@ async def test_menu_palette_and_keys_offer_nothing_else_and_a_hidden_screen_is_r
     async with run_app(op) as pilot:
         app = pilot.app
         menu = app.screen.query_one("#menu")
-        assert {menu.get_option_at_index(i).id for i in range(menu.option_count)} == set(NAV[role]) - {"tui.nav.home"}
+        assert {e.id for e in menu.entries} == set(NAV[role]) - {"tui.nav.home"}
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {e.title for e in app.nav.values()} <= titles
         assert not titles & {t(e) for e in hidden}
-        for key in sorted({f"f{i}" for i in range(2, 13)} - set(NAV[role].values())):  # keys she has not
+        own = {keys.split()[-1].lower() for keys in NAV[role].values() if " F" in keys}
+        for key in sorted({f"f{i}" for i in range(3, 13)} - own):  # F-keys of groups she has nothing in
             await pilot.press(key)
             await settle(pilot)
             assert app.current_mode == "tui.nav.home" and len(app.screen_stack) == 1, key
@@ -116,7 +121,7 @@ async def test_hire_and_transfer_forms_pushed_for_a_town_are_refused_when_saved(
     before = Person.select().count()
     async with run_app(head) as pilot:
         app = pilot.app
-        await pilot.press("f2", "down")
+        await pilot.press("f3", "down")
         await settle(pilot)
         people_screen = app.screen
         assert "新增" not in screen_text(app).splitlines()[-1]
@@ -162,7 +167,7 @@ async def test_a_hidden_departure_decision_called_anyway_is_refused_on_its_form(
     clerk = world.op("town_clerk")
     async with run_app(clerk) as pilot:
         app = pilot.app
-        await pilot.press("f9")
+        await pilot.press("f8")  # 离职
         await settle(pilot)
         offered = {c.title for c in app.get_system_commands(app.screen)}
         assert "呈报" in offered and not offered & {"确认拟定", "驳回拟定"}  # palette = the screen's live keys

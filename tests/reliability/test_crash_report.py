@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import redis
 
-from xinyi_core import jobs, lifecycle, reports, testing
+from xinyi_core import export, jobs, lifecycle, reports, testing
 from xinyi_core.jobs import JobContext, broker, registry
 from xinyi_core.models import Operator
 
@@ -28,7 +28,7 @@ PERIOD = "2026-10"
 
 
 def final_path(site: Site) -> Path:
-    return reports.output_path(site.report_dir, "crashtest.big", PERIOD, "320381", "xlsx")
+    return reports.output_path(site.report_dir, "crashtest.big", PERIOD, "新沂市", "崩溃测试", "xlsx")
 
 
 def mark_of(path: Path) -> str:
@@ -133,3 +133,76 @@ def test_a_worker_killed_mid_report_leaves_the_old_file_and_another_worker_runs_
         assert tmp_files(site.report_dir) == []
     finally:
         stop(first, second)
+
+
+# --------------------------------------------------------------------------- a report of two files
+
+def pair(site: Site) -> tuple[Path, Path]:
+    return tuple(reports.output_path(site.report_dir, "crashtest.pair", PERIOD, "新沂市", "崩溃测试", fmt)
+                 for fmt in ("xlsx", "docx"))
+
+
+def marks_of_pair(site: Site) -> tuple[str, str]:
+    import docx
+
+    xlsx, docx_path = pair(site)
+    return mark_of(xlsx), docx.Document(str(docx_path)).paragraphs[0].text
+
+
+def leftovers(site: Site) -> list[str]:
+    """Temporary files and commit journals: nothing once a set is settled."""
+    return sorted(p.name for p in pair(site)[0].parent.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture
+def pair_site(site, monkeypatch):
+    monkeypatch.setenv("XINYI_CRASHTEST_MARK", "v1")
+    reports.run(registry().reports["crashtest.pair"], {"period": PERIOD, "town": None}, JobContext(None))
+    assert marks_of_pair(site) == ("v1", "v1")
+    return site
+
+
+def test_a_report_killed_between_its_files_keeps_the_old_pair_and_the_rerun_replaces_both(
+        pair_site, monkeypatch, tmp_path):
+    """Issue 20 (7): the .xlsx used to be renamed into place before the .docx was written, so until
+    the job ran again the folder held a new .xlsx beside the old .docx."""
+    site = pair_site
+    lifecycle.shutdown()
+    out = tmp_path / "acks.txt"
+    app = site.spawn("report", PERIOD, "crashtest.pair", out=out, XINYI_CRASHTEST_STALL="60",
+                     XINYI_CRASHTEST_MARK="killed")
+    try:
+        docx_half = wait_until(lambda: [p for p in tmp_files(site.report_dir)
+                                        if p.suffix == ".docx" and p.stat().st_size > 0],
+                               what="the .docx to be half written, the .xlsx done", proc=app)
+    finally:
+        kill9(app)
+    assert not zipfile.is_zipfile(docx_half[0])
+    assert marks_of_pair(site) == ("v1", "v1")  # the new .xlsx is complete, but not in place without its .docx
+
+    site.start()
+    monkeypatch.setenv("XINYI_CRASHTEST_MARK", "v2")
+    broker.start(worker_threads=1)  # the queue adopts the dead app's job and runs it again
+    done = testing.wait_for_job(int(lines(out)[0][1]), timeout=20)
+    assert done.state == "done" and done.outputs == [str(p) for p in pair(site)]
+    assert marks_of_pair(site) == ("v2", "v2")
+    assert leftovers(site) == []
+
+
+def test_a_report_killed_between_its_renames_is_completed_before_anyone_reads_it(pair_site, tmp_path):
+    """The narrowest window: killed after the first of the two renames. The commit journal it left
+    is completed by the next reader (``export.settle``) or writer, so the pair is never mixed."""
+    site = pair_site
+    lifecycle.shutdown()
+    app = site.spawn("report-commit-crash", PERIOD, XINYI_CRASHTEST_MARK="new")
+    try:
+        assert app.wait(30) == -9  # it died at the rename, as planned
+    finally:
+        kill9(app)
+    assert any(name.endswith(".commit") for name in leftovers(site))  # the journal of the unfinished commit
+    site.start()
+    export.settle(pair(site)[1])  # what a reader of the set does first
+    assert marks_of_pair(site) == ("new", "new")
+    assert leftovers(site) == []
+    export.settle(pair(site)[0])  # nothing left to do: nothing changes
+    assert marks_of_pair(site) == ("new", "new")

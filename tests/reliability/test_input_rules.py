@@ -27,13 +27,14 @@ xinyi_assessment.rules (ASM-3, ASM-4, ASM-5, ATT-5)
     deduction_points, item_score, total_score, fails_att5, grade_for, valid_thresholds,
     excellent_cap, ranking, proposed_grades, check_panel_grades, grade_label, scoring_opens,
     package_due, round_phase, assessed_year
-xinyi_assessment.scheme (ASM-5): parse, load, section_findings
+xinyi_assessment.rules.scheme (ASM-5): parse, load, section_findings
 """
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import math
+import os
 import tomllib
 
 import pytest
@@ -41,10 +42,10 @@ from hypothesis import example, given, strategies as st
 
 from _input_helpers import DB, FAST, MEDIUM, chinese, clear_error
 from xinyi_core import approvals, clock, i18n
-from xinyi_core.errors import FormErrors, ValidationError, XinyiError
+from xinyi_core.errors import FormErrors, PermissionDenied, ValidationError, XinyiError
 
 from xinyi_assessment import rules as asm
-from xinyi_assessment import scheme
+from xinyi_assessment.rules import scheme
 from xinyi_attendance import rules as att
 from xinyi_departure import rules as dep
 from xinyi_leave import rules as lv
@@ -364,7 +365,7 @@ stored_text = st.text(st.characters(exclude_characters="\x00"), max_size=30)
         lambda d: d.isoformat())) | slip_values, st.one_of(stored_text, st.just("乡村振兴政策宣讲")),
        st.one_of(stored_text, st.just("新沂发布")))
 def test_trn3_an_article_counts_in_its_own_quarter_or_is_refused_with_nothing_written(city, published, title, outlet):
-    from xinyi_training import quota
+    from xinyi_training.service import quota
     from xinyi_training.models import Article
 
     person = city.people["b"][0]
@@ -378,6 +379,10 @@ def test_trn3_an_article_counts_in_its_own_quarter_or_is_refused_with_nothing_wr
             clear_error(exc, published, title, outlet)
             assert Article.select().count() == rows
             return
+        except PermissionDenied as exc:  # a day she was not on duty (before she joined): TRN-1, ORG-2
+            assert "不在岗" in clear_error(exc)
+            assert Article.select().count() == rows
+            return
         after = {q: quota.counts([person.id], q).get(person.id, 0) for q in trn.quarters_of(2026)}
     home = trn.Quarter.of(article.published_on)
     assert article.published_on <= D(2026, 9, 1)
@@ -385,7 +390,7 @@ def test_trn3_an_article_counts_in_its_own_quarter_or_is_refused_with_nothing_wr
 
 
 def test_free_text_with_a_nul_character_is_refused_in_chinese(city):
-    from xinyi_training import quota
+    from xinyi_training.service import quota
     from xinyi_training.models import Article
 
     rows = Article.select().count()
@@ -531,6 +536,7 @@ ALL_PATHS = [p for p in _paths(_official()) if p]
 @example(edits=[(("sections", 0, "items", 0, "deductions", 0, "key"), ["x"])])
 @example(edits=[(("sections", 0, "items", 0, "points"), float("nan"))])
 @example(edits=[(("veto", 0, "no"), "一")])
+@example(edits=[(("sections", 0, "title"), "delete")])  # the finding named the section by its code, "basic"
 def test_asm5_any_damaged_scheme_file_loads_consistently_or_is_refused_in_chinese(edits):
     data = _official()
     for path, value in edits:
@@ -558,8 +564,10 @@ def test_asm5_any_damaged_scheme_file_loads_consistently_or_is_refused_in_chines
     for item in parsed.items:
         assert item.points > 0 and all(0 <= d.per_unit <= item.points for d in item.deductions)
         assert set(item.facts.values()) <= {d.key for d in item.deductions}
-    for finding in parsed.findings:
-        chinese(finding.message)
+    titles = [s.get("title") for s in data.get("sections", []) if isinstance(s, dict)] \
+        if isinstance(data.get("sections"), list) else []
+    for finding in parsed.findings:  # English only where the file's own titles put it
+        chinese(finding.message, *(title for title in titles if isinstance(title, str)))
 
 
 @MEDIUM
@@ -585,3 +593,13 @@ def test_asm3_the_annual_round_opens_in_december_and_is_due_before_20_january(ye
     assert asm.package_due(year, due_day) == D(year + 1, 1, due_day) - ONE  # "before 20 January"
     assert (phase == "not_open") == (today < D(year, 12, open_day))
     assert asm.assessed_year(today) in (today.year, today.year - 1)
+
+
+def test_the_suites_fuzzing_is_the_same_on_every_run_unless_deep_exploration_is_asked_for(request):
+    """Issue 20: a landing never depends on luck — the "ci" Hypothesis profile (tests/conftest.py) is
+    derandomised and keeps no example database; ``--hypothesis-profile=deep`` explores at random."""
+    from hypothesis import settings
+
+    if (request.config.getoption("hypothesis_profile", None) or os.environ.get("HYPOTHESIS_PROFILE")) == "deep":
+        pytest.skip("deep exploration asked for")
+    assert settings.default.derandomize and settings.default.database is None

@@ -21,11 +21,11 @@ xinyi_core.config
     city code, [calendar.years.YYYY] dates, known keys), validate_plugins, validate_towns,
     Setting.accepts (each plugin's declared settings and their checks)
 plugin form cleaning
-    xinyi_attendance.forms: _parse_dt, _parse_time, _check_call, _check_times (ATT-2)
+    xinyi_attendance.dialogs: _parse_dt, _parse_time, _check_call, _check_times (ATT-2)
     xinyi_worklog.rules: int_or_none (spot-check size and seed, WORK-2)
     xinyi_leave.service.clean (the leave slip, ATT-3/ATT-4; tested in test_input_rules.py)
     xinyi_departure.dialogs._check_person (= people.clean, partial)
-    xinyi_assessment.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
+    xinyi_assessment.rules.scheme: parse, load (附件1 scheme, ASM-5; tested in test_input_rules.py)
 """
 from __future__ import annotations
 
@@ -306,6 +306,8 @@ KNOWN = {section: list(keys) + ["typo"] for section, keys in config_mod._KNOWN_K
 KNOWN["calendar"] += ["years"]
 KNOWN["settings"] = ["leave", "assessment", "nobody"]
 KNOWN["extra"] = ["name"]
+KNOWN["datbase"] = ["url"]  # a misspelt [database]: refused, with the close match
+UNKNOWN_SECTIONS = {"extra": None, "datbase": "database"}
 config_docs = st.lists(st.sampled_from(sorted(KNOWN)).flatmap(lambda section: st.tuples(
     st.just(section), st.dictionaries(st.sampled_from(KNOWN[section]), toml_values, max_size=3))),
     max_size=4).map(dict)
@@ -330,15 +332,26 @@ def no_env(monkeypatch):
 @example(doc={"paths": {"data_dir": "a\x00b"}})  # TOML allows \u0000; every file call would crash
 @example(doc={"calendar": {"years": {"²": {}}}})  # "²".isdigit(), but int("²") fails
 @example(doc={"calendar": {"years": {"2031": {"holidays": 5}}}})
+@example(doc={"datbase": {"url": "sqlite:///x.db"}})  # a misspelt [database] left the default in force
+@example(doc={"paths": {"data_dir": 5}, "extra": {}})  # the unknown section is reported, not the bad value
 def test_any_config_values_load_or_stop_with_one_chinese_line_naming_file_and_key(tmp_path, no_env, doc):
     path = tmp_path / "xinyi.toml"
     _write_doc(path, doc)
+    # Issue 20 (8): an unknown section or key is never ignored; it is the error reported, with its close match
+    unknown = [s for s in doc if s in UNKNOWN_SECTIONS] + [f"{s}.typo" for s, table in doc.items()
+                                                           if s not in UNKNOWN_SECTIONS and "typo" in table]
     try:
         cfg = config_mod.load(path)
     except ConfigError as exc:
         message = clear_error(exc, *exc.params.values())
         assert "\n" not in message and str(path) in message
+        if unknown:
+            named = exc.params.get("key")
+            assert exc.key == "config.unknown" and named in unknown and f" {named} " in message, message
+            if UNKNOWN_SECTIONS.get(named):
+                assert f"是否应为 {UNKNOWN_SECTIONS[named]}" in message
         return
+    assert not unknown, f"{unknown} ignored"
     assert cfg.city_code.isdigit() and len(cfg.city_code) == 6 and cfg.work_start and cfg.work_end
     assert all(isinstance(d, dt.date) for y in cfg.calendar_years.values() for d in y.holidays | y.workdays)
 
@@ -439,16 +452,16 @@ def test_report_period_is_normalised_or_refused_in_chinese(kind, text):
 @given(st.one_of(any_text, st.sampled_from(["2026-05-07 08:30", "2026-5-7 8:3", " 2026-05-07 08:30 ", "08:30",
                                             "24:00", "2026-02-30 08:00"])))
 def test_attendance_call_time_and_sign_times_parse_or_refuse_in_chinese(text):
-    from xinyi_attendance import forms
+    from xinyi_attendance import dialogs
 
-    when, err = outcome(forms._parse_dt, text)
-    assert (err is None or not text) == (forms._check_call({"called_at": text}) == {})  # empty: "required"
+    when, err = outcome(dialogs._parse_dt, text)
+    assert (err is None or not text) == (dialogs._check_call({"called_at": text}) == {})  # empty: "required"
     if err is None:
         assert isinstance(when, dt.datetime) and when.second == 0
-    hhmm, err = outcome(forms._parse_time, "sign_in", text)
+    hhmm, err = outcome(dialogs._parse_time, "sign_in", text)
     if err is None:
         assert hhmm is None if not text.strip() else isinstance(hhmm, dt.time)
-    errors = forms._check_times({"sign_in": text, "sign_out": "17:30"})
+    errors = dialogs._check_times({"sign_in": text, "sign_out": "17:30"})
     assert set(errors) <= {"sign_in"}
     for message in errors.values():
         chinese(message)

@@ -99,10 +99,11 @@ def test_every_data_file_is_the_groups_alone_whatever_the_umask_and_the_outsider
         assert log is not None and log.parent == root / "logs"
         assert wrong_modes(root, 0o2770, 0o660, acc.gid) == []
         names = {p.name for p in tree(root)}
-        assert {"xinyi.db", "xinyi.db-wal", "xinyi.db-shm", "backups", "reports", "logs", "a.xlsx", "a.docx"} <= names
+        assert {"xinyi.db", "xinyi.db-wal", "xinyi.db-shm", "backups", "reports", "logs"} <= names
+        assert {".xlsx", ".docx"} <= {p.suffix for p in tree(root)}
         for path in tree(root):
             assert not acc.can_read(acc.outsider, path), path
-        for path in (root / "xinyi.db", *held, log, *root.glob("backups/*.db"), *root.glob("reports/**/a.xlsx")):
+        for path in (root / "xinyi.db", *held, log, *root.glob("backups/*.db"), *root.glob("reports/**/*.xlsx")):
             assert acc.can_read(acc.clerk, path), path  # the group's: her sessions work
     finally:
         lifecycle.shutdown()
@@ -119,14 +120,14 @@ def test_on_one_account_folders_are_0700_and_files_0600_whatever_the_umask(acc):
         assert done.returncode == 0, done.stderr
     root = data(config)
     assert wrong_modes(root, 0o700, 0o600, None) == []
-    assert {"xinyi.db", "backups", "320381.xlsx"} <= {p.name for p in tree(root)}
+    assert {"xinyi.db", "backups"} <= {p.name for p in tree(root)} and any(p.suffix == ".xlsx" for p in tree(root))
     for path in tree(root):
         assert not acc.can_read(acc.outsider, path) and not acc.can_read(acc.clerk, path), path
 
 
 def test_init_repairs_a_tree_made_before_and_says_what_it_changed(acc, city):
     root = data(city)
-    report = next(root.glob("reports/core.roster/*/a.xlsx"))
+    report = next(root.glob("reports/core.roster/*/*.xlsx"))
     os.chmod(root / "xinyi.db", 0o644)
     os.chown(report.parent, 0, 0)
     os.chmod(report.parent, 0o755)  # as `xinyi report` run by root left it before: 2755/0755, root's group
@@ -153,11 +154,14 @@ def test_a_month_folder_root_made_first_does_not_stop_the_clerks_report(acc, cit
                      "--operator", "city_office", preexec_fn=umask_000)
     assert done.returncode == 0, done.stderr
     month = root / "reports" / "core.roster" / "2026-07"
-    assert month.stat().st_uid == 0 and (month / "a.xlsx").stat().st_uid == 0
+    made = sorted(month.glob("*.*"))
+    assert month.stat().st_uid == 0 and {p.suffix for p in made} == {".xlsx", ".docx"}
+    assert all(p.stat().st_uid == 0 for p in made)
     done = acc.xinyi(acc.clerk, city, "report", "core.roster", "--period", "2026-07", "--enqueue")
     assert done.returncode == 0, done.stderr + done.stdout
-    for name in ("a.xlsx", "a.docx"):  # replaced by her, still the group's
-        st = (month / name).stat()
+    assert sorted(month.glob("*.*")) == made
+    for path in made:  # replaced by her, still the group's
+        st = path.stat()
         assert st.st_uid == acc.uid(acc.clerk) and st.st_gid == acc.gid and stat.S_IMODE(st.st_mode) == 0o660
 
 
@@ -178,7 +182,7 @@ def test_a_report_that_cannot_be_written_fails_in_chinese_without_a_path_or_the_
     assert acc.xinyi("root", city, "init").returncode == 0  # the administrator repairs the folder …
     retried = acc.xinyi(acc.clerk, city, "jobs", "retry", job_id)  # … and the same job now runs
     assert retried.returncode == 0, retried.stderr + retried.stdout
-    assert (month / "a.xlsx").stat().st_uid == acc.uid(acc.clerk)
+    assert [p.stat().st_uid for p in month.glob("*.xlsx")] == [acc.uid(acc.clerk)]
 
 
 # --------------------------------------------------------------------------- item 3: the command line's identity

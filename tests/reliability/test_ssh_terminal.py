@@ -51,7 +51,7 @@ def test_a_crash_in_a_screen_restores_the_terminal_and_is_logged_not_shown(city:
     try:
         pane.wait_for(HOME_BAR)
         city.sql("alter table person rename to person_gone")  # the database changed under the app
-        pane.keys("F2")  # the people list: its query fails
+        pane.keys("F3")  # the people list: its query fails
         got, text = pane.finished()
         assert got == 1
         logs = list((city.folder / "data" / "logs").glob("tui-crash-*.log"))

@@ -33,8 +33,8 @@ def xinyi_permissions():
 
 @hookimpl
 def xinyi_screens():
-    return [ScreenEntry("f6", "sample.title", "sample.view", SampleScreen),
-            ScreenEntry("f7", "sample.secret", "sample.secret", SampleScreen)]
+    return [ScreenEntry("", "sample.title", "sample.view", SampleScreen, "leave"),
+            ScreenEntry("", "sample.secret", "sample.secret", SampleScreen, "leave")]
 
 
 @hookimpl

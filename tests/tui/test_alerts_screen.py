@@ -27,7 +27,7 @@ async def test_att6_alert_is_a_todo_for_the_town_head_and_is_closed_with_a_note(
         await settle(pilot, app)
         assert isinstance(app.screen, AlertsScreen)
         text = screen_text(app)
-        assert "ATT-6" in text and person.name in text
+        assert person.name in text and "连续 8 天未到岗" in text and "ATT-6" not in text  # the message says it
         await pilot.press("c")
         await settle(pilot, app)
         await pilot.press("ctrl+s")  # an empty note is refused beside the field

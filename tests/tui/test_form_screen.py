@@ -30,7 +30,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError("start_on", "validation.date") from None
+        raise ValidationError("start_on", "validation.date", example="2026-01-31") from None
 
 
 def _clean_span(values: dict[str, Any]) -> tuple[dt.date, dt.date]:
@@ -39,7 +39,7 @@ def _clean_span(values: dict[str, Any]) -> tuple[dt.date, dt.date]:
     try:
         end = dt.date.fromisoformat(values["end_on"])
     except ValueError:
-        raise ValidationError("end_on", "validation.date") from None
+        raise ValidationError("end_on", "validation.date", example="2026-01-31") from None
     if end < start:
         raise ValidationError("end_on", "validation.out_of_range")
     return start, end
@@ -116,7 +116,7 @@ async def test_att3_a_live_note_follows_the_values_while_they_pass_the_check(tui
 
 
 async def test_service_errors_land_beside_their_field_or_on_the_message_line(tui_city):
-    raised: list[Exception] = [ValidationError("end_on", "validation.date"), PermissionDenied()]
+    raised: list[Exception] = [ValidationError("end_on", "validation.date", example="2026-01-31"), PermissionDenied()]
 
     def submit(values: dict[str, Any]) -> None:
         raise raised.pop(0)
@@ -128,10 +128,10 @@ async def test_service_errors_land_beside_their_field_or_on_the_message_line(tui
         form = await _open(pilot, screen)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        assert form.error("end_on") == "日期格式应为 2025-01-31" and app.screen is screen
+        assert form.error("end_on").startswith("日期格式应为 2026-01-31") and app.screen is screen
         await pilot.press("tab")  # leaving a field re-checks the form: the service's error stays
         await settle(pilot, app)
-        assert form.error("end_on") == "日期格式应为 2025-01-31"
+        assert form.error("end_on").startswith("日期格式应为 2026-01-31")
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert "没有权限执行此操作" in str(form.query_one("#form-message").render()) and app.screen is screen
@@ -169,3 +169,54 @@ async def test_attempt_shows_a_refusal_in_chinese_and_reloads_only_after_success
         await settle(pilot, app)
         assert screen.reloads == 1
         assert "已保存 #7 好" in [n.message for n in app._notifications]
+
+
+class _Calls(FormScreen):
+    """One entry after another (attendance's phone checks): saved() keeps the form open, cleared."""
+
+    def __init__(self) -> None:
+        super().__init__("电话随访")
+        self.saved_calls: list[Any] = []
+
+    def fields(self) -> list[FormField]:
+        return [FormField("person", "协理员", "张三", required=True), FormField("answered_by", "接听人", required=True)]
+
+    def save(self, values: dict[str, Any]) -> Any:
+        return dict(values)
+
+    def saved(self, result: Any) -> None:
+        self.saved_calls.append(result)
+        self.query_one(Form).widget("answered_by").value = ""
+
+
+async def test_a_form_can_stay_open_after_saving_ready_for_the_next_entry(tui_city):
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = _Calls()
+        form = await _open(pilot, screen)
+        for name in ("村会计", "村主任"):
+            form.widget("answered_by").value = name
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+        assert screen.saved_calls == [{"person": "张三", "answered_by": "村会计"},
+                                      {"person": "张三", "answered_by": "村主任"}]
+        assert app.screen is screen and form.value("answered_by") == "" and form.value("person") == "张三"
+        assert screen.check_action("cancel", ()) is True  # opened over another screen: Esc goes back
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is not screen and app.dismissed_with is None
+
+
+async def test_a_prompts_notice_may_say_what_saving_led_to(tui_city):
+    """Issue 18: a decision's notice says what comes next (approvals.outcome of the decided chain)."""
+    from xinyi_core.tui.screens import PromptScreen
+
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _open(pilot, PromptScreen("审批", "意见", lambda text: {"next": "镇中心负责人"},
+                                                done=lambda r: f"已同意，转{r['next']}审批"))
+        form.widget("text").value = "情况属实"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.dismissed_with is True
+        assert "已同意，转镇中心负责人审批" in [n.message for n in app._notifications]

@@ -3,8 +3,11 @@ decides nothing (ATT-1, ATT-5, ATT-6) until the administrator enters it in ``xin
 from __future__ import annotations
 
 import datetime as dt
+import types
 
-from xinyi_core import clock, runtime
+import pytest
+
+from xinyi_core import clock, hookimpl, runtime
 from xinyi_core.config import YearSchedule
 from xinyi_core.tui.app import XinyiApp
 
@@ -26,3 +29,22 @@ async def test_att6_the_city_sees_the_unscheduled_year_on_its_home_screen(tui_ci
         assert WARNING not in await home_text(tui_city.op("town_clerk", "a"))  # the town cannot enter it
         monkeypatch.setitem(runtime().config.calendar_years, 2027, YearSchedule(frozenset(), frozenset()))
         assert WARNING not in await home_text(tui_city.op("city_office"))
+
+
+def _failing_at_start() -> types.ModuleType:
+    module = types.ModuleType("xinyi_fails_at_start")
+    module.XINYI_API = "1"
+
+    def xinyi_migrations():
+        raise KeyError("settings")
+
+    module.xinyi_migrations = hookimpl(xinyi_migrations)
+    return module
+
+
+@pytest.mark.parametrize("tui_city", [{"plugins": {"fails": _failing_at_start()}}], indirect=True)
+async def test_a_plugin_that_failed_to_load_is_named_inside_the_app_not_before_it(tui_city):
+    """Issue 20 (12): the start-up notices are no longer printed on the terminal before the app;
+    a plugin that failed to load is listed on the home screen, so the operator can report it."""
+    assert [f.name for f in runtime().plugins.failures] == ["fails"]
+    assert "插件 fails 加载失败" in await home_text(tui_city.op("town_clerk", "a"))

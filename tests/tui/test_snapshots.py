@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from xinyi_core import clock
+from xinyi_core.testing import open_entry
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form
 
@@ -30,11 +31,10 @@ async def test_main_screens_snapshots(tui_city):
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
             assert_snapshot(app, "home")
-            for key, name in (("f2", "people"), ("f3", "org"), ("f4", "calendar"), ("f5", "jobs")):
-                await pilot.press(key)
-                await settle(pilot, app)
+            for name in ("people", "org", "calendar", "jobs"):
+                await open_entry(pilot, f"tui.nav.{name}")
                 assert_snapshot(app, name)
-            await pilot.press("f2", "down", "enter")
+            await pilot.press("f3", "down", "enter")
             await settle(pilot, app)
             assert_snapshot(app, "person")
             await pilot.press("c")
@@ -45,7 +45,7 @@ async def test_main_screens_snapshots(tui_city):
 async def test_form_error_snapshot(tui_city):
     app = XinyiApp(tui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2", "down", "a")
+        await pilot.press("f3", "down", "a")
         await settle(pilot, app)
         form = app.screen.query_one(Form)
         for name, value in (("name", "王"), ("id_number", "32038119900101123"), ("phone", "1391234567")):

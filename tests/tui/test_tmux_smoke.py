@@ -46,7 +46,7 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
         tmux.keys("Enter")
         pane = tmux.wait_for("待办事项")
         assert "（镇考勤员·新安街道）" in pane  # name, role and scope on the bar
-        tmux.keys("F2")
+        tmux.keys("F3")  # 人员
         tmux.wait_for("共 ")
         tmux.keys("3203", literal=True)  # every ID number here starts with the city code
         pane = tmux.wait_for("320381")

@@ -61,12 +61,25 @@ def test_next_weeks_rotation_continues_where_this_week_ended(city):
     assert second == [ids[1], ids[2], ids[3], ids[0], ids[1]]
 
 
+def test_each_town_reads_its_own_roster_and_the_city_every_towns(city):
+    """The screen's read is scoped: a town's clerk and assistants see their town's slots only, each
+    slot naming its town and person; the city sees every town's."""
+    for town in city.towns:
+        service.publish_week(None, town, NEXT_MONDAY)
+    for op, towns in ((city.op("town_clerk", "b"), {"乙镇"}), (city.op("assistant", "a"), {"甲镇"}),
+                      (city.op("village_head", "a"), {"甲镇"}), (city.op("city_office"), {"甲镇", "乙镇"})):
+        slots = list(service.visible(op, NEXT_MONDAY))
+        assert {s.town.name for s in slots} == towns and len(slots) == 5 * len(towns)
+    other = {p.name for p in city.people["a"]}
+    assert not other & {s.person.name for s in service.visible(city.op("town_clerk", "b"), NEXT_MONDAY)}
+
+
 # --------------------------------------------------------------------------- the screen
 
 async def test_town_clerk_publishes_next_week_from_the_screen(city, operator_of, pilot_app):
     with clock.frozen(FRIDAY):
         async with pilot_app(operator_of("town_clerk", "a")) as pilot:
-            await pilot.press("f12")
+            await testing.open_entry(pilot, "duty_roster.title")  # F2, then its two keys on the home menu
             await testing.settle(pilot)
             text = testing.screen_text(pilot.app)
             assert "值班表" in text and "本周和下周尚未排班" in text and "发布下周" in text
@@ -83,7 +96,7 @@ async def test_assistant_sees_the_roster_but_cannot_publish(city, operator_of, p
     service.publish_week(None, city.towns[0], NEXT_MONDAY)
     with clock.frozen(FRIDAY):
         async with pilot_app(operator_of("assistant", "a")) as pilot:
-            await pilot.press("f12")
+            await testing.open_entry(pilot, "duty_roster.title")  # F2, then its two keys on the home menu
             await testing.settle(pilot)
             text = testing.screen_text(pilot.app)
             assert "2026-11-30" in text and "发布下周" not in text

@@ -7,14 +7,13 @@ from typing import Any, ClassVar, Iterable
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from xinyi_core import OrgUnit, ScreenEntry, XinyiError, clock, org, t
+from xinyi_core import ScreenEntry, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
 from . import rules, service
 
 P = "duty_roster"
-WEEKDAYS = "一二三四五六日"
 
 
 class DutyRosterScreen(XinyiScreen):
@@ -28,28 +27,22 @@ class DutyRosterScreen(XinyiScreen):
                          empty=t(f"{P}.empty"), id="slots")
 
     def on_mount(self) -> None:
-        self.load()
+        self.reload()
         self.query_one("#slots").focus()
 
-    def load(self) -> None:
+    def reload(self) -> None:
+        """This week's and later slots the operator may see, read through the scoped service."""
         today = clock.today()
         monday = today - dt.timedelta(days=today.weekday())
-        names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "town").tuples())
-        rows = [(s.id, s.date.isoformat(), WEEKDAYS[s.date.weekday()], names.get(s.town_id, ""), s.person.name)
+        rows = [(s.id, s.date.isoformat(), weekday_zh(s.date, short=True), s.town.name, s.person.name)
                 for s in service.visible(self.operator, monday).limit(200)]
         self.query_one("#slots", RecordList).set_source(ListSource(rows))
 
     def action_publish(self) -> None:
-        town = org.town_of(self.operator.scope)
-        if town is None:
-            return
-        try:
-            days = service.publish_week(self.operator, town, rules.week_after(clock.today()))
-        except XinyiError as exc:
-            self.report(exc)
-            return
-        self.notify(t(f"{P}.published", days=days) if days else t(f"{P}.already"))
-        self.load()
+        town = org.town_of(self.operator)
+        if town is not None:  # the service checks the permission and audits; attempt shows a refusal
+            self.attempt(service.publish_week, self.operator, town, rules.week_after(clock.today()),
+                         done=lambda days: t(f"{P}.published", days=days) if days else t(f"{P}.already"))
 
 
-ENTRIES: list[Any] = [ScreenEntry("f12", f"{P}.title", f"{P}.view", DutyRosterScreen)]
+ENTRIES: list[Any] = [ScreenEntry("", f"{P}.title", f"{P}.view", DutyRosterScreen, "attendance")]

@@ -5,7 +5,7 @@ import datetime as dt
 
 import peewee as pw
 
-from xinyi_core import OrgUnit, Operator, Person, audit, auth, calendar, database, org
+from xinyi_core import OrgUnit, Operator, Person, audit, auth, calendar, database
 
 from . import rules
 from .models import DutySlot
@@ -44,9 +44,9 @@ def publish_week(op: Operator | None, town: OrgUnit, monday: dt.date) -> int:
 
 
 def visible(op: Operator, since: dt.date) -> pw.ModelSelect:
-    """Slots from ``since`` on: the operator's town, or every town for the city."""
+    """Slots from ``since`` on: the operator's town (her villages and assistants too), or every
+    town for the city; each with its person and its town, so a list names both without a query."""
     auth.require(op, f"{PLUGIN}.view")
-    query = (DutySlot.select(DutySlot, Person).join(Person).where(DutySlot.date >= since)
-             .order_by(DutySlot.date, DutySlot.town))
-    town = org.town_of(op.scope)
-    return query.where(DutySlot.town == town) if town is not None else query
+    query = (DutySlot.select(DutySlot, Person, OrgUnit).join(Person).switch(DutySlot).join(OrgUnit)
+             .where(DutySlot.date >= since).order_by(DutySlot.date, DutySlot.town))
+    return auth.scope_of(op).restrict_towns(query, DutySlot.town)

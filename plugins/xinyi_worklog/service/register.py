@@ -95,6 +95,16 @@ def record(op: Any, values: dict[str, Any], *, resolved: bool = False) -> Regist
     return item
 
 
+def get(op: Any, item_id: int) -> RegisterItem:
+    """One visit or call, if it lies in ``op``'s scope (else refused, and the refusal audited)."""
+    item = RegisterItem.get_or_none(RegisterItem.id == item_id)
+    if item is None:
+        raise NotFound("worklog.err.no_item")
+    if not visible(op).where(RegisterItem.id == item_id).exists():
+        auth.deny(op, "worklog.view", obj=item, person_id=item.person_id, key="auth.out_of_scope")
+    return item
+
+
 def close(op: Any, item_id: int, note: str) -> RegisterItem:
     """Close an open matter with a note on how it ended (the assistant or the town centre)."""
     auth.require(op, "worklog.register")

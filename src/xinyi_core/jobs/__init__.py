@@ -91,6 +91,9 @@ def submit(operator: Operator | None, name: str, *, schedule: str | None = None,
     record, created = _record(operator, name, schedule, params)
     if created:
         _send(record)
+        return record
+    if _revive(record):  # the same job, already asked for: sent now, as it was stuck
+        return JobRecord.get_by_id(record.id)
     return record
 
 
@@ -201,29 +204,91 @@ def adopt_orphans() -> bool:
 LOST_AFTER_S = 600  # a queued job older than this whose message the queue does not hold was never sent
 
 
-def resend_lost(limit: int = 200) -> int:
-    """On Redis: send again the jobs whose record was committed but whose message
-    never reached the queue — the process that submitted them died in between.
+def _waiting() -> pw.Expression:
+    """Jobs on Redis waiting for a worker: queued and never started, or waiting for a retry.
+    Each has a message on the queue — unless it was lost."""
+    return ((((JobRecord.state == "queued") & JobRecord.started_at.is_null()) | (JobRecord.state == "retrying"))
+            & (JobRecord.owner == ""))
 
-    Such a job would stay "queued" for ever (and could not be retried, being
-    active). A job qualifies when it is still queued and never started after
-    :data:`LOST_AFTER_S` and the queue holds no message for it — a message is
-    held until its job is acknowledged (:func:`broker.held_jobs`). Runs with
-    :func:`send_unsent`.
+
+def resend_lost(limit: int = 200) -> int:
+    """On Redis: send again the waiting jobs whose messages the queue does not hold.
+
+    A message is held from its send until its job is acknowledged
+    (:func:`broker.held_jobs`), so a waiting job without one was lost: the
+    Redis server restarted empty or was flushed — noticed as a server without
+    xinyi's marker (:func:`broker.data_since`): every job recorded before that
+    is checked at once — or the process that submitted it died between
+    committing its record and sending, which is judged after
+    :data:`LOST_AFTER_S`. Such a job would otherwise stay 排队中 for ever, and
+    asking for it again would return it. A job younger than the send window
+    (:func:`broker.send_window_s`) may still be on its way and is left alone.
+    Runs with :func:`send_unsent` (``xinyi worker``/``xinyi scheduler``, at
+    their start and every :data:`RESEND_SECONDS`).
     """
     if not runtime().config.redis_url:
         return 0  # in-process jobs of an ended process are adopted instead (adopt_orphans)
-    cutoff = clock.now() - dt.timedelta(seconds=LOST_AFTER_S)
-    stale = list(JobRecord.select().where((JobRecord.state == "queued") & JobRecord.started_at.is_null()
-                                          & (JobRecord.created_at < cutoff) & (JobRecord.owner == ""))
-                 .order_by(JobRecord.id).limit(limit))
-    if not stale:
+    queue = _broker()
+    now = clock.now()
+    on_its_way = now - dt.timedelta(seconds=queue.send_window_s())
+    waiting = list(JobRecord.select().where(_waiting() & (JobRecord.created_at < on_its_way))
+                   .order_by(JobRecord.id).limit(limit))
+    if not waiting:
+        return 0  # the common case: Redis is not even asked
+    try:
+        since = queue.data_since(now) or now
+    except Exception as exc:  # noqa: BLE001 - Redis down or hung: the next round asks again
+        log.warning("could not ask the queue whether it lost messages: %s", exc)
         return 0
-    held = _broker().held_jobs({r.kind for r in stale}) or set()
-    lost = [r for r in stale if r.id not in held]
+    before = max(now - dt.timedelta(seconds=LOST_AFTER_S), min(since, on_its_way))
+    return _resend(_lost([r for r in waiting if r.created_at < before]))
+
+
+def _lost(records: list[JobRecord]) -> list[JobRecord]:
+    """Those of ``records`` whose messages the queue does not hold."""
+    if not records:
+        return []
+    held = _broker().held_jobs({r.kind for r in records}) or set()
+    return [r for r in records if r.id not in held]
+
+
+def _resend(lost: list[JobRecord]) -> int:
+    """Send the messages of lost jobs again, each by one process only; how many went."""
+    claimed = []
     for record in lost:
-        log.warning("job %s was recorded but never reached the queue: sending it now", record.id)
-    return _send_each(lost)
+        if _broker().claim_resend(record.id):
+            log.warning("job %s is waiting but its message is not on the queue: sending it again", record.id)
+            claimed.append(record)
+    return _send_each(claimed)
+
+
+def _revive(record: JobRecord) -> bool:
+    """An active job asked for again (submitted or retried): True if it was stuck and is sent now.
+
+    Kept while the queue was down ("unsent"): tried again now (still down:
+    :class:`QueueUnavailable`). Waiting on Redis with its message lost (the
+    server restarted empty): sent again. Otherwise — held in the queue, running,
+    or just sent and maybe still on its way — it is left as it is (False).
+    """
+    if record.state == "unsent":
+        if _claim_unsent(record):  # else another sender just took it
+            _send(record)
+        return True
+    if not runtime().config.redis_url:
+        return False
+    recent_enough = clock.now() - dt.timedelta(seconds=_broker().send_window_s())
+    if not JobRecord.select().where((JobRecord.id == record.id) & _waiting()
+                                    & (JobRecord.created_at < recent_enough)).exists():
+        return False
+    try:
+        if not _lost([record]) or not _broker().claim_resend(record.id):
+            return False
+    except Exception as exc:  # noqa: BLE001 - Redis down or hung: whether it is lost cannot be told now
+        log.warning("could not ask the queue about job %s: %s", record.id, exc)
+        return False
+    log.warning("job %s is waiting but its message is not on the queue: sending it again", record.id)
+    _send(record)  # down again: QueueUnavailable, the job is kept as for a new one
+    return True
 
 
 def send_unsent(limit: int = 500) -> int:
@@ -301,25 +366,43 @@ def recent(operator: Operator, limit: int = 50) -> list[JobRecord]:
 
 
 def get(operator: Operator | None, job_id: int) -> JobRecord:
-    """One job, if ``operator`` may see it (``None``: the system sees all)."""
+    """One job, if ``operator`` may see it (``None``: the system sees all).
+
+    Another's job she may not see is refused like a missing one — the answer does
+    not say it exists — and the refusal is audited, whichever path asked:
+    ``jobs.view`` (``xinyi jobs show``), ``jobs.retry`` (the job panel's ``r``,
+    ``xinyi jobs retry``).
+    """
+    return _get(operator, job_id, "jobs.view")
+
+
+def _get(operator: Operator | None, job_id: int, action: str) -> JobRecord:
     q = JobRecord.select().where(JobRecord.id == job_id)
     if operator is not None:
         q = q.where(_visible(operator))
     record = q.first()
     if record is None:
+        if operator is not None:
+            hidden = JobRecord.get_or_none(JobRecord.id == job_id)
+            if hidden is not None:
+                audit.record(operator, action, hidden, allowed=False, note="auth.out_of_scope")
         raise NotFound("jobs.not_found", id=job_id)
     return record
 
 
 def retry(operator: Operator | None, job_id: int) -> JobRecord:
-    """Run a finished (failed or done) job again, in the same record."""
-    record = get(operator, job_id)
-    if record.state == "unsent":  # the operator tries the queue again now rather than wait
-        if _claim_unsent(record):
-            _send(record)  # still down: QueueUnavailable tells her so, the job stays kept
-        return JobRecord.get_by_id(record.id)
+    """Run a finished (failed or done) job again, in the same record; send a stuck one now (kept
+    while the queue was down, or its message lost with a Redis restarted empty). Another active
+    job is refused: it is on its way."""
+    record = _get(operator, job_id, "jobs.retry")
     if record.active:
-        raise ConflictError("jobs.still_active")
+        # unsent: she tries the queue again now rather than wait (still down: QueueUnavailable tells
+        # her so, the job stays kept); waiting with its message lost (Redis restarted empty): sent again
+        if not _revive(record):
+            raise ConflictError("jobs.still_active")
+        if operator is not None:
+            audit.record(operator, "jobs.retry", record, note=record.title)
+        return JobRecord.get_by_id(record.id)
     params, key, _ = _prepare(operator, record.kind, dict(record.params))
     try:
         with database.atomic():

@@ -50,10 +50,11 @@ class ActorSpec:
 class ReportSpec:
     """A report: ``render(ctx, fmt, path)`` writes one format to ``path``.
 
-    The core hands ``render`` a temporary path beside the final one and
-    renames it into place afterwards, so a report is never seen half-written.
-    Per-town reports write ``<report_dir>/<name>/<period>/<town>.<fmt>``;
-    the city-wide variant uses the city code as ``town``.
+    The core hands ``render`` a temporary path beside the final one and,
+    once every format is written, renames them all into place together, so a
+    report is never seen half-written nor one format without the others.
+    Per-town reports write ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>``
+    (``新安街道_2026年11月_月度考勤汇总.xlsx``); the city-wide variant has the city's name.
 
     ``full_numbers`` says which files print 身份证号 and 手机号 in full — ``"none"``
     (masked as on every list: ``320381********7581``, ``180****9908``), ``"city"``
@@ -114,6 +115,11 @@ class JobContext:
     def __init__(self, job_id: int | None) -> None:
         self.job_id = job_id
         self._last = 0.0
+        self.result = ""  # what the job panel says when it is done (Chinese); "" → 已完成
+
+    def finish(self, message: str) -> None:
+        """Say what was done, shown once the job has finished (``已发送到打印机“…”``)."""
+        self.result = message
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
         """Record how far the job is (0..1) and the current step (Chinese)."""

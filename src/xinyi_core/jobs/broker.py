@@ -19,6 +19,7 @@ retries of a failing job and their exponential backoff (3, 15 s, 10 min).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -211,6 +212,43 @@ def held_jobs(kinds: set[str]) -> set[int] | None:
                 if mid.startswith("xinyi-job-"):
                     held.add(int(mid.rsplit("-", 1)[1]))
     return held
+
+
+def send_window_s() -> float:
+    """How long a job's record may exist before its message is on the queue: the submitter's send,
+    bounded by a connect and a command timeout (a record whose message is missing for longer than
+    this was not sent, or was lost)."""
+    return 2 * QueueSettings.from_config().redis_timeout_ms / 1000 + 2
+
+
+def data_since(now: dt.datetime) -> dt.datetime | None:
+    """On Redis: since when the server holds xinyi's messages, as far as xinyi can tell (``None``
+    in-process).
+
+    A key of the namespace holds the moment a process first found the server without it: a new
+    server, or one restarted empty (``SHUTDOWN NOSAVE``, no persistence) or flushed. Jobs recorded
+    before that moment whose messages the server does not hold were lost with its data.
+    """
+    broker = get()
+    if not isinstance(broker, RedisBroker):
+        return None
+    key = f"{broker.namespace}:data-since"
+    broker.client.set(key, now.isoformat(), nx=True)
+    value = broker.client.get(key)
+    try:
+        return dt.datetime.fromisoformat(value.decode()) if value else now
+    except ValueError:  # not ours: treat the data as new
+        broker.client.set(key, now.isoformat())
+        return now
+
+
+def claim_resend(job_id: int) -> bool:
+    """On Redis: True for the one process that may send a lost job's message again now (several
+    ``xinyi worker``/``xinyi scheduler`` notice the same loss); others are refused for a minute."""
+    broker = get()
+    if not isinstance(broker, RedisBroker):
+        return True
+    return bool(broker.client.set(f"{broker.namespace}:resend:{job_id}", "1", nx=True, ex=60))
 
 
 def stop(timeout_ms: int = 10_000) -> None:

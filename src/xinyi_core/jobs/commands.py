@@ -26,7 +26,7 @@ from .. import lifecycle, reports
 from ..errors import XinyiError
 from ..i18n import t
 from ..models import Operator
-from . import RESEND_SECONDS, _prepare, get, recent, retry, send_kept, submit
+from . import RESEND_SECONDS, QueueUnavailable, _prepare, get, recent, retry, send_kept, submit
 from .models import JobRecord
 from .specs import JobContext, registry
 
@@ -60,7 +60,7 @@ OPERATOR_HELP = "以该操作员身份（检查权限并记入审计；只有 ro
 def worker(ctx: click.Context, processes: int, threads: int) -> None:
     from . import broker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s", force=True)
     runtime = _start(ctx)
     if not runtime.config.redis_url:
         raise XinyiError("jobs.worker_needs_redis")
@@ -82,7 +82,7 @@ def scheduler(ctx: click.Context) -> None:
     from . import broker
     from .scheduler import Scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True)
     runtime = _start(ctx)
     broker.start()  # without Redis: this process runs the jobs, and picks up those a closed app left
     sched = Scheduler()
@@ -167,7 +167,7 @@ def jobs_show(ctx: click.Context, job_id: int, username: str | None) -> None:
 @click.pass_context
 def jobs_retry(ctx: click.Context, job_id: int, username: str | None) -> None:
     _start(ctx)
-    _finish(retry(_operator(ctx, username), job_id))
+    _finish_or_keep(lambda: retry(_operator(ctx, username), job_id))
 
 
 # --------------------------------------------------------------------------- report
@@ -185,7 +185,7 @@ def report(ctx: click.Context, name: str, period: str | None, town: str | None, 
     _start(ctx)
     op = _operator(ctx, username)
     if enqueue:
-        _finish(submit(op, name, period=period, town=town))
+        _finish_or_keep(lambda: submit(op, name, period=period, town=town))
         return
     params, _, _ = _prepare(op, name, {"period": period, "town": town})
     spec = registry().reports.get(name)
@@ -218,6 +218,17 @@ def _print_job(job: JobRecord, *, detail: bool = False) -> None:
         click.echo("  " + t("jobs.cli.detail_error", error=job.error))
     for path in job.outputs:
         click.echo("  " + t("jobs.cli.detail_output", path=path))
+
+
+def _finish_or_keep(send: Any) -> None:
+    """Submit or retry a job. With the queue unreachable the job is kept and sent when it is back:
+    not an error — one Chinese line, exit code 0 (the English detail is logged, shown with ``--verbose``)."""
+    try:
+        job = send()
+    except QueueUnavailable as kept:
+        click.echo(str(kept))
+        return
+    _finish(job)
 
 
 def _finish(job: JobRecord) -> None:

@@ -54,7 +54,7 @@ def execute(job_id: int, kind: str, params: dict[str, Any]) -> None:
         _attempt.marked = in_flight.end(job_id)  # for JobState, in this thread
         _attempt.started = started
         raise
-    done = (t("jobs.msg.done"), JobRecord.outputs.db_value([str(p) for p in outputs]),
+    done = ((ctx.result or t("jobs.msg.done"))[:200], JobRecord.outputs.db_value([str(p) for p in outputs]),
             JobRecord.finished_at.db_value(clock.now()))
     if in_flight.end(job_id):
         mark(DONE, *done, job_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import printing
 from .. import reports as core_reports
 from ..errors import NotFound
 from ..i18n import t
@@ -51,6 +52,7 @@ def registry(rt: Runtime | None = None) -> Registry:
         return _cache[1]
     reg = Registry({}, {}, {})
     _add(reg.reports, core_reports.CORE_REPORTS, None)
+    _add(reg.actors, printing.core_actors(), None)
     _add(reg.schedules, core_reports.CORE_SCHEDULES, None)
     for hook, bucket in (("xinyi_actors", reg.actors), ("xinyi_reports", reg.reports),
                          ("xinyi_schedules", reg.schedules)):

@@ -13,9 +13,9 @@ import pwd
 import signal
 import sys
 import threading
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -27,21 +27,29 @@ from .. import audit, auth
 from ..errors import XinyiError
 from ..i18n import t
 from ..models import Operator
+from ..state import runtime
 from . import nav
 
 log = logging.getLogger(__name__)
-NAV_GROUP = Binding.Group(t("tui.key.nav"), compact=True)
-HOME = "tui.nav.home"
+HOME = nav.HOME
+LOGIN_MODE = "xinyi.login"  # after 注销: an empty screen with the login screen over it
 
 
 class XinyiApp(App[None]):
     CSS_PATH = Path(__file__).with_name("xinyi.tcss")
     TITLE = t("tui.title")
+    # The same keys on every screen (UX18): F1 help, F2 home, F3–F10 the first screen of business groups
+    # 1–8 the operator may open (unbound where she has none: no renumbering between roles).
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(f"f{i}", f"open('{title}')", t(title), group=NAV_GROUP, key_display=f"F{i}")
-          for i, title in enumerate(nav.CORE_TITLES, start=1)),
+        Binding("f1", "help", t("tui.key.help"), show=False),
+        Binding("f2", "home", t("tui.nav.home"), show=False),
+        *(Binding(key, f"fkey('{key}')", nav.group_title(group), show=False)
+          for key, group in nav.FKEY_GROUPS.items()),
+        # Esc where a screen has none of its own (or has switched its own off): still one step back.
+        Binding("escape", "back", t("tui.key.back"), show=False),
         Binding("ctrl+p", "command_palette", t("tui.key.palette"), show=False, priority=True),
-        Binding("ctrl+q", "quit", t("tui.key.quit"), priority=True),
+        Binding("ctrl+l", "logout", t("tui.key.logout"), show=False),
+        Binding("ctrl+q", "request_quit", t("tui.key.quit"), show=False, priority=True),
     ]
 
     def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
@@ -56,9 +64,11 @@ class XinyiApp(App[None]):
         self.operator: Operator | None = None
         self.permissions: set[str] = set()
         self.nav: dict[str, nav.NavEntry] = {}
+        self.fkeys: dict[str, str] = {}  # "f5" → entry id
         self.plugin_failures: list[str] = []
         self._given = operator
         self._visited: set[str] = set()
+        self._origin: dict[str, str] = {}  # entry id → the entry that opened it filtered (Esc returns there)
         self._instant = False
 
     # ------------------------------------------------------------------ session
@@ -120,37 +130,65 @@ class XinyiApp(App[None]):
             return
         self.push_screen(LoginScreen(), callback=self.start_session)
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names as the operator reads them: ``Esc``, ``空格``, ``上页``, ``Ctrl+Q`` (no ``^q``)."""
+        return binding.key_display or nav.key_label(binding.key)
+
     def start_session(self, operator: Operator | None) -> None:
         """Load what the operator may see, then show the home screen."""
         if operator is None:
             return
         self.operator = operator
         self.permissions = auth.granted(operator.role)
-        entries, self.plugin_failures = nav.entries(operator, self.permissions)  # shown on the home screen
+        entries, failures = nav.entries(operator, self.permissions)
+        # shown on the home screen, so the operator can report them (not printed before the app starts)
+        self.plugin_failures = [t("plugins.failed", name=f.name, error=f.error)
+                                for f in runtime().plugins.failures] + failures
         self.nav = {e.id: e for e in entries}
-        for entry in self.nav.values():
-            self.add_mode(entry.id, entry.factory)
-            if entry.group != "core" and entry.key:
-                self.bind(entry.key, f"open('{entry.id}')", description=entry.title, show=False)
-        self._visited.add(HOME)
+        self.fkeys = {e.key: e.id for e in entries if e.key in nav.FKEY_GROUPS}
+        for entry in entries:
+            if entry.factory is not None:
+                self.add_mode(entry.id, entry.factory)
+        self._visited = {HOME}
+        self._origin = {}
         self.switch_mode(HOME)
+        self.refresh_bindings()
 
     # ------------------------------------------------------------------ navigation
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
             return self.operator is not None and parameters[0] in self.nav
+        if action == "fkey":
+            return self.operator is not None and parameters[0] in self.fkeys
+        if action in ("help", "home", "logout"):
+            return self.operator is not None
+        if action == "back":  # home stays home
+            return self.operator is not None and (self.current_mode != HOME or len(self.screen_stack) > 1)
         return True
 
     def action_open(self, entry_id: str, params: dict[str, Any] | None = None) -> None:
-        """Switch to a navigation entry's screen (kept alive between visits)."""
-        if entry_id not in self.nav:
+        """Switch to a navigation entry's screen (kept alive between visits).
+
+        Opened with ``params`` (a to-do, 组织架构 → a village's people) from another entry, Esc
+        on its screen comes back to that entry; opened plainly (menu, F-key, palette), to home.
+        """
+        entry = self.nav.get(entry_id)
+        if entry is None:
             # Not offered to her (no permission, or her town did not enable the plugin), yet asked for —
             # by a to-do, the palette or a crafted call: refused, and recorded like any refusal.
             if self.operator is not None:
                 audit.record(self.operator, "tui.open", object_type="Screen", allowed=False, note=entry_id[:100])
             self.notify(t("tui.nav.missing"), severity="warning")
             return
+        if entry.action:  # 注销: an app action, not a screen
+            getattr(self, f"action_{entry.action}")()
+            return
+        self._close_help()
+        if params and self.current_mode != entry_id and self.current_mode in self.nav:
+            self._origin[entry_id] = self.current_mode
+        elif not params:
+            self._origin.pop(entry_id, None)
         if self.current_mode != entry_id:
             self._instant = entry_id in self._visited
             self._visited.add(entry_id)
@@ -158,6 +196,44 @@ class XinyiApp(App[None]):
             self._instant = False
         if params:
             self.call_after_refresh(self._apply_params, params)
+
+    def action_fkey(self, key: str) -> None:
+        if key in self.fkeys:
+            self.action_open(self.fkeys[key])
+
+    def action_home(self) -> None:
+        self.action_open(HOME)
+
+    def go_back(self) -> None:
+        """Esc on a navigation entry's own screen: back to the entry that opened it filtered, else home."""
+        if self.current_mode == HOME or self.current_mode not in self.nav:
+            return
+        target = self._origin.pop(self.current_mode, HOME)
+        self.action_open(target if target in self.nav else HOME)
+
+    def action_back(self) -> None:
+        leave = getattr(self.screen, "leave", None)
+        if leave is not None:
+            leave()
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.go_back()
+
+    def _close_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        while isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        """F1: every key of the current screen and the global ones; F1 again (or Esc) closes it."""
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen(self.screen))
 
     def _apply_params(self, params: dict[str, Any]) -> None:
         apply = getattr(self.screen, "apply_params", None)
@@ -176,25 +252,126 @@ class XinyiApp(App[None]):
     def action_help_quit(self) -> None:
         self.notify(t("tui.key.quit") + "：Ctrl+Q")
 
+    # ------------------------------------------------------------------ leaving: quit, log out
+
+    def unsaved_input(self) -> bool:
+        """Whether a form anywhere in the session (any entry's stack) holds input not saved yet."""
+        return any(getattr(screen, "has_unsaved_input", lambda: False)()
+                   for stack in self._screen_stacks.values() for screen in stack)
+
+    def _confirm(self, kind: str, then: Callable[[], Any]) -> None:
+        """Run ``then`` at once, or — when typed input would be lost — after the operator confirms."""
+        from .screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            if self.screen.kind == kind:  # the same key again: that is a yes
+                self.screen.dismiss(True)
+            return
+        if not self.unsaved_input():
+            then()
+            return
+        self.push_screen(ConfirmScreen(kind, t(f"tui.confirm.{kind}_title"), t("tui.confirm.unsaved")),
+                         callback=lambda yes: then() if yes else None)
+
+    def action_request_quit(self) -> None:
+        """Ctrl+Q: quit; asks 确认退出？ first when a form holds unsaved input."""
+        self._confirm("quit", self.exit)
+
+    def action_logout(self) -> None:
+        """Ctrl+L 注销/切换用户: back to the login screen (audited), the program stays open."""
+        from ..lifecycle import runtime
+
+        if self.operator is None:
+            return
+        if runtime().config.auth_mode == "os_user":  # the OS account is the identity: no other to switch to
+            self.notify(t("tui.logout.os_user"), severity="warning")
+            return
+        self._confirm("logout", lambda: self.run_worker(self._logout(), exclusive=True, group="logout"))
+
+    async def _logout(self) -> None:
+        from .screens.login import LoginScreen
+
+        operator = self.operator
+        if operator is None:
+            return
+        audit.record(operator, "auth.logout", operator)
+        modes = [entry.id for entry in self.nav.values() if entry.factory is not None]
+        self.operator, self.permissions, self.nav, self.fkeys, self._origin = None, set(), {}, {}, {}
+        self.plugin_failures = []
+        if LOGIN_MODE not in self._modes:
+            self.add_mode(LOGIN_MODE, Screen)
+        await self.switch_mode(LOGIN_MODE)
+        while len(self.screen_stack) > 1:  # anything left over a login screen of an earlier session
+            await self.pop_screen()
+        for mode in modes:
+            await self.remove_mode(mode)
+        self.refresh_bindings()
+        self.push_screen(LoginScreen(t("tui.logout.done", name=operator.display_name)),
+                         callback=self.start_session)
+
     # ------------------------------------------------------------------ command palette
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("tui.nav.palette_placeholder")))
+            self.push_screen(_palette()(id="--command-palette", placeholder=t("tui.nav.palette_placeholder")))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every screen the operator may open and every action of the current screen."""
+        """Every screen the operator may open and every action of the current screen — in Chinese only:
+        Textual's own commands (Copy selected text, Focus Next …) are not offered."""
+        if self.operator is None:
+            return
         for entry in self.nav.values():
             yield SystemCommand(entry.title, nav.palette_help(entry), partial(self.action_open, entry.id))
+        from .widgets.key_bar import screen_bindings
+
         seen = set()
-        for node, binding, enabled, _tip in screen.active_bindings.values():
-            if not (enabled and binding.description) or binding.action in seen or binding.action.startswith("open("):
+        own = [(node, binding, enabled) for node, binding, enabled in screen_bindings(screen)]
+        for node, binding, enabled in own + [(self, b, True) for b in self._bindings_for_palette(screen)]:
+            action = binding.action
+            if not (enabled and _chinese(binding.description)) or action in seen \
+                    or action.startswith(("open(", "fkey(")) or action in ("home", "command_palette"):
                 continue
-            seen.add(binding.action)
-            yield SystemCommand(binding.description, t("tui.nav.action_help", key=self.get_key_display(binding)),
-                                partial(self.run_action, binding.action, node))
+            seen.add(action)
+            help_key = "tui.nav.global_help" if node is self else "tui.nav.action_help"
+            yield SystemCommand(binding.description, t(help_key, key=self.get_key_display(binding)),
+                                partial(self.run_action, action, node))
+
+    def _bindings_for_palette(self, screen: Screen) -> list[Binding]:
+        """The app's own keys this operator can use now (help, log out, quit)."""
+        return [binding for bindings in self._bindings.key_to_bindings.values() for binding in bindings
+                if self._check_action_state(binding.action, self) and binding.action != "back"]
+
+
+def _chinese(text: str) -> bool:
+    """Whether ``text`` is one of ours (Chinese), not one of Textual's English descriptions."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+
+@cache
+def _palette() -> type:
+    """Textual's command palette, saying "no match" in Chinese."""
+    from rich.align import Align
+    from textual.command import CommandList, CommandPalette
+    from textual.widgets.option_list import Option
+
+    class XinyiPalette(CommandPalette):
+        def _start_no_matches_countdown(self, search_value: str) -> None:
+            self._stop_no_matches_countdown()
+
+            def show() -> None:
+                if search_value:
+                    self.query_one(CommandList).add_option(
+                        Option(Align.center(Text(t("tui.nav.palette_none"), style="not bold")), disabled=True,
+                               id=self._NO_MATCHES))
+                    self._list_visible = True
+                else:
+                    self._list_visible = False
+
+            self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
+
+    return XinyiPalette
 
 
 class _Crashed(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from xinyi_assessment import forms, service
+from xinyi_assessment import documents, service
 from xinyi_assessment.models import Assessment
 
 from xinyi_core import approvals, clock
@@ -34,14 +34,15 @@ def graded_town(asm):
 
 def test_the_three_forms_read_back_cell_by_cell(asm, tmp_path):
     a0 = graded_town(asm)
-    paths = forms.write_package(asm.town_a, YEAR, tmp_path)
-    assert [p.name for p in paths] == [f"{YEAR}-a-附件1.xlsx", f"{YEAR}-a-附件2.xlsx", f"{YEAR}-a-附件3.xlsx"]
+    paths = documents.write_package(asm.town_a, YEAR, tmp_path)
+    assert [p.name for p in paths] == [f"甲镇_{YEAR}年_附件1_年度考核评分表.xlsx", f"甲镇_{YEAR}年_附件2_年度考核登记表.xlsx",
+                                       f"甲镇_{YEAR}年_附件3_年度考核汇总表.xlsx"]  # named for people
     p0 = asm.a[0]
 
     # 附件1 (ASM-5): one sheet per assistant
     wb = openpyxl.load_workbook(paths[0])
     assert len(wb.sheetnames) == 4
-    ws = wb[forms.sheet_title(a0)]
+    ws = wb[documents.sheet_title(a0)]
     assert ws["A1"].value == "新沂市人社基层平台协理员年度考核评分表"
     assert ws["A2"].value == f"（{YEAR}）年度"
     assert ws["A3"].value == f"甲镇社会事业服务中心    被考核协理员姓名：{p0.name}    考评时间：2025年12月20日"
@@ -65,11 +66,11 @@ def test_the_three_forms_read_back_cell_by_cell(asm, tmp_path):
         assert sorted(map(str, other.merged_cells.ranges)) == sorted(map(str, first.merged_cells.ranges))
         assert other.print_area.split("!")[1] == first.print_area.split("!")[1] and other.oddFooter.center.text == "第 &P 页，共 &N 页"
         assert other["A3"].value != first["A3"].value and other["A1"].font.name == "黑体"
-    vetoed = wb[forms.sheet_title(Assessment.get(Assessment.person == asm.a[1].id))]
+    vetoed = wb[documents.sheet_title(Assessment.get(Assessment.person == asm.a[1].id))]
     assert vetoed["F5"].value == "否决" and vetoed["F6"].value == "—"
 
     # 附件2 (ASM-6)
-    ws = openpyxl.load_workbook(paths[1])[forms.sheet_title(a0)]
+    ws = openpyxl.load_workbook(paths[1])[documents.sheet_title(a0)]
     assert ws["A1"].value == "新沂市人社基层平台协理员年度考核登记表"
     assert [c.value for c in ws[3]] == ["姓  名", p0.name, "性  别", "男" if p0.sex == "M" else "女", "出生年月",
                                         f"{p0.birth_date:%Y.%m}"]

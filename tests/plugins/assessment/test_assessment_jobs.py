@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from xinyi_assessment import monthly, service
+import pytest
+from xinyi_assessment import service
+from xinyi_assessment.service import monthly
 
-from xinyi_core import clock, jobs, runtime
+from xinyi_core import PermissionDenied, clock, jobs, runtime
 from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
 from xinyi_core.models import Alert
@@ -34,13 +36,26 @@ def test_asm2_the_month_start_publication_runs_twice_and_leaves_one_sheet_per_to
         assert {r.town_code for r in records} == {"a", "b"} and {r.params["period"] for r in records} == {"2025-11"}
         again = wait_done(jobs.submit(asm.clerk, "assessment.monthly", period="2025-11").id)  # by hand, again
     folder = runtime().config.report_dir / "assessment.monthly" / "2025-11"
-    assert sorted(x.name for x in folder.iterdir()) == ["a.xlsx", "b.xlsx"]
+    assert sorted(x.name for x in folder.iterdir()) == ["乙镇_2025年11月_日常考核公示表.xlsx", "甲镇_2025年11月_日常考核公示表.xlsx"]
     ws = openpyxl.load_workbook(again.outputs[0]).active
     assert ws["A1"].value == "甲镇协理员2025年11月日常考核结果公示"
     assert [c.value for c in ws[3]] == ["序号", "姓名", "村（社区）", "请假/培训天数", "出勤情况", "工作完成情况", "考核结果"]
     body = {r[1]: r for r in ws.iter_rows(min_row=4, max_row=7, values_only=True)}
     assert body[p.name][4:] == ("全勤", "按时完成入户调查", "好")
     assert body[asm.a[1].name][6] == "未审核"
+
+
+def test_asm2_the_routine_sheet_is_read_for_the_operators_own_town(asm):
+    """The routine assessment screen's rows: the clerk's own town's assistants with their results;
+    another town's clerk reads hers, the city (which reviews no month) is refused."""
+    monthly.review(asm.clerk, asm.a[0].id, "2025-11", attendance="", work="按时完成入户调查", result="good")
+    rows = monthly.sheet(asm.clerk, "2025-11")
+    assert {r.person_id for r in rows} == {p.id for p in asm.a}
+    assert [r.result for r in rows if r.person_id == asm.a[0].id] == ["good"]
+    other = monthly.sheet(asm.city.op("town_clerk", "b"), "2025-11")
+    assert {r.person_id for r in other} == {p.id for p in asm.b} and not any(r.result for r in other)
+    with pytest.raises(PermissionDenied):
+        monthly.sheet(asm.city.op("city_office"), "2025-11")
 
 
 def _alerts(kind: str) -> list[Alert]:
@@ -71,7 +86,9 @@ def test_the_city_gets_the_bureau_package_in_one_step(asm):
     service.open_round(asm.clerk, asm.town_a, YEAR)
     record = wait_done(jobs.submit(asm.city.op("city_office"), "assessment.package", year=YEAR).id)
     names = sorted(p.rsplit("/", 1)[-1] for p in record.outputs)
-    assert names == sorted([f"{YEAR}-全市汇总.xlsx", *(f"{YEAR}-{t}-附件{n}.xlsx" for t in "ab" for n in "123")])
+    forms = ("附件1_年度考核评分表", "附件2_年度考核登记表", "附件3_年度考核汇总表")
+    assert names == sorted([f"新沂市_{YEAR}年_全市汇总.xlsx", *(f"{t}_{YEAR}年_{f}.xlsx" for t in ("甲镇", "乙镇")
+                                                                  for f in forms)])
     ws = openpyxl.load_workbook(next(p for p in record.outputs if "全市汇总" in p)).active
     assert ws["A1"].value == f"新沂市人社基层平台协理员{YEAR}年度考核情况汇总"
     assert [c.value for c in ws[4]] == ["甲镇", 4, 4, 0, 0, 0, 0, "打分中"]

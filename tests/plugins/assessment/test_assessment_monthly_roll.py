@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from xinyi_assessment import monthly
+from xinyi_assessment.service import monthly
 
 from xinyi_core import CalendarMark, MonthFact, clock, hookimpl, lifecycle, people, runtime, testing
 from xinyi_core.jobs import registry
@@ -62,7 +62,7 @@ def _publish() -> dict[str, tuple]:
     with clock.frozen(PUBLISHED):
         for job_id in fire(registry().schedules["assessment.monthly"], PUBLISHED):
             assert wait_for_job(job_id, timeout=15.0).state == "done"
-    path = runtime().config.report_dir / "assessment.monthly" / "2026-03" / "a.xlsx"
+    path = runtime().config.report_dir / "assessment.monthly" / "2026-03" / "甲镇_2026年3月_日常考核公示表.xlsx"
     ws = openpyxl.load_workbook(path).active
     return {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] is not None and r[1]}
 
@@ -93,7 +93,8 @@ def test_asm2_the_attendance_column_is_filled_from_the_months_records(march):
     """One assistant's March, by hand: signed in Mon 2, Tue 3 (08:45, late), Wed 4 (out 16:30, early;
     a phone check that day found her away); leave Thu 5 and Fri 6; no sign-in Mon 9 (confirmed
     旷工) and Tue 10 (still open). 22 working days in March."""
-    from xinyi_attendance import daily, service as attendance
+    from xinyi_attendance import service as attendance
+    from xinyi_attendance.service import daily
 
     city, marks = march
     clerk, town = city.op("town_clerk", "a"), city.towns[0]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xinyi_assessment import monthly, routine, service
+from xinyi_assessment import service
+from xinyi_assessment.service import monthly, routine
 from xinyi_assessment.models import Assessment
 
 from xinyi_core import Person, audit, clock

@@ -7,7 +7,8 @@ import tomllib
 import pytest
 import xinyi_assessment  # noqa: F401  (registers the catalogue)
 from click.testing import CliRunner
-from xinyi_assessment import cli, rules, scheme
+from xinyi_assessment import cli, rules
+from xinyi_assessment.rules import scheme
 
 from xinyi_core import ValidationError
 from xinyi_core import cli as core_cli

@@ -78,6 +78,43 @@ def test_another_towns_clerk_cannot_score_here(asm):
         service.open_round(asm.city.op("town_clerk", "b"), asm.town_a, YEAR)
 
 
+def test_the_screens_reads_stay_in_the_operators_scope(asm):
+    """What the scoring, panel, routine and city screens show is read through the operator's scope:
+    another town's clerk gets none of town a's vetoes, details, routine year, scheme or registration
+    form — each attempt refused and audited — and the city view shows her own town only."""
+    asm.facts[asm.a[1].id] = [absent(5)]
+    service.open_round(asm.clerk, asm.town_a, YEAR)
+    a1 = sheet(asm.a[1])
+    service.deduct(asm.clerk, a1.id, 4, "thin", 1, "三月日志记载不详实")
+    other = asm.city.op("town_clerk", "b")
+    assert service.vetoed(asm.clerk, YEAR, asm.town_a) == {a1.id}  # ATT-5: the scoring list's mark
+    assert service.vetoed(other, YEAR, asm.town_a) == set()
+    detail = service.sheet_detail(asm.clerk, a1.id)
+    assert detail.sheet == a1 and [v.code for v in detail.vetoes] == ["ATT-5"]
+    assert ("assessor", "三月日志记载不详实") in {(d.source, d.reason) for d in detail.deductions}
+    assert detail.routine.year == YEAR and len(detail.routine.months) == 12
+    assert service.routine_of(asm.clerk, a1.id)[0] == a1 and service.scheme_of(asm.clerk, a1.id).items
+    assert service.registration(asm.clerk, a1.id) is None  # not started yet
+    for read in (service.sheet_detail, service.routine_of, service.scheme_of, service.registration):
+        with pytest.raises(PermissionDenied):
+            read(other, a1.id)
+    refused = [r for r in audit.query(action="assessment.view") if not r.allowed]
+    assert len(refused) == 4 and {r.object_id for r in refused} == {a1.id}
+    assert [r["town"].code for r in service.overview(other, YEAR)] == ["b"]
+    assert [r["town"].code for r in service.overview(asm.city.op("city_office"), YEAR)] == ["a", "b"]
+    with pytest.raises(PermissionDenied):  # a village head reads no assessment
+        service.overview(asm.city.op("village_head", "a"), YEAR)
+
+
+def test_the_deduction_form_checks_its_units_as_saving_does(asm):
+    """ASM-5: the form's units are a number of occurrences, never below zero; said as she types."""
+    assert service.clean_deduction({"rule": "9:monitoring", "units": "2"}) == (9, "monitoring", 2.0)
+    for units, message in (("两次", "应为数字"), ("", "应为数字"), ("nan", "应为数字"), ("-1", "不能为负")):
+        with pytest.raises(ValidationError, match=message) as exc:
+            service.clean_deduction({"rule": "9:monitoring", "units": units})
+        assert exc.value.field == "units"
+
+
 def test_asm3_panel_grades_under_the_cap_and_fail_needs_an_explanation(asm):
     asm.facts[asm.a[3].id] = [absent(6)]
     service.open_round(asm.clerk, asm.town_a, YEAR)

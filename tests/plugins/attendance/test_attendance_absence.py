@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 
-from xinyi_core import ConflictError, ValidationError, calendar, clock, runtime, testing
+from xinyi_core import ConflictError, OffPostAlert, ValidationError, alerts, calendar, clock, runtime, testing
 from xinyi_core.errors import ConfigError
 from xinyi_core.models import Alert
 
-from xinyi_attendance import daily, service, summary
+from xinyi_attendance import facts as answers, service
+from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay
 
 from .conftest import HOLIDAY, MAKEUP, MONDAY, WEEKEND, at
@@ -103,10 +104,10 @@ def test_att5_only_confirmed_days_count_and_the_fifth_raises_the_alert_that_day(
     assert alert.rule == "ATT-5" and alert.person_id == person.id and alert.data["days"] == 5
     assert set(alert.audience.split(",")) == {"town_head", "city_office"}
     assert alert.raised_at.date() == days[-1]
-    facts = {f.rule: f for f in summary.assessment_facts(person, 2026)}
+    facts = {f.rule: f for f in answers.assessment_facts(person, 2026)}
     assert facts["ATT-5"].value == 5 and facts["ATT-5"].veto and facts["ATT-5"].item == 5
     assert facts["ATT-5"].evidence == tuple(r.date.isoformat() for r in rows[1:6])
-    assert not summary.assessment_facts(att.a[1], 2026)[0].veto
+    assert not answers.assessment_facts(att.a[1], 2026)[0].veto
 
 
 def test_att6_eight_days_off_post_raises_one_alert_proposing_rescission(att):
@@ -124,7 +125,11 @@ def test_att6_eight_days_off_post_raises_one_alert_proposing_rescission(att):
         daily.end_of_day(att.town_b, first + dt.timedelta(days=8))  # still away: the same alert
     alert = Alert.get(Alert.kind == "off_post")
     assert alert.rule == "ATT-6" and alert.person_id == person.id
-    assert alert.data["proposed_category"] == "解除合同" and alert.data["days"] == 8
+    # ATT-6 proposes 解除合同 as a code in the typed payload departure reads, never the display text
+    assert alert.data["proposed_category"] == "rescinded" and alert.data["days"] == 8
+    payload = alerts.payload_of(alert, OffPostAlert)
+    assert (payload.proposes, payload.days, payload.start, payload.end) == (
+        "rescinded", 8, dt.date(2026, 11, 9), dt.date(2026, 11, 16))
     assert alert.data["from"] == "2026-11-09" and alert.data["to"] == "2026-11-16"
     assert set(alert.audience.split(",")) == {"town_head", "city_office"}
     assert Alert.select().count() == 1  # days before attendance was kept here are not held against anyone

@@ -22,6 +22,6 @@ def test_demo_year_has_the_absentees_the_issue_asks_for(tmp_path):
         five = Alert.get(Alert.kind == "absent_5")
         assert five.rule == "ATT-5" and five.data["days"] >= 5
         away = Alert.get(Alert.kind == "off_post")
-        assert away.rule == "ATT-6" and away.data["days"] == 8 and away.data["proposed_category"] == "解除合同"
+        assert away.rule == "ATT-6" and away.data["days"] == 8 and away.data["proposed_category"] == "rescinded"
     finally:
         lifecycle.shutdown()

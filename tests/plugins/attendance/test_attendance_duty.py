@@ -106,7 +106,7 @@ async def test_trn1_the_sign_screen_says_why_a_listed_assistant_cannot_be_signed
 def test_trn1_the_end_of_day_run_makes_no_absence_candidate_of_someone_not_on_duty(city):
     """An assistant on the roll with no passed pre-job exam (as a roster import leaves her) cannot be
     signed in, so her unsigned working day is no 旷工 candidate (TRN-1, ATT-5); her colleagues' are."""
-    from xinyi_attendance import daily
+    from xinyi_attendance.service import daily
 
     person = hire(city, "2026-11-02")
     Person.update(status="on_duty").where(Person.id == person.id).execute()  # imported: on duty, no exam

@@ -10,9 +10,10 @@ from xinyi_core.jobs import JobRecord, registry
 from xinyi_core.jobs.scheduler import fire
 from xinyi_core.testing import wait_for_job
 
-from xinyi_attendance import daily, service
+from xinyi_attendance import service
+from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay
-from xinyi_attendance.summary import month_summary
+from xinyi_attendance.service.summary import month_summary
 
 from .conftest import MAKEUP, MONDAY, at
 
@@ -60,7 +61,7 @@ def test_the_month_start_schedule_run_twice_gives_one_summary_per_town(att):
         assert {r.params["period"] for r in records} == {"2026-10"}
         again = wait_done(jobs.submit(att.clerk, "attendance.monthly", period="2026-10").id)  # by hand, again
     folder = runtime().config.report_dir / "attendance.monthly" / "2026-10"
-    assert sorted(p.name for p in folder.iterdir()) == ["a.xlsx", "b.xlsx"]
+    assert sorted(p.name for p in folder.iterdir()) == ["乙镇_2026年10月_月度考勤汇总.xlsx", "甲镇_2026年10月_月度考勤汇总.xlsx"]
     ws = openpyxl.load_workbook(again.outputs[0]).active
     assert ws["A1"].value == "甲镇协理员2026年10月考勤汇总表"
     assert [c.value for c in ws[3]][:5] == ["序号", "姓名", "村（社区）", "应出勤", "实出勤"]

@@ -13,7 +13,8 @@ import datetime as dt
 from xinyi_core import calendar, clock
 from xinyi_core.models import Alert, AuditLog
 
-from xinyi_attendance import daily, service, summary
+from xinyi_attendance import service
+from xinyi_attendance.service import daily, summary
 from xinyi_attendance.models import AttendanceDay
 
 from .conftest import MONDAY, at

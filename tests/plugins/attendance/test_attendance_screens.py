@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from xinyi_attendance import daily
+from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
 
 from xinyi_core import clock
@@ -32,7 +32,7 @@ async def test_att2_assistant_signs_in_then_out_with_the_same_one_key(att):
     app = XinyiApp(me)
     async with app.run_test(size=SIZE) as pilot:
         with clock.frozen(at(MONDAY, "08:20")):
-            await pilot.press("f7")
+            await pilot.press("f4")  # 考勤: her 签到签退
             await until(pilot, lambda: app.screen.query("#sign-status"))
             await settle(pilot)
             await pilot.press("enter")
@@ -55,7 +55,7 @@ async def test_att5_clerk_sees_the_sheet_and_confirms_a_candidate_with_a_reason(
         daily.end_of_day(att.town_a, MONDAY)
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await settle(pilot)
             await until(pilot, lambda: "甲镇 2026-10-12 星期一" in screen_text(app))
             text = screen_text(app)
@@ -79,11 +79,11 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
     with clock.frozen(at(MONDAY, "15:00")):
         app = XinyiApp(att.clerk)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
+            await pilot.press("f4")  # 考勤: 今日考勤
             await until(pilot, lambda: app.screen.query("#sheet") and app.screen.query_one("#sheet").count)
             person_id = app.screen.query_one("#sheet", RecordList).current_id
             await pilot.press("c")
-            await until(pilot, lambda: app.screen.query("#check-form"))
+            await until(pilot, lambda: app.screen.query("#screen-form"))
             await settle(pilot)
             form = app.screen.query_one(Form)
             assert form.value("person") == person_id and form.value("called_at") == "2026-10-12 15:00"
@@ -93,6 +93,9 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
             await pilot.press(*"村会计", "ctrl+s")
             await until(pilot, lambda: PhoneCheck.select().exists())
             assert form.value("answered_by") == "" and form.error("called_at") == ""  # saved: ready for the next call
+            await pilot.press("escape")  # one step back: the sheet it was opened from
+            await settle(pilot)
+            assert app.screen.query("#sheet") and not app.screen.query(Form)
     check = PhoneCheck.get()
     assert (check.person_id, check.answered_by, check.at_post) == (person_id, "村会计", False)
     assert check.called_at == dt.datetime(2026, 10, 12, 14, 30)
@@ -121,7 +124,7 @@ async def test_asm2_town_summary_and_person_month_on_screen(att):
             while days.current_id != MONDAY:
                 await pilot.press("down")
             await pilot.press("e")  # ATT-2: the head corrects the day; the original stays on record
-            await until(pilot, lambda: app.screen.query("#correct-form"))
+            await until(pilot, lambda: app.screen.query("#screen-form"))
             await pilot.press(*"0810", "tab", "tab")
             assert app.screen.query_one(Form).error("sign_in") == "时间格式为 时:分，例如 08:30"
             app.screen.query_one(Form).widget("sign_in").value = "08:10"

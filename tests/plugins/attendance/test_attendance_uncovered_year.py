@@ -9,7 +9,8 @@ import datetime as dt
 
 from xinyi_core import calendar, clock
 
-from xinyi_attendance import daily, service
+from xinyi_attendance import service
+from xinyi_attendance.service import daily
 
 from .conftest import at
 

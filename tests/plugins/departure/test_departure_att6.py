@@ -15,24 +15,24 @@ import pytest
 from .conftest import BOTH_BACKENDS, TODAY
 
 import xinyi_departure
-from xinyi_core import FormErrors, PermissionDenied, ValidationError, alerts, approvals, clock, runtime
+from xinyi_core import FormErrors, OffPostAlert, PermissionDenied, ValidationError, alerts, approvals, clock, runtime
 from xinyi_core.models import Alert, AuditLog
 from xinyi_departure import service
 from xinyi_departure.models import Departure
 
 
 def raise_off_post(person, days=9, start="2026-10-20", end="2026-10-30"):
-    """What the attendance plugin does when it finds more than 7 days off post (ATT-6)."""
+    """What the attendance plugin does when it finds more than 7 days off post (ATT-6): the core's typed payload."""
     return alerts.raise_alert(
         "attendance", "off_post", f"off_post:{person.id}:{start}", f"{person.name}脱岗{days}天",
         audience=("town_head", "city_office"), rule="ATT-6", person=person,
-        data={"proposed_category": "解除合同", "days": days, "from": start, "to": end})
+        data=OffPostAlert(days=days, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)))
 
 
 def test_both_plugins_come_from_entry_points_and_departure_imports_no_plugin(world):
     assert {"attendance", "departure"} <= set(runtime().plugins.names())
     imported = set()
-    for path in Path(xinyi_departure.__file__).parent.glob("*.py"):
+    for path in Path(xinyi_departure.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 imported.add(node.module.split(".")[0])

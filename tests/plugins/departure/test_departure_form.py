@@ -8,7 +8,8 @@ import pytest
 from .conftest import TODAY
 
 from xinyi_core import PermissionDenied, clock
-from xinyi_departure import forms, handover, service
+from xinyi_departure import documents, service
+from xinyi_departure.service import handover
 
 
 def cells(path) -> list[list[str]]:
@@ -34,7 +35,7 @@ def test_form_read_back_has_every_field_opinion_and_the_stop_of_wages(world, tmp
         for op, opinion in ((world.op("village_head", "a"), "情况属实"), (world.op("town_head", "a"), "同意上报"),
                             (world.op("city_office"), "同意离职")):
             service.decide(op, dep.id, True, opinion)
-        path = forms.write(world.op("town_head", "a"), dep.id, tmp_path / "f.docx")
+        path = documents.write(world.op("town_head", "a"), dep.id, tmp_path / "f.docx")
 
     document = docx.Document(str(path))
     assert document.paragraphs[0].text == "新沂市人社基层平台协理员离职呈报单"
@@ -65,11 +66,11 @@ def test_form_before_any_opinion_has_blank_signature_lines(world, tmp_path):
     with clock.frozen(TODAY):
         dep = service.report(world.op("town_clerk", "a"), world.people["a"][0].id,
                              {"category": "rescinded", "planned_on": "2026-11-20"})
-    path = forms.write(world.op("city_office"), dep.id, tmp_path / "f.docx")
+    path = documents.write(world.op("city_office"), dep.id, tmp_path / "f.docx")
     grid = cells(path)
     assert grid[2][3].startswith("■解除合同  □终止合同")
     assert [r[1] for r in grid[5:8]] == ["负责人签名：            年    月    日"] * 3
     assert grid[9][1] == "离职生效之日起停发工资、停止缴纳社会保险"
     with pytest.raises(PermissionDenied):  # another town cannot print it
-        forms.write(world.op("town_head", "b"), dep.id, tmp_path / "g.docx")
+        documents.write(world.op("town_head", "b"), dep.id, tmp_path / "g.docx")
     assert not (tmp_path / "g.docx").exists()

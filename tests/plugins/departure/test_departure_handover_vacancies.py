@@ -10,7 +10,8 @@ from .conftest import BOTH_BACKENDS, TODAY
 from xinyi_core import PermissionDenied, ValidationError, clock, jobs
 from xinyi_core.jobs import JobRecord, broker
 from xinyi_core.models import AuditLog, Person, Post
-from xinyi_departure import handover, service, vacancies
+from xinyi_departure import service
+from xinyi_departure.service import handover, vacancies
 from xinyi_departure.models import Departure
 
 

@@ -84,7 +84,7 @@ async def test_clerk_files_a_report_with_errors_beside_the_fields(ui_city):
     person = ui_city.people["a"][0]
     app = XinyiApp(ui_city.op("town_clerk", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f9")
+        await pilot.press("f8")  # 离职
         await settle(pilot)
         assert "暂无离职呈报" in text(app) and "确认拟定" not in text(app)
         await pilot.press("n")
@@ -113,7 +113,7 @@ async def test_village_head_gives_an_opinion_and_clerk_confirms_a_handover(ui_ci
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "离职呈报待审批（1）" in text(app)
-        await pilot.press("f9")
+        await pilot.press("f8")  # 离职
         await settle(pilot)
         assert "n 呈报" not in text(app).splitlines()[-1]  # no filing for a village head
         await pilot.press("r", "ctrl+s")  # disagreeing needs an opinion
@@ -128,7 +128,7 @@ async def test_village_head_gives_an_opinion_and_clerk_confirms_a_handover(ui_ci
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "离职工作移交未完成（1）" in text(app)
-        await pilot.press("f9")
+        await pilot.press("f8")  # 离职
         await settle(pilot)
         await pilot.press("h")
         await settle(pilot)
@@ -142,7 +142,8 @@ async def test_village_head_gives_an_opinion_and_clerk_confirms_a_handover(ui_ci
         await pilot.press("p")
         await settle(pilot)
     assert HandoverItem.get(HandoverItem.received_by == "liming").departure_id == dep.id
-    assert list((lifecycle.runtime().config.report_dir / "departure" / "form").glob(f"{dep.id}-*.docx"))
+    form = lifecycle.runtime().config.report_dir / "departure" / "form"  # named for people, no internal id
+    assert [p.name for p in form.iterdir()] == [f"离职呈报单_{dep.person.name}_{dep.planned_on.isoformat()}.docx"]
 
 
 async def test_vacancies_for_the_city_office_and_not_for_a_town(ui_city):
@@ -152,7 +153,7 @@ async def test_vacancies_for_the_city_office_and_not_for_a_town(ui_city):
         assert "空岗" not in text(app)  # ORG-3: the list and its hiring are the city's
     app = XinyiApp(ui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f10")
+        await testing.open_entry(pilot, "departure.screen.vacancies")
         await settle(pilot)
         screen = text(app)
         days = (TODAY - ui_city.vacant["a"].vacant_since).days

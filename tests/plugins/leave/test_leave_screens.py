@@ -3,6 +3,7 @@ the approval queue as a home to-do, the town's leave calendar, the oral report (
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -41,7 +42,7 @@ def rows(app: XinyiApp) -> list[tuple]:
 async def test_assistant_applies_by_keyboard_and_sees_it_pending(ui_city):
     app = XinyiApp(ui_city.op("assistant", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 我的请假
         await settle(pilot)
         assert isinstance(app.screen, screens.MyLeaveScreen)
         await pilot.press("a")
@@ -68,7 +69,7 @@ async def test_att3_the_apply_form_counts_the_days_as_saving_would_while_she_typ
     counted for personal leave), kept up to date as the dates change, and none while a field is wrong."""
     app = XinyiApp(ui_city.op("assistant", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 我的请假
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -105,15 +106,17 @@ async def test_approver_sees_the_todo_and_approves_from_the_queue(ui_city):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert rows(app) == [] and "没有待您审批的请假" in screen_text(app)
+        assert "已同意，转镇中心负责人审批" in testing.notifications(app)  # what happened, what comes next
     assert service.chain_of(leave).state == "pending"  # now it is the town head's turn
     app = XinyiApp(ui_city.op("town_head", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f7")
+        await testing.open_entry(pilot, "leave.nav.queue")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "已同意，审批完成" in testing.notifications(app)
     assert service.LeaveRequest.get_by_id(leave.id).state == "approved"  # 2 days: no city step (ATT-4)
 
 
@@ -122,7 +125,7 @@ async def test_town_leave_calendar_and_oral_report(ui_city):
     clerk = ui_city.op("town_clerk", "a")
     app = XinyiApp(clerk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
@@ -133,14 +136,14 @@ async def test_town_leave_calendar_and_oral_report(ui_city):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert rows(app)[0][1:] == (person.name, "病假", "2026-09-01~09-02", 2, "口头报告（待补办）")
-        await pilot.press("f8")
+        await testing.open_entry(pilot, "leave.nav.calendar")
         await settle(pilot)
         text = screen_text(app)
         assert "甲镇 2026年9月请假日历" in text and f"09-01 周二  {person.name}(病假)" in text
         await pilot.press("pagedown")
         await settle(pilot)
         assert "本月无人请假" in screen_text(app)
-        await pilot.press("f1")
+        await pilot.press("f2")  # 首页
         await settle(pilot)
         assert "请假提醒（1）" in screen_text(app)  # the missing slip (ATT-3) is a to-do until completed
 
@@ -155,7 +158,7 @@ async def test_clerk_finds_a_leave_by_initials_and_records_the_return(ui_city):
             service.decide(ui_city.op(role, "a"), leave.id, True, "同意")
     app = XinyiApp(ui_city.op("town_clerk", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         assert len(rows(app)) == 2
         await pilot.press("slash", *people.initials(second.name), "enter")
@@ -184,10 +187,10 @@ async def test_town_head_cancels_approved_leave_with_d_after_a_confirmation(ui_c
     future = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-07", "2026-09-08")).id)
     app = XinyiApp(ui_city.op("town_head", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         footer = screen_text(app).splitlines()[-1]
-        assert "d 撤销" in footer and "h 个人记录" in footer  # nothing pushed off the 80 columns
+        assert "d 撤销" in footer and footer.endswith("Esc 全部  F1 帮助")  # what does not fit (h 个人记录) is on F1
         assert [r[0] for r in rows(app)] == [future.id, started.id]
         await pilot.press("d")
         await settle(pilot)
@@ -212,6 +215,69 @@ async def test_town_head_cancels_approved_leave_with_d_after_a_confirmation(ui_c
 async def test_only_the_town_head_is_offered_the_cancel_key(ui_city):
     app = XinyiApp(ui_city.op("town_clerk", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         assert "撤销" not in screen_text(app).splitlines()[-1]
+
+
+RULE_ID = re.compile(r"[A-Z]{2,5}-\d")  # ATT-3, ATT-6: in code and tests, never on an operator's screen
+
+
+async def test_enter_opens_the_highlighted_leave_slip_and_esc_comes_back(ui_city):
+    """Issue 18: 请假管理's Enter shows the leave's slip in full — reason, phone, every opinion with
+    its approver and date — where p prints it; Esc goes back to the list where she was."""
+    from .conftest import approve_all
+
+    person, clerk = ui_city.people["a"][0], ui_city.op("town_clerk", "a")
+    leave = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-07", "2026-09-08", reason="孩子住院陪护")).id)
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "回车：查看请假单全文" in screen_text(app)  # the list says what Enter does
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveSlipScreen)
+        text = screen_text(app)
+        assert f"请假管理 › {person.name} › 请假单" in text.splitlines()[0]  # where she is
+        assert "请假理由：孩子住院陪护" in text and "请假期间联系电话：13900001111" in text
+        assert "请假时间：2026-09-07（周一） 至 2026-09-08（周二），共 2 天（按工作日计）" in text
+        assert "村居负责人：已批准　同意" in text and "镇中心负责人：已批准　同意" in text
+        assert "p 打印" in text.splitlines()[-1] and not RULE_ID.search(text)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveListScreen) and rows(app)[0][0] == leave.id
+
+
+async def test_leave_words_on_screen_carry_no_rule_ids(ui_city):
+    """Issue 18: the oral report's title, its missing-slip reminder and the empty lists speak plain
+    Chinese, and an empty list offers only a key she may use."""
+    from xinyi_core import alerts
+
+    person, clerk = ui_city.people["a"][1], ui_city.op("town_clerk", "a")
+    office = XinyiApp(ui_city.op("city_office"))  # the city reads leave but files none: no "按 a"
+    async with office.run_test(size=SIZE) as pilot:
+        office.action_open("leave.nav.manage")
+        await settle(pilot)
+        text = screen_text(office)
+        assert "没有请假记录" in text and "按 a" not in text and "a 请假" not in text
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "没有请假记录：按 a 填写请假审批单" in screen_text(app)  # she may file one for a person
+        await pilot.press("slash", *"zzz", "enter")
+        await settle(pilot)
+        assert "没有找到请假记录：按 Esc 显示全部" in screen_text(app)
+        await pilot.press("escape", "o")
+        await settle(pilot)
+        assert "登记口头请假报告" in screen_text(app) and not RULE_ID.search(screen_text(app))
+        form = app.screen.query_one(Form)
+        form.widget("person").value = person.id
+        form.widget("end_on").value = "2026-09-02"
+        form.widget("oral_reporter").value = "本人电话报告"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    reminders = [a.message for a in alerts.visible(clerk, state="open")]
+    assert reminders and not any(RULE_ID.search(m) for m in reminders)
+    assert any("请假审批单尚未补办" in m for m in reminders)

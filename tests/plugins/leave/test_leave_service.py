@@ -211,4 +211,4 @@ def test_leave_totals_are_assessment_facts(city, today):
     approve_all(city, service.apply(city.op("assistant", "a"), person_a(city),
                                     slip("2026-10-12", "2026-10-14", "sick")).id)
     found = {f.label: f.value for f in facts.assessment_facts(person_a(city), 2026)}
-    assert found == {"事假天数": 4.0, "病假天数": 3.0}
+    assert found == {"全年事假 4 天": 4.0, "全年病假 3 天": 3.0}  # the label says the count

@@ -57,6 +57,26 @@ def test_slip_and_stub_on_one_a4_page_as_the_town_prints_it(city, today, tmp_pat
         assert city.op("city_office").display_name in rows[6][1]
 
 
+def test_the_slip_file_is_named_for_her_and_printing_again_replaces_it(city, today, tmp_path):
+    """Issue 18: 请假单_郭伟志_2026-12-07.docx, not 393.docx; a namesake's slip of that day gets _2."""
+    clerk = city.op("town_clerk", "a")
+    first, namesake = city.people["a"][0], city.people["a"][1]
+    namesake.name = first.name  # two 郭伟志 in one town
+    namesake.save()
+    mine = service.apply(clerk, first, slip_data("2026-09-07", "2026-09-08", reason="家中有事")).id
+    path = documents.print_slip(clerk, mine, tmp_path)
+    assert path == tmp_path / "leave.slip" / "2026" / f"请假单_{first.name}_2026-09-07.docx"
+    approve_all(city, mine)
+    assert documents.print_slip(clerk, mine, tmp_path) == path  # printed again once signed: the same file
+    theirs = service.apply(clerk, namesake, slip_data("2026-09-07", "2026-09-07", reason="看病")).id
+    other = documents.print_slip(clerk, theirs, tmp_path)
+    assert other.name == f"请假单_{first.name}_2026-09-07_2.docx"
+    assert documents.print_slip(clerk, mine, tmp_path) == path  # each slip keeps its own file
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, other.name])
+    assert texts(docx.Document(str(path)).tables[1])[3] == ["请假理由", "家中有事"]  # read back: hers
+    assert texts(docx.Document(str(other)).tables[1])[3] == ["请假理由", "看病"]
+
+
 def test_a_two_day_slip_has_no_city_box_and_blank_boxes_until_signed(city, today, tmp_path):
     leave = service.apply(city.op("assistant", "a"), city.people["a"][0], slip_data("2026-09-03", "2026-09-04"))
     doc = docx.Document(str(documents.print_slip(city.op("assistant", "a"), leave.id, tmp_path)))
@@ -72,11 +92,12 @@ def test_year_end_stub_archive_per_town(city, today, tmp_path):
     service.apply(city.op("town_clerk", "b"), city.people["b"][0], slip_data("2026-09-03", "2026-09-04"))
     spec = jobs.registry().reports["leave.stubs"]
     paths = reports.run(spec, {"period": "2026", "town": "a"}, JobContext(None), out_dir=tmp_path)
-    assert sorted(p.name for p in paths) == ["a.docx", "a.xlsx"]
-    doc = docx.Document(str(tmp_path / "leave.stubs" / "2026" / "a.docx"))
+    stem = tmp_path / "leave.stubs" / "2026" / "甲镇_2026年_请假审批单存根（年度归档）"
+    assert sorted(paths) == [stem.with_suffix(".docx"), stem.with_suffix(".xlsx")]
+    doc = docx.Document(str(stem.with_suffix(".docx")))
     assert doc.paragraphs[0].text == "甲镇协理员请假审批单存根（2026年）"
     assert len(doc.tables) == 3  # town b's slip is not in town a's archive
     assert [texts(t)[0][1] for t in doc.tables] == [p.name for p in city.people["a"][:3]]
-    ws = openpyxl.load_workbook(tmp_path / "leave.stubs" / "2026" / "a.xlsx").active
+    ws = openpyxl.load_workbook(stem.with_suffix(".xlsx")).active
     assert ws["A1"].value == "甲镇协理员请假登记表（2026年）" and "合计 6 天" in ws["A2"].value
     assert [ws.cell(r, 7).value for r in (4, 5, 6)] == [2, 3, 1] and len(ids) == 3

@@ -9,7 +9,8 @@ import random
 
 from xinyi_core import clock
 from xinyi_core.models import Person
-from xinyi_training import demo, quota, rules, service
+from xinyi_training import demo, rules, service
+from xinyi_training.service import quota
 from xinyi_training.models import Article, Invitation, TrainingSession
 
 

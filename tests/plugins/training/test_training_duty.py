@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from xinyi_core import Person, PermissionDenied, ValidationError, clock, duty_refusals, people
-from xinyi_training import quota
+from xinyi_training.service import quota
 from xinyi_training.models import Article
 
 from _duty_cases import CASES, TODAY, build, exam, hire, on_the_day, refusals

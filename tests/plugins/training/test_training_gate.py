@@ -19,7 +19,7 @@ def test_trn1_candidate_without_an_exam_cannot_go_on_duty_and_the_refusal_says_w
     assert "尚未参加岗前培训考核" in str(err.value)
     assert Person.get_by_id(person.id).status == "candidate"
     refused = AuditLog.get((AuditLog.action == "people.status") & (AuditLog.allowed == False))  # noqa: E712
-    assert "TRN-1" in refused.note
+    assert "尚未参加岗前培训考核" in refused.note  # the reason, in the words the operator read (no rule ID)
 
 
 @pytest.mark.both_backends

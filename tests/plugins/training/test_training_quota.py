@@ -12,9 +12,9 @@ from xinyi_core.config import TownConfig
 from xinyi_core.errors import FormErrors, PermissionDenied
 from xinyi_core.jobs import JobContext, JobRecord, broker, registry
 from xinyi_core.jobs.scheduler import fire, trigger
-from xinyi_core.models import Alert, Person
-from xinyi_training import quota
+from xinyi_core.models import Alert, AuditLog, Person
 from xinyi_training.jobs import send_reminders
+from xinyi_training.service import quota, record
 from xinyi_training.rules import Quarter
 
 D = dt.date
@@ -56,6 +56,28 @@ def test_trn3_quarter_view_by_town_lists_who_is_short_within_scope(city):
     assert ids(r.person for r in everyone) == ids(city.people["b"]) and all(r.missing == 1 for r in everyone)
     runtime().config.settings["training"]["articles_per_quarter"] = 2  # the quota is configurable
     assert [r.missing for r in quota.view(clerk, Q4) if r.person.id == a0.id] == [1]
+
+
+def test_trn3_the_screens_reads_stay_in_the_operators_scope(city):
+    """What the quota and record screens and the assistant's to-do show is read within scope: the
+    towns to filter by, her own quarter, and a person's record (another town's: refused, audited)."""
+    a0, a1 = city.people["a"][:2]
+    submit(city, a1, D(2026, 10, 20))
+    clerk, me = city.op("town_clerk", "a"), city.op("assistant", "a")  # she is a0
+    assert quota.towns(clerk) == [city.towns[0]] and quota.towns(city.op("city_office")) == city.towns
+    mine = quota.own_row(me, Q4)
+    assert (mine.person.id, mine.submitted, mine.missing) == (a0.id, 0, 1)  # a1's article is not hers
+    with pytest.raises(PermissionDenied):
+        quota.own_row(clerk, Q4)  # a clerk owes no article of her own
+    got = record.person_record(clerk, a1.id, 2026)
+    assert got.person == a1 and [a.title for a in got.articles] == ["我村开展就业政策宣传"]
+    assert got.per_quarter == {Q4: 1} and got.quota == 1 and got.passed_exam is not None  # on duty: TRN-1
+    assert record.person_record(me, a0.id, 2026).articles == []
+    for op, person in ((city.op("town_clerk", "b"), a1), (me, a1)):
+        with pytest.raises(PermissionDenied):
+            record.person_record(op, person.id, 2026)
+    refused = [r for r in AuditLog.select().where(AuditLog.action == "people.view") if not r.allowed]
+    assert len(refused) == 2
 
 
 def test_trn3_a_submission_needs_title_outlet_and_a_past_date_and_an_assistant_reports_only_her_own(city):
@@ -130,7 +152,7 @@ def test_trn3_shortfall_list_per_town_and_for_the_city(city, tmp_path):
     with clock.frozen(D(2027, 1, 1)):
         town_file, = reports.run(spec, {"period": "2026-Q4", "town": "a"}, JobContext(None), out_dir=tmp_path)
         city_file, = reports.run(spec, {"period": "2026-Q4", "town": None}, JobContext(None), out_dir=tmp_path)
-    assert town_file == tmp_path / "training.shortfall" / "2026-Q4" / "a.xlsx"
+    assert town_file == tmp_path / "training.shortfall" / "2026-Q4" / "甲镇_2026年第4季度_宣传信息缺报名单.xlsx"
     ws = openpyxl.load_workbook(town_file).active
     assert ws["A1"].value == "甲镇2026年第四季度宣传信息缺报名单"
     names = [ws.cell(row=r, column=2).value for r in range(4, 4 + 3)]
@@ -160,7 +182,7 @@ def test_trn3_shortfall_list_is_scheduled_on_the_first_day_of_the_next_quarter(c
         assert {(r.town_code, r.params["period"]) for r in records} == {("a", "2026-Q4"), ("b", "2026-Q4")}
         broker.stop()  # lets the in-process worker finish
     files = sorted(p.name for p in (runtime().config.report_dir / "training.shortfall" / "2026-Q4").iterdir())
-    assert files == ["a.xlsx", "b.xlsx"]
+    assert files == ["乙镇_2026年第4季度_宣传信息缺报名单.xlsx", "甲镇_2026年第4季度_宣传信息缺报名单.xlsx"]
 
 
 def test_trn3_reminder_actor_runs_daily_for_one_town(city):

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from xinyi_core import clock, people, runtime
-from xinyi_core.errors import FormErrors, PermissionDenied, ValidationError
+from xinyi_core.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from xinyi_core.models import AuditLog
 from xinyi_training import service
 from xinyi_training.models import Invitation, TrainingSession
@@ -92,6 +92,29 @@ def test_trn2_a_town_organises_for_its_own_people_only(city, session_of):
     prejob = TrainingSession.get(TrainingSession.kind == "pre_job")  # the test city's own exam, the city's
     assert [s.id for s in service.visible_sessions(clerk_b)] == [prejob.id]  # b sees the city's and its own only
     assert [s.id for s in service.visible_sessions(city.op("village_head", "a"))] == [session.id, prejob.id]
+
+
+def test_trn2_the_screens_reads_stay_in_the_operators_scope(city, session_of):
+    """What the session screens and forms show is read through the operator's scope: whom she may
+    organise for and invite, the organiser's name, the attendance counts and one invitation."""
+    clerk_a, clerk_b, office = city.op("town_clerk", "a"), city.op("town_clerk", "b"), city.op("city_office")
+    session = session_of(op=clerk_a, organiser=city.towns[0])
+    service.invite(clerk_a, session.id, city.people["a"][:2])
+    inv = service.invitations(clerk_a, session.id).get()
+    assert service.organisers(clerk_a) == [city.towns[0]] and service.organisers(office) == [city.city]
+    assert service.organisers(city.op("village_head", "a")) == []
+    assert {u.id for u in service.invite_units(clerk_a, session.id)} == \
+        {city.towns[0].id, *(v.id for v in city.villages["a"])}
+    assert {u.id for u in service.invite_units(office, session.id)} == \
+        {city.towns[0].id, *(v.id for v in city.villages["a"])}  # a town's session: that town only
+    assert [s.organiser.name for s in service.visible_sessions(clerk_a) if s.id == session.id] == ["甲镇"]
+    assert service.attendance_counts(clerk_a, [session.id]) == {session.id: {None: 2}}
+    assert service.attendance_counts(clerk_b, [session.id]) == {}  # not hers to see: no count
+    assert service.get_invitation(clerk_a, inv.id) == inv
+    with pytest.raises(NotFound, match="不在管辖范围内"):  # another town's session does not exist for her
+        service.get_invitation(clerk_b, inv.id)
+    with pytest.raises(NotFound, match="不在管辖范围内"):
+        service.invite_units(clerk_b, session.id)
 
 
 def test_trn2_a_session_form_reports_every_bad_field(city):

@@ -94,7 +94,7 @@ def test_assessment_fact_for_item4_from_the_recorded_checks(wl):
         checks.record_check(clerk, me.person_id, "2026-05")
     fact = item4_fact(person)
     assert fact.value == 2.0  # missing one day: 未记载或记载不全不得分
-    assert "缺记1天、记载不详实2条，扣2分，本项得0分" in fact.label
+    assert "缺记1天、记载不详实2条，扣2分（满分2分，得0分）" in fact.label
     assert any("05-20" in line for line in fact.evidence)
     runtime().config.settings["worklog"]["missing_rule"] = "per_record"
     assert item4_fact(person).value == 1.5  # (1 missing + 2 thin) × 0.5

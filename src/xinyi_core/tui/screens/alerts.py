@@ -30,7 +30,8 @@ class AlertsScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="alerts-state", classes="section-title")
-        yield RecordList([Column(t("tui.alerts.col_at"), 11), Column(t("tui.alerts.col_rule"), 6),
+        # the alert's rule ID is for the code and the city's checks; its message says what happened
+        yield RecordList([Column(t("tui.alerts.col_at"), 11),
                           Column(t("tui.alerts.col_person"), 8), Column(t("tui.alerts.col_message"), 0)],
                          empty=t("tui.alerts.empty"), id="alerts")
         yield Static("", id="alert-detail")
@@ -49,7 +50,7 @@ class AlertsScreen(XinyiScreen):
         self.query_one("#alerts-state", Static).update(
             t("tui.alerts.showing_closed" if self._closed else "tui.alerts.showing_open", count=len(self._alerts)))
         self.query_one("#alerts", RecordList).set_source(ListSource(
-            [(a.id, f"{a.raised_at:%m-%d %H:%M}", a.rule, a.person.name if a.person_id else "", a.message)
+            [(a.id, f"{a.raised_at:%m-%d %H:%M}", a.person.name if a.person_id else "", a.message)
              for a in self._alerts.values()]), keep_cursor=True)
         self._detail(self.query_one("#alerts", RecordList).current_id)
 

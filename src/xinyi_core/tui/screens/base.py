@@ -7,12 +7,21 @@ Actions that the operator may not take are hidden from the footer through
 are simply not offered to a town. An action calls its service through
 :meth:`XinyiScreen.attempt`, which turns a refusal into the service's Chinese
 message and reloads what the screen shows after a success.
+
+Esc is one step back on every screen (``action_back``): a screen showing a
+filter or a search clears it first (override :meth:`XinyiScreen.has_filter` and
+:meth:`XinyiScreen.clear_filter`); then a screen pushed on another is closed
+(``dismiss(None)``), and a navigation entry's own screen goes back to where the
+operator came from — the home screen, or the screen that opened it filtered
+(组织架构 → 协理员). The home screen stays home.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, TypeVar
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -31,6 +40,8 @@ T = TypeVar("T")
 class XinyiScreen(Screen):
     TITLE_KEY: ClassVar[str] = "tui.title"
     PERMISSIONS: ClassVar[dict[str, str]] = {}
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", t("tui.key.back"))]
+    FOOTER_GLOBAL: ClassVar[tuple[str, ...]] = ()  # app keys this screen's footer shows too ("ctrl+q")
 
     @property
     def operator(self) -> Operator:
@@ -53,6 +64,43 @@ class XinyiScreen(Screen):
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         permission = self.PERMISSIONS.get(action)
         return True if permission is None else self.may(permission)
+
+    # ------------------------------------------------------------------ Esc: one step back
+
+    def has_filter(self) -> bool:
+        """Whether a filter or search narrows what the screen shows (Esc clears it before leaving)."""
+        return False
+
+    def clear_filter(self) -> None:
+        """Show everything again (called by Esc when :meth:`has_filter`)."""
+
+    def escape_label(self) -> str:
+        """What Esc does here, for the footer: ``清除筛选`` while a filter shows, else ``返回``."""
+        return t("tui.key.clear_filter") if self.has_filter() else t("tui.key.back")
+
+    def action_back(self) -> None:
+        if self.has_filter():
+            self.clear_filter()
+            self.refresh_bindings()  # the footer's Esc now says 返回
+            return
+        self.leave()
+
+    def leave(self) -> None:
+        """Close this screen when it was pushed on another; else back where the operator came from."""
+        self.dismiss(None)
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close the screen with ``result``; a navigation entry's own screen, which has nothing under it
+        to close to (a screen used both ways, like a person's record), goes back instead."""
+        stack = self.app.screen_stack
+        if stack and stack[0] is self and not self._result_callbacks:
+            self.app.go_back()  # type: ignore[attr-defined]
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
+
+    def has_unsaved_input(self) -> bool:
+        """Whether leaving now would lose what the operator typed (Ctrl+Q and Ctrl+L ask first)."""
+        return False
 
     def report(self, exc: Exception) -> None:
         """Show a refused or failed action as a Chinese notification."""

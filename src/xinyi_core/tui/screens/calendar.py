@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from ... import auth, calendar, clock, org, people
 from ...errors import CalendarUnavailable
+from ...fmt import date_weekday
 from ...i18n import t
 from ...models import OrgUnit
 from .. import hooks
@@ -74,8 +75,6 @@ class CalendarScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "town":
             return len(getattr(self, "towns", ())) > 1
-        if action == "back":
-            return self.person_id is not None
         return super().check_action(action, parameters)
 
     def action_month(self, delta: int) -> None:
@@ -168,7 +167,7 @@ class CalendarScreen(XinyiScreen):
         start, end = calendar.working_hours(self.town, self.day)
         work = sum(1 for k in self._kinds.values() if k in ("workday", "makeup"))
         return "\n".join([
-            t("tui.calendar.day_detail", date=self.day.isoformat(), kind=t(f"calendar.kind.{kind}"),
+            t("tui.calendar.day_detail", date=date_weekday(self.day), kind=t(f"calendar.kind.{kind}"),
               extra="".join(f"  {e}" for e in extra if e)),
             t("tui.calendar.hours", start=f"{start:%H:%M}", end=f"{end:%H:%M}") + "  "
             + t("tui.calendar.working_days", count=work),

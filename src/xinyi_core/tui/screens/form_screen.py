@@ -3,10 +3,12 @@
 Every edit screen — the core's and the plugins' — is a :class:`FormScreen`:
 list the fields, save through a service; the service's Chinese errors land
 beside their fields (or on the form's message line when no field is at fault),
-``Ctrl+S`` saves, ``Esc`` cancels. ``check=`` validates live over all the
-current values (see :class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps
-a line under the form up to date (a day count). :class:`PromptScreen` asks for
-one line (an opinion, a reason, a receiver's name).
+``Ctrl+S`` saves, ``Esc`` cancels (a form opened over another screen).
+``check=`` validates live over all the current values (see
+:class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps a line under the
+form up to date (a day count); :meth:`FormScreen.saved` says what happens after
+a save (dismiss, unless a screen stays open for the next entry).
+:class:`PromptScreen` asks for one line (an opinion, a reason, a receiver's name).
 """
 from __future__ import annotations
 
@@ -79,23 +81,41 @@ class FormScreen(XinyiScreen):
         form = self.query_one(Form)
         form.widget(next(iter(form.fields))).focus()
 
+    def saved(self, result: Any) -> None:
+        """After a successful save: the screen dismisses with ``result``.
+
+        A screen that stays open for the next entry (phone checks, one call after
+        another) overrides this: it says what was saved and clears the fields.
+        """
+        self.dismiss(result)
+
     @on(Form.Submitted)
     def _submitted(self, event: Form.Submitted) -> None:
         event.stop()
         result = self.attempt(self.save, dict(event.values), form=event.form, reload=False)
         if result is not None:
-            self.dismiss(result)
+            self.saved(result)
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "cancel":  # a form opened from the menu is a screen of its own: nothing to go back to
+            stack = self.app.screen_stack
+            return bool(stack) and stack[0] is not self
+        return super().check_action(action, parameters)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def has_unsaved_input(self) -> bool:
+        return any(form.dirty for form in self.query(Form))
+
 
 class PromptScreen(FormScreen):
     """One line to fill. With ``save`` the text is saved through it (errors shown beside the
-    field); without, the screen dismisses with the text itself."""
+    field); without, the screen dismisses with the text itself. ``done`` is the notice after
+    saving: text, or a function of what ``save`` returned (``approvals.outcome`` of a chain)."""
 
     def __init__(self, title: str, label: str, save: Callable[[str], Any] | None = None, *,
-                 required: bool = True, done: str = "") -> None:
+                 required: bool = True, done: str | Callable[[Any], str] = "") -> None:
         super().__init__(title)
         self._label, self._save_fn, self._required, self._done = label, save, required, done
 
@@ -107,9 +127,10 @@ class PromptScreen(FormScreen):
         if self._save_fn is None:
             return text
         try:
-            self._save_fn(text)
+            result = self._save_fn(text)
         except ValidationError as exc:  # the one field is the one at fault
             raise FormErrors({"text": exc.message}) from exc
-        if self._done:
-            self.notify(self._done)
+        message = self._done(result) if callable(self._done) else self._done  # e.g. approvals.outcome
+        if message:
+            self.notify(message)
         return True

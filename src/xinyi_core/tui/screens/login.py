@@ -1,6 +1,8 @@
 """Password login. Repeated failures lock the account (auth.authenticate counts them)."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
@@ -16,6 +18,8 @@ from ..widgets.key_bar import KeyBar
 
 class LoginScreen(Screen[Operator]):
     """Username, password, Enter. Dismisses with the operator on success."""
+
+    FOOTER_GLOBAL: ClassVar[tuple[str, ...]] = ("ctrl+q",)
 
     def __init__(self, message: str = "") -> None:
         super().__init__()

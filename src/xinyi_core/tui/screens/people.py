@@ -19,7 +19,7 @@ from ...errors import XinyiError
 from ...fmt import mask_id, mask_phone
 from ...i18n import t
 from ...models import OrgUnit, Person
-from ..widgets import Column, Form, FormField, QuerySource, RecordList
+from ..widgets import Column, Form, FormField, QuerySource, RecordList, SearchBox
 from .base import XinyiScreen
 
 ORDERS = ("name", "joined", "town")
@@ -39,7 +39,6 @@ class PeopleScreen(XinyiScreen):
         Binding("s", "sort", t("tui.key.sort")),
         Binding("a", "add", t("tui.key.add")),
         Binding("e", "edit", t("tui.key.edit")),
-        Binding("escape", "clear", show=False),
         Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False),
         Binding("pagedown", "move(20)", show=False), Binding("pageup", "move(-20)", show=False),
     ]
@@ -53,7 +52,7 @@ class PeopleScreen(XinyiScreen):
         self._names: dict[int, str] = {}
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Input(placeholder=t("tui.people.search_placeholder"), id="search", compact=True)
+        yield SearchBox(placeholder=t("tui.people.search_placeholder"), id="search", compact=True)
         yield Static("", id="people-status")
         yield RecordList(COLUMNS, empty=t("tui.people.empty"), id="people")
 
@@ -89,6 +88,7 @@ class PeopleScreen(XinyiScreen):
         if any(shown):
             bits.append(t("tui.people.filters", text="、".join(s for s in shown if s)))
         self.query_one("#people-status", Static).update("  ".join(bits))
+        self.refresh_bindings()  # the footer's Esc: 清除筛选 or 返回
 
     @on(Input.Changed, "#search")
     def _typed(self) -> None:
@@ -134,11 +134,17 @@ class PeopleScreen(XinyiScreen):
     def action_focus_search(self) -> None:
         self.query_one("#search").focus()
 
-    def action_clear(self) -> None:
+    def has_filter(self) -> bool:
+        return bool(self.text) or any(v is not None for v in self.filters.values())
+
+    def clear_filter(self) -> None:
+        """Esc: the search text first, then the town/village/status filter (组织架构 → a village)."""
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""
-            self.run_search()
+        else:
+            self.filters = {k: None for k in self.filters}
+        self.run_search()
         search.focus()
 
     def action_sort(self) -> None:

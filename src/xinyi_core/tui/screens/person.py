@@ -52,11 +52,26 @@ def check(values: dict[str, Any], *, editing: bool = False) -> dict[str, str]:
 
 
 def post_choices(operator: Any) -> list[tuple[str, int]]:
-    """Vacant posts within the operator's scope, labelled village·title#id."""
+    """Vacant posts within the operator's scope, labelled for a person: (town) village·title and
+    since when it is vacant, numbered only where two would read the same — no database ids."""
     scope = auth.scope_of(operator)
     within = None if scope.level == "city" else org.unit(scope.unit_id)
-    return [(t("tui.person.post_label", village=p.village.name, title=p.title, id=p.id), p.id)
-            for p in org.vacant_posts(within)]
+    labels: list[tuple[str, int]] = []
+    for p in org.vacant_posts(within):
+        place = f"{p.village.parent.name}·{p.village.name}" if scope.level == "city" else p.village.name
+        since = t("tui.person.post_since", date=p.vacant_since.isoformat()) if p.vacant_since else ""
+        labels.append((t("tui.person.post_label", village=place, title=p.title, since=since), p.id))
+    seen: dict[str, int] = {}
+    for label, _ in labels:
+        seen[label] = seen.get(label, 0) + 1
+    numbered: dict[str, int] = {}
+    out = []
+    for label, post_id in labels:
+        if seen[label] > 1:
+            numbered[label] = numbered.get(label, 0) + 1
+            label = t("tui.person.post_nth", label=label, n=numbered[label])
+        out.append((label, post_id))
+    return out
 
 
 class PersonScreen(XinyiScreen):
@@ -158,13 +173,16 @@ class PersonScreen(XinyiScreen):
 
 
 def plugin_lines(person: Person) -> list[str]:
-    """What each plugin enabled for the person's town says about her (ASM facts, calendar marks)."""
+    """What each plugin enabled for the person's town says about her (ASM facts, calendar marks), in
+    words an operator reads: no rule IDs, no bare numbers."""
     town = person.town.code if person.town_id else None
     today = clock.today()
     facts, failed = hooks.flat(town, "xinyi_assessment_facts", person=person, year=today.year)
     marks, failed_marks = hooks.flat(town, "xinyi_calendar_marks", person=person,
                                      start=today - dt.timedelta(days=30), end=today)
-    lines = [t("tui.person.fact", label=f.label, value=f"{f.value:g}", rule=f.rule) for f in facts]
+    # A fact's label says what it counts and its count (``AssessmentFact.label``); its rule ID and
+    # bare value are for the assessment's code and the city's checks, not for this page.
+    lines = [f.label for f in facts]
     if marks:
         lines.append(t("tui.person.marks", marks="、".join(f"{m.date:%m-%d}{m.label}" for m in marks)))
     return lines + failed + failed_marks
@@ -205,8 +223,7 @@ class PersonFormScreen(FormScreen):
                             values.get("political_status"), list(_swap(people.labels("political_status")))),
                   FormField("education", t("person.field.education"), values.get("education"),
                             list(_swap(people.labels("education")))),
-                  FormField("joined_on", t("person.field.joined_on"), values.get("joined_on", ""),
-                            placeholder="2025-01-31")]
+                  FormField("joined_on", t("person.field.joined_on"), values.get("joined_on", ""), kind="date")]
         if self.person_id is None:
             fields.append(FormField("post", t("tui.person.post"), None, post_choices(self.operator), required=True))
         return fields

@@ -10,7 +10,7 @@ from typing import Any
 
 _HOME = {"Form": "form", "FormField": "form", "form_check": "form", "Column": "record_list", "ListSource": "record_list",
          "QuerySource": "record_list", "RecordList": "record_list", "RecordSource": "record_list",
-         "KeyBar": "key_bar", "OperatorBar": "operator_bar"}
+         "KeyBar": "key_bar", "OperatorBar": "operator_bar", "SearchBox": "search_box"}
 __all__ = sorted(_HOME)
 
 

@@ -13,6 +13,12 @@ join fields — category 其他 needs a reason — work while typing) and return
 field → Chinese error; only fields the operator has already visited show theirs
 before saving. ``note(values)`` is a line under the form kept up to date with
 the values (a leave's day count), shown while they pass the check.
+
+Date fields (``kind="date"``) take every way of writing a date the core's one
+parser knows (``2026-01-05``, ``2026-1-5``, ``20260105``, ``1-5`` for this year),
+show the weekday right after the value (``2026-01-05（周一）``), give the service
+the date as ``2026-01-05`` and, for what is no date, an error whose example is
+the field's hint — this year's ``2026-01-31`` unless the screen gives another.
 """
 from __future__ import annotations
 
@@ -26,7 +32,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from ... import validators
 from ...errors import FormErrors, ValidationError, XinyiError
+from ...fmt import weekday_zh
 from ...i18n import t
 
 Checker = Callable[[dict[str, Any]], Mapping[str, str]]
@@ -52,7 +60,9 @@ def form_check(clean: Callable[[dict[str, Any]], Any]) -> Checker:
 
 @dataclass(frozen=True)
 class FormField:
-    """One field. ``choices`` as ``(label, value)`` pairs makes it a choice list."""
+    """One field. ``choices`` as ``(label, value)`` pairs makes it a choice list; ``kind="date"`` a date
+    (the hint defaults to this year's example, ``2026-01-31``); ``kind="day"`` a date that may also be
+    written as a day of this month alone (``7``: a work-log day)."""
 
     name: str
     label: str
@@ -61,6 +71,19 @@ class FormField:
     placeholder: str = ""
     password: bool = False
     required: bool = False
+    kind: str = ""  # "date", "day"
+
+    @property
+    def is_date(self) -> bool:
+        return self.kind in ("date", "day")
+
+    def parse(self, text: Any) -> Any:
+        """The date a date field's text means (None when it is none)."""
+        return validators.parse_date(text, bare_day=self.kind == "day")
+
+    def hint(self) -> str:
+        """The placeholder shown in the empty field."""
+        return self.placeholder or (validators.date_example() if self.is_date else "")
 
 
 class Form(VerticalScroll, can_focus=False):
@@ -95,9 +118,14 @@ class Form(VerticalScroll, can_focus=False):
                     yield Select([(str(lbl), val) for lbl, val in f.choices], id=f"f-{f.name}", compact=True,
                                  prompt=t("tui.form.choose"),
                                  value=f.value if f.value not in (None, "") else Select.NULL)
+                elif f.is_date:
+                    day = f.parse(f.value)
+                    yield Input(day.isoformat() if day else str(f.value or ""), id=f"f-{f.name}", compact=True,
+                                placeholder=f.hint(), classes="-date")
+                    yield Static(self._weekday(day), id=f"d-{f.name}", classes="form-weekday")
                 else:
                     yield Input("" if f.value is None else str(f.value), id=f"f-{f.name}", compact=True,
-                                placeholder=f.placeholder, password=f.password)
+                                placeholder=f.hint(), password=f.password)
                 yield Static("", id=f"e-{f.name}", classes="form-error")
         yield Static("", id="form-message", classes="form-message")
         if self._note is not None:
@@ -105,6 +133,7 @@ class Form(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self._ready = True  # fields post Changed while they mount: nothing to check before this
+        self._initial = self.values()
         if self._note is not None:
             self._refresh_note(None)
 
@@ -114,13 +143,25 @@ class Form(VerticalScroll, can_focus=False):
         return self.query_one(f"#f-{name}")  # type: ignore[return-value]
 
     def value(self, name: str) -> Any:
+        """The field's value: a choice's value, the text stripped, a date field's date as ``2026-01-05``
+        (what was typed, when it is no date)."""
         w = self.widget(name)
         if isinstance(w, Select):
             return "" if w.value is Select.NULL else w.value
-        return w.value.strip()
+        text = w.value.strip()
+        if self.fields[name].is_date:
+            day = self.fields[name].parse(text)
+            return day.isoformat() if day else text
+        return text
 
     def values(self) -> dict[str, Any]:
         return {name: self.value(name) for name in self.fields}
+
+    @property
+    def dirty(self) -> bool:
+        """Whether any field holds something other than what the form opened with."""
+        initial = getattr(self, "_initial", None)
+        return initial is not None and self.values() != initial
 
     # ------------------------------------------------------------------ errors
 
@@ -168,6 +209,9 @@ class Form(VerticalScroll, can_focus=False):
     def _errors_for(self, values: dict[str, Any]) -> dict[str, str]:
         errors = {n: t("tui.form.required") for n, f in self.fields.items()
                   if f.required and values.get(n) in ("", None)}
+        for n, f in self.fields.items():
+            if f.is_date and n not in errors and values.get(n) and f.parse(values[n]) is None:
+                errors[n] = self._date_error(f)
         if self._check is not None:
             for name, msg in self._check(values).items():
                 errors.setdefault(name, msg)
@@ -197,12 +241,32 @@ class Form(VerticalScroll, can_focus=False):
             errors = self._errors_for(values)
         self.query_one("#form-note", Static).update("" if errors else self._note(values))
 
+    @staticmethod
+    def _date_error(f: FormField) -> str:
+        """The bad-date message, its example the field's own hint (a hint that is no date: this year's)."""
+        example = f.hint() if validators.parse_date(f.hint()) else validators.date_example()
+        return t("validation.date", example=example)
+
+    @staticmethod
+    def _weekday(day: Any) -> str:
+        return t("tui.form.weekday", weekday=weekday_zh(day)) if day else ""
+
+    def weekday(self, name: str) -> str:
+        """The weekday shown after a date field (``（周一）``; '' while it holds no date)."""
+        return str(self.query_one(f"#d-{name}", Static).render())
+
+    def _show_weekday(self, name: str) -> None:
+        self.query_one(f"#d-{name}", Static).update(self._weekday(self.fields[name].parse(self.value(name))))
+
     # ------------------------------------------------------------------ events
 
     @on(Input.Blurred)
     def _left(self, event: Input.Blurred) -> None:
         if event.input.id and event.input.id.startswith("f-"):
-            self.check_field(event.input.id[2:])
+            name = event.input.id[2:]
+            if self.fields[name].is_date and self.value(name) != event.input.value:
+                event.input.value = self.value(name)  # 1-5 becomes 2026-01-05: she sees the year it took
+            self.check_field(name)
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -213,6 +277,8 @@ class Form(VerticalScroll, can_focus=False):
         if not (self._ready and wid.startswith("f-")):
             return
         name = wid[2:]
+        if self.fields[name].is_date:
+            self._show_weekday(name)
         if isinstance(event, Select.Changed):
             self.check_field(name)
         elif self._shown or self._note is not None:

@@ -1,19 +1,72 @@
-"""The key footer: every action the operator can take here, with its key.
+"""The key footer: the keys this screen needs most, then ``Esc`` and ``F1 帮助`` — in 80 columns.
 
 One widget drawing one line of text. Textual's ``Footer`` mounts a widget per
 key and rebuilds them whenever the bindings change (every focus change and
 screen switch), which costs more than the rest of a repaint on a slow machine;
 this draws the same information as a single line.
+
+The screen's shown bindings come first, in the order the screen declares them
+(its priority order); on the right, always, the way back (``Esc 返回``, or what
+Esc does here: ``Esc 清除筛选``, ``Esc 取消``) and ``F1 帮助``. A key that does not
+fit is left out whole — never cut mid-word — and is still listed on F1. A screen
+may show some of the app's global keys too (``FOOTER_GLOBAL``: the home screen
+shows Ctrl+L and Ctrl+Q).
 """
 from __future__ import annotations
 
 from itertools import groupby
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
+
+from ...i18n import t
+
+GAP = "  "
+OPEN = t("tui.key.open")
+
+
+def screen_bindings(screen: Screen) -> list[tuple[Any, Binding, bool]]:
+    """``(node, binding, enabled)`` for every binding of the focused widget, its containers and the
+    screen — also those a search box takes while it has the focus (they work from the list, from F1
+    and from the palette) — that this operator may use, focused-most first."""
+    app = screen.app
+    focused = screen.focused
+    nodes = [n for n in focused.ancestors_with_self if n is not app] if focused is not None else [screen]
+    out = []
+    for node in nodes:
+        for bindings in node._bindings.key_to_bindings.values():
+            for binding in bindings:
+                state = app._check_action_state(binding.action, node)
+                if state is not False:
+                    out.append((node, binding, bool(state)))
+    return out
+
+
+def footer_bindings(screen: Screen) -> tuple[list[tuple[Binding, bool]], tuple[Binding, bool] | None,
+                                             tuple[Binding, bool] | None]:
+    """``(left, escape, help)``: the shown bindings of ``screen`` in order (then the app keys it asks
+    for in ``FOOTER_GLOBAL``), its Esc binding and F1."""
+    extra = getattr(screen, "FOOTER_GLOBAL", ())
+    seen: set[str] = set()
+    left = []
+    globals_: dict[str, tuple[Binding, bool]] = {}
+    escape = help_ = None
+    for key, (node, binding, enabled, _tip) in screen.active_bindings.items():
+        if key == "escape":
+            if binding.description:
+                escape = (binding, enabled)
+        elif key == "f1":
+            help_ = (binding, enabled)
+        elif key in extra and node is screen.app:
+            globals_[key] = (binding, enabled)
+        elif binding.show and binding.description and binding.action not in seen:
+            seen.add(binding.action)
+            left.append((binding, enabled))
+    left.extend(globals_[key] for key in extra if key in globals_)
+    return left, escape, help_
 
 
 class KeyBar(Widget):
@@ -35,39 +88,62 @@ class KeyBar(Widget):
             self.refresh()
 
     def _key(self) -> tuple:
-        return tuple((b.key, b.description, enabled) for b, enabled in self._shown())
+        left, escape, help_ = footer_bindings(self.screen)
+        return (tuple((b.key, b.description, enabled) for b, enabled in left),
+                escape and (escape[0].description, self._escape_label(escape[0]), escape[1]), help_ is not None)
 
-    def _shown(self) -> list[tuple[Binding, bool]]:
-        seen: set[str] = set()
-        out = []
-        for _node, binding, enabled, _tip in self.screen.active_bindings.values():
-            if binding.show and binding.action not in seen:
-                seen.add(binding.action)
-                out.append((binding, enabled))
-        return out
+    def _escape_label(self, binding: Binding) -> str:
+        label = getattr(self.screen, "escape_label", None)
+        return label() if binding.action == "back" and label is not None else binding.description
+
+    def _item(self, key: str, description: str, enabled: bool = True) -> Text:
+        key_style = self.get_component_rich_style("key-bar--key")
+        off_style = self.get_component_rich_style("key-bar--disabled")
+        return Text.assemble((key, key_style if enabled else off_style),
+                             (f" {description}", None if enabled else off_style))
+
+    def items(self) -> tuple[list[Text], list[Text]]:
+        """The left items (in order) and the right ones (Esc, F1), each one key and its word.
+
+        ``回车 打开`` is the same on every list (and on F1): when not every key fits, it gives way first.
+        """
+        app = self.app
+        left, escape, help_ = footer_bindings(self.screen)
+        out: list[tuple[Text, bool]] = []
+        for group, grouped in groupby(left, key=lambda item: item[0].group):
+            grouped = list(grouped)
+            if group is not None and group.compact and len(grouped) > 1:
+                keys = [app.get_key_display(b) for b, _ in grouped]
+                out.append((self._item(f"{keys[0]}…{keys[-1]}" if len(keys) > 2 else "/".join(keys),
+                                       group.description), False))
+                continue
+            out.extend((self._item(app.get_key_display(b), b.description, enabled),
+                        b.key == "enter" and b.description == OPEN) for b, enabled in grouped)
+        right = []
+        if escape is not None:
+            right.append(self._item(app.get_key_display(escape[0]), self._escape_label(escape[0]), escape[1]))
+        if help_ is not None:
+            right.append(self._item(app.get_key_display(help_[0]), help_[0].description, help_[1]))
+        room = self.size.width - sum(r.cell_len + len(GAP) for r in right)
+        if sum(item.cell_len + len(GAP) for item, _ in out) > room:
+            out = [(item, generic) for item, generic in out if not generic]
+        return [item for item, _ in out], right
 
     def render(self) -> Text:
         self._drawn = self._key()
-        app = self.app
-        key_style = self.get_component_rich_style("key-bar--key")
-        off_style = self.get_component_rich_style("key-bar--disabled")
+        left, right = self.items()
+        width = self.size.width
+        tail = Text(GAP).join(right)
+        room = width - tail.cell_len - (len(GAP) if right else 0)
         text = Text(no_wrap=True, overflow="crop")
-        for group, items in groupby(self._shown(), key=lambda item: item[0].group):
-            items = list(items)
-            if group is not None and len(items) > 1:
-                keys = [app.get_key_display(b) for b, _ in items]
-                text.append(f"{keys[0]}…{keys[-1]}" if len(keys) > 2 else "/".join(keys), key_style)
-                text.append(f" {group.description}  ")
-                continue
-            for binding, enabled in items:
-                text.append(app.get_key_display(binding), key_style if enabled else off_style)
-                text.append(f" {binding.description}  ", None if enabled else off_style)
-        palette = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
-        if palette is not None and app.ENABLE_COMMAND_PALETTE:
-            right = Text.assemble((app.get_key_display(palette[1]), key_style), f" {palette[1].description}")
-            gap = self.size.width - text.cell_len - right.cell_len
-            if gap > 0:
-                text.append(" " * gap)
-                text.append_text(right)
-        text.truncate(self.size.width)
+        for item in left:  # whole items only: what does not fit is on F1
+            if text.cell_len + item.cell_len > room:
+                break
+            text.append_text(item)
+            text.append(GAP)
+        gap = width - text.cell_len - tail.cell_len
+        if gap > 0:
+            text.append(" " * gap)
+        text.append_text(tail)
+        text.truncate(width)
         return text

@@ -9,6 +9,11 @@ inside the window repaints two lines, not the widget.
 Plugins use it for their own lists: pass columns and a source (``QuerySource``
 for a peewee query, ``ListSource`` for rows already in memory), handle
 :class:`RecordList.Selected`.
+
+Columns are measured in terminal cells (a Chinese character is two): a heading
+is never cut — a column is at least as wide as its heading — and a column
+whose values on the first page are wider than its declared width grows while
+the line has room, taking it from the flexible (width 0) columns.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Protocol, Sequence
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding, BindingType
@@ -36,7 +41,42 @@ class Column:
     """A column: its Chinese heading and its width in terminal cells (CJK counts double)."""
 
     label: str
-    width: int  # 0 = take the remaining width
+    width: int  # 0 = take the remaining width; never narrower than the label
+
+
+def column_widths(columns: Sequence[Column], width: int, content: Sequence[int] = ()) -> list[int]:
+    """Each column's width in cells for a line ``width`` cells wide (one space between columns).
+
+    A column gets at least its heading's width, a fixed column its declared width; fixed columns
+    whose values (``content``: the widest per column) need more get it while there is room, then the
+    flexible columns share what is left. When even the headings don't fit, the last columns are
+    left out whole rather than shown with a cut heading.
+    """
+    heads = [cell_len(c.label) for c in columns]
+    widths = [max(c.width, h) if c.width else h for c, h in zip(columns, heads)]
+    spare = width - sum(widths) - max(len(columns) - 1, 0)
+    if spare < 0:  # narrower than declared: give back what fixed columns have beyond their headings
+        for i in sorted(range(len(columns)), key=lambda i: heads[i] - widths[i]):
+            take = min(widths[i] - heads[i], -spare)
+            widths[i] -= take
+            spare += take
+        while spare < 0 and widths:  # not even the headings fit: leave out the last columns whole
+            last = max(i for i, w in enumerate(widths) if w) if any(widths) else None
+            if last is None:
+                break
+            spare += widths[last] + (1 if last else 0)
+            widths[last] = 0
+        return widths
+    content = list(content) + [0] * (len(columns) - len(content))
+    for i, c in enumerate(columns):  # a fixed column grows to its values while there is room
+        if c.width and content[i] > widths[i] and spare > 0:
+            grow = min(content[i] - widths[i], spare)
+            widths[i] += grow
+            spare -= grow
+    flex = [i for i, c in enumerate(columns) if not c.width]
+    for n, i in enumerate(flex):
+        widths[i] += spare // len(flex) + (n < spare % len(flex))
+    return widths
 
 
 class RecordSource(Protocol):
@@ -126,6 +166,8 @@ class RecordList(Widget, can_focus=True):
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._top = 0
         self._loaded = False
+        self._content: list[int] = [0] * len(self.columns)  # widest value per column on the first page
+        self._sized: tuple[int, list[int]] | None = None  # (line width, column widths)
 
     # ------------------------------------------------------------------ data
 
@@ -146,6 +188,7 @@ class RecordList(Widget, can_focus=True):
         self._pages.clear()
         self._count = self._source.count()
         self._loaded = True
+        self._measure()
         cursor = min(self.cursor, max(self._count - 1, 0)) if keep_cursor else 0
         if not keep_cursor:
             self._top = 0
@@ -223,11 +266,20 @@ class RecordList(Widget, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
+    def _measure(self) -> None:
+        """The widest value of each column on the first page (fetched to be shown anyway)."""
+        widest = [0] * len(self.columns)
+        for index in range(min(self._count, self.PAGE)):
+            row = self.row_at(index)
+            for i, value in enumerate((row or ())[1:len(self.columns) + 1]):
+                widest[i] = max(widest[i], cell_len("" if value is None else str(value)))
+        self._content = widest
+        self._sized = None
+
     def _widths(self, width: int) -> list[int]:
-        fixed = sum(c.width + 1 for c in self.columns if c.width)
-        flex = [c for c in self.columns if not c.width]
-        rest = max(width - fixed - len(flex), 0)
-        return [c.width or (rest // len(flex) if flex else 0) for c in self.columns]
+        if self._sized is None or self._sized[0] != width:
+            self._sized = (width, column_widths(self.columns, width, self._content))
+        return self._sized[1]
 
     def _line(self, cells: Sequence[Any], width: int, style_name: str | None) -> Strip:
         text = " ".join(set_cell_size("" if v is None else str(v), w)

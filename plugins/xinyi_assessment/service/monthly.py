@@ -1,0 +1,144 @@
+"""The routine (monthly) assessment — ASM-2: attendance and work done per assistant,
+reviewed by the town, published at the start of the next month.
+
+The sheet lists everyone on the roll during the month (joined by its end, not
+gone before its start), not today's roster. The town enters each assistant's
+result and work done; the 出勤情况 column is filled from the month's facts of
+the plugins the town enabled (``xinyi_month_facts``: attendance's days present,
+late/early, leave, 旷工, failed phone checks), the reviewer's own words added
+after them — or alone, when no plugin counts attendance. Days other plugins
+mark (leave, training) are counted in through ``xinyi_calendar_marks``, so the
+sheet is complete with whatever subset of plugins the town enabled.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from collections.abc import Iterable
+
+from xinyi_core import (
+    MonthFact,
+    Operator,
+    OrgUnit,
+    Person,
+    ValidationError,
+    audit,
+    auth,
+    clock,
+    database,
+    org,
+    people,
+    runtime,
+    t,
+)
+from xinyi_core import period_bounds
+
+from ..models import MonthlyResult
+
+RESULTS = ("good", "pass", "poor")  # 好 / 合格 / 差
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    person_id: int
+    name: str
+    village: str
+    marked_days: int  # days other plugins marked as excused (leave, training …)
+    note: str  # what the reviewer wrote about attendance (the whole column when no plugin counts it)
+    work: str
+    result: str | None  # None: not reviewed yet
+    facts: tuple[MonthFact, ...] = ()  # the month's counts from the town's plugins
+
+    @property
+    def counted(self) -> str:
+        """The facts as one line: 出勤19/21天，迟到1次 (counts of zero left out)."""
+        return facts_text(self.facts)
+
+    @property
+    def attendance(self) -> str:
+        """The 出勤情况 column: the plugins' counts, then the reviewer's note."""
+        return "；".join(part for part in (self.counted, self.note) if part)
+
+
+def facts_text(facts: Iterable[MonthFact]) -> str:
+    """One line of month facts, in the order given; a count of zero says nothing unless it is
+    a part of a whole (出勤0/21天 is worth saying)."""
+    parts = []
+    for f in facts:
+        if f.of is not None:
+            parts.append(t("assessment.monthly.fact_of", label=f.label, value=f"{f.value:g}", of=f"{f.of:g}",
+                           unit=f.unit))
+        elif f.value:
+            parts.append(t("assessment.monthly.fact", label=f.label, value=f"{f.value:g}", unit=f.unit))
+    return "，".join(parts)
+
+
+def review(op: Operator, person_id: int, period: str, *, attendance: str, work: str, result: str) -> MonthlyResult:
+    """The town's review of one assistant's month (ASM-2); re-reviewing replaces it.
+
+    ``attendance`` is the reviewer's note on attendance: with a plugin counting
+    it, an annotation printed after the counts (empty: she confirms them as
+    they are); without one, the whole 出勤情况. The counts she saw are audited.
+    """
+    auth.require(op, "assessment.monthly")
+    person = people.get(op, person_id)  # scope checked and audited
+    if result not in RESULTS:
+        raise ValidationError("result", "assessment.error.bad_result")
+    first, _ = period_bounds(period)  # a bad period raises
+    counted = facts_text(month_facts(person, first.year, first.month))
+    with database.atomic():
+        row, created = MonthlyResult.get_or_create(person=person, period=period, defaults=dict(town=person.town_id))
+        before = None if created else audit.snapshot(row, ("attendance", "work", "result"))
+        row.attendance, row.work, row.result = attendance.strip(), work.strip(), result
+        row.reviewed_by_id, row.reviewed_at = op.id, clock.now()
+        row.save()
+        audit.record(op, "assessment.monthly", row, person_id=person.id, before=before,
+                     after={"period": period, "result": result, "counted": counted})
+    return row
+
+
+def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
+    """What the plugins her town enabled counted in her month (``xinyi_month_facts``), in plugin order."""
+    town = person.town.code if person.town_id else None
+    return [f for batch in runtime().plugins.for_town(town).xinyi_month_facts(person=person, year=year, month=month)
+            for f in batch]
+
+
+def on_roll(town: OrgUnit, period: str) -> list[Person]:
+    """ASM-2: the full-time assistants of ``town`` on the roll at some time in ``period`` —
+    by join and departure dates, not by who is on duty the day the sheet is made."""
+    first, last = period_bounds(period)
+    return list(Person.select().where((Person.town == town) & people.on_roll_during(first, last))
+                .order_by(Person.name_initials, Person.id))
+
+
+def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
+    """Every full-time assistant of ``town`` on the roll in ``period``, reviewed or not."""
+    first, last = period_bounds(period)
+    results = {r.person_id: r for r in MonthlyResult.select().where(
+        (MonthlyResult.town == town) & (MonthlyResult.period == period))}
+    hooks = runtime().plugins.for_town(town.code)
+    villages = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").tuples())
+    out = []
+    for p in on_roll(town, period):
+        marks = {m.date for batch in hooks.xinyi_calendar_marks(person=p, start=first, end=last) for m in batch
+                 if m.excused}
+        facts = tuple(f for batch in hooks.xinyi_month_facts(person=p, year=first.year, month=first.month)
+                      for f in batch)
+        r = results.get(p.id)
+        out.append(MonthRow(p.id, p.name, villages.get(p.village_id, ""), len(marks),
+                            r.attendance if r else "", r.work if r else "", r.result if r else None, facts))
+    return out
+
+
+def sheet(op: Operator, period: str) -> list[MonthRow]:
+    """The routine sheet of ``period`` as ``op`` reviews it: her own town's rows (ASM-2); none above a town."""
+    auth.require(op, "assessment.monthly")
+    town = org.town_of(op)
+    return month_rows(town, period) if town is not None else []
+
+
+def last_period(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first:%Y-%m}"

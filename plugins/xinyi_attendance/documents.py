@@ -1,0 +1,44 @@
+"""The attendance plugin's printed documents: the monthly summary report (ASM-2), one .xlsx per
+town and month — the same figures as the summary screen."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from xinyi_core import ReportContext, ReportSpec, XinyiError, clock, date_zh, export, t
+
+from .service.summary import SummaryRow, month_summary
+
+COLUMNS = ("no", "name", "village", "expected", "present", "late", "early", "leave", "training", "failed_checks",
+           "absent", "open", "deduction", "year_absent")
+WIDTHS = {"no": 5, "name": 9, "village": None, "deduction": 16}
+
+
+def report_row(i: int, r: SummaryRow) -> list[Any]:
+    dates = "、".join(f"{d.day}日" for d in r.deduction_dates)
+    return [i, r.name, r.village, r.expected, r.present, r.late, r.early, r.leave, r.training + r.other_excused,
+            r.failed_checks, r.absent, r.open, dates, r.year_absent]
+
+
+def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
+    """ASM-2: the routine assessment's attendance part for one town and month, as .xlsx."""
+    if ctx.town is None:
+        raise XinyiError("jobs.town_required")
+    year, month = (int(x) for x in ctx.period.split("-"))
+    ctx.progress(0.1, t("attendance.report.querying"))
+    rows = month_summary([ctx.town], year, month)
+    columns = [export.Column(t(f"attendance.report.col.{c}"), WIDTHS.get(c, 7), left=(c in ("village", "deduction")))
+               for c in COLUMNS]
+    wb, ws = export.workbook()
+    ws.title = t("attendance.report.sheet")
+    export.table_sheet(
+        ws, title=t("attendance.report.heading", unit=ctx.town.name, year=year, month=month),
+        note=t("attendance.report.note", year=year, month=month, count=len(rows),
+               absent=sum(r.absent for r in rows), open=sum(r.open for r in rows)),
+        columns=columns, rows=[report_row(i, r) for i, r in enumerate(rows, start=1)],
+        footer_note=t("attendance.report.made", date=date_zh(clock.today(), pad=True)))
+    wb.save(path)
+
+
+REPORTS = [ReportSpec("attendance.monthly", "attendance.report.title", render_monthly, formats=("xlsx",),
+                      period="month", city_wide=False)]

@@ -1,0 +1,70 @@
+"""The attendance plugin's answers to the assessment hooks (ASM-2, ASM-5, ATT-5).
+
+``xinyi_assessment_facts``: the year's confirmed 旷工 (the veto at 5 days) and
+the record for scoring item 5; ``xinyi_month_facts``: one assistant's month as
+the town's summary counts it, for the publication's 出勤情况.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from xinyi_core import AssessmentFact, MonthFact, Person, calendar, t
+
+from . import rules
+from .models import AttendanceDay
+from .service import confirmed_days, setting
+from .service.summary import count_if, summary_query
+
+
+# --------------------------------------------------------------------------- facts for the annual assessment
+
+def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
+    """ATT-5 (veto at 5 confirmed days) and the attendance record for scoring item 5 (ASM-5)."""
+    days = confirmed_days(person.id, year)
+    limit = setting("absent_fail_days")
+    D = AttendanceDay
+    counts = (D.select(count_if(D.late == True).alias("late"), count_if(D.early == True).alias("early"))  # noqa: E712
+              .where((D.person == person.id) & D.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+              .dicts().get())
+    late, early = int(counts["late"] or 0), int(counts["early"] or 0)
+    return [
+        AssessmentFact("ATT-5", t("attendance.fact.absent", days=len(days), limit=limit), len(days), item=5,
+                       veto=rules.crosses_att5(len(days), limit), evidence=tuple(d.isoformat() for d in days)),
+        AssessmentFact("ASM-5", t("attendance.fact.record", late=late, early=early, absent=len(days)),
+                       late + early, item=5,
+                       evidence=(t("attendance.fact.late", count=late), t("attendance.fact.early", count=early))),
+    ]
+
+
+# --------------------------------------------------------------------------- facts for the routine assessment
+
+# (key, rule, unit) of each count of the month, in the order the publication lists them
+_MONTH_COUNTS = (("present", "ATT-2", "days"), ("late", "ATT-1", "times"), ("early", "ATT-1", "times"),
+                 ("leave", "ATT-3", "days"), ("training", "TRN-2", "days"), ("absent", "ATT-5", "days"),
+                 ("open", "ATT-5", "days"), ("failed_checks", "ATT-2", "times"))
+
+
+def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
+    """ASM-2: one assistant's month as the town's summary counts it, for the publication's 出勤情况.
+
+    The same aggregate as :func:`~xinyi_attendance.service.summary.month_summary`, for one person: days present out
+    of the working days she was on the roll, late and early, leave and training
+    days, confirmed 旷工 (with their dates) and candidates still open, failed phone
+    checks. Nothing when she was not on the roll that month.
+    """
+    first, last = rules.month_bounds(year, month)
+    working = calendar.working_days_by_town([person.town_id], first, last)
+    found = (summary_query([person.town_id], first, last, working).where(Person.id == person.id)
+             .tuples().first())
+    if found is None:
+        return []
+    counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
+                       "open", "cleared"), (int(v or 0) for v in found[6:-1])))
+    expected = rules.expected_days(working[person.town_id], found[4], found[5])
+    absent_on = [] if not counts["absent"] else [d for (d,) in AttendanceDay.select(AttendanceDay.date).where(
+        (AttendanceDay.person == person.id) & (AttendanceDay.absence == "confirmed")
+        & AttendanceDay.date.between(first, last)).order_by(AttendanceDay.date).tuples()]
+    return [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
+                      t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
+                      evidence=tuple(d.isoformat() for d in absent_on) if key == "absent" else ())
+            for key, rule, unit in _MONTH_COUNTS]

@@ -1,0 +1,202 @@
+"""Reading attendance back: the town's monthly summary (ASM-2) and one person's month.
+
+The screens read them through :func:`town_month` and :func:`person_month_for`,
+which take the operator and keep to her scope; the hook answers built on the
+same aggregate are in :mod:`xinyi_attendance.facts`.
+
+The monthly summary is one aggregate query — people LEFT JOIN their days,
+``GROUP BY`` person — plus the town calendar for the working days; the days'
+excuses and candidate decisions were written by the end-of-day run, so no
+per-person query is needed. ``benchmarks/attendance_bench.py`` holds it
+against the same aggregate written as one raw SQL query.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from dataclasses import dataclass, field
+import peewee as pw
+
+from xinyi_core import CalendarUnavailable, Operator, OrgUnit, Person, auth, people, t
+from xinyi_core import calendar
+
+from .. import rules
+from ..models import AttendanceDay
+from . import confirmed_days
+
+
+@dataclass
+class SummaryRow:
+    person_id: int
+    name: str
+    village: str
+    expected: int  # working days on the roll
+    present: int  # signed in on a working day
+    late: int
+    early: int
+    leave: int
+    training: int
+    other_excused: int
+    failed_checks: int
+    absent: int  # confirmed 旷工 (ATT-5): the month's wage deduction days
+    open: int  # candidates not yet decided
+    cleared: int
+    deduction_dates: list[dt.date] = field(default_factory=list)
+    year_absent: int = 0  # confirmed 旷工 in the year up to the month's end (ATT-5: 5 fails the year)
+
+
+def count_if(cond: pw.Expression) -> pw.Expression:
+    """``SUM(CASE WHEN cond THEN 1 ELSE 0 END)``: how many rows of the group meet ``cond``."""
+    return pw.fn.SUM(pw.Case(None, [(cond, 1)], 0))
+
+
+def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
+                  working: dict[int, list[dt.date]]) -> pw.ModelSelect:
+    """The one aggregate query of the monthly summary.
+
+    People LEFT JOIN their days of the month, plus (LEFT JOIN) each one's confirmed
+    旷工 of the year so far — a few rows found through the (absence, town, date) index.
+    """
+    D = AttendanceDay
+    Y = AttendanceDay.alias("y")
+    village = OrgUnit.alias()
+    groups: dict[tuple[dt.date, ...], list[int]] = {}
+    for town_id, days in working.items():  # towns share a calendar unless one has a closure
+        groups.setdefault(tuple(days), []).append(town_id)
+    if len(groups) == 1:  # the usual case: one calendar for every town asked about
+        days = next(iter(groups))
+        workday = D.date.in_(list(days)) if days else pw.SQL("1 = 0")
+    else:
+        workday = functools.reduce(operator.or_, [(Person.town.in_(ids) & D.date.in_(list(days)))
+                                                  for days, ids in groups.items() if days] or [pw.SQL("1 = 0")])
+    signed = D.sign_in.is_null(False)
+    year = (Y.select(Y.person.alias("person_id"), pw.fn.COUNT(Y.id).alias("n"))
+            .where((Y.absence == "confirmed") & Y.town.in_(town_ids) &
+                   Y.date.between(first.replace(month=1, day=1), last))
+            .group_by(Y.person).alias("ya"))
+    return (Person.select(Person.id, Person.name, village.name.alias("village"), Person.town, Person.joined_on,
+                          Person.departed_on,
+                          count_if(signed & workday).alias("present"), count_if(D.late == True).alias("late"),  # noqa: E712
+                          count_if(D.early == True).alias("early"),  # noqa: E712
+                          count_if(D.sign_in.is_null() & (D.excuse == "leave")).alias("leave"),
+                          count_if(D.sign_in.is_null() & (D.excuse == "training")).alias("training"),
+                          count_if(D.sign_in.is_null() & D.excuse.not_in(["leave", "training"])).alias("other"),
+                          pw.fn.COALESCE(pw.fn.SUM(D.failed_checks), 0).alias("failed_checks"),
+                          count_if(D.absence == "confirmed").alias("absent"), count_if(D.absence == "open").alias("open"),
+                          count_if(D.absence == "cleared").alias("cleared"),
+                          pw.fn.COALESCE(pw.fn.MAX(year.c.n), 0).alias("year_absent"))
+            .join(village, on=(Person.village == village.id))
+            .switch(Person)
+            .join(D, pw.JOIN.LEFT_OUTER, on=((D.person == Person.id) & D.date.between(first, last)))
+            .switch(Person)
+            .join(year, pw.JOIN.LEFT_OUTER, on=(year.c.person_id == Person.id))
+            .where(Person.town.in_(town_ids) & people.on_roll_during(first, last))
+            .group_by(Person.id, Person.name, village.name, Person.town, Person.joined_on, Person.departed_on)
+            .order_by(village.name, Person.name_initials, Person.id))
+
+
+def month_summary(towns: list[OrgUnit], year: int, month: int) -> list[SummaryRow]:
+    """ASM-2: the month's attendance per assistant of ``towns`` (ATT-5 deduction days included)."""
+    first, last = rules.month_bounds(year, month)
+    working = calendar.working_days_by_town(towns, first, last)
+    rows = []
+    for r in summary_query([t_.id for t_ in towns], first, last, working).tuples():
+        # id, name, village, town, joined, departed, the COUNTS…, year_absent (the query's column order)
+        rows.append(SummaryRow(r[0], r[1], r[2], rules.expected_days(working[r[3]], r[4], r[5]),
+                               *(int(v or 0) for v in r[6:-1]), year_absent=int(r[-1] or 0)))
+    _add_deduction_dates(rows, first, last)
+    return rows
+
+
+def _add_deduction_dates(rows: list[SummaryRow], first: dt.date, last: dt.date) -> None:
+    """ATT-5: the month's confirmed days, for the few who have any (no query when nobody has)."""
+    by_person = {r.person_id: r for r in rows if r.absent}
+    if not by_person:
+        return
+    q = (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)
+         .where((AttendanceDay.absence == "confirmed") & AttendanceDay.person.in_(list(by_person)) &
+                AttendanceDay.date.between(first, last)).tuples())
+    for person_id, day in q:
+        by_person[person_id].deduction_dates.append(day)
+    for row in by_person.values():
+        row.deduction_dates = rules.wage_deduction_days(row.deduction_dates, first.year, first.month)
+
+
+def town_month(op: Operator, town: OrgUnit, year: int, month: int) -> list[SummaryRow]:
+    """ASM-2: :func:`month_summary` of ``town`` as ``op`` may see it — only the people of her scope
+    (another town's operator gets no rows)."""
+    visible = {p.id for p in auth.scope_of(op).person_ids()}
+    return [r for r in month_summary([town], year, month) if r.person_id in visible]
+
+
+# --------------------------------------------------------------------------- one person's month
+
+@dataclass(frozen=True)
+class PersonDay:
+    date: dt.date
+    kind: str  # calendar day kind, or "unknown" for an uncovered year
+    row: AttendanceDay | None
+    mark: str  # labels of the plugins' marks that day
+
+    @property
+    def text(self) -> str:
+        r = self.row
+        parts = []
+        if r is not None and r.sign_in:
+            parts.append(f"{r.sign_in:%H:%M}-{r.sign_out:%H:%M}" if r.sign_out else f"{r.sign_in:%H:%M}-")
+            if r.late:
+                parts.append(t("attendance.flag.late"))
+            if r.early:
+                parts.append(t("attendance.flag.early"))
+        if self.mark:
+            parts.append(self.mark)
+        if r is not None and r.failed_checks:
+            parts.append(t("attendance.flag.failed_check", count=r.failed_checks))
+        if r is not None and r.absence:
+            parts.append(t(f"attendance.absence.{r.absence}"))
+        return " ".join(parts)
+
+
+def person_month(person: Person, year: int, month: int) -> list[PersonDay]:
+    """Every day of the month for one assistant: hours, marks, checks, candidate state."""
+    from .daily import marks_for  # late: the day's run is not needed to read a month
+
+    first, last = rules.month_bounds(year, month)
+    rows = {r.date: r for r in AttendanceDay.select().where(
+        (AttendanceDay.person == person.id) & AttendanceDay.date.between(first, last))}
+    marks: dict[dt.date, list[str]] = {}
+    for m in marks_for(person, first, last):
+        marks.setdefault(m.date, []).append(m.label)
+    out = []
+    for day in calendar.days(first, last):
+        try:
+            kind = calendar.day_kind(person.town_id, day)
+        except CalendarUnavailable:
+            kind = "unknown"
+        out.append(PersonDay(day, kind, rows.get(day), "、".join(marks.get(day, []))))
+    return out
+
+
+@dataclass(frozen=True)
+class PersonMonth:
+    """One assistant's month as her screen shows it: the days, and her 旷工 of the month and year (ATT-5)."""
+
+    person: Person
+    days: list[PersonDay]
+    month_absent: list[dt.date]
+    year_absent: list[dt.date]
+
+
+def person_month_for(op: Operator, person_id: int, year: int, month: int) -> PersonMonth | None:
+    """:func:`person_month` of someone in ``op``'s scope; None for anyone else.
+
+    Nothing is shown of a person outside the scope, as a list filtered to the
+    scope shows nothing of her: a screen parameter naming her is no attempt to act.
+    """
+    person = auth.scope_of(op).people().where(Person.id == person_id).first()
+    if person is None:
+        return None
+    year_days = confirmed_days(person.id, year)
+    return PersonMonth(person, person_month(person, year, month), rules.wage_deduction_days(year_days, year, month),
+                       year_days)
