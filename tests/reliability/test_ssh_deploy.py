@@ -244,9 +244,11 @@ def test_dropped_connection_ends_the_app_and_keeps_saved_work(site: Site):
         pane.keys("C-p")  # the command palette: the sign-in screen by name
         pane.keys("签到签退", literal=True)
         pane.keys("Enter")
-        pane.wait_for("按回车签到")
-        pane.keys("Enter")  # sign the first assistant in: saved at once
-        pane.wait_for("已签到")
+        pane.wait_for("按回车为")
+        pane.keys("Enter")  # sign the first assistant in: asked once, saved when confirmed
+        pane.wait_for("确认为")
+        pane.keys("Enter")
+        pane.wait_for("签到；下班时按 o")
         app = site.app()
         sid = session_of(app)
         client = [p for p in descendants(pane.shell_pid) if alive(p) and cmdline(p).startswith("ssh ")]

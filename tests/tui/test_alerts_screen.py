@@ -1,6 +1,8 @@
 """Alerts raised by plugins (ATT-6 here) reach the right operator's home screen and are closed with a note."""
 from __future__ import annotations
 
+import re
+
 from xinyi_core import alerts
 from xinyi_core.models import Alert, AuditLog
 from xinyi_core.tui.app import XinyiApp
@@ -27,7 +29,8 @@ async def test_att6_alert_is_a_todo_for_the_town_head_and_is_closed_with_a_note(
         await settle(pilot, app)
         assert isinstance(app.screen, AlertsScreen)
         text = screen_text(app)
-        assert person.name in text and "连续 8 天未到岗" in text and "ATT-6" not in text  # the message says it
+        assert person.name in text and "连续 8 天未到岗" in text and "擅自离岗" in text  # the message, the kind in words
+        assert not re.search(r"[A-Z]{2,5}-\d", text)  # the rule stays in the alert's record, off the screen
         await pilot.press("c")
         await settle(pilot, app)
         await pilot.press("ctrl+s")  # an empty note is refused beside the field

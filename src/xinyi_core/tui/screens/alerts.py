@@ -1,5 +1,10 @@
 """Open alerts addressed to the operator (ATT-5, ATT-6, ATT-3, TRN-3 …), and closing them with a note.
 
+The 类别 column says what an alert is about in words: the raising plugin's
+``<source>.alert.kind.<kind>`` message (``擅自离岗``), else the plugin's title
+(``请假``). The rule an alert cites stays in ``Alert.rule`` for the city's and the
+administrator's checks; an operator's screen never shows it.
+
 A lock-out alert (an account locked after many wrong passwords) offers ``u`` to lift the lock
 to those who may (``operators.unlock``: the town head, the admin); audited by ``auth.unlock``.
 """
@@ -14,10 +19,18 @@ from textual.widgets import Static
 
 from ... import alerts, auth
 from ...errors import XinyiError
-from ...i18n import t
+from ...i18n import has, t
 from ..widgets import Column, ListSource, RecordList
 from .base import XinyiScreen
 from .form_screen import PromptScreen
+
+
+def kind_text(alert: Any) -> str:
+    """What the alert is about, in words: its kind as the plugin names it, else the plugin's title."""
+    for key in (f"{alert.source}.alert.kind.{alert.kind}", f"{alert.source}.title"):
+        if has(key):
+            return t(key)
+    return ""
 
 
 class AlertsScreen(XinyiScreen):
@@ -30,8 +43,8 @@ class AlertsScreen(XinyiScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="alerts-state", classes="section-title")
-        # the alert's rule ID is for the code and the city's checks; its message says what happened
-        yield RecordList([Column(t("tui.alerts.col_at"), 11),
+        # the alert's rule ID is for the code and the city's checks; its kind in words says what it is about
+        yield RecordList([Column(t("tui.alerts.col_at"), 11), Column(t("tui.alerts.col_kind"), 8),
                           Column(t("tui.alerts.col_person"), 8), Column(t("tui.alerts.col_message"), 0)],
                          empty=t("tui.alerts.empty"), id="alerts")
         yield Static("", id="alert-detail")
@@ -50,7 +63,7 @@ class AlertsScreen(XinyiScreen):
         self.query_one("#alerts-state", Static).update(
             t("tui.alerts.showing_closed" if self._closed else "tui.alerts.showing_open", count=len(self._alerts)))
         self.query_one("#alerts", RecordList).set_source(ListSource(
-            [(a.id, f"{a.raised_at:%m-%d %H:%M}", a.person.name if a.person_id else "", a.message)
+            [(a.id, f"{a.raised_at:%m-%d %H:%M}", kind_text(a), a.person.name if a.person_id else "", a.message)
              for a in self._alerts.values()]), keep_cursor=True)
         self._detail(self.query_one("#alerts", RecordList).current_id)
 
