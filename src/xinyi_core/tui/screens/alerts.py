@@ -4,6 +4,9 @@ The 类别 column says what an alert is about in words: the raising plugin's
 ``<source>.alert.kind.<kind>`` message (``擅自离岗``), else the plugin's title
 (``请假``). The rule an alert cites stays in ``Alert.rule`` for the city's and the
 administrator's checks; an operator's screen never shows it.
+
+A lock-out alert (an account locked after many wrong passwords) offers ``u`` to lift the lock
+to those who may (``operators.unlock``: the town head, the admin); audited by ``auth.unlock``.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ... import alerts
+from ... import alerts, auth
 from ...errors import XinyiError
 from ...i18n import has, t
 from ..widgets import Column, ListSource, RecordList
@@ -35,6 +38,7 @@ class AlertsScreen(XinyiScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "close_alert", t("tui.alerts.key_close")),
         Binding("h", "toggle_closed", t("tui.alerts.key_history")),
+        Binding("u", "unlock", t("tui.alerts.key_unlock")),
     ]
 
     def compose_body(self) -> Iterable[Widget]:
@@ -66,6 +70,10 @@ class AlertsScreen(XinyiScreen):
     @on(RecordList.Highlighted, "#alerts")
     def _highlighted(self, event: RecordList.Highlighted) -> None:
         self._detail(event.record_id)
+        self.refresh_bindings()
+
+    def _current(self) -> Any:
+        return self._alerts.get(self.query_one("#alerts", RecordList).current_id) if self.is_mounted else None
 
     def _detail(self, alert_id: Any) -> None:
         alert = self._alerts.get(alert_id)
@@ -79,7 +87,20 @@ class AlertsScreen(XinyiScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_alert":
             return not getattr(self, "_closed", False)
+        if action == "unlock":
+            alert = self._current() if hasattr(self, "_alerts") else None
+            return self.may("operators.unlock") and alert is not None and auth.locked_operator(alert) is not None
         return super().check_action(action, parameters)
+
+    def action_unlock(self) -> None:
+        alert = self._current()
+        target = auth.locked_operator(alert) if alert is not None else None
+        if target is None:
+            return
+        self.attempt(auth.unlock, self.operator, target, reload=False,
+                     done=lambda op: t("auth.unlocked", name=op.display_name, username=op.username))
+        self.load()
+        self.refresh_bindings()
 
     def action_toggle_closed(self) -> None:
         self._closed = not self._closed
