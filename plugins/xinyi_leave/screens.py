@@ -230,7 +230,6 @@ class LeaveListScreen(_LeaveList):
         Binding("p", "print", t("leave.tui.key_print")),
         Binding("h", "history", t("leave.tui.key_history")),
         Binding("slash", "search", t("tui.key.search"), key_display="/"),
-        Binding("escape", "all", t("leave.tui.key_all")),
     ]
     PERMISSIONS = {"apply": "leave.apply", "oral": "leave.oral", "complete": "leave.apply", "extend": "leave.apply",
                    "return": "leave.return", "withdraw": "leave.apply", "revoke": "leave.cancel",
@@ -296,6 +295,13 @@ class LeaveListScreen(_LeaveList):
         if self.current is not None:
             self.person_id = self.current.person_id
             self.reload()
+
+    def has_filter(self) -> bool:
+        """A search or one person's history narrows the list: Esc shows all again, then leaves."""
+        return bool(self.text or self.person_id)
+
+    def clear_filter(self) -> None:
+        self.action_all()
 
     def action_all(self) -> None:
         self.person_id = None

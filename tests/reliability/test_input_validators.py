@@ -289,10 +289,15 @@ def toml_value(value) -> str:
     if isinstance(value, (int, dt.date)):
         return str(value) if isinstance(value, int) else value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _toml_str(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return "{" + ", ".join(f"{_toml_str(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def _toml_str(text: str) -> str:
+    """A TOML basic string: JSON's escapes, and DEL, which JSON leaves as it is and TOML forbids."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 toml_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)

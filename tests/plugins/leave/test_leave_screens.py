@@ -190,7 +190,7 @@ async def test_town_head_cancels_approved_leave_with_d_after_a_confirmation(ui_c
         await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         footer = screen_text(app).splitlines()[-1]
-        assert "d 撤销" in footer and footer.endswith("Esc 全部  F1 帮助")  # what does not fit (h 个人记录) is on F1
+        assert "d 撤销" in footer and footer.endswith("Esc 返回  F1 帮助")  # what does not fit (h 个人记录) is on F1
         assert [r[0] for r in rows(app)] == [future.id, started.id]
         await pilot.press("d")
         await settle(pilot)
@@ -232,7 +232,7 @@ async def test_enter_opens_the_highlighted_leave_slip_and_esc_comes_back(ui_city
     leave = approve_all(ui_city, service.apply(clerk, person, slip("2026-09-07", "2026-09-08", reason="孩子住院陪护")).id)
     app = XinyiApp(clerk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         assert "回车：查看请假单全文" in screen_text(app)  # the list says what Enter does
         await pilot.press("enter")
@@ -263,7 +263,7 @@ async def test_leave_words_on_screen_carry_no_rule_ids(ui_city):
         assert "没有请假记录" in text and "按 a" not in text and "a 请假" not in text
     app = XinyiApp(clerk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
         assert "没有请假记录：按 a 填写请假审批单" in screen_text(app)  # she may file one for a person
         await pilot.press("slash", *"zzz", "enter")
@@ -281,3 +281,21 @@ async def test_leave_words_on_screen_carry_no_rule_ids(ui_city):
     reminders = [a.message for a in alerts.visible(clerk, state="open")]
     assert reminders and not any(RULE_ID.search(m) for m in reminders)
     assert any("请假审批单尚未补办" in m for m in reminders)
+
+
+async def test_esc_clears_the_search_then_leaves_the_leave_list(ui_city):
+    """Issue 18: Esc is one step back — a search is cleared first, then 请假管理 goes home; never a dead end."""
+    clerk = ui_city.op("town_clerk", "a")
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")  # 请假: 请假管理
+        await settle(pilot)
+        await pilot.press("slash", *"zzz", "enter")
+        await settle(pilot)
+        assert "没有找到请假记录" in screen_text(app) and "Esc 清除筛选" in screen_text(app).splitlines()[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, screens.LeaveListScreen) and "没有找到" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, screens.LeaveListScreen)
