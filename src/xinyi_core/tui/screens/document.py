@@ -19,9 +19,13 @@ a job's output files and on the operator's outbox (:mod:`xinyi_core.outbox`).
 """
 from __future__ import annotations
 
+import os
+import select
 import signal
 import sys
 import termios
+import time
+import tty
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -114,22 +118,47 @@ _HELD = (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP)
 
 
 def _send(doc: Path, term_in: Any, term_out: Any) -> int:
-    """With the app suspended: say what happens, run sz on the terminal, drop what the client sent after."""
+    """With the app suspended: say what happens, run sz on the raw terminal, drop what the client sent after.
+
+    Raw, as Xshell's ZMODEM expects a binary line: in the terminal's ordinary mode the tty would echo
+    the client's answers back to it and turn CRs into newlines, and the transfer never ends cleanly.
+    """
     from ... import download
 
+    term_out.write("\r\n" + t("tui.document.sending", name=doc.name).replace("\n", "\r\n") + "\r\n")
+    term_out.flush()
     saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _HELD}  # no way out of the app meanwhile
     try:
-        term_out.write("\r\n" + t("tui.document.sending", name=doc.name).replace("\n", "\r\n") + "\r\n")
-        term_out.flush()
+        modes = termios.tcgetattr(term_in.fileno())
+    except (termios.error, OSError, ValueError):
+        modes = None
+    try:
+        if modes is not None:
+            tty.setraw(term_in.fileno())
         status = download.send(doc, stdin=term_in, stdout=term_out)
     finally:
+        if modes is not None:
+            _drain(term_in)
+            termios.tcsetattr(term_in.fileno(), termios.TCSADRAIN, modes)
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+    return status
+
+
+def _drain(term_in: Any, quiet: float = 0.3, longest: float = 3.0) -> None:
+    """Throw away what the client still sends after the transfer (a repeated ZFIN header): it is not
+    the operator's typing, and the app's input reader would choke on its binary bytes. Read (the
+    terminal is raw) until the line has been quiet for ``quiet`` seconds, at most ``longest``."""
     try:
-        termios.tcflush(term_in.fileno(), termios.TCIFLUSH)  # a client's trailing bytes are not key presses
+        fd = term_in.fileno()
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], quiet)
+            if not ready or not os.read(fd, 4096):
+                break
+        termios.tcflush(fd, termios.TCIFLUSH)
     except (termios.error, OSError, ValueError):
         pass
-    return status
 
 
 def _town(screen: Screen) -> str | None:
@@ -140,6 +169,12 @@ def _town(screen: Screen) -> str | None:
 
 # --------------------------------------------------------------------------- the dialog
 
+class FileChoice(RecordList):
+    """The files to choose from: arrows move, the dialog's keys act (Enter opens nothing more)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", show=False)]
+
+
 class DocumentDialog(XinyiScreen, ModalScreen[None]):
     """A document (or a job's files) over the screen: its name, and p 打印 · d 下载 · f PDF · Esc 关闭."""
 
@@ -148,7 +183,7 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
     DocumentDialog > #document-box { width: 64; height: auto; max-height: 18; border: round $accent;
                                      padding: 0 1; background: $surface; }
     DocumentDialog #document-title { text-style: bold; margin-bottom: 1; }
-    DocumentDialog #document-files { height: auto; max-height: 10; }
+    DocumentDialog #document-name { text-style: bold; color: $accent; }
     DocumentDialog #document-hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -166,8 +201,13 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="document-box"):
             yield Static(self._title, id="document-title")
-            yield RecordList([Column(t("tui.document.col_file"), 0)],
-                             ListSource([(i, p.name) for i, p in enumerate(self.paths)]), id="document-files")
+            if len(self.paths) == 1:
+                yield Static(self.paths[0].name, id="document-name")
+            else:
+                files = FileChoice([Column(t("tui.document.col_file"), 0)],
+                                   ListSource([(i, p.name) for i, p in enumerate(self.paths)]), id="document-files")
+                files.styles.height = min(len(self.paths), 8) + 1
+                yield files
             yield Static(self._hint(), id="document-hint")
         yield KeyBar()
 
@@ -175,7 +215,11 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
         return ()
 
     def on_mount(self) -> None:
-        self.query_one("#document-files").focus()
+        if len(self.paths) > 1:
+            files = self.query_one("#document-files", RecordList)
+            files.reload()
+            files.focus()
+        self.refresh_bindings()
 
     def _hint(self) -> str:
         lines = [t("tui.document.hint_pick")] if len(self.paths) > 1 else []
@@ -187,6 +231,9 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
 
     @property
     def current(self) -> Path | None:
+        """The file the keys act on: the one offered, or the highlighted one of several."""
+        if len(self.paths) <= 1:
+            return self.paths[0] if self.paths else None
         index = self.query_one("#document-files", RecordList).current_id if self.is_mounted else None
         return self.paths[index] if index is not None and 0 <= index < len(self.paths) else None
 
@@ -194,7 +241,7 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
         if action == "print":
             return may(self, "documents.print")
         if action == "pdf":
-            current = self.current if self.is_mounted else (self.paths[0] if self.paths else None)
+            current = self.current
             return may(self, "documents.pdf") and current is not None and not is_pdf(current)
         return super().check_action(action, parameters)
 
