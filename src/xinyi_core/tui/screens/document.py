@@ -138,24 +138,39 @@ def _send(doc: Path, term_in: Any, term_out: Any) -> int:
         status = download.send(doc, stdin=term_in, stdout=term_out)
     finally:
         if modes is not None:
-            _drain(term_in)
+            _drain(term_in, term_out)
             termios.tcsetattr(term_in.fileno(), termios.TCSADRAIN, modes)
         for sig, handler in saved.items():
             signal.signal(sig, handler)
     return status
 
 
-def _drain(term_in: Any, quiet: float = 0.3, longest: float = 3.0) -> None:
-    """Throw away what the client still sends after the transfer (a repeated ZFIN header): it is not
-    the operator's typing, and the app's input reader would choke on its binary bytes. Read (the
-    terminal is raw) until the line has been quiet for ``quiet`` seconds, at most ``longest``."""
+ZFIN = b"\x18B08"  # the hex header a ZMODEM receiver ends with; the sender answers "OO" (over and out)
+
+
+def _drain(term_in: Any, term_out: Any, quiet: float = 0.3, longest: float = 5.0) -> None:
+    """End the client's side of the transfer and throw away what it still sends.
+
+    ``sz`` may leave before it has said "OO" to the receiver's closing ZFIN (lrzsz does when the
+    receiver repeats a header); the receiver then waits for it, takes the app's redrawn screen for
+    its answer, and sends ZFIN again — binary bytes the app would read as key presses. So "OO" is
+    said once more (a receiver that is done shows nothing: the app redraws over it), any further
+    ZFIN is answered the same way, and everything else is read and dropped (the terminal is raw)
+    until the line has been quiet for ``quiet`` seconds, at most ``longest``.
+    """
     try:
         fd = term_in.fileno()
+        term_out.write("OO")
+        term_out.flush()
         deadline = time.monotonic() + longest
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], quiet)
-            if not ready or not os.read(fd, 4096):
+            got = os.read(fd, 4096) if ready else b""
+            if not got:
                 break
+            if ZFIN in got:
+                term_out.write("OO")
+                term_out.flush()
         termios.tcflush(fd, termios.TCIFLUSH)
     except (termios.error, OSError, ValueError):
         pass
