@@ -17,14 +17,20 @@ import os
 import re
 import shlex
 import signal
+import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from xinyi_core import config as config_mod, lifecycle, outbox, testing
+from xinyi_core.models import Operator
 
 from _ssh_helpers import (HOME_BAR, ME, XINYI, City, Pane, alive, build_city, cmdline, descendants,
                           live_in_session, needs, session_of, wait_gone)
@@ -48,13 +54,27 @@ class Site:
     folder: Path
     port: int
     sshd: subprocess.Popen
+    sftp_port: int
+    outbox: Path  # [paths] outbox_dir of the city: the SFTP chroots are its folders
 
-    def ssh(self, *options: str, command: str | None = None) -> list[str]:
-        """An operator's ssh command line (no user or system ssh_config involved)."""
-        return ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.folder / "client_key"),
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", *options, f"{ME}@127.0.0.1",
+    def options(self) -> list[str]:
+        """The operator's client settings (no user or system ssh_config involved)."""
+        return ["-F", "/dev/null", "-i", str(self.folder / "client_key"), "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "LogLevel=ERROR"]
+
+    def ssh(self, *options: str, command: str | None = None, port: int | None = None) -> list[str]:
+        """An operator's ssh command line."""
+        return ["ssh", "-p", str(port or self.port), *self.options(), *options, f"{ME}@127.0.0.1",
                 *([command] if command else [])]
+
+    def sftp(self, batch: str, port: int | None = None) -> subprocess.CompletedProcess:
+        """An SFTP client (WinSCP, FileZilla) running ``batch``; each command's failure is reported,
+        not fatal (``-`` before it), so one session tries them all."""
+        lines = "\n".join(f"-{line}" for line in batch.strip().splitlines()) + "\n"
+        return subprocess.run(["sftp", "-P", str(port or self.sftp_port), *self.options(), "-b", "-",
+                               f"{ME}@127.0.0.1"], input=lines, capture_output=True, text=True, timeout=60,
+                              cwd=self.folder)
 
     def login(self, *options: str, command: str | None = None) -> Pane:
         """Log in from a fresh 80×24 terminal."""
@@ -86,28 +106,40 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("sshd")
-    city = build_city(folder / "city")
+    # sshd chroots an SFTP login only into folders owned by root that nobody else may write to, all
+    # the way up: not under /tmp (world-writable), so in /run, as step 3 makes /var/lib/xinyi-outbox.
+    outbox = Path(tempfile.mkdtemp(prefix="xinyi-test-outbox-", dir="/run")) if os.getuid() == 0 \
+        else folder / "outbox"
+    outbox.chmod(0o755) if outbox.exists() else outbox.mkdir()
+    city = build_city(folder / "city", outbox=outbox)
     for name in ("host_key", "client_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"xinyi-test-{name}",
                         "-f", str(folder / name)], check=True, timeout=30)
     keys = folder / "authorized_keys"
     keys.mkdir()
     (keys / ME).write_text((folder / "client_key.pub").read_text())
-    # The doc's block, with the test's paths: a change to the doc is a change to this sshd.
+    root, port, sftp_port = os.getuid() == 0, _free_port(), _free_port()
+    # The doc's block, with the test's paths and ports: a change to the doc is a change to this sshd.
     dropin = doc_block()
-    for old, new in {"Match Group xinyi": f"Match User {ME}",
+    for old, new in {"Match Group xinyi LocalPort 2222\n": f"Match User {ME} LocalPort {sftp_port}\n",
+                     "Match Group xinyi\n": f"Match User {ME}\n",
+                     "\nPort 22\n": f"\nPort {port}\n", "\nPort 2222\n": f"\nPort {sftp_port}\n",
                      "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
                      "/opt/xinyi/config/xinyi.toml": str(city.config),
-                     "/etc/ssh/authorized_keys/%u": f"{keys}/%u"}.items():
+                     "/var/lib/xinyi-outbox/%u": f"{outbox}/%u"}.items():
         assert dropin.count(old) == 1, f"docs/deploy-ssh.md's sshd_config block no longer has {old!r} once"
         dropin = dropin.replace(old, new)
+    old = "/etc/ssh/authorized_keys/%u"
+    assert dropin.count(old) == 2, f"docs/deploy-ssh.md's sshd_config block no longer has {old!r} twice"
+    dropin = dropin.replace(old, f"{keys}/%u")
     (folder / "xinyi.conf").write_text(dropin)
-    root, port = os.getuid() == 0, _free_port()
     (folder / "sshd_config").write_text("\n".join([
-        # The test's own part: where this throwaway sshd listens and with which host key.
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {folder}/host_key",
+        # The test's own part: where this throwaway sshd listens (its ports are the doc's, replaced)
+        # and with which host key.
+        "ListenAddress 127.0.0.1", f"HostKey {folder}/host_key",
         f"PidFile {folder}/sshd.pid",
         "StrictModes no",  # the key files are under /tmp, which is world-writable
+        "Subsystem sftp internal-sftp",  # as every distribution's sshd_config names one (Debian: sftp-server)
         *(["PermitRootLogin prohibit-password"] if root else []),  # the test logs in as itself
         f"Include {folder}/xinyi.conf", ""]))
     if root:
@@ -117,7 +149,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     assert check.returncode == 0, f"sshd rejects the configuration: {check.stderr}"
     with open(folder / "sshd.log", "wb") as log:
         sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log, stderr=log)
-    site = Site(city, folder, port, sshd)
+    site = Site(city, folder, port, sshd, sftp_port, outbox)
     try:
         deadline = time.monotonic() + 10
         while "Server listening" not in site.log():
@@ -131,6 +163,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for pid in leftovers:  # a failed test's session: only processes this sshd started
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(outbox, ignore_errors=True)
 
 
 def test_operator_logs_in_with_a_key_lands_in_the_app_and_quits(site: Site):
@@ -227,3 +260,89 @@ def test_dropped_connection_ends_the_app_and_keeps_saved_work(site: Site):
     signed = site.city.sql("select count(*) from attendance_day where sign_in is not null")[0][0]
     assert signed == 1
     assert site.city.sql("select count(*) from audit_log where action = 'attendance.sign_in'")[0][0] == 1
+
+
+# --------------------------------------------------------------------------- step 9: SFTP to her outbox
+
+def _her_outbox(site: Site) -> Path:
+    """Her outbox as step 3 makes it (the chroot, root's; her ``files``, hers, 0700) with a report in
+    it that the app copied there as it does for the operator mapped to her OS account."""
+    chroot = site.outbox / ME
+    chroot.mkdir(exist_ok=True)
+    chroot.chmod(0o755)
+    (chroot / "files").mkdir(exist_ok=True)
+    (chroot / "files").chmod(0o700)
+    lifecycle.shutdown()
+    cfg = config_mod.load(site.city.config)
+    testing.start(cfg)
+    try:
+        report = Path(cfg.report_dir) / "attendance.monthly" / "2026-11" / "新安街道_2026年11月_月度考勤汇总.pdf"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_bytes(b"%PDF-1.4 " + os.urandom(4000))
+        copy = outbox.place(Operator.get(Operator.os_user == ME), report)
+    finally:
+        lifecycle.shutdown()
+    assert copy == chroot / "files" / report.name and stat.S_IMODE(copy.stat().st_mode) == 0o600
+    return copy
+
+
+def _anothers_file(site: Site) -> Path:
+    theirs = site.outbox / "xinyi_other_user" / "files"
+    theirs.mkdir(parents=True, exist_ok=True)
+    theirs.parent.chmod(0o755)
+    secret = theirs / "北沟街道_2026年11月_月度考勤汇总.pdf"
+    secret.write_bytes(b"not hers")
+    return secret
+
+
+needs_root = pytest.mark.skipif(os.getuid() != 0, reason="sshd chroots only when it runs as root")
+
+
+@needs_root
+def test_over_sftp_she_fetches_her_files_and_nothing_else(site: Site, tmp_path: Path):
+    doc = _her_outbox(site)
+    secret = _anothers_file(site)
+    pc = tmp_path / "pc"
+    pc.mkdir()
+    upload = tmp_path / "upload.txt"
+    upload.write_text("x")
+    done = site.sftp(f"""
+        pwd
+        ls -1 /
+        ls -1 ..
+        get {doc.name} {pc}/
+        get ../../xinyi_other_user/files/{secret.name} {pc}/
+        get /xinyi_other_user/files/{secret.name} {pc}/
+        get {site.city.folder}/xinyi.toml {pc}/
+        get /etc/passwd {pc}/
+        put {upload}
+        rm {doc.name}
+    """)
+    answers = [line for line in done.stdout.splitlines() if not line.startswith("sftp>")]
+    assert answers == ["Remote working directory: /files", "/files", "../files"]  # her files, nothing else
+    assert (pc / doc.name).read_bytes() == doc.read_bytes()  # hers, byte for byte, by its name
+    assert sorted(p.name for p in pc.iterdir()) == [doc.name]  # not another's, not the server's
+    assert doc.exists() and not (site.outbox / ME / "files" / upload.name).exists()  # read-only
+    site.assert_no_sessions()
+
+
+@needs_root
+def test_the_sftp_port_gives_no_shell_and_no_command(site: Site, tmp_path: Path):
+    _her_outbox(site)
+    marker = tmp_path / "pwned"
+    done = subprocess.run(site.ssh("-tt", command=f"touch {marker}; echo PWNED", port=site.sftp_port),
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    assert b"PWNED" not in done.stdout and not marker.exists()
+    assert b"PTY allocation request failed" in done.stderr  # no terminal there, so no shell
+    forward = subprocess.run(site.ssh("-N", "-R", "0:127.0.0.1:9", "-o", "ExitOnForwardFailure=yes",
+                                      port=site.sftp_port),
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert forward.returncode == 255 and "remote port forwarding failed" in forward.stderr
+    site.assert_no_sessions()
+
+
+def test_the_apps_port_still_gives_no_file_transfer(site: Site):
+    _her_outbox(site) if os.getuid() == 0 else None
+    done = site.sftp("ls -1", port=site.port)
+    assert done.returncode != 0 and "Connection closed" in done.stderr and "月度考勤汇总" not in done.stdout
+    site.assert_no_sessions()
