@@ -93,6 +93,21 @@ async def test_print_without_a_printer_says_what_to_configure_and_the_document_s
     assert not jobs.JobRecord.select().where(jobs.JobRecord.kind == "core.print").exists()  # nothing queued
 
 
+async def test_without_cups_print_says_what_to_install(tui_city, monkeypatch, tmp_path):
+    """scripts/demo.sh on a machine without CUPS: p says what the administrator installs."""
+    clerk = tui_city.op("town_clerk", "a")
+    doc = a_document()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no lp, no lpstat
+    app = XinyiApp(clerk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await _offered(pilot, doc)
+        await pilot.press("p")
+        await settle(pilot, app)
+        assert any("cups" in n and "下载" in n for n in testing.notifications(app))
+    assert doc.exists() and not jobs.JobRecord.select().where(jobs.JobRecord.kind == "core.print").exists()
+
+
 async def test_without_libreoffice_pdf_says_what_to_install(tui_city, monkeypatch, tmp_path):
     clerk = tui_city.op("town_clerk", "a")
     doc = a_document()
@@ -188,3 +203,24 @@ async def test_a_job_with_several_files_asks_which_to_print(tui_city):
         await pilot.press("down")  # the PDF: no f, it is one already
         await settle(pilot, app)
         assert "f PDF" not in screen_text(app).splitlines()[-1]
+
+
+async def test_an_assistant_finds_her_own_files_in_the_job_panel(tui_city):
+    """Every operator has the panel now: an assistant sees her own jobs and files, not the town's."""
+    me = tui_city.op("assistant", "a")
+    clerk = tui_city.op("town_clerk", "a")
+    book = a_document("工作日志_张三_2026年6月.docx", "worklog/2026-06")
+    sheet = a_document("甲镇_2026年11月_月度考勤汇总.xlsx", "attendance.monthly/2026-11")
+    jobs.JobRecord.create(kind="attendance.monthly", title="月度考勤汇总（甲镇，2026-11）", requested_by_id=clerk.id,
+                          town_code="a", state="done", progress=1.0, outputs=[str(sheet)])
+    app = XinyiApp(me)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await _offered(pilot, book)
+        await pilot.press("escape")
+        await open_entry(pilot, "tui.nav.jobs")
+        text = screen_text(app)
+        assert "工作日志_张三_2026年6月.docx" in text and "月度考勤汇总" not in text
+        await pilot.press("o")
+        await settle(pilot, app)
+        assert "我的文件（1 个）" in screen_text(app) and book.name in screen_text(app)

@@ -156,3 +156,38 @@ def test_the_clerk_prints_a_slip_downloads_the_sheet_and_finds_the_pdf_in_her_ou
         assert "EXIT=0" in tmux.wait_for("EXIT=")
     finally:
         tmux.close()
+
+
+def test_a_terminal_without_zmodem_brings_her_back_to_the_same_screen_with_the_sftp_way(tmp_path: Path):
+    """PuTTY has no ZMODEM: the transfer is cancelled (five Ctrl+X, as the screen says), the app comes
+    back where she was, says the file did not arrive and where to fetch it instead, and still works."""
+    need("sz")
+    config = tmp_path / "xinyi.toml"
+    config.write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    subprocess.run([str(XINYI), "demo", "--assistants", "60", "--villages", "30"],
+                   env={**os.environ, "XINYI_CONFIG": str(config)}, check=True, capture_output=True, timeout=120)
+    tmux = testing.TmuxPane(f"XINYI_CONFIG={config} {XINYI}; echo EXIT=$?; sleep 30", name="xinyi-no-zmodem")
+    tmux.KEY_PAUSE = 0.3
+    try:
+        tmux.wait_for("用户名", timeout=20)
+        tmux.keys("xinan_clerk", literal=True)
+        tmux.keys("Enter")
+        tmux.keys("xinyi123", literal=True)
+        tmux.keys("Enter")
+        tmux.wait_for("待办事项")
+        tmux.keys("F5")
+        tmux.wait_for("回车：查看请假单全文")
+        tmux.keys("p")
+        tmux.wait_for("文件已生成")
+        tmux.keys("d")
+        tmux.wait_until(lambda pane: "连按五次 Ctrl+X" in pane or "未收到" in pane, "the transfer or its end")
+        for _ in range(5):
+            tmux.keys("C-x")
+        pane = tmux.wait_for("未收到", timeout=40)
+        assert "SFTP" in pane.replace("\n", "")
+        tmux.keys("Escape")  # the dialog closes: the leave list, as she left it
+        tmux.wait_for("回车：查看请假单全文")
+        tmux.keys("C-q")
+        assert "EXIT=0" in tmux.wait_for("EXIT=")
+    finally:
+        tmux.close()

@@ -119,11 +119,7 @@ class XinyiScreen(Screen):
         Returns ``""``, so that it can be an :meth:`attempt`'s ``done``:
         ``self.attempt(documents.print_slip, self.operator, leave_id, done=self.offer_document)``.
         """
-        from ... import outbox
-        from .document import DocumentDialog
-
-        outbox.record(self.operator, path)
-        self.app.push_screen(DocumentDialog([path], title))
+        self.app.offer_document(path, title)  # type: ignore[attr-defined]
         return ""
 
     def attempt(self, fn: Callable[..., T], *args: Any, done: str | Callable[[Any], str] = "",
