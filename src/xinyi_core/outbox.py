@@ -25,6 +25,7 @@ import logging
 import os
 import pwd
 import shutil
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -107,7 +108,7 @@ def place(operator: Operator, path: str | os.PathLike[str]) -> Path | None:
                 return dest
         except FileNotFoundError:
             pass
-        tmp = dest.with_name(f".{src.name}.{os.getpid()}.tmp")
+        tmp = dest.with_name(f".{src.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # threads too
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.fchmod(fd, 0o600)  # whatever the umask or a stale temporary file had

@@ -141,6 +141,10 @@ def test_the_clerk_prints_a_slip_downloads_the_sheet_and_finds_the_pdf_in_her_ou
         assert "月度考勤汇总（新安街道" in pane  # back on the same screen (the dialog over the job panel)
         assert "RZ-EXIT=0" in received.read_text()
         assert (pc / sheet.name).read_bytes() == sheet.read_bytes()  # the name people use, every byte
+        with sqlite3.connect(db, timeout=10) as con:  # personal data left the server: on the record
+            notes = [r[0] for r in con.execute("select note from audit_log where action = 'documents.download'")]
+        con.close()
+        assert notes == [f"下载到本机：{sheet.name}"]
 
         # 3. Her outbox: the PDFs among the files she made
         tmux.keys("Escape")

@@ -203,7 +203,10 @@ class XinyiApp(App[None]):
         from .. import outbox
         from .screens.document import DocumentDialog
 
-        outbox.record(self.operator, path)
+        try:
+            outbox.record(self.operator, path)
+        except Exception:  # noqa: BLE001 - the document is written: offer it even if her list missed it
+            log.exception("could not record %s in the outbox", path)
         self.push_screen(DocumentDialog([path], title))
 
     def action_fkey(self, key: str) -> None:

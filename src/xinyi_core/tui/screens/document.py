@@ -101,6 +101,10 @@ def download_document(screen: XinyiScreen, path: str | Path) -> int | None:
     except SuspendNotSupported:
         screen.notify(t("tui.document.no_terminal"), severity="error")
         return None
+    from ...trail import record
+
+    record(screen.operator, "documents.download", object_type="file",  # personal data leaving the server
+           note=t("tui.document.audit_sent" if status == 0 else "tui.document.audit_not_received", name=name))
     if status == 0:
         screen.notify(t("tui.document.sent", name=name))
     else:

@@ -78,6 +78,7 @@ class JobsScreen(XinyiScreen):
         self._records: dict[Any, Any] = {}
         self._files: list[outbox.OutboxFile] = []
         self._seen: tuple | None = None
+        self._synced: tuple | None = None
         self._timer: Timer | None = None
         self.showing_files = False  # o: her outbox instead of the jobs
         self.query_one("#files-heading").display = False
@@ -124,7 +125,11 @@ class JobsScreen(XinyiScreen):
         if jobs is None:
             return
         self.query_one("#jobs", RecordList).set_source(ListSource(rows), keep_cursor=True)
-        outbox.sync(self.operator)  # her SFTP copies, also of what a worker of another account made
+        finished = tuple((r.id, r.finished_at, tuple(r.outputs or ())) for r in records
+                         if r.state == "done" and r.outputs and r.requested_by_id == self.operator.id)
+        if finished != self._synced:  # not on every tick of a running job's bar
+            self._synced = finished
+            outbox.sync(self.operator)  # her SFTP copies, also of what a worker of another account made
         if self.showing_files:
             self._files = outbox.files(self.operator)
             self.query_one("#files", RecordList).set_source(ListSource(
