@@ -64,7 +64,7 @@ def print_document(screen: XinyiScreen, path: str | Path) -> Any:
     def submit() -> Any:
         doc = printing.document(path)
         printing.check_printer(printing.printer_for(_town(screen)))
-        if not is_pdf(doc) and not printing.pdf_path(doc).is_file():
+        if not is_pdf(doc):
             printing.soffice()  # a .docx/.xlsx is converted first
         return jobs.submit(screen.operator, "core.print", path=str(doc))
 
