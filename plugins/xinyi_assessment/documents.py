@@ -10,9 +10,11 @@ sheet; each sheet prints on A4 on its own.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,6 +35,32 @@ TEXT = Font(name=export.FANGSONG, size=11)
 
 def tr(key: str, **kw: Any) -> str:
     return t(f"assessment.form.{key}", **kw)
+
+
+# ------------------------------------------------------------------ row heights from wrapped text
+
+LINE = 1.45  # a line of a CJK font is about 1.45 times its size (Noto CJK, 宋体 on the office PC)
+
+
+def _cells(text: Any) -> int:
+    """Width in half-width cells; the CJK fonts print ambiguous punctuation (“” ……) full width too."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in str(text))
+
+
+def wrapped_lines(text: Any, width: float, size: float) -> int:
+    """How many lines ``text`` takes in a column ``width`` Excel units wide at ``size`` points.
+
+    A width unit is about 7 pixels (one ``0`` of the default font) and a half-width character
+    about ``size × 2/3`` pixels; a tenth is kept spare, as the printer's font is not the one
+    measured. Each line of the text starts a new line.
+    """
+    per_line = max(1, int((width * 7 + 5 - 6) / (size * 2 / 3) * 0.9))
+    return sum(max(1, math.ceil(_cells(part) / per_line)) for part in str(text or "").split("\n"))
+
+
+def row_height(cells: Iterable[tuple[Any, float, float]], *, minimum: float = 20) -> float:
+    """The height (points) a row needs for its tallest cell: ``(text, column width, font size)`` each."""
+    return max([minimum, *(wrapped_lines(text, width, size) * size * LINE + 4 for text, width, size in cells)])
 
 
 # ------------------------------------------------------------------ 附件1 scoring sheet
@@ -71,9 +99,17 @@ def _total_row(sch: Scheme) -> int:
     return 5 + len(sch.vetoes) + len(sch.items)
 
 
+SCORING_WIDTHS = (12, 6, 40, 6, 40, 8)
+
+
 def write_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> int:
-    """附件1: heading, the three veto items, items 4–24 by section, total, deductions, findings."""
-    export.set_widths(ws, [12, 6, 40, 6, 40, 8])
+    """附件1: heading, the three veto items, items 4–24 by section, total, deductions, findings.
+
+    Each item's row is as tall as its 考核内容 or 考评标准 wraps to, so every line prints inside
+    its own box (a spreadsheet keeps the set height; openpyxl sets none).
+    """
+    w = SCORING_WIDTHS
+    export.set_widths(ws, w)
     export.title_row(ws, 1, tr("scoring_title"), NCOLS)
     export.note_row(ws, 2, tr("year_line", year=d.year), NCOLS)
     export.note_row(ws, 3, "", NCOLS)
@@ -83,6 +119,7 @@ def write_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> int:
     export.merged(ws, row, 1, tr("veto_section"), rows=len(sch.vetoes))
     for v in sch.vetoes:
         export.data_rows(ws, row, [[None, v.no, v.content, "-", v.standard, None]], left_cols=(3, 5), height=None)
+        ws.row_dimensions[row].height = row_height([(v.content, w[2], 10), (v.standard, w[4], 10)])
         row += 1
     for s in sch.sections:
         # ASM-5: the heading shows the items' points; a disagreeing stated total is noted below
@@ -90,6 +127,7 @@ def write_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> int:
         for i in s.items:
             export.data_rows(ws, row, [[None, i.no, f"{i.name}：{i.content}", i.points, i.standard, None]],
                              left_cols=(3, 5), size=9, height=None)
+            ws.row_dimensions[row].height = row_height([(f"{i.name}：{i.content}", w[2], 9), (i.standard, w[4], 9)])
             row += 1
     export.merged(ws, row, 1, tr("total"), cols=3, font=BOLD)
     export.merged(ws, row, 4, sch.total)
@@ -119,7 +157,7 @@ def fill_scoring(ws: Worksheet, sch: Scheme, d: ScoringData) -> None:
     lines = [tr("deduction_line", item=i, reason=r, points=f"{p:g}") for i, r, p in d.deductions]
     lines += [tr("veto_line", code=rules.veto_title(c), reason=r) for c, r in d.vetoes.items()]
     ws.cell(row + 1, 2).value = "\n".join(lines) or tr("none")
-    ws.row_dimensions[row + 1].height = max(20, 13 * max(1, len(lines)))
+    ws.row_dimensions[row + 1].height = row_height([(ws.cell(row + 1, 2).value, sum(SCORING_WIDTHS[1:]), 9)])
     export.page_setup(ws, landscape=False, title_rows="4:4")
     export.print_area(ws, row + 2 + len(sch.findings), NCOLS)
 

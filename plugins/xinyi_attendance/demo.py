@@ -156,7 +156,7 @@ def _absent_days(workdays: list[dt.date], plan: str | None, rng: random.Random) 
 def _alerts(people: list[Person], plan: dict[int, str], last: dt.date) -> None:
     """The alerts the nightly runs would have raised: ATT-5 for the 5-day absentee, ATT-6 for the one away."""
     from .service.daily import check_off_post
-    from .service import confirmed_days
+    from .service import confirmed_days, setting
 
     by_id = {p.id: p for p in people}
     for person_id, kind in plan.items():
@@ -167,7 +167,8 @@ def _alerts(people: list[Person], plan: dict[int, str], last: dt.date) -> None:
             days = confirmed_days(person.id, last.year)
             if len(days) >= 5:
                 alerts.raise_alert(PLUGIN, "absent_5", f"absent_5:{person.id}:{last.year}",
-                                   t("attendance.alert.absent_5", name=person.name, year=last.year, days=len(days)),
+                                   t("attendance.alert.absent_5", name=person.name, year=last.year, days=len(days),
+                                     limit=setting("absent_fail_days")),
                                    audience=("town_head", "city_office"), rule="ATT-5", person=person,
                                    data={"year": last.year, "days": len(days),
                                          "dates": [d.isoformat() for d in days]})

@@ -1,5 +1,6 @@
 """The attendance edit screens, one :class:`FormScreen` each: the phone check (ATT-2) and a
-correction of a day's times that keeps the original (ATT-2).
+correction of a day's times that keeps the original (ATT-2); and the question asked before a
+sign-in or sign-out is recorded (:class:`SignConfirm`).
 
 The times are checked live as the operator types (``check=``): the same parsing
 saving uses, so the message beside a field is the one saving would give.
@@ -7,14 +8,60 @@ saving uses, so the message beside a field is the one saving would give.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
-from xinyi_core import Operator, Person, ValidationError, clock, t
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from xinyi_core import Operator, Person, ValidationError, clock, org, t
 from xinyi_core.tui.screens import FormScreen
 from xinyi_core.tui.widgets import Form, FormField
 
 from . import service
 from .models import AttendanceDay
+
+
+class SignConfirm(ModalScreen[bool]):
+    """Asked once before a sign-in or sign-out is recorded: who, which, when — and what to know first.
+
+    ``确认为 郭伟志 签退？（12月05日 17:31）``, then each warning on its own line (a rest
+    day, late, early …). Enter (or y) records it, Esc (or n) leaves everything as it was;
+    dismisses True or False.
+    """
+
+    CSS = "SignConfirm { background: $background 60%; }"  # the list stays visible behind the question
+    DEFAULT_CSS = """
+    SignConfirm { align: center middle; }
+    SignConfirm > #sign-confirm { width: 64; height: auto; border: round $accent; padding: 0 2;
+                                  background: $surface; }
+    SignConfirm #sign-question { text-style: bold; }
+    SignConfirm .sign-warning { color: $warning; }
+    SignConfirm #sign-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "answer(True)", t("attendance.key.yes"), priority=True),
+        Binding("y", "answer(True)", t("attendance.key.yes"), show=False),
+        Binding("escape", "answer(False)", t("attendance.key.no")),
+        Binding("n", "answer(False)", t("attendance.key.no"), show=False),
+    ]
+
+    def __init__(self, question: str, warnings: list[str]) -> None:
+        super().__init__()
+        self.question, self.warnings = question, list(warnings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sign-confirm"):
+            yield Static(self.question, id="sign-question")
+            for text in self.warnings:
+                yield Static(text, classes="sign-warning")
+            yield Static(t("attendance.confirm_keys"), id="sign-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class CheckScreen(FormScreen):
@@ -28,6 +75,26 @@ class CheckScreen(FormScreen):
 
     def __init__(self) -> None:
         super().__init__(hint=t("attendance.check_hint"))
+
+    def _not_keeper(self) -> str:
+        """Why a town operator who does not keep her town's attendance gets no form (ATT-2), else ""."""
+        town = org.town_of(self.operator)
+        if town is None or service.is_keeper(self.operator, town, "attendance.check"):
+            return ""
+        return t("attendance.check_not_keeper", town=town.name)
+
+    def compose_body(self) -> Iterable[Widget]:
+        self._refusal = self._not_keeper()
+        if self._refusal:
+            self._hint = ""
+        yield from super().compose_body()
+        if self._refusal:  # the form stays (the base screen expects it) but is neither shown nor usable
+            yield Static(self._refusal, classes="hint", id="check-refusal")
+
+    def on_mount(self) -> None:  # before FormScreen's, which focuses the first field (not when disabled)
+        if self._refusal:
+            form = self.query_one(Form)
+            form.display, form.disabled = False, True
 
     def fields(self) -> list[FormField]:
         people = [(f"{p.name}（{p.village_name}）", p.id) for p in service.people_on_duty(self.operator)]
@@ -53,7 +120,7 @@ class CheckScreen(FormScreen):
             form.widget(name).value = ""
 
     def apply_params(self, params: dict[str, Any]) -> None:
-        if params.get("person_id"):
+        if params.get("person_id") and not self._refusal:
             self.query_one(Form).widget("person").value = params["person_id"]
 
 

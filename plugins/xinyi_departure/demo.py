@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from xinyi_core import OffPostAlert, OrgUnit, Operator, Person, alerts, clock, org
+from xinyi_core import OffPostAlert, OrgUnit, Operator, Person, alerts, clock, date_zh, org, t
 
 from . import service
 from .service import handover
@@ -81,6 +81,6 @@ def _proposal(person: Person, rng: random.Random, today: dt.date) -> None:
     days = rng.randint(8, 12)
     start, end = today - dt.timedelta(days=days + 2), today - dt.timedelta(days=3)
     alerts.raise_alert(OffPostAlert.SOURCE, OffPostAlert.KIND, f"demo:off_post:{person.id}:{start}",
-                       f"{person.name}自{start:%m月%d日}起脱岗{days}天（ATT-6）",
+                       t("departure.demo.off_post", name=person.name, start=date_zh(start, year=False, pad=True), days=days),
                        audience=("town_head", "city_office"), rule=OffPostAlert.RULE, person=person,
                        data=OffPostAlert(days=days, start=start, end=end))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any, Sequence
 
 from xinyi_core import Operator, Post, approvals, date_zh, export, runtime, t
 from xinyi_core.export import FormCell
@@ -82,6 +83,24 @@ def layout(dep: Departure) -> list[list[FormCell]]:
 
 
 HEIGHTS_CM = {0: 1.1, 1: 1.1, 2: 1.1, 3: 3.2, 4: 2.2, 5: 2.6, 6: 2.6, 7: 2.6, 8: 1.8, 9: 1.1}
+# The eight columns across the 17 cm between the margins: each label column holds four or five
+# characters a line; the second holds a date (``2026年10月27日``) on one line, the last 中共预备党员
+# on two. Equal columns (2.1 cm) broke the dates over three lines.
+WIDTHS_CM = (2.1, 3.6, 2.0, 1.0, 2.0, 1.8, 2.0, 2.5)
+
+
+def set_widths(table: Any, widths_cm: Sequence[float]) -> None:
+    """Fix the grid's column widths (Word and LibreOffice otherwise share the width out evenly)."""
+    from docx.shared import Cm
+
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_cm):
+        col.w = Cm(width)
+    for row in table.rows:
+        first = 0
+        for tc in row._tr.tc_lst:  # a merged cell is one <w:tc> spanning several grid columns
+            tc.width = Cm(sum(widths_cm[first:first + tc.grid_span]))
+            first += tc.grid_span
 
 
 def write(op: Operator, departure_id: int, path: Path) -> Path:
@@ -89,7 +108,7 @@ def write(op: Operator, departure_id: int, path: Path) -> Path:
     dep = service.get(op, departure_id)  # scope checked and audited
     doc = export.document(size=11)
     export.docx_title(doc, t("departure.form.title"), size=16)
-    export.docx_form(doc, layout(dep), ncols=NCOLS, heights_cm=HEIGHTS_CM, size=10.5)
+    set_widths(export.docx_form(doc, layout(dep), ncols=NCOLS, heights_cm=HEIGHTS_CM, size=10.5), WIDTHS_CM)
     export.docx_note(doc, t("departure.form.note1"))
     export.docx_note(doc, t("departure.form.note2"))
     return export.save_docx(doc, Path(path), key=f"departure:{departure_id}")

@@ -1,7 +1,9 @@
 """Screens: departures by state (with the chain and the actions on it), handover, vacancies.
 
 Every action has a key shown in the footer, and only to operators who may
-take it; the service refuses and audits anyway. Every row shown comes from a
+take it — and only on a row it applies to (confirming a proposal, the opinion
+when it is her turn on the chain, withdrawing her own pending report, the
+handover of a report still going on); the service refuses and audits anyway. Every row shown comes from a
 service read that takes the operator and keeps to her scope; the reads run on
 the UI thread like the core's lists: a town has a few dozen departures at most.
 """
@@ -36,7 +38,17 @@ def _date(d: Any) -> str:
     return d.isoformat() if d else ""
 
 
-class DeparturesScreen(XinyiScreen):
+ROW_ACTIONS = frozenset({"confirm", "decline", "decide", "withdraw", "handover", "print"})
+
+
+class _QuietEnter:
+    """Enter on a row with nothing to open does nothing, and the footer offers no ``⏎`` for it."""
+
+    def action_nothing(self) -> None:
+        pass
+
+
+class DeparturesScreen(_QuietEnter, XinyiScreen):
     TITLE_KEY = LIST_KEY
     DEFAULT_CSS = """
     #dep-status { height: 1; padding: 0 1; color: $text-muted; }
@@ -53,6 +65,7 @@ class DeparturesScreen(XinyiScreen):
         Binding("w", "withdraw", t("departure.key.withdraw")),
         Binding("h", "handover", t("departure.key.handover")),
         Binding("p", "print", t("departure.key.print")),
+        Binding("enter", "nothing", "", show=False, priority=True),  # the detail is already shown below
     ]
     PERMISSIONS = {"new": "departure.report", "confirm": "departure.confirm", "decline": "departure.confirm",
                    "withdraw": "departure.report", "handover": "departure.handover"}
@@ -60,6 +73,7 @@ class DeparturesScreen(XinyiScreen):
     def __init__(self) -> None:
         super().__init__()
         self.state: str | None = None
+        self._allowed: set[str] = set()  # what the highlighted row offers this operator (ROW_ACTIONS)
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static("", id="dep-status")
@@ -74,9 +88,39 @@ class DeparturesScreen(XinyiScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
-        if action == "decide":  # only the roles on the ORG-2 chain give opinions
-            return self.operator.role in rules.CHAIN_ROLES
+        if action in ROW_ACTIONS and action not in self._allowed:
+            return False
         return super().check_action(action, parameters)
+
+    def _offers(self, departure_id: Any) -> set[str]:
+        """The row actions that apply to this departure for this operator (permissions are checked apart)."""
+        try:
+            dep = service.get(self.operator, departure_id) if departure_id else None
+        except NotFound:
+            dep = None
+        if dep is None:
+            return set()
+        out = {"print"}
+        if dep.state == "proposed":
+            out |= {"confirm", "decline"}
+        if dep.state in handover.ACTIVE:
+            out.add("handover")
+        chain = service.chain_of(dep)
+        if chain is not None and chain.state == "pending":
+            step = approvals.current_step(chain)
+            if step is not None and approvals.may_decide(self.operator, step):  # ORG-2: her turn on the chain
+                out.add("decide")
+            if chain.created_by_id == self.operator.id:  # only who reported it takes it back
+                out.add("withdraw")
+        return out
+
+    def has_filter(self) -> bool:
+        """A state filter narrows the list (Esc shows every state again)."""
+        return self.state is not None
+
+    def clear_filter(self) -> None:
+        self.state = None
+        self.load()
 
     # ------------------------------------------------------------------ data
 
@@ -86,10 +130,12 @@ class DeparturesScreen(XinyiScreen):
                  _date(d.planned_on), t(f"departure.state.{d.state}"), t(f"departure.source.{d.source}"))
                 for d in service.listing(self.operator, self.state)]
         plist = self.query_one("#departures", RecordList)
-        plist.set_source(ListSource(rows), keep_cursor=True)
         state = t(f"departure.state.{self.state}") if self.state else t("departure.screen.all")
-        self.query_one("#dep-status", Static).update(
-            t("departure.screen.filter", state=state) + f"  {len(rows)}")
+        plist.empty = (t("departure.screen.empty_state", state=state) if self.state
+                       else t("departure.screen.empty_report") if self.may("departure.report")
+                       else t("departure.screen.empty"))
+        plist.set_source(ListSource(rows), keep_cursor=True)
+        self.query_one("#dep-status", Static).update(t("departure.screen.filter", state=state, count=len(rows)))
         self._detail(plist.current_id)
 
     def apply_params(self, params: dict[str, Any]) -> None:
@@ -104,6 +150,8 @@ class DeparturesScreen(XinyiScreen):
 
     def _detail(self, departure_id: Any) -> None:
         self.query_one("#dep-detail", Static).update(detail_text(self.operator, departure_id) if departure_id else "")
+        self._allowed = self._offers(departure_id)
+        self.refresh_bindings()
 
     @property
     def current(self) -> int | None:
@@ -188,7 +236,11 @@ def detail_text(op: Operator, departure_id: int) -> str:
 
 
 class HandoverScreen(XinyiScreen):
-    """The checklist of one departure: confirm each item with the receiver's name, or add one."""
+    """The checklist of one departure: confirm each item with the receiver's name, or add one.
+
+    Both are offered while the report is going on or done (not once declined, rejected or
+    withdrawn); ``c`` only on an item not yet handed over.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", t("tui.key.back")),
@@ -209,6 +261,19 @@ class HandoverScreen(XinyiScreen):
         yield RecordList([Column(t("departure.screen.col_item"), 0), Column(t("departure.screen.col_receiver"), 12),
                           Column(t("departure.screen.col_time"), 12)], id="handover")
 
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action in ("confirm", "add") and not getattr(self, "_active", False):
+            return False
+        if action == "confirm":
+            row = self.query_one("#handover", RecordList).current
+            if row is None or row[3]:  # nothing highlighted, or already handed over
+                return False
+        return super().check_action(action, parameters)
+
+    @on(RecordList.Highlighted, "#handover")
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self.refresh_bindings()
+
     def on_mount(self) -> None:
         self.query_one("#handover").focus()
         self.load()
@@ -217,7 +282,12 @@ class HandoverScreen(XinyiScreen):
         dep = service.get(self.operator, self.departure_id)
         rows = [(i.id, i.label, i.received_by, f"{i.confirmed_at:%m-%d %H:%M}" if i.confirmed_at else "")
                 for i in service.handover_items(dep)]
-        self.query_one("#handover", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        self._active = dep.state in handover.ACTIVE
+        plist = self.query_one("#handover", RecordList)
+        plist.empty = t("departure.screen.no_items_add" if self._active and self.may("departure.handover")
+                        else "departure.screen.no_items")
+        plist.set_source(ListSource(rows), keep_cursor=True)
+        self.refresh_bindings()
 
     def _done(self, result: Any) -> None:
         if result:
@@ -242,12 +312,23 @@ class HandoverScreen(XinyiScreen):
         self.dismiss(self._changed)
 
 
-class VacanciesScreen(XinyiScreen):
-    """Vacant posts for the city office, longest empty first; ``h`` hires (ORG-3)."""
+class VacanciesScreen(_QuietEnter, XinyiScreen):
+    """Vacant posts for the city office, longest empty first; ``h`` (or Enter) hires (ORG-3)."""
 
     TITLE_KEY = VACANCIES_KEY
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("h", "hire", t("departure.key.hire"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "hire", t("departure.key.hire")),
+        Binding("enter", "hire", t("departure.key.hire"), show=False, priority=True),
+        Binding("enter", "nothing", "", show=False, priority=True),
+    ]
     PERMISSIONS = {"hire": "people.hire"}  # ORG-3: the city's act only
+
+    def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
+        if action == "hire":  # a post to fill must be highlighted
+            lists = self.query("#vacancies")
+            if not lists or lists.first(RecordList).current_id is None:
+                return False
+        return super().check_action(action, parameters)
 
     def compose_body(self) -> Iterable[Widget]:
         yield RecordList([Column(t("departure.screen.col_town"), 10), Column(t("departure.screen.col_village"), 12),
@@ -264,6 +345,7 @@ class VacanciesScreen(XinyiScreen):
                  t("departure.screen.days", days=v.days) if v.days is not None else "", v.last_holder)
                 for v in vacancies.listing(self.operator)]
         self.query_one("#vacancies", RecordList).set_source(ListSource(rows), keep_cursor=True)
+        self.refresh_bindings()
 
     def action_hire(self) -> None:
         post_id = self.query_one("#vacancies", RecordList).current_id

@@ -22,7 +22,7 @@ def shortfall_rows(ctx: ReportContext) -> list[list[Any]]:
         line = [len(out) + 1, p.name]
         if ctx.town is None:
             line.append(names.get(p.town_id, ""))
-        line += [names.get(p.village_id, ""), p.phone, row.quota, row.submitted, row.missing]
+        line += [names.get(p.village_id, ""), ctx.phone(p.phone), row.quota, row.submitted, row.missing]
         out.append(line)
     return out
 

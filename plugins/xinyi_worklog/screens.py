@@ -293,6 +293,15 @@ class SearchScreen(XinyiScreen):
     def action_focus_search(self) -> None:
         self.query_one("#wl-search").focus()
 
+    def has_filter(self) -> bool:
+        """A keyword or a filter narrows the results: Esc clears them before it leaves."""
+        return bool(self.query_one("#wl-search", Input).value or any(self.filters.values()))
+
+    def clear_filter(self) -> None:
+        self.filters = {}
+        self.query_one("#wl-search", Input).value = ""  # reloads (debounced); reload now for the status line
+        self.reload()
+
     def action_move(self, delta: int) -> None:
         results = self.query_one("#results", RecordList)
         if results.has_focus:

@@ -10,7 +10,7 @@ from .config import load as load_config
 from .db import BaseModel, JSONField, Migration, create_tables, database, locked
 from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, PermissionDenied,
                      ValidationError, XinyiError)
-from .fmt import date_zh, weekday_zh
+from .fmt import date_zh, mask_id, mask_phone, weekday_zh
 from .hookspecs import hookimpl
 from .i18n import t, translator
 from .models import Alert, ApprovalChain, ApprovalStep, OrgUnit, Operator, Person, Post
@@ -36,6 +36,8 @@ __all__ = [
     "duty_refusals", "require_on_duty",
     # small helpers said once: the town of anything, Chinese dates, a plugin's prefixed t
     "date_zh", "town_code_of", "town_of", "translator", "weekday_zh",
+    # personal numbers as lists and exports show them (the full value: the person page, people.view_id)
+    "mask_id", "mask_phone",
     # jobs, schedules and reports (xinyi_core.jobs); documents are written with xinyi_core.export
     "ActorSpec", "JobContext", "ReportContext", "ReportSpec", "Schedule", "current_month", "period_bounds",
     "previous_month",

@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import math
+import os
+import pwd
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +24,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from . import clock, trail
-from .errors import PermissionDenied, ValidationError
+from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import has, t
-from .models import OrgUnit, Operator, Person
+from .models import Alert, LoginSource, OrgUnit, Operator, Person
 from .org import town_code_of  # noqa: F401 - re-exported: callers ask auth for an operator's town
 from .state import runtime
 
@@ -34,6 +37,8 @@ ROLE_LEVEL = {  # which kind of org node a role's scope must be
 
 CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "people.view": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
+    # the full 身份证号 and phone, on the person page only, each reveal audited (lists show them masked)
+    "people.view_id": ("town_head", "city_office", "bureau"),
     "people.edit": ("town_clerk", "town_head", "city_office", "bureau"),
     "people.status": ("town_head", "city_office", "bureau"),
     "people.depart": ("city_office", "bureau"),  # ORG-2: a departure is approved by the city
@@ -46,6 +51,7 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "calendar.edit": ("town_head", "city_office", "bureau"),  # ATT-1: the town sets its hours
     "audit.view": ("town_head", "city_office", "bureau"),
     "operators.manage": (),
+    "operators.unlock": ("town_head",),  # lift a lock-out of her town's operators (the admin: anyone's)
     "jobs.view": ("town_clerk", "town_head", "city_office", "bureau"),
     "reports.run": ("town_clerk", "town_head", "city_office", "bureau"),
     # printing on the town's printer, and a PDF of a document one may see
@@ -219,38 +225,149 @@ def _dummy_hash() -> str:
     return _hasher.hash("no such operator")
 
 
-def authenticate(username: str, password: str) -> Operator:
-    """Check a password login, counting failures and locking out repeated ones."""
+def login_source() -> str:
+    """Where a password login comes from: the SSH client's address (set by sshd, which a client
+    cannot override), else this machine's OS account."""
+    client = os.environ.get("SSH_CONNECTION", "").split()
+    if client:
+        return f"ssh:{client[0]}"[:80]
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        account = str(os.getuid())
+    return f"local:{account}"[:80]
+
+
+def _delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed logins in a row: 0, then ``delay_seconds``
+    doubling with each failure, at most ``max_delay_seconds``."""
     cfg = runtime().config
+    if failures <= 0:
+        return 0.0
+    return float(min(cfg.delay_seconds * 2 ** min(failures - 1, 30), cfg.max_delay_seconds))
+
+
+def _wait_left(failures: int, last: dt.datetime | None, now: dt.datetime) -> float:
+    if not failures or last is None:
+        return 0.0
+    if now - last >= dt.timedelta(minutes=runtime().config.lockout_minutes):
+        return 0.0  # forgotten: no failure for that long
+    return max(0.0, (last - now).total_seconds() + _delay(failures))
+
+
+def authenticate(username: str, password: str, *, source: str | None = None) -> Operator:
+    """Check a password login; failures slow the next attempt down, and lock only after many.
+
+    Lock-out must not be a weapon (issue 20, item 4): each failure makes the next attempt
+    on that account, and from that source (:func:`login_source`), wait longer (``auth.
+    delay_seconds`` doubling up to ``auth.max_delay_seconds``); an attempt made too soon is
+    refused without its password being checked, and counts for nothing. Only after
+    ``auth.max_failed_logins`` failures in a row is the account locked, for
+    ``auth.lockout_minutes``, and its town head (or the admin) told, who may lift it
+    (:func:`unlock`). Failures are forgotten after ``lockout_minutes`` without another.
+    Every refusal is audited; the counts live in the database, so a new SSH session (a new
+    process) continues them.
+    """
+    cfg = runtime().config
+    source = (source or login_source())[:80]
     op = Operator.get_or_none(Operator.username == username.strip())
     now = clock.now()
+    if op is not None and op.active and op.locked_until and op.locked_until > now:
+        trail.record(op, "auth.login", op, allowed=False, note="locked")
+        raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
+    place = LoginSource.get_or_none(LoginSource.source == source)
+    wait = max(_wait_left(op.failed_logins, op.last_failed_at, now) if op is not None and op.active else 0.0,
+               _wait_left(place.failures, place.last_failed_at, now) if place is not None else 0.0)
+    if wait > 0:
+        trail.record(op, "auth.login", op, object_type="Operator", allowed=False, note="delayed")
+        raise PermissionDenied("auth.wait", seconds=math.ceil(wait))
     if op is None or not op.active:
         verify_password(_dummy_hash(), password)  # same cost as a real check: no probing for usernames
+        _failed_from(source, now)
         # Never the typed name of an unknown account: it is, often enough, the password typed
         # into the username field, and the trail must not keep a password in clear.
         trail.record(op, "auth.login", op, object_type="Operator", allowed=False,
                      note="unknown" if op is None else "inactive")
         raise PermissionDenied("auth.bad_credentials")
-    if op.locked_until and op.locked_until > now:
-        trail.record(op, "auth.login", op, allowed=False, note="locked")
-        raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
     if not verify_password(op.password_hash, password):
+        _failed_from(source, now)
+        forgotten = now - dt.timedelta(minutes=cfg.lockout_minutes)
         # counted in SQL, so parallel attempts (several SSH sessions) cannot lose a failure
-        Operator.update(failed_logins=Operator.failed_logins + 1).where(Operator.id == op.id).execute()
+        (Operator.update(failed_logins=pw.Case(None, [(Operator.last_failed_at < forgotten, 1)],
+                                               Operator.failed_logins + 1), last_failed_at=now)
+         .where(Operator.id == op.id).execute())
         op = Operator.get_by_id(op.id)
-        if op.failed_logins >= cfg.max_failed_logins:
-            op.locked_until = now + dt.timedelta(minutes=cfg.lockout_minutes)
-            op.failed_logins = 0
-            op.save(only=[Operator.locked_until, Operator.failed_logins])
         trail.record(op, "auth.login", op, allowed=False, note="bad_password")
-        if op.locked_until and op.locked_until > now:
+        if op.failed_logins >= cfg.max_failed_logins:
+            locked = (Operator.update(locked_until=now + dt.timedelta(minutes=cfg.lockout_minutes), failed_logins=0)
+                      .where((Operator.id == op.id) & (Operator.failed_logins >= cfg.max_failed_logins)).execute())
+            op = Operator.get_by_id(op.id)
+            if locked:  # once, whichever parallel attempt got here first
+                trail.record(op, "auth.lock", op, allowed=False, note=f"{cfg.max_failed_logins}",
+                             after={"locked_until": op.locked_until})
+                _lock_alert(op, cfg.max_failed_logins)
             raise PermissionDenied("auth.locked", until=op.locked_until.strftime("%H:%M"))
         raise PermissionDenied("auth.bad_credentials")
-    op.failed_logins = 0
-    op.locked_until = None
-    op.save()
+    Operator.update(failed_logins=0, locked_until=None, last_failed_at=None).where(Operator.id == op.id).execute()
+    op = Operator.get_by_id(op.id)
+    _close_lock_alerts(op)
     trail.record(op, "auth.login", op)
     return op
+
+
+def _failed_from(source: str, now: dt.datetime) -> None:
+    """One more failure from ``source`` (forgotten after ``lockout_minutes`` without another), in SQL."""
+    forgotten = now - dt.timedelta(minutes=runtime().config.lockout_minutes)
+    (LoginSource.insert(source=source, failures=1, last_failed_at=now)
+     .on_conflict(conflict_target=[LoginSource.source],
+                  update={LoginSource.failures: pw.Case(None, [(LoginSource.last_failed_at < forgotten, 1)],
+                                                        LoginSource.failures + 1),
+                          LoginSource.last_failed_at: now})
+     .execute())
+
+
+_LOCK_ALERT = "core:locked:"  # Alert.key prefix: core:locked:<operator id>:<time>
+
+
+def _lock_alert(op: Operator, failures: int) -> None:
+    """Tell who may lift the lock: the town head of the operator's town, and the admin."""
+    town = scope_of(op).town_id()
+    Alert.get_or_create(key=f"{_LOCK_ALERT}{op.id}:{op.locked_until:%Y%m%d%H%M%S}", defaults=dict(
+        source="core", kind="locked", rule="", audience="admin,town_head", town=town, raised_at=clock.now(),
+        data={"operator_id": op.id},
+        message=t("auth.locked_alert", name=op.display_name, username=op.username, count=failures,
+                  until=op.locked_until.strftime("%m-%d %H:%M"))))
+
+
+def _close_lock_alerts(op: Operator, note: str = "") -> None:
+    (Alert.update(state="closed", closed_at=clock.now(), close_note=note)
+     .where(Alert.key.startswith(f"{_LOCK_ALERT}{op.id}:") & (Alert.state == "open")).execute())
+
+
+def locked_operator(alert: Alert) -> int | None:
+    """The operator an open lock-out alert is about (None for any other alert)."""
+    if alert.source == "core" and alert.kind == "locked" and alert.state == "open" and alert.data:
+        return alert.data.get("operator_id")
+    return None
+
+
+def unlock(actor: Operator | None, operator_id: int) -> Operator:
+    """Lift a lock-out before its time (``operators.unlock``: the town head for her town's operators,
+    the admin for anyone's; ``None``: the server's administrator, ``xinyi operator unlock``);
+    audited, and the lock's alert closed."""
+    if actor is not None:
+        require(actor, "operators.unlock")
+    target = Operator.get_or_none(Operator.id == operator_id)
+    if target is None:
+        raise NotFound("auth.no_operator")
+    if actor is not None and not scope_of(actor).contains_unit(target.scope):
+        deny(actor, "operators.unlock", obj=target, key="auth.out_of_scope")
+    before = {"failed_logins": target.failed_logins, "locked_until": target.locked_until}
+    (Operator.update(failed_logins=0, locked_until=None, last_failed_at=None)
+     .where(Operator.id == target.id).execute())
+    trail.record(actor, "operators.unlock", target, before=before, after={"failed_logins": 0, "locked_until": None})
+    _close_lock_alerts(target, t("auth.unlocked_by", name=actor.display_name if actor else t("audit.system")))
+    return Operator.get_by_id(target.id)
 
 
 def trusted_login(os_user: str) -> Operator:

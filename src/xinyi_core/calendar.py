@@ -161,10 +161,15 @@ def working_hours(town: OrgUnit | int, on: dt.date | None = None) -> tuple[dt.ti
             tc.work_end if tc and tc.work_end else cfg.work_end)
 
 
+def uncovered_years(today: dt.date | None = None) -> list[int]:
+    """This year and next, where the national schedule is unknown."""
+    today = today or clock.today()
+    return [y for y in (today.year, today.year + 1) if not covered(y)]
+
+
 def coverage_warnings(today: dt.date | None = None) -> list[str]:
     """Warnings for this year and next if the national schedule is unknown for them."""
-    today = today or clock.today()
-    return [t("calendar.year_unavailable", year=y) for y in (today.year, today.year + 1) if not covered(y)]
+    return [t("calendar.year_unavailable", year=y) for y in uncovered_years(today)]
 
 
 def _may_edit(op, town: OrgUnit) -> None:

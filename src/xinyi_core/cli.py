@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pwd
 import re
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from . import audit as audit_mod
 from . import lifecycle as rt_mod
 from .errors import XinyiError
+from .fmt import mask_fields
 from .i18n import t
 
 
@@ -43,30 +45,82 @@ def _fail(ctx: click.Context, exc: XinyiError) -> None:
 READ_ONLY = frozenset({"plugins", "audit", "operator list", "jobs list", "jobs show"})
 
 
+# The deployment's own commands (set-up, backup, accounts): run by root or the service account only.
+SYSTEM = frozenset({"init", "demo", "backup", "restore", "operator list", "operator link", "operator unlock"})
+
+
 def _start(ctx: click.Context, *, migrate: bool | None = None, warn: bool = True) -> rt_mod.Runtime:
     """Start the runtime; the administrator running a command is told what needs her attention
-    (``warn``). The app (``warn=False``) shows it inside instead, to the roles that can act on it."""
+    (``warn``). The app (``warn=False``) shows it inside instead, to the roles that can act on it.
+    The deployment's own commands (:data:`SYSTEM`) are refused to anyone but root and the service account."""
+    from . import config as config_mod
+
+    command = " ".join(ctx.command_path.split()[1:])
     if migrate is None:
-        migrate = " ".join(ctx.command_path.split()[1:]) not in READ_ONLY
-    runtime = rt_mod.bootstrap(ctx.obj["config"], migrate=migrate)
+        migrate = command not in READ_ONLY
+    cfg = config_mod.load(ctx.obj["config"])
+    if command in SYSTEM:
+        _require_system(cfg, command)
+    runtime = rt_mod.bootstrap(cfg, migrate=migrate)
     for warning in runtime.warnings if warn else ():
         click.echo(t("cli.warning", message=warning), err=True)
     return runtime
 
 
-def _operator(username: str | None):
+def _require_system(cfg, command: str) -> None:
+    from .files import os_account, privileged, service_uid
+
+    if not privileged(cfg):
+        owner = service_uid(cfg)
+        try:
+            owner_name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            owner_name = str(owner)
+        raise XinyiError("cli.system_only", command=command, account=os_account(), owner=owner_name)
+
+
+def _lookup(username: str):
+    """The operator named ``username`` (an account being managed, not the one acting)."""
     from .models import Operator
 
-    if username is None:
-        return None
     op = Operator.get_or_none(Operator.username == username)
     if op is None:
         raise XinyiError("cli.unknown_operator", username=username)
     return op
 
 
+def _operator(username: str | None):
+    """The operator a command that reads or writes data acts as (issue 20: the CLI has an identity).
+
+    An OS account linked with ``xinyi operator link`` acts as its operator (``--operator``
+    may only name that one); root and the service account must name one with
+    ``--operator``. Anyone else is refused in Chinese, and the refusal is audited.
+    """
+    from . import trail
+    from .errors import PermissionDenied
+    from .files import os_account, privileged
+    from .models import Operator
+
+    account = os_account()
+    if privileged(rt_mod.runtime().config):
+        if not username:
+            raise XinyiError("cli.operator_required", account=account)
+        op = _lookup(username)
+        if not op.active:
+            raise XinyiError("cli.inactive_operator", username=username)
+        return op
+    op = Operator.get_or_none((Operator.os_user == account) & (Operator.active == True))  # noqa: E712
+    if op is None:
+        trail.record(None, "auth.login", object_type="Operator", allowed=False, note=f"cli:{account[:40]}")
+        raise PermissionDenied("cli.unlinked", user=account)
+    if username and username != op.username:
+        trail.record(op, "auth.login", op, allowed=False, note=f"cli_as:{username[:40]}")
+        raise PermissionDenied("cli.not_your_operator", user=account, username=op.username)
+    return op
+
+
 @click.group(cls=_Group, invoke_without_command=True, help="新沂市协理员管理系统")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="XINYI_CONFIG",
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, readable=False), envvar="XINYI_CONFIG",
               help="配置文件（默认 ./config/xinyi.toml）")
 @click.option("-v", "--verbose", is_flag=True, help="同时显示技术细节（英文日志），供排查问题")
 @click.pass_context
@@ -104,11 +158,20 @@ def _log_to_terminal(verbose: bool) -> None:
 @cli.command(help="创建或升级数据库")
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    from . import db
+    from . import config as config_mod, db, files
 
+    cfg = config_mod.load(ctx.obj["config"])
+    _require_system(cfg, "init")
+    # first the tree an older version (or a hand) made: SQLite gives a new -wal/-shm the database's mode
+    done, failed = files.repair(cfg)
     runtime = _start(ctx)
     click.echo(t("cli.init_done", url=runtime.config.database_url))
     click.echo(t("cli.init_versions", versions="，".join(f"{k}={v}" for k, v in sorted(db.applied_versions().items()))))
+    for line in done:
+        click.echo(line)
+    for line in failed:
+        click.echo(t("cli.warning", message=line), err=True)
+    click.echo(t("files.repaired_count", count=len(done)) if done else t("files.repaired_none"))
 
 
 @cli.command(help="生成演示城市（约 16 个镇街、300 个村居、500 名协理员）")
@@ -124,6 +187,7 @@ def demo(ctx: click.Context, seed: int, assistants: int, villages: int, reset: b
 
     if reset:
         cfg = config_mod.load(ctx.obj["config"])
+        _require_system(cfg, "demo")
         if not cfg.database_url.startswith("sqlite:///"):
             raise XinyiError("cli.reset_sqlite_only")
         path = Path(cfg.database_url[len("sqlite:///"):])
@@ -158,9 +222,12 @@ def import_group() -> None:
     pass
 
 
+OPERATOR_HELP = "以该操作员身份（检查权限并记入审计；只有 root 或服务账户可以指定，其他系统用户即其绑定的操作员）"
+
+
 @import_group.command(name="people", help="导入协理员花名册（.xlsx 或 .csv）")
 @click.argument("file", type=click.Path())  # a folder or a missing file: the importer says so in Chinese
-@click.option("--operator", "username", help="以该操作员身份导入（记入审计）")
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.pass_context
 def import_people(ctx: click.Context, file: str, username: str | None) -> None:
     from . import importer
@@ -237,7 +304,7 @@ def operator_link(ctx: click.Context, username: str, os_user: str | None, remove
     from .models import Operator
 
     _start(ctx)
-    op = _operator(username)
+    op = _lookup(username)
     if not remove:
         if not os_user or not _OS_USER.match(os_user):
             raise XinyiError("cli.link_bad_name", os_user=os_user or "")
@@ -252,19 +319,32 @@ def operator_link(ctx: click.Context, username: str, os_user: str | None, remove
                else t("cli.link_done", os_user=os_user, username=username, name=op.display_name))
 
 
-@cli.command(help="查看审计记录")
+@operator_group.command(name="unlock", help="提前解除操作员账户的登录锁定（记入审计）")
+@click.argument("username")
+@click.pass_context
+def operator_unlock(ctx: click.Context, username: str) -> None:
+    from . import auth
+
+    _start(ctx)
+    op = auth.unlock(None, _lookup(username).id)
+    click.echo(t("auth.unlocked", name=op.display_name, username=op.username))
+
+
+@cli.command(help="查看审计记录（范围与权限同界面：镇里只看本镇）")
 @click.option("--person", help="协理员身份证号或编号")
-@click.option("--operator", "username", help="操作员用户名")
+@click.option("--by", "by", help="只看该操作员（用户名）的记录")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="起始日期 YYYY-MM-DD")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD")
 @click.option("--limit", default=200, show_default=True)
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.pass_context
-def audit(ctx: click.Context, person: str | None, username: str | None, since: dt.datetime | None,
-          until: dt.datetime | None, limit: int) -> None:
+def audit(ctx: click.Context, person: str | None, by: str | None, since: dt.datetime | None,
+          until: dt.datetime | None, limit: int, username: str | None) -> None:
     from . import audit as audit_mod
     from .models import Person
 
     _start(ctx)
+    viewer = _operator(username)  # scoped like every other read: a town head sees her town's rows
     person_id = None
     if person:
         found = Person.get_or_none((Person.id_number == person.upper()) |
@@ -272,14 +352,28 @@ def audit(ctx: click.Context, person: str | None, username: str | None, since: d
         if found is None:
             raise XinyiError("person.not_found")
         person_id = found.id
-    rows = audit_mod.query(person_id=person_id, operator=username, since=since.date() if since else None,
-                           until=until.date() if until else None, limit=limit)
+    rows = audit_mod.query(person_id=person_id, operator=by, since=since.date() if since else None,
+                           until=until.date() if until else None, limit=limit, viewer=viewer)
     for row in rows:
         mark = "" if row.allowed else t("cli.audit_refused")
         click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.operator_name:<8} {row.action:<20} "
                    f"{row.object_type}#{row.object_id or ''} {mark}{row.note}")
-        if row.before or row.after:
-            click.echo(f"    {row.before or {}} → {row.after or {}}")
+        if row.before or row.after:  # ID numbers and phones masked, as on every list
+            click.echo(f"    {mask_fields(row.before) or {}} → {mask_fields(row.after) or {}}")
+
+
+@cli.command(help="检查部署：文件权限、解释器、sshd、Redis、数据库、日历，用中文说明问题")
+@click.option("--sshd-config", type=click.Path(dir_okay=False), help="要检查的 sshd 配置文件（默认系统的）")
+@click.pass_context
+def doctor(ctx: click.Context, sshd_config: str | None) -> None:
+    from . import doctor as doctor_mod
+
+    findings = doctor_mod.run(ctx.obj["config"], sshd_config=sshd_config)
+    for finding in findings:
+        click.echo(finding.line())
+    problems = sum(1 for f in findings if f.ok is False)
+    click.echo(t("doctor.summary_bad", count=problems) if problems else t("doctor.summary_ok"))
+    ctx.exit(1 if problems else 0)
 
 
 @cli.command(help="在线备份 SQLite 数据库")
@@ -299,12 +393,14 @@ def backup(ctx: click.Context, dest: str | None) -> None:
 @click.argument("file")  # a folder or a missing file: restore says so in Chinese
 @click.pass_context
 def restore(ctx: click.Context, file: str) -> None:
-    from . import clock, config as config_mod, db
+    from . import clock, config as config_mod, db, files
     from .plugins import Plugins
 
     cfg = config_mod.load(ctx.obj["config"])  # no bootstrap: this process must not hold the database itself
     if not cfg.database_url.startswith("sqlite:///"):
         raise XinyiError("cli.restore_sqlite_only")
+    _require_system(cfg, "restore")
+    files.apply(cfg)
     clock.set_timezone(cfg.timezone)
     plugins = Plugins()
     plugins.load_entry_points()  # their migrations say which versions this install knows

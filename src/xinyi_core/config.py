@@ -20,6 +20,7 @@ from .i18n import t
 
 ROLES = ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau", "admin")
 AUTH_MODES = ("password", "os_user")
+FULL_NUMBERS = ("none", "city", "all")  # where a report prints full ID numbers and phones (ReportSpec)
 _DB_URL = re.compile(r"^(sqlite:///.+|sqlite:///:memory:|postgres(ql)?(\+pool)?://.+)$")
 _REDIS_URL = re.compile(r"^(rediss?://.+|unix://.+)$")
 
@@ -59,9 +60,13 @@ class Config:
     city_name: str = "新沂市"
     city_code: str = "320381"
     timezone: str = "Asia/Shanghai"
+    group: str = ""  # [paths] group: the OS group sharing the data (2770/0660); "" = one account (0700/0600)
     auth_mode: str = "password"
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
+    max_failed_logins: int = 20
+    lockout_minutes: int = 60
+    delay_seconds: int = 1  # the wait after a failed login, doubled per failure (per account and source)
+    max_delay_seconds: int = 60
+    full_numbers: dict[str, str] = field(default_factory=dict)  # [privacy] report name → none/city/all
     work_start: dt.time = dt.time(8, 30)
     work_end: dt.time = dt.time(17, 30)
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -152,7 +157,9 @@ def _is_hhmm(value: str) -> bool:
 # an error message lists them in. A plain string is read by its own function in load()
 # (paths, URLs with their environment overrides, tables).
 _KEYS: tuple[_Scalar | str, ...] = (
-    "paths.data_dir", "paths.report_dir", "paths.outbox_dir", "database.url", "queue.redis_url",
+    "paths.data_dir", "paths.report_dir", "paths.outbox_dir",
+    _Scalar("paths.group", "group", str, "group", lambda v: bool(re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v))),
+    "database.url", "queue.redis_url",
     _Scalar("queue.namespace", "", str, "string"),
     *(_Scalar(f"queue.{name}", "", int, "positive_int", _positive) for name in QUEUE_DEFAULTS),
     _Scalar("city.name", "city_name", str, "string"),
@@ -161,12 +168,14 @@ _KEYS: tuple[_Scalar | str, ...] = (
     _Scalar("auth.mode", "auth_mode", str, "auth_mode", lambda v: v in AUTH_MODES),
     _Scalar("auth.max_failed_logins", "max_failed_logins", int, "positive_int", _positive),
     _Scalar("auth.lockout_minutes", "lockout_minutes", int, "minutes", _positive),
+    _Scalar("auth.delay_seconds", "delay_seconds", int, "seconds", _positive),
+    _Scalar("auth.max_delay_seconds", "max_delay_seconds", int, "seconds", _positive),
     _Scalar("calendar.work_start", "work_start", str, "hhmm", _is_hhmm, hhmm),
     _Scalar("calendar.work_end", "work_end", str, "hhmm", _is_hhmm, hhmm),
     _Scalar("print.printer", "printer", str, "string"),
     _Scalar("print.pdf_beside", "pdf_beside", bool, "bool"),
     _Scalar("print.convert_timeout_s", "convert_timeout_s", int, "positive_int", _positive),
-    "calendar.years", "plugins.default", "towns.file",
+    "calendar.years", "plugins.default", "towns.file", "privacy.full_numbers",
 )
 _ABSENT = object()
 
@@ -213,6 +222,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     cfg.calendar_years = _calendar_years(r)
     cfg.default_plugins = _default_plugins(r)
     cfg.settings = _settings(r)
+    cfg.full_numbers = _full_numbers(r)
     _load_towns(cfg, base, path_value(r, "towns.file", "towns.toml"))
     return cfg
 
@@ -302,6 +312,15 @@ def _settings(r: Reader) -> dict[str, dict[str, Any]]:
     return {k: dict(v) for k, v in settings.items()}
 
 
+def _full_numbers(r: Reader) -> dict[str, str]:
+    """``[privacy] full_numbers``: report name → where it prints full ID numbers and phones."""
+    expected = t("config.expect.full_numbers", options="、".join(FULL_NUMBERS))
+    table = r.get("privacy.full_numbers", dict, {}, expected)
+    for name, value in table.items():
+        r.check(f"privacy.full_numbers.{name}", value, lambda v: v in FULL_NUMBERS, expected)
+    return dict(table)
+
+
 def _check_known_keys(r: Reader) -> None:
     for section in r.data:
         if section not in _SECTIONS:
@@ -386,6 +405,15 @@ def validate_plugins(cfg: Config, installed: Iterable[str], declared_settings: d
         bucket = cfg.settings.setdefault(plugin, {})
         for key, spec in specs.items():
             bucket.setdefault(key, spec.default)
+
+
+def validate_report_names(cfg: Config, known: Iterable[str]) -> None:
+    """Every report named in ``[privacy] full_numbers`` must exist."""
+    known = sorted(known)
+    for name in cfg.full_numbers:
+        if name not in known:
+            raise Reader(cfg.path, {}).fail(f"privacy.full_numbers.{name}",
+                                            t("config.expect.one_of", options="、".join(known)))
 
 
 def validate_towns(cfg: Config, known_codes: Iterable[str]) -> None:

@@ -44,6 +44,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import files
 from .i18n import t
 
 SONG = "宋体"
@@ -67,11 +68,12 @@ def atomic_path(final: Path) -> Iterator[Path]:
     write of the same ``final`` does (:func:`_sweep`).
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(final.parent)  # the deployment's modes and group, whoever makes the folder first
     _sweep(final)
     tmp = _tmp_path(final)
     try:
         yield tmp
+        files.secure(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -96,7 +98,7 @@ def atomic_paths(finals: Iterable[Path]) -> Iterator[dict[Path, Path]]:
     """
     finals = [Path(f) for f in finals]
     folder = finals[0].parent
-    folder.mkdir(parents=True, exist_ok=True)
+    files.make_dir(folder)  # the deployment's modes and group, whoever makes the folder first
     settle(finals[0])  # before the sweep: an unfinished commit's temporary files are its new files
     for final in finals:
         _sweep(final)
@@ -106,6 +108,7 @@ def atomic_paths(finals: Iterable[Path]) -> Iterator[dict[Path, Path]]:
         yield temps
         for tmp in temps.values():
             tmp.stat()  # each was written (a render that wrote nothing fails here, before anything moved)
+            files.secure(tmp)
         with _folder_lock(folder) as locked:
             _roll_forward(finals[0], locked)
             journal = folder / f".{finals[0].stem}.{os.getpid()}@{socket.gethostname()}.commit"

@@ -54,3 +54,35 @@ def period_zh(period: str) -> str:
     if rest.upper().startswith("Q"):
         return t("fmt.quarter", year=int(year), quarter=int(rest[1:]))
     return t("fmt.year_month", year=int(year), month=int(rest))
+
+
+# --------------------------------------------------------------------------- personal numbers
+
+def mask_id(value: str | None) -> str:
+    """An ID number as lists, searches and exports show it: ``320381********7581``.
+
+    The region (first 6) and the last 4 stay, the birth date and sequence go. Anything
+    that is not a full 18-character number keeps at most its last 4 characters.
+    """
+    text = str(value or "")
+    if len(text) == 18:
+        return text[:6] + "*" * 8 + text[-4:]
+    return "*" * max(0, len(text) - 4) + text[-4:] if len(text) > 4 else "*" * len(text)
+
+
+def mask_phone(value: str | None) -> str:
+    """A mobile number as lists, searches and exports show it: ``180****9908``."""
+    text = str(value or "")
+    if len(text) == 11:
+        return text[:3] + "****" + text[-4:]
+    return "*" * max(0, len(text) - 4) + text[-4:] if len(text) > 4 else "*" * len(text)
+
+
+MASKED_FIELDS = {"id_number": mask_id, "phone": mask_phone}
+
+
+def mask_fields(data: dict | None) -> dict | None:
+    """``data`` (an audit snapshot, a row as a dict) with its ID number and phone masked."""
+    if not data:
+        return data
+    return {k: MASKED_FIELDS[k](v) if k in MASKED_FIELDS and v else v for k, v in data.items()}

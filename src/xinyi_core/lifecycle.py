@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Mapping
 
-from . import calendar, clock, config as config_mod, db, i18n, org, state
+from . import calendar, clock, config as config_mod, db, files, i18n, org, state
 from .config import Config
 from .errors import MigrationError, XinyiError
 from .plugins import Plugins
@@ -37,6 +37,7 @@ def bootstrap(
     are refused, or with ``pending_ok`` listed in ``Runtime.pending``).
     """
     cfg = config if isinstance(config, Config) else config_mod.load(config)
+    files.apply(cfg)  # this process's umask and the modes of what it creates: before any file is made
     clock.set_timezone(cfg.timezone)
     if not migrate and database_missing(cfg.database_url):
         raise XinyiError("db.missing", path=cfg.database_url[len("sqlite:///"):])
@@ -92,6 +93,10 @@ def _finish(cfg: Config, plugins: Plugins, migrate: bool, pending_ok: bool) -> R
     towns = [] if any(owner == "core" for owner, _, _ in waiting) else org.town_codes()
     if towns:  # a fresh database has no org tree yet: nothing to check against
         config_mod.validate_towns(cfg, towns)
+    if cfg.full_numbers:  # a misspelt report name must not leave a report printing what it should not
+        from .jobs.specs import registry  # only then: it loads every report's code
+
+        config_mod.validate_report_names(cfg, registry(rt).reports)
     # after migrations: a plugin whose migrations hook failed is recorded there too
     rt.warnings.extend(i18n.t("plugins.failed", name=f.name, error=f.error) for f in plugins.failures)
     rt.warnings.extend(calendar.coverage_warnings())

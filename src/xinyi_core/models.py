@@ -87,7 +87,8 @@ class Operator(BaseModel):
     person = pw.ForeignKeyField(Person, null=True, backref="operators", on_delete="SET NULL")
     password_hash = pw.CharField(max_length=200, null=True)
     os_user = pw.CharField(max_length=64, null=True, unique=True)
-    failed_logins = pw.IntegerField(default=0)
+    failed_logins = pw.IntegerField(default=0)  # password failures in a row (forgotten after lockout_minutes)
+    last_failed_at = pw.DateTimeField(null=True)  # the growing delay runs from here
     locked_until = pw.DateTimeField(null=True)
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=clock.now)
@@ -191,6 +192,15 @@ class Alert(BaseModel):
     close_note = pw.TextField(default="")
 
 
+class LoginSource(BaseModel):
+    """Failed password logins from one place (an SSH client's address): each failure makes the next
+    attempt from there wait longer, whichever account it tries (``auth.authenticate``)."""
+
+    source = pw.CharField(max_length=80, unique=True)
+    failures = pw.IntegerField(default=0)
+    last_failed_at = pw.DateTimeField(null=True)
+
+
 CORE_MODELS = (OrgUnit, Post, Person, PostAssignment, Operator, AuditLog,
                ApprovalChain, ApprovalStep, TownHours, TownClosure)
 
@@ -201,8 +211,19 @@ def _job_tables(migrator, db) -> None:
     db.create_tables(JOB_MODELS)
 
 
+def _login_throttle(migrator, db) -> None:
+    """Issue 20 item 4: a growing delay per account and per source instead of an early lock-out."""
+    from playhouse.migrate import migrate
+
+    if "last_failed_at" not in {c.name for c in db.get_columns(Operator._meta.table_name)}:
+        # a database made by migration 1 of this version already has it (create_tables of the model)
+        migrate(migrator.add_column(Operator._meta.table_name, "last_failed_at", pw.DateTimeField(null=True)))
+    db.create_tables([LoginSource])
+
+
 CORE_MIGRATIONS = (
     Migration(1, "core tables", create_tables(*CORE_MODELS)),
     Migration(2, "jobs", _job_tables),
     Migration(3, "alerts", create_tables(Alert)),
+    Migration(4, "login throttle", _login_throttle),
 )

@@ -10,7 +10,7 @@ For operators whose SSH client has no ZMODEM, each file is also copied into
 her own folder, ``<outbox_dir>/<account>/files/`` (``[paths] outbox_dir``,
 default ``<data_dir>/outbox``; the account is her OS account when she has one,
 else her operator name), mode 0600, which an SFTP login chrooted to
-``<outbox_dir>/<account>`` serves and nothing else (docs/deploy-ssh.md, step 9).
+``<outbox_dir>/<account>`` serves and nothing else (docs/deploy-ssh.md, step 11).
 Copies, not hard links: a link shares the report's owner and mode, and the
 report stays readable to the town's other operators.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pwd
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -82,11 +81,9 @@ def _mine(operator: Operator) -> bool:
     """Whether this process acts as ``operator``'s OS account (always, without OS accounts)."""
     if runtime().config.auth_mode != "os_user":
         return True
-    try:
-        me = pwd.getpwuid(os.getuid()).pw_name  # the uid's name, never $USER
-    except KeyError:
-        return False
-    return bool(operator.os_user) and operator.os_user == me
+    from .files import os_account  # the uid's name, never $USER
+
+    return bool(operator.os_user) and operator.os_user == os_account()
 
 
 def place(operator: Operator, path: str | os.PathLike[str]) -> Path | None:

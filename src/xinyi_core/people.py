@@ -123,6 +123,19 @@ def get(op: Operator, person_id: int) -> Person:
     return person
 
 
+def reveal(op: Operator, person_id: int) -> tuple[str, str]:
+    """The full ID number and phone of one person (``people.view_id``), audited each time.
+
+    Lists, searches and exports show both masked (:func:`xinyi_core.fmt.mask_id`,
+    :func:`~xinyi_core.fmt.mask_phone`); the person page shows them in full only
+    through this call.
+    """
+    auth.require(op, "people.view_id", person_id=person_id)
+    person = get(op, person_id)
+    audit.record(op, "people.view_id", person, person_id=person.id)
+    return person.id_number, person.phone
+
+
 def search(op: Operator, text: str = "", *, town_id: int | None = None, village_id: int | None = None,
            status: str | None = None, order: str = "name", limit: int | None = 200) -> pw.ModelSelect:
     """Search as you type: name, pinyin initials, ID number or phone.

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import XinyiError
 from .i18n import t
 from .state import runtime
@@ -63,9 +64,7 @@ def soffice() -> str:
 
 
 def _work_dir() -> Path:
-    folder = Path(runtime().config.data_dir) / "soffice"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return files.make_dir(Path(runtime().config.data_dir) / "soffice")  # the group's, like the data
 
 
 def fontconfig_file() -> Path:
@@ -120,6 +119,7 @@ def to_pdf(src: Path | str, *, timeout_s: int | None = None) -> Path:
         if proc.returncode != 0 or not made.is_file() or made.stat().st_size == 0:
             detail = output.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise PrintError("print.error.convert_failed", name=src.name, detail=detail[0][:120])
+        files.secure(made)
         os.replace(made, target)
     return target
 

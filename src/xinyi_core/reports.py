@@ -30,7 +30,9 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     cfg = runtime().config
     town_code = params.get("town")
     town = org.by_code(town_code) if town_code else None
-    ctx = ReportContext(spec, params["period"], town, job, params)
+    policy = cfg.full_numbers.get(spec.name, spec.full_numbers)  # [privacy] full_numbers, else the report's
+    ctx = ReportContext(spec, params["period"], town, job, params,
+                        full_numbers=policy == "all" or (policy == "city" and town is None))
     base = out_dir or cfg.report_dir
     paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in spec.formats]
     with export.atomic_paths(paths) as temps:  # every format written, then all put in place together
@@ -68,7 +70,8 @@ def roster_rows(ctx: ReportContext) -> list[list[Any]]:
     roll = list(q.objects())
     rows = []
     for i, p in enumerate(roll, start=1):
-        row = [i, p.name, t(f"person.sex.{p.sex}"), f"{p.birth_date:%Y.%m}", p.id_number, p.phone]
+        row = [i, p.name, t(f"person.sex.{p.sex}"), f"{p.birth_date:%Y.%m}", ctx.id_number(p.id_number),
+               ctx.phone(p.phone)]
         if ctx.town is None:
             row.append(p.town_name or "")
         row += [p.village_name or "", t(f"person.status.{p.status}"),
@@ -112,7 +115,9 @@ def render_roster(ctx: ReportContext, fmt: str, path: Path) -> None:
 
 
 CORE_REPORTS = (
-    ReportSpec("core.roster", "report.roster.title", render_roster, formats=("xlsx", "docx"), period="month"),
+    # the city's roster is the one file that needs the full numbers; a town's prints them masked
+    ReportSpec("core.roster", "report.roster.title", render_roster, formats=("xlsx", "docx"), period="month",
+               full_numbers="city"),
 )
 
 # The roster of the month just ended, at 06:00 on the 1st: per town, and for the whole city.

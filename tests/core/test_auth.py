@@ -23,23 +23,23 @@ def test_passwords_are_stored_as_argon2_hashes(city):
     assert all(o.password_hash.startswith("$argon2") for o in Operator.select())
 
 
-def test_lock_out_after_repeated_failures_then_unlock(city):
+def test_lock_out_only_after_many_failures_then_it_lifts_by_itself(city):
     op = city.op("town_clerk", "a")
-    limit = 5  # auth.max_failed_logins default
-    with clock.frozen(T0):
-        for _ in range(limit - 1):
+    limit = 20  # auth.max_failed_logins default; each failure waits out the growing delay first
+    at = T0
+    for n in range(1, limit + 1):
+        with clock.frozen(at):
             with pytest.raises(PermissionDenied) as exc:
-                auth.authenticate(op.username, "wrong-password")
-            assert exc.value.key == "auth.bad_credentials"
-        with pytest.raises(PermissionDenied) as exc:
-            auth.authenticate(op.username, "wrong-password")
-        assert exc.value.key == "auth.locked" and "09:15" in str(exc.value)
-    with clock.frozen(T0 + dt.timedelta(minutes=14)):
+                auth.authenticate(op.username, "wrong-password", source="ssh:10.0.0.9")
+        assert exc.value.key == ("auth.locked" if n == limit else "auth.bad_credentials")
+        at += dt.timedelta(seconds=min(2 ** (n - 1), 60))  # delay_seconds = 1, doubling, max 60
+    assert "10:14" in str(exc.value)  # lockout_minutes = 60 from the 20th failure, at 09:14:03
+    with clock.frozen(at + dt.timedelta(minutes=50)):
         with pytest.raises(PermissionDenied) as exc:  # right password, still locked
-            auth.authenticate(op.username, testing.PASSWORD)
+            auth.authenticate(op.username, testing.PASSWORD, source="ssh:10.0.0.10")
         assert exc.value.key == "auth.locked"
-    with clock.frozen(T0 + dt.timedelta(minutes=16)):
-        assert auth.authenticate(op.username, testing.PASSWORD).id == op.id
+    with clock.frozen(at + dt.timedelta(minutes=61)):
+        assert auth.authenticate(op.username, testing.PASSWORD, source="ssh:10.0.0.10").id == op.id
     fresh = Operator.get_by_id(op.id)
     assert fresh.failed_logins == 0 and fresh.locked_until is None
     rows = AuditLog.select().where((AuditLog.operator_id == op.id) & (AuditLog.action == "auth.login"))
@@ -48,9 +48,9 @@ def test_lock_out_after_repeated_failures_then_unlock(city):
 
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(city):
     with pytest.raises(PermissionDenied) as unknown:
-        auth.authenticate("nobody", "whatever1")
+        auth.authenticate("nobody", "whatever1", source="ssh:10.0.0.1")
     with pytest.raises(PermissionDenied) as wrong:
-        auth.authenticate(city.op("town_head", "b").username, "whatever1")
+        auth.authenticate(city.op("town_head", "b").username, "whatever1", source="ssh:10.0.0.2")
     assert str(unknown.value) == str(wrong.value) == "用户名或密码错误"
     assert AuditLog.get(AuditLog.note == "unknown").allowed is False  # not the typed name: it may be a password
 

@@ -165,7 +165,7 @@ def test_environment_overrides(tmp_path, monkeypatch):
 def test_defaults_without_any_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = config_mod.load()
-    assert cfg.path is None and cfg.max_failed_logins == 5 and cfg.database_url.startswith("sqlite:///")
+    assert cfg.path is None and cfg.max_failed_logins == 20 and cfg.database_url.startswith("sqlite:///")
 
 
 def test_queue_tunables_come_from_the_file_and_the_environment_wins(tmp_path, monkeypatch, database_url):

@@ -87,7 +87,8 @@ def test_a_missing_table_names_its_plugin_and_what_to_do(site, tmp_path):
 
     database.obj.drop_tables([LogEntry])
     lifecycle.shutdown()
-    result = invoke(site, "report", "worklog.check", "--period", "2026-11", "--town", "a", "--out", str(tmp_path))
+    result = invoke(site, "report", "worklog.check", "--period", "2026-11", "--town", "a", "--out", str(tmp_path),
+                    "--operator", "city_office")
     assert result.exit_code == 1
     assert (f"表 {LogEntry._meta.table_name} 不存在（插件 worklog）：请运行 xinyi init；"
             "已应用的迁移不能再改，表的改动须写成新的迁移步骤") in result.output

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from docx.oxml.ns import qn
 
-from xinyi_core import export, jobs, runtime
+from xinyi_core import export, jobs, mask_id, mask_phone, runtime
 from xinyi_core.jobs import JobRecord
 from xinyi_core.models import Person
 
@@ -96,13 +96,15 @@ def test_roster_xlsx_is_laid_out_for_printing(jobs_city, wait_for):
     assert "2026年10月" in ws["A2"].value and "4人" in ws["A2"].value
     assert [c.value for c in ws[3]] == ["序号", "姓名", "性别", "出生年月", "身份证号码", "联系电话",
                                         "所在村（社区）", "状态", "入职日期"]
-    people = {p.id_number: p for p in Person.select().where(Person.town == jobs_city.towns[0].id)}
+    # a town's roster prints ID numbers and phones masked; only the city's has them in full
+    people = {mask_id(p.id_number): p for p in Person.select().where(Person.town == jobs_city.towns[0].id)}
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7)]
     assert {r[4] for r in rows} == set(people)
     for r in rows:
         p = people[r[4]]
         assert r[1] == p.name and r[2] == ("男" if p.sex == "M" else "女")
-        assert r[3] == f"{p.birth_date:%Y.%m}" and r[5] == p.phone and r[7] == "在岗" and r[8] == "2020.01.01"
+        assert r[3] == f"{p.birth_date:%Y.%m}" and r[5] == mask_phone(p.phone)
+        assert r[7] == "在岗" and r[8] == "2020.01.01"
     assert ws["B4"].font.name == "宋体" and ws["A1"].font.name == "黑体"
     assert ws["B4"].border.left.style == "thin"
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
@@ -130,6 +132,32 @@ def test_roster_docx_for_the_whole_city(jobs_city, wait_for):
     assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210  # A4 landscape
     rfonts = doc.styles["Normal"].element.rPr.rFonts
     assert rfonts.get(qn("w:eastAsia")) == "仿宋"
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_full_numbers_only_where_the_form_needs_them_and_as_configured(jobs_city, wait_for):
+    """Issue 20 item 2: the city's roster keeps full 身份证号 and phones (the form needs them), a town's
+    roster masks them; ``[privacy] full_numbers`` changes it per report."""
+    def numbers(op, town=None):
+        record = wait_for(jobs.submit(op, "core.roster", period="2026-10", town=town).id,
+                          lambda r: r.state == "done")
+        ws = openpyxl.load_workbook(next(p for p in record.outputs if p.endswith(".xlsx"))).active
+        return {(r[4].value, r[5].value) for r in ws.iter_rows(min_row=4) if r[4].value}
+
+    everyone = {(p.id_number, p.phone) for p in Person.select()}
+    town_a = {(p.id_number, p.phone) for p in Person.select().where(Person.town == jobs_city.towns[0].id)}
+    city, head = jobs_city.op("city_office"), jobs_city.op("town_head", "a")
+    assert numbers(city) == everyone
+    masked = {(mask_id(i), mask_phone(p)) for i, p in town_a}
+    assert numbers(head) == masked and all("********" in i and "****" in p for i, p in masked)
+    assert numbers(city, "a") == masked  # the city asking for one town's roster: that form masks them too
+    runtime().config.full_numbers["core.roster"] = "all"
+    try:
+        assert numbers(head) == town_a
+        runtime().config.full_numbers["core.roster"] = "none"
+        assert numbers(city) == {(mask_id(i), mask_phone(p)) for i, p in everyone}
+    finally:
+        runtime().config.full_numbers.pop("core.roster")
 
 
 def test_docx_form_spans_and_opinion_rows(tmp_path):
@@ -173,12 +201,13 @@ def test_cli_report_now_writes_to_out(jobs_city, tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "XINYI_CONFIG": str(cfg), "XINYI_REDIS_URL": ""}
     run = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-09",
-                          "--town", "b", "--out", str(out)], env=env, capture_output=True, text=True, timeout=60)
+                          "--town", "b", "--out", str(out), "--operator", "city_office"],
+                         env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "已生成" in run.stdout
     assert sorted(p.name for p in (out / "core.roster" / "2026-09").iterdir()) == roster("乙镇", "2026年9月")
-    bad = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-13"],
-                         env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "report", "core.roster", "--period", "2026-13",
+                          "--operator", "city_office"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "格式不正确" in bad.stderr
 
 

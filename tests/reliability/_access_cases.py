@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from _access_helpers import TODAY, World
-from xinyi_core import approvals, audit, calendar, importer, jobs, org, people
+from xinyi_core import approvals, audit, auth, calendar, importer, jobs, org, people
 from xinyi_core.models import Operator
 
 YEAR = TODAY.year
@@ -65,6 +65,23 @@ def _(w, op, _s):
 @case("people.update", (*TOWN, *CITY), outsider="town_clerk")
 def _(w, op, _s):
     return people.update(op, w.person("a", NEIGHBOUR).id, {"phone": "13800000009"})
+
+
+@case("people.reveal", ("town_head", *CITY), outsider="town_head")  # the full 身份证号 and phone, audited
+def _(w, op, _s):
+    return people.reveal(op, w.person("a", NEIGHBOUR).id)
+
+
+def _locked_clerk(w: World) -> int:
+    """Town a's clerk, locked out after many wrong passwords."""
+    clerk = w.op("town_clerk", "a")
+    Operator.update(locked_until=TODAY + dt.timedelta(hours=1)).where(Operator.id == clerk.id).execute()
+    return clerk.id
+
+
+@case("auth.unlock", ("town_head", "admin"), setup=_locked_clerk, outsider="town_head")  # her town's, the admin's
+def _(w, op, operator_id):
+    return auth.unlock(op, operator_id)
 
 
 @case("people.hire", CITY)  # ORG-3: vacancies are filled by the city only

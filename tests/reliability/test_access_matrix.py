@@ -43,6 +43,8 @@ _TOWN = """
 _TOWN_HEAD_ONLY = """
     people.status                                           # on duty after TRN-1; not 离职 (people.depart, ORG-2)
     calendar.edit audit.view                                # ATT-1: the town sets its hours
+    people.view_id                                          # the full 身份证号 and phone, audited
+    operators.unlock                                        # lifts a lock-out of her town's operators
     attendance.name_clerk                                   # ATT-2: names the clerk
     leave.approve leave.cancel                              # ATT-4: approves; cancels before the start
     departure.confirm                                       # ATT-6 proposals
@@ -51,6 +53,7 @@ _TOWN_HEAD_ONLY = """
 _CITY = """
     people.view people.edit people.status people.hire people.transfer people.import   # ORG-3
     people.depart                                           # ORG-2: a departure is approved by the city
+    people.view_id                                          # the full 身份证号 and phone, audited
     org.view calendar.view calendar.edit audit.view jobs.view reports.run documents.print documents.pdf
     attendance.view attendance.sheet attendance.correct attendance.check attendance.decide attendance.name_clerk
     leave.view leave.manage leave.print

@@ -1,9 +1,10 @@
 """xinyi behind OpenSSH exactly as docs/deploy-ssh.md sets it up.
 
 A throwaway ``sshd`` listens on a free loopback port with a host key made for the test and runs the
-doc's ``sshd_config`` block as its drop-in (only the paths and the ``Match`` line are the test's);
-the operator logs in with a key from a tmux pane (80×24, a real terminal) and lands in the app
-through ``ForceCommand`` as the trusted OS user.
+doc's ``sshd_config`` block as its drop-in (only the paths, the ports and the ``Match`` lines are
+the test's); the operator logs in with a key from a tmux pane (80×24, a real terminal) and lands in
+the app through ``ForceCommand`` as the trusted OS user — and, on the doc's second port, fetches
+her own files by SFTP and nothing else (step 11).
 
 Which OS account: the test logs in as the account running it (root on the test machines, hence
 ``PermitRootLogin prohibit-password`` in the test's own part of the config) instead of adding one
@@ -29,22 +30,24 @@ from typing import Iterator
 
 import pytest
 
+import _os_accounts
+from _os_accounts import CLERK_OP, Accounts, accounts, build, shared_python
+from _ssh_helpers import (HOME_BAR, ME, XINYI, City, Pane, alive, build_city, cmdline, descendants,
+                          live_in_session, needs, session_of, wait_gone)
 from xinyi_core import config as config_mod, lifecycle, outbox, testing
 from xinyi_core.models import Operator
 
-from _ssh_helpers import (HOME_BAR, ME, XINYI, City, Pane, alive, build_city, cmdline, descendants,
-                          live_in_session, needs, session_of, wait_gone)
-
 SSHD = "/usr/sbin/sshd"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy-ssh.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _missing = needs(SSHD, "ssh", "ssh-keygen", "tmux")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing is not None, reason=_missing or "")]
 
 
-def doc_block() -> str:
-    """The ``sshd_config`` block of docs/deploy-ssh.md, as an administrator would copy it."""
-    found = re.findall(r"```sshd_config\n(.*?)```", DOC.read_text("utf-8"), re.S)
-    assert len(found) == 1, "docs/deploy-ssh.md must have exactly one ```sshd_config block"
+def doc_block(page: Path = DOC) -> str:
+    """The ``sshd_config`` block of docs/deploy-ssh.md (or the README), as an administrator would copy it."""
+    found = re.findall(r"```sshd_config\n(.*?)```", page.read_text("utf-8"), re.S)
+    assert len(found) == 1, f"{page.name} must have exactly one ```sshd_config block"
     return found[0]
 
 
@@ -103,67 +106,105 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def write_sshd_config(folder: Path, replacements: dict[str, str], *, root_login: bool, page: Path = DOC,
+                      name: str = "sshd_config") -> Path:
+    """An sshd configuration on free loopback ports whose drop-in is the page's block with
+    ``replacements`` (each must be found: a change to the doc is a change to this sshd; every
+    occurrence is replaced — ``Match Group xinyi`` heads both of the doc's blocks). The doc's ports
+    (22 for the app, 2222 for SFTP) become free ones, the app's first."""
+    if not (folder / "host_key").exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "xinyi-test-host_key",
+                        "-f", str(folder / "host_key")], check=True, timeout=30)
+    dropin = doc_block(page)
+    port = _free_port()
+    ports = {"\nPort 22\n": f"\nPort {port}\n"}
+    if "\nPort 2222\n" in dropin:
+        sftp_port = _free_port()
+        ports.update({"\nPort 2222\n": f"\nPort {sftp_port}\n", " LocalPort 2222\n": f" LocalPort {sftp_port}\n"})
+    for old, new in {**ports, **replacements}.items():
+        assert old in dropin or (old == "\nPort 22\n" and page != DOC), \
+            f"{page.name}'s sshd_config block no longer has {old!r}"
+        dropin = dropin.replace(old, new)
+    (folder / f"{name}.xinyi.conf").write_text(dropin)
+    (folder / name).write_text("\n".join([
+        # The test's own part: where this throwaway sshd listens (the doc's ports, replaced; the
+        # README's block names none) and with which host key.
+        *([] if f"\nPort {port}\n" in dropin else [f"Port {port}"]), "ListenAddress 127.0.0.1",
+        f"HostKey {folder}/host_key", f"PidFile {folder}/sshd.pid",
+        "StrictModes no",  # the key files are under /tmp, which is world-writable
+        "Subsystem sftp internal-sftp",  # as every distribution's sshd_config names one (Debian: sftp-server)
+        *(["PermitRootLogin prohibit-password"] if root_login else []),  # the test logs in as itself
+        f"Include {folder}/{name}.xinyi.conf", ""]))
+    return folder / name
+
+
+def launch_sshd(folder: Path, replacements: dict[str, str], *,
+                root_login: bool) -> tuple[subprocess.Popen, int, int]:
+    """A throwaway sshd running the doc's block with ``replacements`` (:func:`write_sshd_config`);
+    its app port and its SFTP port."""
+    config = write_sshd_config(folder, replacements, root_login=root_login)
+    port, sftp_port = map(int, re.findall(r"^Port (\d+)", (folder / "sshd_config.xinyi.conf").read_text(), re.M))
+    if os.getuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
+    check = subprocess.run([SSHD, "-t", "-f", str(folder / "sshd_config")], capture_output=True, text=True,
+                           timeout=30)
+    assert check.returncode == 0, f"sshd rejects the configuration: {check.stderr}"
+    log_path = folder / "sshd.log"
+    with open(log_path, "wb") as log:
+        sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log, stderr=log)
+    deadline = time.monotonic() + 10
+    while "Server listening" not in log_path.read_text(errors="replace"):
+        if sshd.poll() is not None or time.monotonic() > deadline:
+            sshd.kill()
+            raise AssertionError(f"sshd did not start:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.05)
+    return sshd, port, sftp_port
+
+
+def stop_sshd(sshd: subprocess.Popen) -> None:
+    leftovers = [p for p in descendants(sshd.pid) if alive(p)]
+    sshd.terminate()
+    sshd.wait(10)
+    for pid in leftovers:  # a failed test's session: only processes this sshd started
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def client_key(folder: Path, keys: Path, user: str) -> None:
+    """An operator's key pair in ``folder``; its public half in the root-owned keys folder (step 4)."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "xinyi-test-client_key",
+                    "-f", str(folder / "client_key")], check=True, timeout=30)
+    keys.mkdir(exist_ok=True)
+    os.chmod(keys, 0o755)  # `install -d -m 755`: sshd reads the key as the user logging in
+    (keys / user).write_text((folder / "client_key.pub").read_text())
+    os.chmod(keys / user, 0o644)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("sshd")
     # sshd chroots an SFTP login only into folders owned by root that nobody else may write to, all
     # the way up: not under /tmp (world-writable), so in /run, as step 3 makes /var/lib/xinyi-outbox.
-    outbox = Path(tempfile.mkdtemp(prefix="xinyi-test-outbox-", dir="/run")) if os.getuid() == 0 \
+    outbox_dir = Path(tempfile.mkdtemp(prefix="xinyi-test-outbox-", dir="/run")) if os.getuid() == 0 \
         else folder / "outbox"
-    outbox.chmod(0o755) if outbox.exists() else outbox.mkdir()
-    city = build_city(folder / "city", outbox=outbox)
-    for name in ("host_key", "client_key"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"xinyi-test-{name}",
-                        "-f", str(folder / name)], check=True, timeout=30)
+    outbox_dir.mkdir(exist_ok=True)
+    outbox_dir.chmod(0o755)
+    city = build_city(folder / "city", outbox=outbox_dir)
     keys = folder / "authorized_keys"
-    keys.mkdir()
-    (keys / ME).write_text((folder / "client_key.pub").read_text())
-    root, port, sftp_port = os.getuid() == 0, _free_port(), _free_port()
-    # The doc's block, with the test's paths and ports: a change to the doc is a change to this sshd.
-    dropin = doc_block()
-    for old, new in {"Match Group xinyi LocalPort 2222\n": f"Match User {ME} LocalPort {sftp_port}\n",
-                     "Match Group xinyi\n": f"Match User {ME}\n",
-                     "\nPort 22\n": f"\nPort {port}\n", "\nPort 2222\n": f"\nPort {sftp_port}\n",
-                     "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
-                     "/opt/xinyi/config/xinyi.toml": str(city.config),
-                     "/var/lib/xinyi-outbox/%u": f"{outbox}/%u"}.items():
-        assert dropin.count(old) == 1, f"docs/deploy-ssh.md's sshd_config block no longer has {old!r} once"
-        dropin = dropin.replace(old, new)
-    old = "/etc/ssh/authorized_keys/%u"
-    assert dropin.count(old) == 2, f"docs/deploy-ssh.md's sshd_config block no longer has {old!r} twice"
-    dropin = dropin.replace(old, f"{keys}/%u")
-    (folder / "xinyi.conf").write_text(dropin)
-    (folder / "sshd_config").write_text("\n".join([
-        # The test's own part: where this throwaway sshd listens (its ports are the doc's, replaced)
-        # and with which host key.
-        "ListenAddress 127.0.0.1", f"HostKey {folder}/host_key",
-        f"PidFile {folder}/sshd.pid",
-        "StrictModes no",  # the key files are under /tmp, which is world-writable
-        "Subsystem sftp internal-sftp",  # as every distribution's sshd_config names one (Debian: sftp-server)
-        *(["PermitRootLogin prohibit-password"] if root else []),  # the test logs in as itself
-        f"Include {folder}/xinyi.conf", ""]))
-    if root:
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
-    check = subprocess.run([SSHD, "-t", "-f", str(folder / "sshd_config")], capture_output=True, text=True,
-                           timeout=30)
-    assert check.returncode == 0, f"sshd rejects the configuration: {check.stderr}"
-    with open(folder / "sshd.log", "wb") as log:
-        sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log, stderr=log)
-    site = Site(city, folder, port, sshd, sftp_port, outbox)
+    client_key(folder, keys, ME)
+    # The doc's block, with the test's paths: a change to the doc is a change to this sshd.
+    sshd, port, sftp_port = launch_sshd(folder, {"Match Group xinyi": f"Match User {ME}",
+                                                 "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
+                                                 "/opt/xinyi/config/xinyi.toml": str(city.config),
+                                                 "/var/lib/xinyi-outbox/%u": f"{outbox_dir}/%u",
+                                                 "/etc/ssh/authorized_keys/%u": f"{keys}/%u"},
+                                        root_login=os.getuid() == 0)
+    site = Site(city, folder, port, sshd, sftp_port, outbox_dir)
     try:
-        deadline = time.monotonic() + 10
-        while "Server listening" not in site.log():
-            assert sshd.poll() is None and time.monotonic() < deadline, f"sshd did not start:\n{site.log()}"
-            time.sleep(0.05)
         yield site
     finally:
-        leftovers = site.sessions()
-        sshd.terminate()
-        sshd.wait(10)
-        for pid in leftovers:  # a failed test's session: only processes this sshd started
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(outbox, ignore_errors=True)
+        stop_sshd(sshd)
+        shutil.rmtree(outbox_dir, ignore_errors=True)
 
 
 def test_operator_logs_in_with_a_key_lands_in_the_app_and_quits(site: Site):
@@ -242,9 +283,11 @@ def test_dropped_connection_ends_the_app_and_keeps_saved_work(site: Site):
         pane.keys("C-p")  # the command palette: the sign-in screen by name
         pane.keys("签到签退", literal=True)
         pane.keys("Enter")
-        pane.wait_for("按回车签到")
-        pane.keys("Enter")  # sign the first assistant in: saved at once
-        pane.wait_for("已签到")
+        pane.wait_for("按回车为")
+        pane.keys("Enter")  # sign the first assistant in: asked once, saved when confirmed
+        pane.wait_for("确认为")
+        pane.keys("Enter")
+        pane.wait_for("签到；下班时按 o")
         app = site.app()
         sid = session_of(app)
         client = [p for p in descendants(pane.shell_pid) if alive(p) and cmdline(p).startswith("ssh ")]
@@ -262,7 +305,146 @@ def test_dropped_connection_ends_the_app_and_keeps_saved_work(site: Site):
     assert site.city.sql("select count(*) from audit_log where action = 'attendance.sign_in'")[0][0] == 1
 
 
-# --------------------------------------------------------------------------- step 9: SFTP to her outbox
+# --------------------------------------------------------------------------- xinyi doctor reads the block as sshd does
+
+def _doctor(city: City, sshd_config: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINYI_")}
+    done = subprocess.run([str(XINYI), "--config", str(city.config), "doctor", "--sshd-config", str(sshd_config)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="sshd -T needs root")
+def test_doctor_checks_the_match_block_as_sshd_applies_it_to_each_linked_account(site: Site):
+    """Issue 20 item 11: the doc's block and the README's shorter one both pass; a block that lets the
+    agent through and forgets the forced command is named, line by line, in Chinese."""
+    paths = {"Match Group xinyi": f"Match User {ME}", "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
+             "/opt/xinyi/config/xinyi.toml": str(site.city.config)}
+    out = _doctor(site.city, site.folder / "sshd_config")
+    assert "【正常】1 个已绑定的系统用户都按 docs/deploy-ssh.md 的 Match 块登录" in out, out
+    readme = write_sshd_config(site.folder, {**paths, "/etc/ssh/authorized_keys/%u": f"{site.folder}/keys/%u"},
+                               root_login=True, page=README, name="readme_config")
+    out = _doctor(site.city, readme)
+    assert "【正常】1 个已绑定的系统用户都按" in out and "SSH 设置" not in out, out
+    broken = site.folder / "broken_config"
+    broken.write_text(f"HostKey {site.folder}/host_key\nMatch User {ME}\n    AllowAgentForwarding yes\n"
+                      "    PermitTTY yes\n")
+    out = _doctor(site.city, broken)
+    assert f"【问题】系统用户 {ME} 的 SSH 设置：没有 ForceCommand" in out
+    assert f"【问题】系统用户 {ME} 的 SSH 设置：allowagentforwarding 为 yes，应为 no" in out
+    assert "SetEnv 中没有 XINYI_CONFIG" in out and "【正常】1 个已绑定" not in out
+
+
+# --------------------------------------------------------------------------- a shared server: other OS accounts
+
+_accounts_missing = _os_accounts.missing()
+
+
+@dataclass
+class Shared:
+    acc: Accounts
+    config: Path
+    folder: Path
+    port: int
+
+    @property
+    def data(self) -> Path:
+        return self.config.parent / "data"
+
+    def login(self) -> Pane:
+        """The clerk logs in from a fresh 80×24 terminal."""
+        return Pane(shlex.join([
+            "ssh", "-tt", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.folder / "client_key"),
+            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", f"{self.acc.clerk}@127.0.0.1"]))
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[Shared]:
+    """docs/deploy-ssh.md on a shared server: group, operator account (step 3), ``[paths] group``,
+    sshd's ``Match Group`` block — with an interpreter the operator's account can run."""
+    if _accounts_missing:
+        pytest.skip(_accounts_missing)
+    with accounts() as acc:
+        python = shared_python(acc)
+        if python is None:
+            pytest.skip("no Python interpreter the test accounts may run (xinyi doctor names the cause)")
+        config = build(acc.folder / "city", acc.group, acc.clerk, os_user=True)
+        assert acc.xinyi("root", config, "init").returncode == 0
+        folder = acc.folder / "sshd"
+        folder.mkdir()
+        os.chmod(folder, 0o755)  # the clerk's sshd process reads her key below it
+        keys = folder / "authorized_keys"
+        client_key(folder, keys, acc.clerk)
+        sshd, port, _ = launch_sshd(folder, {"Match Group xinyi": f"Match Group {acc.group}",
+                                             "/opt/xinyi/.venv/bin/xinyi": str(python.parent / "xinyi"),
+                                             "/opt/xinyi/config/xinyi.toml": str(config),
+                                             "/etc/ssh/authorized_keys/%u": f"{keys}/%u"}, root_login=False)
+        try:
+            yield Shared(acc, config, folder, port)
+        finally:
+            stop_sshd(sshd)
+
+
+def _job_state(shared: Shared, job_id: int) -> str:
+    import sqlite3
+
+    con = sqlite3.connect(shared.data / "xinyi.db", timeout=10)
+    try:
+        return con.execute("select state from xinyi_job where id = ?", (job_id,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_clerk_over_ssh_reruns_a_report_in_a_month_folder_root_made_first(shared: Shared):
+    """Issue 20 items 1 and 10, as the issue found them: root's ``xinyi report`` made the month's
+    folder; the clerk's ``r`` in the job panel failed with a server path and the host name. Now a
+    folder xinyi did not make right fails in Chinese, ``xinyi init`` repairs it, and the clerk's
+    re-run replaces root's files — which stay the group's, unreadable to anyone else."""
+    acc, data = shared.acc, shared.data
+    month = data / "reports" / "core.roster" / "2026-10"
+    for folder in (data / "reports", month.parent, month):  # as the old version, run by root, left them
+        folder.mkdir(mode=0o755)
+        os.chmod(folder, 0o755)
+    made = acc.xinyi("root", shared.config, "report", "core.roster", "--period", "2026-10", "--enqueue",
+                     "--operator", CLERK_OP)
+    assert made.returncode == 0, made.stderr
+    job_id = int(made.stdout.split("#")[1].split("：")[0])
+    made = sorted(month.glob("*.*"))
+    assert {p.suffix for p in made} == {".xlsx", ".docx"} and all(p.stat().st_uid == 0 for p in made)
+    pane = shared.login()
+    try:
+        try:
+            pane.wait_for("（镇考勤员·甲镇）")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nsshd:\n{(shared.folder / 'sshd.log').read_text(errors='replace')}") from None
+        pane.keys("C-p")  # the command palette: the job panel by name
+        pane.keys("后台任务", literal=True)
+        pane.keys("Enter")
+        pane.wait_for("已完成")
+        pane.keys("r")  # her re-run, in her own process: the folder is root's 0755
+        text = pane.wait_for("没有写入报表文件夹的权限", timeout=30)
+        assert str(data) not in text and socket.gethostname() not in text and "PermissionError" not in text
+        pane.wait_until(lambda _: _job_state(shared, job_id) == "failed", "the job failed", timeout=30)
+        repaired = acc.xinyi("root", shared.config, "init")
+        assert f"已修正 {month}：权限 0755 → 2770；属组 root → {acc.group}" in repaired.stdout, repaired.stdout
+        pane.keys("r")
+        pane.wait_until(lambda _: _job_state(shared, job_id) == "done", "the re-run finished", timeout=30)
+        pane.keys("C-q")
+        code, _ = pane.finished()
+        assert code == 0
+    finally:
+        pane.close()
+    assert sorted(month.glob("*.*")) == made
+    for path in made:
+        st = path.stat()
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (acc.uid(acc.clerk), acc.gid, 0o660)
+        assert not acc.can_read(acc.outsider, path)
+    assert stat.S_IMODE(month.stat().st_mode) == 0o2770 and not acc.can_read(acc.outsider, month)
+
+
+# --------------------------------------------------------------------------- step 11: SFTP to her outbox
 
 def _her_outbox(site: Site) -> Path:
     """Her outbox as step 3 makes it (the chroot, root's; her ``files``, hers, 0700) with a report in

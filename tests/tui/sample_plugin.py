@@ -23,7 +23,7 @@ class SampleScreen(XinyiScreen):
 
 @hookimpl
 def xinyi_messages():
-    return {"title": "样例审批", "secret": "机密页面"}
+    return {"title": "样例审批", "secret": "机密页面", "alert": {"kind": {"off_post": "擅自离岗"}}}
 
 
 @hookimpl

@@ -1,9 +1,11 @@
 """The real app, driven by key presses at 80×24: login, search, add, edit, scope, navigation."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from xinyi_core import people, testing
+from xinyi_core import clock, mask_id, mask_phone, people, testing
 from xinyi_core.testing import open_entry
 from xinyi_core.models import AuditLog, Operator, Person
 from xinyi_core.tui.app import XinyiApp, os_login_name
@@ -45,18 +47,26 @@ async def test_login_shows_home_with_name_role_and_scope(tui_city):
         assert f"{clerk.display_name}（镇考勤员·甲镇）" in screen_text(app)
 
 
-async def test_repeated_bad_passwords_lock_the_account(tui_city):
+@pytest.mark.parametrize("tui_city", [{"max_failed_logins": 3}], indirect=True)
+async def test_bad_passwords_slow_the_next_try_then_lock_the_account(tui_city):
     clerk = tui_city.op("town_clerk", "a")
+    t0 = dt.datetime(2025, 3, 3, 9, 0)
     app = XinyiApp()
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, clerk.username, "x")
-        assert "用户名或密码错误" in screen_text(app)
-        for _ in range(4):  # max_failed_logins = 5
-            await pilot.press("x", "enter")
+        with clock.frozen(t0):
+            await login(pilot, clerk.username, "x")
+            assert "用户名或密码错误" in screen_text(app)
+            await pilot.press(*testing.PASSWORD, "enter")  # at once: she waits a second, nothing is locked
             await settle(pilot, app)
+            assert "登录尝试过于频繁，请 1 秒后再试" in screen_text(app)
+        for n in (1, 2):  # max_failed_logins = 3: the third failure locks
+            with clock.frozen(t0 + dt.timedelta(minutes=n)):
+                await pilot.press("x", "enter")
+                await settle(pilot, app)
         assert "账户已锁定" in screen_text(app)
-        await pilot.press(*testing.PASSWORD, "enter")  # even the right password is refused now
-        await settle(pilot, app)
+        with clock.frozen(t0 + dt.timedelta(minutes=5)):
+            await pilot.press(*testing.PASSWORD, "enter")  # even the right password is refused now
+            await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)
         assert "账户已锁定" in screen_text(app)
 
@@ -88,7 +98,41 @@ async def test_search_as_you_type_by_initials_id_and_phone(tui_city_db):
         await pilot.press("enter")  # Enter in the search box opens the highlighted person
         await settle(pilot, app)
         assert isinstance(app.screen, PersonScreen)
-        assert target.id_number in screen_text(app)
+        assert mask_id(target.id_number) in screen_text(app)  # masked until revealed with v
+
+
+async def test_id_numbers_and_phones_are_masked_and_revealed_only_to_view_id_audited_each_time(tui_city_db):
+    """Issue 20 item 2: lists and searches mask 身份证号 and phones; the person page shows them in
+    full only to roles holding ``people.view_id`` (town head, city), after ``v``, audited each time."""
+    target = tui_city_db.people["a"][1]
+    reveals = AuditLog.select().where((AuditLog.action == "people.view_id") & (AuditLog.person_id == target.id))
+    for role, may in (("town_clerk", False), ("town_head", True), ("city_office", True)):
+        app = XinyiApp(tui_city_db.op(role, "a") if role != "city_office" else tui_city_db.op(role))
+        async with app.run_test(size=SIZE) as pilot:
+            plist = await type_search(pilot, target.id_number)  # the full number still finds her
+            assert [r[0] for r in rows(plist)] == [target.id]
+            listed = screen_text(app)
+            assert mask_id(target.id_number) in listed and mask_phone(target.phone) in listed
+            assert target.id_number not in listed.replace(target.id_number, "", 1)  # only in the search box
+            assert target.phone not in listed
+            await pilot.press("enter")
+            await settle(pilot, app)
+            page = screen_text(app)
+            assert mask_id(target.id_number) in page and target.id_number not in page
+            assert target.phone not in page
+            assert ("显示证件号" in page) is may  # the key is offered only to those who may
+            before = reveals.count()
+            await pilot.press("v")
+            await settle(pilot, app)
+            page = screen_text(app)
+            assert (target.id_number in page and target.phone in page) is may
+            assert reveals.count() == before + may
+            if may:
+                await pilot.press("v")  # a second look is a second audit row
+                await settle(pilot, app)
+                assert reveals.count() == before + 2
+    assert {r.operator_name for r in reveals} == {tui_city_db.op("town_head", "a").display_name,
+                                                  tui_city_db.op("city_office").display_name}
 
 
 async def test_town_clerk_sees_only_her_town(tui_city_db):
@@ -161,7 +205,7 @@ async def test_edit_saves_and_a_bad_phone_is_refused_field_by_field(tui_city_db)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert isinstance(app.screen, PersonScreen)
-        assert "13800001111" in screen_text(app)
+        assert "138****1111" in screen_text(app)
     assert Person.get_by_id(person.id).phone == "13800001111"
     assert AuditLog.select().where((AuditLog.action == "people.update") & (AuditLog.person_id == person.id)).exists()
 

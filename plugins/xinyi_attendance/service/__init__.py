@@ -80,6 +80,23 @@ def require_keeper(op: Operator, town: OrgUnit, action: str, person_id: int | No
         auth.deny(op, action, person_id=person_id, key="attendance.not_clerk", town=town.name)
 
 
+def is_keeper(op: Operator, town: OrgUnit | int, action: str) -> bool:
+    """Whether ``op`` may take ``action`` for others in ``town`` (ATT-2): :func:`require_keeper` as a
+    question, neither refused nor audited — a screen offers a key only to the operator it would serve."""
+    if not auth.can(op, action):
+        return False
+    if op.role in CITY_ROLES:
+        return True
+    if isinstance(town, int):
+        town = OrgUnit.get_by_id(town)
+    if not auth.scope_of(op).contains_unit(town):
+        return False
+    if op.role == "town_head":
+        return True
+    clerk = AttendanceClerk.get_or_none(AttendanceClerk.town == town.id)
+    return clerk is not None and clerk.operator_id == op.id
+
+
 def _person(op: Operator, person_id: int, action: str) -> Person:
     person = Person.get_or_none(Person.id == person_id)
     if person is None:
@@ -95,6 +112,11 @@ def day_of(op: Operator, person_id: int, day: dt.date) -> AttendanceDay | None:
     """One person's stored day (None before anything was recorded), within ``op``'s scope."""
     q = AttendanceDay.select().where((AttendanceDay.person == person_id) & (AttendanceDay.date == day))
     return auth.scope_of(op).restrict(q, AttendanceDay.person).first()
+
+
+def person_of(op: Operator, person_id: int) -> Person | None:
+    """One person as a screen shows her: in ``op``'s scope, else None (nothing shown, nothing audited)."""
+    return auth.scope_of(op).people().where(Person.id == person_id).first()
 
 
 def people_on_duty(op: Operator) -> list[Person]:
@@ -318,7 +340,8 @@ def decide(op: Operator, day_id: int, confirm: bool, reason: str) -> AttendanceD
             if rules.crosses_att5(len(days), limit):  # ATT-5: raised once per person and year (by key)
                 alerts.raise_alert(
                     PLUGIN, "absent_5", f"absent_5:{person.id}:{row.date.year}",
-                    t("attendance.alert.absent_5", name=person.name, year=row.date.year, days=len(days)),
+                    t("attendance.alert.absent_5", name=person.name, year=row.date.year, days=len(days),
+                      limit=limit),
                     audience=("town_head", "city_office"), rule="ATT-5", person=person,
                     data={"year": row.date.year, "days": len(days), "dates": [d.isoformat() for d in days]})
     return row

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from xinyi_core import (CalendarMark, CalendarUnavailable, OffPostAlert, Operator, OrgUnit, Person, database,
-                        date_zh, duty_refusals, locked, runtime, t)
+                        date_zh, duty_refusals, locked, runtime, t, weekday_zh)
 from xinyi_core import alerts, audit, auth, calendar, clock, org
 
 from .. import rules
@@ -114,6 +114,42 @@ def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = 
                             r.sign_in if r else None, r.sign_out if r else None, bool(r and r.late),
                             bool(r and r.early), excuse, r.failed_checks if r else 0,
                             r.absence if r else None, r.id if r else None))
+    return out
+
+
+def sign_warnings(person: Person, kind: str, at: dt.datetime) -> list[str]:
+    """What whoever signs ``person`` in (``kind`` "in") or out ("out") at ``at`` reads before confirming.
+
+    Signing in: a rest day, a public holiday or a day the town closed (the sign-in is kept, nothing is
+    late or early then — ATT-1), a day of a year the calendar cannot judge, a sign-in after work
+    began (迟到), a leave or training mark on the day. Signing out: before work ends (早退). Never a
+    refusal: a sign-in is kept on any day (ATT-2); the warning makes sure it is meant.
+    """
+    day, stamp = at.date(), at.time().replace(second=0, microsecond=0)
+    out: list[str] = []
+    try:
+        day_kind = calendar.day_kind(person.town_id, day)
+    except CalendarUnavailable:
+        day_kind = None
+        if kind == "in":
+            out.append(t("attendance.warn.uncovered", year=day.year))
+    if day_kind in ("weekend", "holiday", "closure"):
+        if kind == "in":
+            name = calendar.holiday_name(day) if day_kind == "holiday" else None
+            key = "holiday_named" if name else day_kind
+            out.append(t(f"attendance.warn.{key}", weekday=weekday_zh(day), name=name or ""))
+    elif day_kind is not None:
+        hours = calendar.working_hours(person.town_id, day)
+        late, early = rules.lateness(stamp if kind == "in" else None, stamp if kind == "out" else None, hours,
+                                     setting("late_grace_minutes"))
+        if late:
+            out.append(t("attendance.warn.late", start=f"{hours[0]:%H:%M}"))
+        if early:
+            out.append(t("attendance.warn.early", end=f"{hours[1]:%H:%M}"))
+    if kind == "in":
+        mark = excuses(marks_for(person, day, day)).get(day)
+        if mark is not None:
+            out.append(t("attendance.warn.excused", name=person.name, label=mark.label))
     return out
 
 

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Sequence
 
+from .. import files
 from ..errors import MigrationError, XinyiError
 from .connection import database
 from .migrations import AppliedMigration, Migration
@@ -23,7 +24,7 @@ def backup_sqlite(dest: Path) -> Path:
     """
     source_path = database.obj.database
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(dest.parent)
     tmp = dest.with_name(dest.name + ".partial")
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(source_path, timeout=30)
@@ -39,6 +40,7 @@ def backup_sqlite(dest: Path) -> Path:
     if ok != "ok":
         tmp.unlink(missing_ok=True)
         raise MigrationError("db.backup_corrupt", detail=ok)
+    files.secure(tmp)  # a copy of the personal data: never readable by others
     _fsync(tmp)
     tmp.replace(dest)
     _fsync(dest.parent)
@@ -69,10 +71,11 @@ def restore_sqlite(source: Path, target: Path, owned: dict[str, Sequence[Migrati
     wal = Path(f"{source}-wal")
     if wal.exists() and wal.stat().st_size:  # a raw copy of a live database: its last writes are not in it
         raise XinyiError("db.restore_wal", wal=str(wal))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(target.parent)
     tmp = target.with_name(f".{target.name}.restore-{os.getpid()}")
     try:
         shutil.copyfile(source, tmp)
+        files.secure(tmp)
         check_restorable(tmp, owned)
         _fsync(tmp)
         holder = _hold_alone(target) if target.exists() else None
@@ -85,8 +88,9 @@ def restore_sqlite(source: Path, target: Path, owned: dict[str, Sequence[Migrati
                     holder.close()
                     holder = None
             elif target.exists():  # not readable as SQLite at all: keep its bytes
-                safety.parent.mkdir(parents=True, exist_ok=True)
+                files.make_dir(safety.parent)
                 shutil.copyfile(target, safety)
+                files.secure(safety)
             for suffix in ("-wal", "-shm"):  # stale now; a WAL left here would be replayed into the new file
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             os.replace(tmp, target)
@@ -149,12 +153,13 @@ def _hold_alone(path: Path) -> Any:
 
 def _copy_as_is(con: Any, dest: Path) -> None:
     """A page-for-page copy of ``con``'s database (damaged or not: it is what was there)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(dest.parent)
     out = sqlite3.connect(dest)
     try:
         con.backup(out)
     finally:
         out.close()
+    files.secure(dest)
     _fsync(dest)
 
 

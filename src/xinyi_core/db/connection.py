@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee as pw
 
+from .. import files
 from ..errors import Busy, ValidationError
 
 database = pw.DatabaseProxy()
@@ -174,8 +175,8 @@ def make_database(url: str) -> pw.Database:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):]
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path != ":memory:":  # created with the deployment's mode: SQLite gives -wal/-shm the same
+            files.create_file(Path(path))
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     if parsed.scheme.startswith("postgres"):
         return PostgresqlDatabase(

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import org
+from ..config import FULL_NUMBERS  # noqa: F401 - ReportSpec.full_numbers takes one of these
 from ..errors import ValidationError
+from ..fmt import mask_id, mask_phone
 from ..models import OrgUnit
 from .inflight import START_WITH_PROGRESS, in_flight, mark
 from .models import JobRecord
@@ -53,6 +55,12 @@ class ReportSpec:
     report is never seen half-written nor one format without the others.
     Per-town reports write ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>``
     (``新安街道_2026年11月_月度考勤汇总.xlsx``); the city-wide variant has the city's name.
+
+    ``full_numbers`` says which files print 身份证号 and 手机号 in full — ``"none"``
+    (masked as on every list: ``320381********7581``, ``180****9908``), ``"city"``
+    (only the whole city's file) or ``"all"``; ``[privacy] full_numbers`` in
+    ``xinyi.toml`` overrides it per report. A renderer prints them through
+    :meth:`ReportContext.id_number` and :meth:`ReportContext.phone`.
     """
 
     name: str  # "core.roster", "attendance.monthly"
@@ -63,6 +71,7 @@ class ReportSpec:
     city_wide: bool = True  # may run without a town (the whole city)
     permission: str = "reports.run"
     plugin: str | None = None
+    full_numbers: str = "none"  # FULL_NUMBERS: where the form needs the full ID number and phone
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,8 @@ class ReportContext:
     town: OrgUnit | None  # None: the whole city
     job: JobContext
     params: dict[str, Any] = field(default_factory=dict)
+    # whether this file prints ID numbers and phones in full (ReportSpec.full_numbers, [privacy])
+    full_numbers: bool = False
 
     @property
     def unit_name(self) -> str:
@@ -146,6 +157,14 @@ class ReportContext:
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.job.progress(fraction, message)
+
+    def id_number(self, value: str | None) -> str:
+        """An ID number as this file prints it: in full, or ``320381********7581``."""
+        return (value or "") if self.full_numbers else mask_id(value)
+
+    def phone(self, value: str | None) -> str:
+        """A phone number as this file prints it: in full, or ``180****9908``."""
+        return (value or "") if self.full_numbers else mask_phone(value)
 
 
 def parse_period(kind: str, text: str | None, today: dt.date) -> str:

@@ -42,9 +42,13 @@ def _start(ctx: click.Context) -> lifecycle.Runtime:
     return ctx.obj["start"](ctx)
 
 
-def _operator(ctx: click.Context, username: str | None) -> Operator | None:
-    """The operator named by ``--operator`` (``None``: the system); a Chinese error if unknown."""
+def _operator(ctx: click.Context, username: str | None) -> Operator:
+    """The operator the command acts as: the OS account's linked one, or ``--operator`` for root and
+    the service account (``xinyi_core.cli._operator``); refused in Chinese otherwise."""
     return ctx.obj["operator"](username)
+
+
+OPERATOR_HELP = "以该操作员身份（检查权限并记入审计；只有 root 或服务账户可以指定，其他系统用户即其绑定的操作员）"
 
 
 # --------------------------------------------------------------------------- worker and scheduler
@@ -136,14 +140,12 @@ def jobs_group() -> None:
 
 
 @jobs_group.command(name="list", help="列出最近的任务")
-@click.option("--operator", "username", help="以该操作员可见的范围列出（默认全部）")
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.option("--limit", default=30, show_default=True)
 @click.pass_context
 def jobs_list(ctx: click.Context, username: str | None, limit: int) -> None:
     _start(ctx)
-    op = _operator(ctx, username)
-    rows = recent(op, limit) if op else list(
-        JobRecord.select().order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit))
+    rows = recent(_operator(ctx, username), limit)  # what that operator may see, like the job panel
     for job in rows:
         _print_job(job)
     if not rows:
@@ -152,7 +154,7 @@ def jobs_list(ctx: click.Context, username: str | None, limit: int) -> None:
 
 @jobs_group.command(name="show", help="查看一个任务")
 @click.argument("job_id", type=int)
-@click.option("--operator", "username")
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.pass_context
 def jobs_show(ctx: click.Context, job_id: int, username: str | None) -> None:
     _start(ctx)
@@ -161,7 +163,7 @@ def jobs_show(ctx: click.Context, job_id: int, username: str | None) -> None:
 
 @jobs_group.command(name="retry", help="重新运行失败的任务")
 @click.argument("job_id", type=int)
-@click.option("--operator", "username")
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.pass_context
 def jobs_retry(ctx: click.Context, job_id: int, username: str | None) -> None:
     _start(ctx)
@@ -176,7 +178,7 @@ def jobs_retry(ctx: click.Context, job_id: int, username: str | None) -> None:
 @click.option("--town", help="镇（街道）编码；不填为全市")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认配置中的报表目录）")
 @click.option("--enqueue", is_flag=True, help="交给后台任务队列，立即返回")
-@click.option("--operator", "username", help="以该操作员身份提交（检查权限并记入审计）")
+@click.option("--operator", "username", help=OPERATOR_HELP)
 @click.pass_context
 def report(ctx: click.Context, name: str, period: str | None, town: str | None, out_dir: str | None,
            enqueue: bool, username: str | None) -> None:

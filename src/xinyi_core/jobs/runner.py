@@ -3,7 +3,10 @@ that turns retries and final failures into the job's record.
 """
 from __future__ import annotations
 
+import errno
 import logging
+import re
+import socket
 import threading
 from typing import Any
 
@@ -75,13 +78,36 @@ def _to_outbox(job_id: int, outputs: list[str]) -> None:
 _attempt = threading.local()  # how the failed delivery in this thread started, for JobState
 
 
+_OS_REASONS = {errno.EACCES: "no_permission", errno.EPERM: "no_permission", errno.ENOSPC: "disk_full",
+               errno.EDQUOT: "disk_full", errno.EROFS: "read_only", errno.ENOENT: "missing"}
+# an absolute path of two parts or more (/var/lib/xinyi/reports/…), as an exception's text carries it
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/'\"，。；：）)]+/)+[^\s'\"，。；：）)]*")
+
+
 def error_text(exc: BaseException) -> str:
-    """The Chinese explanation an operator sees for a failed attempt."""
+    """The Chinese explanation an operator sees for a failed attempt — never a server path or the
+    server's name (issue 20, item 10): a file error says why in Chinese (permission, disk full …)
+    without its file; any other error's text loses its paths and host name. The whole exception
+    is in the worker's log for the administrator."""
     if isinstance(exc, XinyiError):
         return str(exc)
     if isinstance(exc, TimeLimitExceeded):
         return t("jobs.error.time_limit")
-    return t("jobs.error.unexpected", error=f"{type(exc).__name__}: {exc}"[:500])
+    if isinstance(exc, OSError) and exc.errno is not None:
+        reason = _OS_REASONS.get(exc.errno)
+        if reason:
+            return t(f"jobs.error.os.{reason}")
+        return t("jobs.error.os.other", code=errno.errorcode.get(exc.errno, str(exc.errno)))
+    return t("jobs.error.unexpected", error=_scrub(f"{type(exc).__name__}: {exc}")[:500])
+
+
+def _scrub(text: str) -> str:
+    text = _PATH.sub("…", text)
+    host = socket.gethostname()
+    for name in {host, host.split(".")[0]}:
+        if len(name) > 1:
+            text = text.replace(name, t("jobs.error.server"))
+    return text
 
 
 class JobState(Middleware):

@@ -408,11 +408,13 @@ def _crash_log(error: Exception, operator: Operator | None) -> Path | None:
     from ..lifecycle import runtime
 
     try:
-        folder = runtime().config.data_dir / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
+        from .. import files
+
+        folder = files.make_dir(runtime().config.data_dir / "logs")
         path = folder / f"tui-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
         who = operator.username if operator is not None else "-"
         path.write_text(f"operator: {who}\n" + "".join(traceback.format_exception(error)), "utf-8")
+        files.secure(path)
         return path
     except Exception:  # noqa: BLE001 - a failed log must not hide the crash itself
         return None

@@ -69,19 +69,21 @@ def test_att2_corrections_reach_back_only_as_far_as_the_town_allows(att):
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_att2_the_month_screen_says_why_a_day_cannot_be_corrected(att):
-    """The head picks a day two months back on the person's month: the form says it is too old."""
+    """The head picks a day two months back on the person's month: the screen says it is too old and
+    offers no 更正 for it; a day inside the window offers it again."""
     with clock.frozen(at(TODAY, "10:00")):
         app = XinyiApp(att.head)
         async with app.run_test(size=(80, 24)) as pilot:
             app.action_open("attendance.screen.person", {"person_id": att.a[0].id})
             await settle(pilot)
+            assert "e 更正" in screen_text(app).splitlines()[-1]  # 12-01: inside the window
             await pilot.press("[", "[")  # October
             await settle(pilot)
             days = app.screen.query_one("#days", RecordList)
             assert days.current_id == dt.date(2026, 10, 1)
-            await pilot.press("e")
+            text = screen_text(app)
+            assert "已超出更正期限" in text and "2026-11-04" in text and "更正" not in text.splitlines()[-1]
+            await pilot.press("e", "enter")
             await settle(pilot)
-            await pilot.press(*"08:30", "tab", "tab", *"补录", "ctrl+s")
-            await settle(pilot)
-            assert "已超出更正期限" in screen_text(app) and "2026-11-04" in screen_text(app)
+            assert not app.screen.query("#screen-form")  # nothing to fill in that would be refused
     assert SignCorrection.select().count() == 0

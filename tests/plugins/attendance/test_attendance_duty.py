@@ -77,9 +77,9 @@ def test_trn1_a_day_before_her_exam_was_not_yet_hers(city, clerk):
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_trn1_the_sign_screen_says_why_a_listed_assistant_cannot_be_signed_in(city, clerk):
     """An assistant imported on duty whose pre-job exam was never recorded is on the town's sheet;
-    Enter on her name tells the clerk why she cannot be signed in, and signs nothing."""
+    on her name the screen says why she cannot be signed in, offers no 签到, and Enter signs nothing."""
     from xinyi_core import org, people
-    from xinyi_core.testing import notifications, settle
+    from xinyi_core.testing import notifications, screen_text, settle
     from xinyi_core.tui.app import XinyiApp
     from xinyi_core.tui.widgets import RecordList
     from xinyi_core.validators import id_check_digit
@@ -97,10 +97,13 @@ async def test_trn1_the_sign_screen_says_why_a_listed_assistant_cannot_be_signed
             sheet = app.screen.query_one("#sign-list", RecordList)
             while sheet.current_id != person.id:
                 await pilot.press("down")
-            await pilot.press("enter")
             await settle(pilot)
-            assert any("孙丽" in n and "未通过岗前培训考核" in n for n in notifications(app))
-    assert AttendanceDay.select().count() == 0 and refusals(person, "attendance.sign")
+            text = screen_text(app)
+            assert "孙丽 今天不能签到：未通过岗前培训考核" in text and "签到" not in text.splitlines()[-1]
+            await pilot.press("enter", "i")
+            await settle(pilot)
+            assert not app.screen.query("#sign-confirm") and not notifications(app)
+    assert AttendanceDay.select().count() == 0
 
 
 def test_trn1_the_end_of_day_run_makes_no_absence_candidate_of_someone_not_on_duty(city):

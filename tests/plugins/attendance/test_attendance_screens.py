@@ -8,11 +8,13 @@ from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
 
 from xinyi_core import clock
-from xinyi_core.testing import screen_text, settle
+from xinyi_core.testing import notifications, screen_text, settle
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form, RecordList
 
-from .conftest import MONDAY, at
+from xinyi_attendance import service
+
+from .conftest import HOLIDAY, MONDAY, at
 
 SIZE = (80, 24)
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])  # the UI is the same on both; the services are tested on both
@@ -27,26 +29,166 @@ async def until(pilot, condition, timeout: float = 5.0) -> None:
     assert condition()
 
 
-async def test_att2_assistant_signs_in_then_out_with_the_same_one_key(att):
+def footer(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+def asking(app) -> str:
+    """The sign-in/out question on screen, '' when none is open."""
+    boxes = app.screen.query("#sign-confirm")
+    return " ".join(str(w.render()) for w in boxes.first().query("Static")) if boxes else ""
+
+
+async def test_att2_assistant_signs_in_and_out_with_two_keys_each_asked_once(att):
     me = att.city.op("assistant", "a")
+    name = me.person.name
     app = XinyiApp(me)
     async with app.run_test(size=SIZE) as pilot:
         with clock.frozen(at(MONDAY, "08:20")):
             await pilot.press("f4")  # 考勤: her 签到签退
             await until(pilot, lambda: app.screen.query("#sign-status"))
             await settle(pilot)
+            assert "按回车签到" in screen_text(app) and "回车 签到" in footer(app) and "签退" not in footer(app)
             await pilot.press("enter")
+            await until(pilot, lambda: asking(app))
+            assert f"确认为 {name} 签到？（10月12日 08:20）" in asking(app)
+            assert "休息日" not in asking(app) and "迟到" not in asking(app)  # an ordinary working morning
+            await pilot.press("escape")  # changed her mind: nothing recorded
             await settle(pilot)
+            assert not asking(app) and not AttendanceDay.select().exists()
+            await pilot.press("enter", "enter")
             await until(pilot, lambda: "签到：08:20" in screen_text(app) and "签退：—" in screen_text(app))
-        with clock.frozen(at(MONDAY, "17:31")):
-            await pilot.press("enter")
+            assert "o 签退" in footer(app) and "回车" not in footer(app)  # 签到 is done: only 签退 is offered
+            await pilot.press("enter", "i")  # the same key never signs her out
             await settle(pilot)
+            assert not asking(app) and AttendanceDay.get().sign_out is None
+        with clock.frozen(at(MONDAY, "17:31")):
+            await pilot.press("o")
+            await until(pilot, lambda: asking(app))
+            assert f"确认为 {name} 签退？（10月12日 17:31）" in asking(app)
+            await pilot.press("enter")
             await until(pilot, lambda: "签退：17:31" in screen_text(app))
+            text = screen_text(app)
+            assert "今天已签到（08:20）、签退（17:31），无需再办理" in text
+            assert "签到" not in footer(app) and "签退" not in footer(app)  # nothing more to offer today
+            await pilot.press("enter", "o", "i")
+            await settle(pilot)
+            assert not asking(app) and not any("已于" in n for n in notifications(app))  # no refusal, nothing asked
             await pilot.press("m")  # her own month, from the same screen
             await until(pilot, lambda: "10-12 一" in screen_text(app))
             assert "08:20-17:31" in screen_text(app)
     row = AttendanceDay.get(AttendanceDay.person == me.person_id)
     assert (row.sign_in, row.sign_out, row.late) == (dt.time(8, 20), dt.time(17, 31), False)
+
+
+@pytest.mark.parametrize("day,hhmm,warning", [
+    (dt.date(2026, 12, 5), "00:12", "今天是休息日（周六）：签到照常记录，不计迟到、早退"),
+    (HOLIDAY, "09:00", "今天是法定节假日（国庆节）：签到照常记录，不计迟到、早退"),
+    (MONDAY, "08:40", "已过上班时间 08:30，这次签到记为迟到"),
+])
+async def test_att1_the_clerk_is_warned_before_a_sign_in_on_a_rest_day_a_holiday_or_late(att, day, hhmm, warning):
+    person = att.a[1]
+    app = XinyiApp(att.clerk)
+    with clock.frozen(at(day, hhmm)):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.sign")
+            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+            plist = app.screen.query_one("#sign-list", RecordList)
+            while plist.current_id != person.id:
+                await pilot.press("down")
+            await settle(pilot)
+            assert f"按回车为 {person.name} 签到" in screen_text(app) and plist.current[3] == "未签到"
+            await pilot.press("i")
+            await until(pilot, lambda: asking(app))
+            assert f"确认为 {person.name} 签到？（{day:%m}月{day:%d}日 {hhmm}）" in asking(app)
+            assert warning in asking(app)
+            await pilot.press("enter")  # allowed all the same (ATT-2): the warning only makes sure
+            await until(pilot, lambda: plist.current[3] == "已签到")
+            assert f"{person.name} 已于 {hhmm} 签到；下班时按 o 为其签退" in screen_text(app)
+    row = AttendanceDay.get(AttendanceDay.person == person.id)
+    assert row.sign_in == dt.time(*map(int, hhmm.split(":"))) and row.in_by_id == att.clerk.id
+
+
+async def test_att1_signing_out_early_says_so_first(att):
+    person = att.a[0]
+    with clock.frozen(at(MONDAY, "08:10")):
+        service.sign(att.clerk, person.id, "in")
+    app = XinyiApp(att.clerk)
+    with clock.frozen(at(MONDAY, "16:05")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.sign")
+            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+            await settle(pilot)
+            assert app.screen.query_one("#sign-list", RecordList).current_id == person.id
+            assert "o 签退" in footer(app) and "回车" not in footer(app)
+            await pilot.press("o")
+            await until(pilot, lambda: asking(app))
+            assert f"确认为 {person.name} 签退？（10月12日 16:05）" in asking(app)
+            assert "还没到下班时间 17:30，这次签退记为早退" in asking(app)
+            await pilot.press("n")  # not yet
+            await settle(pilot)
+    assert AttendanceDay.get(AttendanceDay.person == person.id).sign_out is None
+
+
+async def test_att2_a_town_clerk_who_is_not_the_named_clerk_is_offered_no_sign_key(att):
+    from xinyi_core import auth
+
+    other = att.city.op("town_clerk", "a")
+    service.name_clerk(att.head, att.town_a, _second_clerk(att))  # the head names someone else
+    app = XinyiApp(other)
+    with clock.frozen(at(MONDAY, "08:20")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.sign")
+            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+            await settle(pilot)
+            text = screen_text(app)
+            assert "甲镇的签到签退由指定的考勤员或镇中心负责人办理，这里只能查看" in text
+            assert "签到" not in footer(app) and "签退" not in footer(app)
+            await pilot.press("enter", "i", "o")
+            await settle(pilot)
+            assert not asking(app)
+    assert auth.can(other, "attendance.sign") and not AttendanceDay.select().exists()
+
+
+def _second_clerk(att):
+    from xinyi_core.models import Operator
+
+    first = att.clerk
+    return Operator.create(username="a_clerk2", display_name="周文", role="town_clerk", scope=first.scope_id,
+                           password_hash="", active=True)
+
+
+async def test_att5_an_empty_queue_says_what_fills_it_and_offers_no_decision(att):
+    app = XinyiApp(att.clerk)
+    with clock.frozen(at(MONDAY, "09:00")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.queue")
+            await until(pilot, lambda: app.screen.query("#queue"))
+            await settle(pilot)
+            assert "没有待确认的旷工：每天下班后，未签到又未请假的协理员会列在这里" in screen_text(app)
+            assert "确认旷工" not in footer(app) and "核销" not in footer(app)
+            await pilot.press("y")
+            await settle(pilot)
+            assert not app.screen.query("#screen-form")
+
+
+async def test_att5_enter_on_a_candidate_opens_her_month_at_that_day(att):
+    missing = att.a[2]
+    with clock.frozen(at(MONDAY, "19:05")):
+        daily.end_of_day(att.town_a, MONDAY)
+    with clock.frozen(at(dt.date(2026, 11, 3), "09:00")):
+        app = XinyiApp(att.clerk)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.queue")
+            await until(pilot, lambda: app.screen.query("#queue") and app.screen.query_one("#queue").count)
+            queue = app.screen.query_one("#queue", RecordList)
+            while queue.current[2] != missing.name:
+                await pilot.press("down")
+            assert "y 确认旷工" in footer(app)
+            await pilot.press("enter")
+            await until(pilot, lambda: f"{missing.name} 2026年10月" in screen_text(app))
+            assert app.screen.query_one("#days", RecordList).current_id == MONDAY
+            assert "按 e 更正这一天的签到签退" in screen_text(app) and "e 更正" in footer(app)
 
 
 async def test_att5_clerk_sees_the_sheet_and_confirms_a_candidate_with_a_reason(att):
@@ -133,3 +275,32 @@ async def test_asm2_town_summary_and_person_month_on_screen(att):
             await until(pilot, lambda: "08:10-" in str(days.current))
     fix = SignCorrection.get()
     assert fix.before["absence"] == "open" and fix.after == {"sign_in": "08:10", "sign_out": None, "absence": "cleared"}
+
+
+async def test_att2_the_phone_check_form_is_not_offered_to_a_clerk_who_does_not_keep_the_town(att):
+    other = att.city.op("town_clerk", "a")
+    service.name_clerk(att.head, att.town_a, _second_clerk(att))
+    app = XinyiApp(other)
+    with clock.frozen(at(MONDAY, "15:00")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.check")
+            await until(pilot, lambda: app.screen.query("#check-refusal"))
+            await settle(pilot)
+            text = screen_text(app)
+            assert "甲镇的电话随访由指定的考勤员或镇中心负责人登记" in text
+            assert "接听人" not in text and "保存" not in footer(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+    assert not PhoneCheck.select().exists()
+
+
+async def test_asm2_enter_on_the_summary_opens_that_persons_same_month(att):
+    with clock.frozen(at(dt.date(2026, 11, 2), "09:00")):
+        app = XinyiApp(att.head)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.summary")
+            await until(pilot, lambda: "2026年10月考勤汇总表" in screen_text(app))
+            name = app.screen.query_one("#summary", RecordList).current[1]
+            await pilot.press("enter")
+            await until(pilot, lambda: f"{name} 2026年10月" in screen_text(app))
+            assert app.screen.query_one("#days", RecordList).current_id == dt.date(2026, 10, 1)

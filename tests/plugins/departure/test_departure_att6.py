@@ -50,7 +50,8 @@ def test_off_post_alert_proposes_a_rescission_for_the_town_head(world):
     dep = Departure.get(Departure.person == person.id)
     assert (dep.state, dep.category, dep.source, dep.alert_id, dep.planned_on) == (
         "proposed", "rescinded", "attendance", alert.id, TODAY)
-    assert dep.reason.startswith("自 2026-10-20 至 2026-10-30 脱岗 9 天") and "ATT-6" in dep.reason
+    assert dep.reason.startswith("自 2026-10-20 至 2026-10-30 脱岗 9 天") and "依法解除合同" in dep.reason
+    assert "ATT-6" not in dep.reason  # printed on 附件5: words, not the rule's id
     assert dep.proposal["days"] == 9
     assert AuditLog.get(AuditLog.action == "departure.propose").operator_id is None  # the system
     assert approvals.for_subject("departure", dep.id) is None  # no chain before the town head confirms
@@ -103,7 +104,7 @@ def test_confirming_can_correct_the_proposal_but_not_break_the_rules(world):
             service.confirm(world.op("town_head", "a"), dep.id, {"category": "退休", "planned_on": "12月"})
         # an empty value keeps the proposal's; a real one replaces it
         dep = service.confirm(world.op("town_head", "a"), dep.id, {"category": "dismissed", "reason": ""})
-    assert dep.category == "dismissed" and "ATT-6" in dep.reason
+    assert dep.category == "dismissed" and "依法解除合同" in dep.reason
     assert AuditLog.get(AuditLog.action == "departure.confirm").before["category"] == "rescinded"
 
 

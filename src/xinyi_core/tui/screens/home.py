@@ -39,7 +39,9 @@ def gather(operator: Any, permissions: set[str]) -> tuple[list[DashboardItem], l
     open_alerts = alerts.visible(operator).count()
     if open_alerts:
         items.append(DashboardItem(t("tui.home.alerts"), "tui.nav.alerts", open_alerts, urgent=True))
-    notices = calendar.coverage_warnings() if auth.ROLE_LEVEL.get(operator.role) == "city" else []
+    # the same fact as calendar.coverage_warnings, without the configuration key (the CLI names it)
+    notices = [t("tui.home.year_unavailable", year=year) for year in calendar.uncovered_years()] \
+        if auth.ROLE_LEVEL.get(operator.role) == "city" else []
     return sorted(items, key=lambda i: not i.urgent), notices + failures
 
 

@@ -58,12 +58,16 @@ class OrgScreen(XinyiScreen):
 
     def _show(self) -> None:
         rows = []
+        listed = {u.id for u in self.units}
         for unit in self.units:
-            if unit.kind == "village" and unit.parent_id not in self.open:
+            under_town = unit.kind == "village" and unit.parent_id in listed
+            if under_town and unit.parent_id not in self.open:
                 continue
             mark = ("▼ " if unit.id in self.open else "▶ ") if unit.kind == "town" else ""
             vacant = self.vacant.get(unit.id, 0)
-            rows.append((unit.id, INDENT[unit.kind] + mark + unit.name,
+            # a village head's scope is her village alone: it is her top line (not hidden under a town)
+            indent = INDENT[unit.kind] if under_town or unit.kind != "village" else INDENT["town"]
+            rows.append((unit.id, indent + mark + unit.name,
                          t("tui.org.people", count=self.heads.get(unit.id, 0)) if unit.kind != "city" else "",
                          t("tui.org.vacant", count=vacant) if vacant else ""))
         self._by_id = {u.id: u for u in self.units}

@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 
 from ... import auth, org, people
 from ...errors import XinyiError
+from ...fmt import mask_id, mask_phone
 from ...i18n import t
 from ...models import OrgUnit, Person
 from ..widgets import Column, Form, FormField, QuerySource, RecordList, SearchBox
@@ -33,7 +34,8 @@ class PeopleScreen(XinyiScreen):
     DEBOUNCE: ClassVar[float] = 0.12
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", t("tui.key.open")),
-        Binding("slash", "focus_search", t("tui.key.search"), key_display="/"),
+        # priority: from the search box too, / is a key, not a character (nobody searches for one)
+        Binding("slash", "focus_search", t("tui.key.search"), key_display="/", priority=True),
         Binding("f", "filter", t("tui.key.filter")),
         Binding("s", "sort", t("tui.key.sort")),
         Binding("a", "add", t("tui.key.add")),
@@ -69,7 +71,7 @@ class PeopleScreen(XinyiScreen):
     def _row(self, r: tuple) -> tuple:
         pid, name, sex, town, village, status, phone, id_number = r
         return (pid, name, t(f"person.sex.{sex}"), self._names.get(town, ""), self._names.get(village, ""),
-                t(f"person.status.{status}"), phone, id_number)
+                t(f"person.status.{status}"), mask_phone(phone), mask_id(id_number))  # full: the person page
 
     def run_search(self) -> None:
         q = people.search(self.operator, self.text, order=self.order, limit=None, **self.filters)

@@ -1,5 +1,10 @@
 """One assistant: detail with post history and what each plugin knows; add/edit/transfer forms.
 
+The ID number and phone are shown masked, like everywhere else; an operator holding
+``people.view_id`` shows them in full with ``v`` (each time audited, ``people.reveal``).
+The edit form does not show them either: a new value replaces the stored one, a blank
+field keeps it.
+
 Validation is the core's (``people.clean``), field by field, with the Chinese
 message beside the field. Hiring and transfers are offered only to operators
 who hold ``people.hire`` / ``people.transfer`` (ORG-3); the services refuse
@@ -20,6 +25,7 @@ from textual.widgets import Static
 from ... import auth, clock, org, people
 from ...db import database
 from ...errors import FormErrors
+from ...fmt import mask_id, mask_phone
 from ...i18n import t
 from ...models import Person
 from .. import hooks
@@ -30,9 +36,14 @@ from .form_screen import FormScreen
 FIELDS = ("name", "id_number", "phone", "political_status", "education", "joined_on")
 
 
-def check(values: dict[str, Any]) -> dict[str, str]:
-    """The core's validation of the form's values (empty optional ones skipped)."""
-    given = {k: v for k, v in values.items() if k in FIELDS and (v not in ("", None) or k in FIELDS[:3])}
+SECRET = ("id_number", "phone")  # never prefilled: editing keeps them when left blank
+
+
+def check(values: dict[str, Any], *, editing: bool = False) -> dict[str, str]:
+    """The core's validation of the form's values (empty optional ones skipped; when
+    editing, a blank ID number or phone keeps the stored one)."""
+    required = ("name",) if editing else FIELDS[:3]
+    given = {k: v for k, v in values.items() if k in FIELDS and (v not in ("", None) or k in required)}
     try:
         people.clean(given, partial=True)
     except FormErrors as exc:
@@ -70,13 +81,16 @@ class PersonScreen(XinyiScreen):
         Binding("e", "edit", t("tui.key.edit")),
         Binding("t", "transfer", t("tui.key.transfer")),
         Binding("c", "calendar", t("tui.key.calendar")),
+        Binding("v", "reveal", t("tui.key.reveal")),
     ]
-    PERMISSIONS = {"edit": "people.edit", "transfer": "people.transfer", "calendar": "calendar.view"}
+    PERMISSIONS = {"edit": "people.edit", "transfer": "people.transfer", "calendar": "calendar.view",
+                   "reveal": "people.view_id"}
 
     def __init__(self, person_id: int) -> None:
         super().__init__()
         self.person_id = person_id
         self._changed = False
+        self._revealed: tuple[str, str] | None = None  # (ID number, phone) once shown with v
 
     def screen_title(self) -> str:
         return t(self.TITLE_KEY, name=self.person.name)
@@ -95,8 +109,9 @@ class PersonScreen(XinyiScreen):
 
     def _facts(self) -> str:
         p = self.person
-        pairs = [("name", p.name), ("sex", t(f"person.sex.{p.sex}")), ("id_number", p.id_number),
-                 ("birth_date", f"{p.birth_date:%Y-%m}"), ("phone", p.phone),
+        id_number, phone = self._revealed or (mask_id(p.id_number), mask_phone(p.phone))
+        pairs = [("name", p.name), ("sex", t(f"person.sex.{p.sex}")), ("id_number", id_number),
+                 ("birth_date", f"{p.birth_date:%Y-%m}"), ("phone", phone),
                  ("political_status", t(f"person.political_status.{p.political_status}")),
                  ("education", t(f"person.education.{p.education}")),
                  ("status", t(f"person.status.{p.status}")),
@@ -138,6 +153,13 @@ class PersonScreen(XinyiScreen):
     def action_transfer(self) -> None:
         self.app.push_screen(TransferScreen(self.person_id), callback=self._reload)
 
+    def action_reveal(self) -> None:
+        """The full ID number and phone, for this visit of the page (audited each time)."""
+        shown = self.attempt(people.reveal, self.operator, self.person_id, reload=False)
+        if shown:
+            self._revealed = shown
+            self.query_one("#person-facts", Static).update(self._facts())
+
     def action_calendar(self) -> None:
         from .calendar import CalendarScreen
 
@@ -146,6 +168,7 @@ class PersonScreen(XinyiScreen):
     def _reload(self, changed: Any) -> None:
         if changed:
             self._changed = True
+            self._revealed = None
             self.refresh(recompose=True)
 
 
@@ -172,9 +195,11 @@ class PersonFormScreen(FormScreen):
     """
 
     def __init__(self, person_id: int | None) -> None:
-        super().__init__(hint=t("tui.person.form_hint"), check=check)
+        editing = person_id is not None
+        super().__init__(hint=t("tui.person.form_hint"), check=lambda values: check(values, editing=editing))
         self.person_id = person_id
         self._version: int | None = None
+        self._masked: dict[str, str] = {}
 
     def screen_title(self) -> str:
         return t("tui.person.edit_title" if self.person_id else "tui.person.add_title")
@@ -184,11 +209,16 @@ class PersonFormScreen(FormScreen):
         if self.person_id is not None:
             person = people.get(self.operator, self.person_id)
             self._version = person.version
-            values = {f: getattr(person, f) for f in FIELDS}
+            values = {f: getattr(person, f) for f in FIELDS if f not in SECRET}
             values["joined_on"] = person.joined_on.isoformat() if person.joined_on else ""
+            self._masked = {"id_number": t("tui.person.keep", value=mask_id(person.id_number)),
+                            "phone": t("tui.person.keep", value=mask_phone(person.phone))}
+        adding = self.person_id is None
         fields = [FormField("name", t("person.field.name"), values.get("name", ""), required=True),
-                  FormField("id_number", t("person.field.id_number"), values.get("id_number", ""), required=True),
-                  FormField("phone", t("person.field.phone"), values.get("phone", ""), required=True),
+                  FormField("id_number", t("person.field.id_number"), "", required=adding,
+                            placeholder=self._masked.get("id_number", "")),
+                  FormField("phone", t("person.field.phone"), "", required=adding,
+                            placeholder=self._masked.get("phone", "")),
                   FormField("political_status", t("person.field.political_status"),
                             values.get("political_status"), list(_swap(people.labels("political_status")))),
                   FormField("education", t("person.field.education"), values.get("education"),

@@ -107,6 +107,11 @@ class KeyBar(Widget):
 
         ``回车 打开`` is the same on every list (and on F1): when not every key fits, it gives way first.
         """
+        left, right, _generic = self._items()
+        return left, right
+
+    def _items(self) -> tuple[list[Text], list[Text], list[Text]]:
+        """:meth:`items`, and the generic items that gave way."""
         app = self.app
         left, escape, help_ = footer_bindings(self.screen)
         out: list[tuple[Text, bool]] = []
@@ -125,20 +130,46 @@ class KeyBar(Widget):
         if help_ is not None:
             right.append(self._item(app.get_key_display(help_[0]), help_[0].description, help_[1]))
         room = self.size.width - sum(r.cell_len + len(GAP) for r in right)
+        gave_way = []
         if sum(item.cell_len + len(GAP) for item, _ in out) > room:
+            gave_way = [item for item, generic in out if generic]
             out = [(item, generic) for item, generic in out if not generic]
-        return [item for item, _ in out], right
+        return [item for item, _ in out], right, gave_way
+
+    def fit(self) -> tuple[list[Text], list[Text], list[Text]]:
+        """``(shown, dropped, right)`` at the bar's width: the left items drawn, whole and in order; those
+        left out (they are on F1); and the right ones (Esc, F1), always drawn. No item is ever cut."""
+        left, right, dropped = self._items()
+        tail = sum(r.cell_len for r in right) + len(GAP) * len(right)
+        room = self.size.width - tail
+        shown: list[Text] = []
+        used = 0
+        for i, item in enumerate(left):  # whole items only, and none after the first that does not fit
+            if used + item.cell_len > room:
+                dropped = left[i:] + dropped
+                break
+            shown.append(item)
+            used += item.cell_len + len(GAP)
+        return shown, dropped, right
+
+    @property
+    def shown(self) -> list[str]:
+        """The items drawn (``"p 打印"``), left to right: what the operator reads in the footer."""
+        shown, _dropped, right = self.fit()
+        return [item.plain for item in shown + right]
+
+    @property
+    def dropped(self) -> list[str]:
+        """The items that did not fit in the footer (F1 lists them)."""
+        return [item.plain for item in self.fit()[1]]
 
     def render(self) -> Text:
         self._drawn = self._key()
-        left, right = self.items()
+        left, _dropped, right = self.fit()
         width = self.size.width
         tail = Text(GAP).join(right)
-        room = width - tail.cell_len - (len(GAP) if right else 0)
         text = Text(no_wrap=True, overflow="crop")
-        for item in left:  # whole items only: what does not fit is on F1
-            if text.cell_len + item.cell_len > room:
-                break
+        for item in left:
             text.append_text(item)
             text.append(GAP)
         gap = width - text.cell_len - tail.cell_len
