@@ -334,6 +334,12 @@ def test_doctor_checks_the_match_block_as_sshd_applies_it_to_each_linked_account
     assert f"【问题】系统用户 {ME} 的 SSH 设置：没有 ForceCommand" in out
     assert f"【问题】系统用户 {ME} 的 SSH 设置：allowagentforwarding 为 yes，应为 no" in out
     assert "SetEnv 中没有 XINYI_CONFIG" in out and "【正常】1 个已绑定" not in out
+    # step 11's SFTP port without its chroot: she would see the server's files
+    open_sftp = site.folder / "open_sftp_config"
+    open_sftp.write_text(f"HostKey {site.folder}/host_key\n"
+                         + (site.folder / "sshd_config.xinyi.conf").read_text().replace("    ChrootDirectory ", "    #"))
+    out = _doctor(site.city, open_sftp)
+    assert f"【问题】系统用户 {ME} 的 SSH 设置：SFTP（ForceCommand internal-sftp）没有 ChrootDirectory" in out, out
 
 
 # --------------------------------------------------------------------------- a shared server: other OS accounts
