@@ -71,7 +71,9 @@ def folder(operator: Operator, *, create: bool = True) -> Path:
     """``<outbox_dir>/<account>/files``, made (0700) when missing and ``create``."""
     files = root() / account(operator) / FILES
     if create and not files.is_dir():
-        root().mkdir(parents=True, exist_ok=True)  # the data folder's group and mode
+        from .files import make_dir
+
+        make_dir(root())  # the deployment's modes (files.py); hers below are hers alone
         files.parent.mkdir(mode=0o700, exist_ok=True)
         files.mkdir(mode=0o700, exist_ok=True)
     return files
