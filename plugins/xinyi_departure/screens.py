@@ -208,7 +208,7 @@ class DeparturesScreen(_QuietEnter, XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_form, self.operator, self.current, reload=False,
-                         done=lambda path: t("departure.form.written", name=path.name))
+                         done=self.offer_document)
 
 
 def detail_text(op: Operator, departure_id: int) -> str:

@@ -129,7 +129,7 @@ class LeaveSlipScreen(XinyiScreen):
         from . import documents  # late: the .docx writer is not needed to show the screen
 
         self.attempt(documents.print_slip, self.operator, self.leave.id, reload=False,
-                     done=lambda path: t("leave.tui.printed", path=path))
+                     done=self.offer_document)
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -212,7 +212,7 @@ class _LeaveList(XinyiScreen):
             from . import documents  # late: the .docx writer is not needed to show the screen
 
             self.attempt(documents.print_slip, self.operator, self.current.id,
-                         done=lambda path: t("leave.tui.printed", name=path.name))
+                         done=self.offer_document)
 
 
 class LeaveListScreen(_LeaveList):

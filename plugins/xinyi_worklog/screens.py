@@ -40,7 +40,7 @@ def export_book(screen: XinyiScreen, person_id: int, period: str) -> None:
     from . import documents  # late: python-docx is not needed until a page is printed
 
     screen.attempt(documents.print_book, screen.operator, person_id, period, reload=False,
-                   done=lambda path: tr("exported", name=path.name))
+                   done=screen.offer_document)
 
 
 def _shift(period: str, months: int) -> str:

@@ -56,6 +56,9 @@ class Config:
     redis_url: str
     data_dir: Path
     report_dir: Path
+    # [paths] outbox_dir: each operator's copies of the files she made (<outbox_dir>/<account>/files);
+    # None: <data_dir>/outbox. See xinyi_core.outbox and docs/deploy-ssh.md (SFTP).
+    outbox_dir: Path | None = None
     city_name: str = "新沂市"
     city_code: str = "320381"
     timezone: str = "Asia/Shanghai"
@@ -157,7 +160,7 @@ def _is_hhmm(value: str) -> bool:
 # an error message lists them in. A plain string is read by its own function in load()
 # (paths, URLs with their environment overrides, tables).
 _KEYS: tuple[_Scalar | str, ...] = (
-    "paths.data_dir", "paths.report_dir",
+    "paths.data_dir", "paths.report_dir", "paths.outbox_dir",
     _Scalar("paths.group", "group", str, "group", lambda v: bool(re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v))),
     "database.url", "queue.redis_url",
     _Scalar("queue.namespace", "", str, "string"),
@@ -212,8 +215,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
     data_dir = resolve(base, path_value(r, "paths.data_dir", "data"))
     report_dir = resolve(base, path_value(r, "paths.report_dir", str(data_dir / "reports")))
+    outbox_dir = resolve(base, path_value(r, "paths.outbox_dir", str(data_dir / "outbox")))
     cfg = Config(path=cfg_path, database_url=_database_url(r, data_dir), redis_url=_redis_url(r),
-                 data_dir=data_dir, report_dir=report_dir)
+                 data_dir=data_dir, report_dir=report_dir, outbox_dir=outbox_dir)
     for entry in _KEYS:
         if isinstance(entry, _Scalar):
             _read_scalar(r, cfg, entry)

@@ -153,10 +153,20 @@ SSHD_EXPECTED = {"permittty": "yes", "allowtcpforwarding": "no", "allowagentforw
                  "permituserrc": "no", "disableforwarding": "yes", "passwordauthentication": "no"}
 
 
+# the SFTP port of step 11 (ForceCommand internal-sftp): her outbox only, no terminal, no forwarding
+SFTP_EXPECTED = {**SSHD_EXPECTED, "permittty": "no"}
+
+
 def sshd_problems(settings: dict[str, str], program: str) -> list[str]:
     """What is wrong with the settings ``sshd -T`` reports for one operator account (Chinese)."""
     out = []
     command = settings.get("forcecommand", "")
+    if command.split()[:1] == ["internal-sftp"]:  # the port where she fetches her outbox (step 11)
+        if settings.get("chrootdirectory", "none") == "none":
+            out.append(t("doctor.sshd_sftp_no_chroot"))
+        out.extend(t("doctor.sshd_setting", key=key, value=settings[key], want=want)
+                   for key, want in SFTP_EXPECTED.items() if key in settings and settings[key] != want)
+        return out
     if not command or command == "none":
         out.append(t("doctor.sshd_no_forcecommand"))
     elif os.path.realpath(command.split()[0]) != os.path.realpath(program):
@@ -199,22 +209,37 @@ def _sshd(cfg, sshd_config: str | None = None) -> Iterable[Finding]:
             continue
         if group_gid is not None and entry.pw_gid != group_gid and account not in grp.getgrgid(group_gid).gr_mem:
             yield Finding(False, t("doctor.account_not_in_group", account=account, group=cfg.group))
-        done = subprocess.run([SSHD, "-T", *(["-f", sshd_config] if sshd_config else []),
-                               "-C", f"user={account},host=localhost,addr=127.0.0.1"],
-                              capture_output=True, text=True, timeout=30)
-        if done.returncode != 0:
-            yield Finding(False, t("doctor.sshd_failed", error=" ".join(done.stderr.split())[:300]))
+        settings, error = _sshd_settings(sshd_config, account, "22")  # a probe: the global Port lines
+        if settings is None:
+            yield Finding(False, t("doctor.sshd_failed", error=error))
             return
-        settings: dict[str, str] = {}
-        for line in done.stdout.splitlines():
-            key, _, value = line.partition(" ")
-            settings[key.lower()] = f"{settings[key.lower()]} {value}".strip() if key.lower() in settings else value
-        wrong = sshd_problems(settings, program)
+        wrong: list[str] = []
+        for port in settings.get("port", "22").split():  # each port, as sshd applies the Match blocks there
+            here, error = (settings, "") if port == "22" else _sshd_settings(sshd_config, account, port)
+            if here is None:
+                yield Finding(False, t("doctor.sshd_failed", error=error))
+                return
+            wrong += [p for p in sshd_problems(here, program) if p not in wrong]
         for problem in wrong:
             yield Finding(False, t("doctor.sshd_for", account=account, problem=problem))
         checked += not wrong
     if checked:
         yield Finding(True, t("doctor.sshd_ok", count=checked))
+
+
+def _sshd_settings(sshd_config: str | None, account: str, port: str) -> tuple[dict[str, str] | None, str]:
+    """What ``sshd -T`` applies to ``account`` connecting to local ``port`` (a keyword given on several
+    lines, like ``port``, joined with spaces); or None and sshd's error."""
+    done = subprocess.run([SSHD, "-T", *(["-f", sshd_config] if sshd_config else []), "-C",
+                           f"user={account},host=localhost,addr=127.0.0.1,laddr=127.0.0.1,lport={port}"],
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        return None, " ".join(done.stderr.split())[:300]
+    settings: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        settings[key.lower()] = f"{settings[key.lower()]} {value}".strip() if key.lower() in settings else value
+    return settings, ""
 
 
 def _linked_accounts(cfg) -> list[str] | None:

@@ -169,8 +169,16 @@ def tree(cfg) -> list[Path]:
     return out
 
 
-def _walk(roots: Iterable[Path]) -> Iterator[Path]:
-    seen: set[Path] = set()
+def outboxes(cfg) -> Path:
+    """The operators' outboxes (``xinyi_core.outbox``): each operator's own, 0700/0600 whatever the
+    group, and SFTP chroots root's — not the shared tree's modes, so left out of its walk."""
+    folder = getattr(cfg, "outbox_dir", None)
+    return (Path(folder) if folder else Path(cfg.data_dir) / "outbox").absolute()
+
+
+def _walk(roots: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[Path]:
+    skipped = set(skip)
+    seen: set[Path] = set(skipped)
     for root in roots:
         if root in seen or not root.exists() or root.is_symlink():
             continue
@@ -178,6 +186,7 @@ def _walk(roots: Iterable[Path]) -> Iterator[Path]:
         yield root
         if root.is_dir():
             for folder, dirs, names in os.walk(root):
+                dirs[:] = [d for d in dirs if Path(folder) / d not in skipped]
                 for name in sorted(dirs) + sorted(names):
                     path = Path(folder) / name
                     if path not in seen and not path.is_symlink():
@@ -199,10 +208,11 @@ def _name_of_gid(gid: int) -> str:
         return str(gid)
 
 
-def _findings(policy: Policy, roots: Iterable[Path]) -> Iterator[tuple[Path, os.stat_result, int, str]]:
+def _findings(policy: Policy, roots: Iterable[Path],
+              skip: Iterable[Path] = ()) -> Iterator[tuple[Path, os.stat_result, int, str]]:
     """Each path whose mode or group is not the policy's: (path, its stat, the mode it should have,
     what is wrong in Chinese — 权限 0644 → 0600；属组 root → xinyi)."""
-    for path in _walk(roots):
+    for path in _walk(roots, skip):
         st = path.lstat()
         want = policy.dir_mode if stat.S_ISDIR(st.st_mode) else policy.file_mode
         changes = []
@@ -219,7 +229,7 @@ def repair(cfg) -> tuple[list[str], list[str]]:
     """Put the data tree's modes and group right: (what was changed, what could not be) in Chinese."""
     policy = configured(cfg)
     done, failed = [], []
-    for path, st, want, what in _findings(policy, tree(cfg)):
+    for path, st, want, what in _findings(policy, tree(cfg), [outboxes(cfg)]):
         try:
             if policy.gid >= 0 and st.st_gid != policy.gid:
                 os.chown(path, -1, policy.gid)
@@ -243,9 +253,10 @@ def problems(cfg, *, owner_uid: int | None = None) -> list[str]:
         policy = policy_for(cfg.group)
     except KeyError:
         return [t("files.no_group", group=cfg.group)]
-    out = [t("files.wrong", path=str(path), what=what) for path, _, _, what in _findings(policy, tree(cfg))]
+    out = [t("files.wrong", path=str(path), what=what)
+           for path, _, _, what in _findings(policy, tree(cfg), [outboxes(cfg)])]
     if owner_uid is not None and policy.gid < 0:
-        for path in _walk(tree(cfg)):
+        for path in _walk(tree(cfg), [outboxes(cfg)]):
             uid = path.lstat().st_uid
             if uid != owner_uid:
                 out.append(t("files.owner", path=str(path), owner=_name_of_uid(uid), want=_name_of_uid(owner_uid)))

@@ -136,10 +136,10 @@ def _run(cmd: list[str], timeout: int = 30) -> subprocess.CompletedProcess[str]:
 
 def check_printer(queue: str) -> None:
     """Refuse, in Chinese, when ``queue`` cannot take a job now: no client, CUPS stopped, no such queue."""
+    if not (shutil.which("lp") and shutil.which("lpstat")):  # first: a demo machine without CUPS says what to install
+        raise PrintError("print.error.no_client")
     if not queue:
         raise PrintError("print.error.no_printer_configured")
-    if not (shutil.which("lp") and shutil.which("lpstat")):
-        raise PrintError("print.error.no_client")
     if "is running" not in _run(["lpstat", "-r"]).stdout:
         raise PrintError("print.error.cups_stopped")
     if _run(["lpstat", "-p", queue]).returncode != 0:

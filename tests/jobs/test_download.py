@@ -54,7 +54,7 @@ def test_a_document_reaches_the_pc_through_the_terminal(xinyi, tmp_path):
         th.start()
     import tty
 
-    tty.setraw(slave)  # the TUI hands sz a raw terminal, as a suspended Textual app does
+    tty.setraw(slave)  # the TUI puts the terminal in raw mode for sz (a suspended app gives it back cooked)
     status = download.send(doc, stdin=slave, stdout=slave)
     client.wait(timeout=60)
     stop.set()

@@ -64,12 +64,14 @@ class City:
         return City(to)
 
 
-def build_city(folder: Path) -> City:
+def build_city(folder: Path, outbox: Path | None = None) -> City:
     """The test city (xinyi_core.testing) in a SQLite file, in trusted-OS-user mode; town A's centre
-    head is mapped to this process's OS account, town B's to :data:`OTHER`."""
+    head is mapped to this process's OS account, town B's to :data:`OTHER`. ``outbox``: its
+    ``[paths] outbox_dir`` (default: in the data folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     city = City(folder)
-    city.config.write_text('[paths]\ndata_dir = "data"\n\n[auth]\nmode = "os_user"\n', "utf-8")
+    paths = 'data_dir = "data"\n' + (f'outbox_dir = "{outbox}"\n' if outbox else "")
+    city.config.write_text(f'[paths]\n{paths}\n[auth]\nmode = "os_user"\n', "utf-8")
     lifecycle.shutdown()
     testing.start(config_mod.load(city.config))
     try:

@@ -34,11 +34,12 @@ _TOWN = {**_STAFF_CORE, **_SYSTEM, **_ATT_TOWN, "assessment.screen.scoring": "7a
 # role → navigation entry → its keys (issue 18: every entry has a two-key path from home; F3–F10 open the
 # first entry of groups 1–8 she may open, so one F-key is one business in every role)
 NAV: dict[str, dict[str, str]] = {
-    "assistant": {"tui.nav.home": " F2", "tui.nav.people": "1a F3", "tui.nav.calendar": "9a", "tui.nav.alerts": "9b",
-                  "tui.nav.logout": "9c", "attendance.screen.sign": "2a F4", "attendance.screen.person": "2b",
+    "assistant": {"tui.nav.home": " F2", "tui.nav.people": "1a F3", "tui.nav.calendar": "9a", "tui.nav.jobs": "9b",
+                  "tui.nav.alerts": "9c", "tui.nav.logout": "9f", "attendance.screen.sign": "2a F4",
+                  "attendance.screen.person": "2b",
                   "leave.nav.mine": "3a F5", "leave.nav.calendar": "3b", "training.nav.mine": "5a F7",
                   "worklog.nav.mine": "4a F6", "worklog.nav.register": "4b", "worklog.nav.search": "4c"},
-    "village_head": {**_STAFF_CORE, "tui.nav.alerts": "9c", "tui.nav.logout": "9f", "attendance.screen.sheet": "2a F4",
+    "village_head": {**_STAFF_CORE, **_SYSTEM, "attendance.screen.sheet": "2a F4",
                      "attendance.screen.person": "2b", "attendance.screen.summary": "8a F10",
                      "departure.screen.list": "6a F8", "leave.nav.manage": "3a F5", "leave.nav.queue": "3b",
                      "leave.nav.calendar": "3c", "training.nav.sessions": "5a F7", "training.nav.quotas": "5b",

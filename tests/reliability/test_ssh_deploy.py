@@ -1,9 +1,10 @@
 """xinyi behind OpenSSH exactly as docs/deploy-ssh.md sets it up.
 
 A throwaway ``sshd`` listens on a free loopback port with a host key made for the test and runs the
-doc's ``sshd_config`` block as its drop-in (only the paths and the ``Match`` line are the test's);
-the operator logs in with a key from a tmux pane (80×24, a real terminal) and lands in the app
-through ``ForceCommand`` as the trusted OS user.
+doc's ``sshd_config`` block as its drop-in (only the paths, the ports and the ``Match`` lines are
+the test's); the operator logs in with a key from a tmux pane (80×24, a real terminal) and lands in
+the app through ``ForceCommand`` as the trusted OS user — and, on the doc's second port, fetches
+her own files by SFTP and nothing else (step 11).
 
 Which OS account: the test logs in as the account running it (root on the test machines, hence
 ``PermitRootLogin prohibit-password`` in the test's own part of the config) instead of adding one
@@ -17,9 +18,11 @@ import os
 import re
 import shlex
 import signal
+import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,8 @@ import _os_accounts
 from _os_accounts import CLERK_OP, Accounts, accounts, build, shared_python
 from _ssh_helpers import (HOME_BAR, ME, XINYI, City, Pane, alive, build_city, cmdline, descendants,
                           live_in_session, needs, session_of, wait_gone)
+from xinyi_core import config as config_mod, lifecycle, outbox, testing
+from xinyi_core.models import Operator
 
 SSHD = "/usr/sbin/sshd"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy-ssh.md"
@@ -52,13 +57,27 @@ class Site:
     folder: Path
     port: int
     sshd: subprocess.Popen
+    sftp_port: int
+    outbox: Path  # [paths] outbox_dir of the city: the SFTP chroots are its folders
 
-    def ssh(self, *options: str, command: str | None = None) -> list[str]:
-        """An operator's ssh command line (no user or system ssh_config involved)."""
-        return ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", str(self.folder / "client_key"),
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", *options, f"{ME}@127.0.0.1",
+    def options(self) -> list[str]:
+        """The operator's client settings (no user or system ssh_config involved)."""
+        return ["-F", "/dev/null", "-i", str(self.folder / "client_key"), "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "LogLevel=ERROR"]
+
+    def ssh(self, *options: str, command: str | None = None, port: int | None = None) -> list[str]:
+        """An operator's ssh command line."""
+        return ["ssh", "-p", str(port or self.port), *self.options(), *options, f"{ME}@127.0.0.1",
                 *([command] if command else [])]
+
+    def sftp(self, batch: str, port: int | None = None) -> subprocess.CompletedProcess:
+        """An SFTP client (WinSCP, FileZilla) running ``batch``; each command's failure is reported,
+        not fatal (``-`` before it), so one session tries them all."""
+        lines = "\n".join(f"-{line}" for line in batch.strip().splitlines()) + "\n"
+        return subprocess.run(["sftp", "-P", str(port or self.sftp_port), *self.options(), "-b", "-",
+                               f"{ME}@127.0.0.1"], input=lines, capture_output=True, text=True, timeout=60,
+                              cwd=self.folder)
 
     def login(self, *options: str, command: str | None = None) -> Pane:
         """Log in from a fresh 80×24 terminal."""
@@ -89,31 +108,42 @@ def _free_port() -> int:
 
 def write_sshd_config(folder: Path, replacements: dict[str, str], *, root_login: bool, page: Path = DOC,
                       name: str = "sshd_config") -> Path:
-    """An sshd configuration on a free loopback port whose drop-in is the page's block with
-    ``replacements`` (each must be found once: a change to the doc is a change to this sshd)."""
+    """An sshd configuration on free loopback ports whose drop-in is the page's block with
+    ``replacements`` (each must be found: a change to the doc is a change to this sshd; every
+    occurrence is replaced — ``Match Group xinyi`` heads both of the doc's blocks). The doc's ports
+    (22 for the app, 2222 for SFTP) become free ones, the app's first."""
     if not (folder / "host_key").exists():
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "xinyi-test-host_key",
                         "-f", str(folder / "host_key")], check=True, timeout=30)
     dropin = doc_block(page)
-    for old, new in replacements.items():
-        assert dropin.count(old) == 1, f"{page.name}'s sshd_config block no longer has {old!r} once"
+    port = _free_port()
+    ports = {"\nPort 22\n": f"\nPort {port}\n"}
+    if "\nPort 2222\n" in dropin:
+        sftp_port = _free_port()
+        ports.update({"\nPort 2222\n": f"\nPort {sftp_port}\n", " LocalPort 2222\n": f" LocalPort {sftp_port}\n"})
+    for old, new in {**ports, **replacements}.items():
+        assert old in dropin or (old == "\nPort 22\n" and page != DOC), \
+            f"{page.name}'s sshd_config block no longer has {old!r}"
         dropin = dropin.replace(old, new)
     (folder / f"{name}.xinyi.conf").write_text(dropin)
-    port = _free_port()
     (folder / name).write_text("\n".join([
-        # The test's own part: where this throwaway sshd listens and with which host key.
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {folder}/host_key",
-        f"PidFile {folder}/sshd.pid",
+        # The test's own part: where this throwaway sshd listens (the doc's ports, replaced; the
+        # README's block names none) and with which host key.
+        *([] if f"\nPort {port}\n" in dropin else [f"Port {port}"]), "ListenAddress 127.0.0.1",
+        f"HostKey {folder}/host_key", f"PidFile {folder}/sshd.pid",
         "StrictModes no",  # the key files are under /tmp, which is world-writable
+        "Subsystem sftp internal-sftp",  # as every distribution's sshd_config names one (Debian: sftp-server)
         *(["PermitRootLogin prohibit-password"] if root_login else []),  # the test logs in as itself
         f"Include {folder}/{name}.xinyi.conf", ""]))
     return folder / name
 
 
-def launch_sshd(folder: Path, replacements: dict[str, str], *, root_login: bool) -> tuple[subprocess.Popen, int]:
-    """A throwaway sshd running the doc's block with ``replacements`` (:func:`write_sshd_config`)."""
+def launch_sshd(folder: Path, replacements: dict[str, str], *,
+                root_login: bool) -> tuple[subprocess.Popen, int, int]:
+    """A throwaway sshd running the doc's block with ``replacements`` (:func:`write_sshd_config`);
+    its app port and its SFTP port."""
     config = write_sshd_config(folder, replacements, root_login=root_login)
-    port = int(re.search(r"^Port (\d+)", config.read_text(), re.M).group(1))
+    port, sftp_port = map(int, re.findall(r"^Port (\d+)", (folder / "sshd_config.xinyi.conf").read_text(), re.M))
     if os.getuid() == 0:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     check = subprocess.run([SSHD, "-t", "-f", str(folder / "sshd_config")], capture_output=True, text=True,
@@ -128,7 +158,7 @@ def launch_sshd(folder: Path, replacements: dict[str, str], *, root_login: bool)
             sshd.kill()
             raise AssertionError(f"sshd did not start:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.05)
-    return sshd, port
+    return sshd, port, sftp_port
 
 
 def stop_sshd(sshd: subprocess.Popen) -> None:
@@ -153,19 +183,28 @@ def client_key(folder: Path, keys: Path, user: str) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("sshd")
-    city = build_city(folder / "city")
+    # sshd chroots an SFTP login only into folders owned by root that nobody else may write to, all
+    # the way up: not under /tmp (world-writable), so in /run, as step 3 makes /var/lib/xinyi-outbox.
+    outbox_dir = Path(tempfile.mkdtemp(prefix="xinyi-test-outbox-", dir="/run")) if os.getuid() == 0 \
+        else folder / "outbox"
+    outbox_dir.mkdir(exist_ok=True)
+    outbox_dir.chmod(0o755)
+    city = build_city(folder / "city", outbox=outbox_dir)
     keys = folder / "authorized_keys"
     client_key(folder, keys, ME)
     # The doc's block, with the test's paths: a change to the doc is a change to this sshd.
-    sshd, port = launch_sshd(folder, {"Match Group xinyi": f"Match User {ME}",
-                                      "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
-                                      "/opt/xinyi/config/xinyi.toml": str(city.config),
-                                      "/etc/ssh/authorized_keys/%u": f"{keys}/%u"}, root_login=os.getuid() == 0)
-    site = Site(city, folder, port, sshd)
+    sshd, port, sftp_port = launch_sshd(folder, {"Match Group xinyi": f"Match User {ME}",
+                                                 "/opt/xinyi/.venv/bin/xinyi": str(XINYI),
+                                                 "/opt/xinyi/config/xinyi.toml": str(city.config),
+                                                 "/var/lib/xinyi-outbox/%u": f"{outbox_dir}/%u",
+                                                 "/etc/ssh/authorized_keys/%u": f"{keys}/%u"},
+                                        root_login=os.getuid() == 0)
+    site = Site(city, folder, port, sshd, sftp_port, outbox_dir)
     try:
         yield site
     finally:
         stop_sshd(sshd)
+        shutil.rmtree(outbox_dir, ignore_errors=True)
 
 
 def test_operator_logs_in_with_a_key_lands_in_the_app_and_quits(site: Site):
@@ -295,6 +334,12 @@ def test_doctor_checks_the_match_block_as_sshd_applies_it_to_each_linked_account
     assert f"【问题】系统用户 {ME} 的 SSH 设置：没有 ForceCommand" in out
     assert f"【问题】系统用户 {ME} 的 SSH 设置：allowagentforwarding 为 yes，应为 no" in out
     assert "SetEnv 中没有 XINYI_CONFIG" in out and "【正常】1 个已绑定" not in out
+    # step 11's SFTP port without its chroot: she would see the server's files
+    open_sftp = site.folder / "open_sftp_config"
+    open_sftp.write_text(f"HostKey {site.folder}/host_key\n"
+                         + (site.folder / "sshd_config.xinyi.conf").read_text().replace("    ChrootDirectory ", "    #"))
+    out = _doctor(site.city, open_sftp)
+    assert f"【问题】系统用户 {ME} 的 SSH 设置：SFTP（ForceCommand internal-sftp）没有 ChrootDirectory" in out, out
 
 
 # --------------------------------------------------------------------------- a shared server: other OS accounts
@@ -338,10 +383,10 @@ def shared() -> Iterator[Shared]:
         os.chmod(folder, 0o755)  # the clerk's sshd process reads her key below it
         keys = folder / "authorized_keys"
         client_key(folder, keys, acc.clerk)
-        sshd, port = launch_sshd(folder, {"Match Group xinyi": f"Match Group {acc.group}",
-                                          "/opt/xinyi/.venv/bin/xinyi": str(python.parent / "xinyi"),
-                                          "/opt/xinyi/config/xinyi.toml": str(config),
-                                          "/etc/ssh/authorized_keys/%u": f"{keys}/%u"}, root_login=False)
+        sshd, port, _ = launch_sshd(folder, {"Match Group xinyi": f"Match Group {acc.group}",
+                                             "/opt/xinyi/.venv/bin/xinyi": str(python.parent / "xinyi"),
+                                             "/opt/xinyi/config/xinyi.toml": str(config),
+                                             "/etc/ssh/authorized_keys/%u": f"{keys}/%u"}, root_login=False)
         try:
             yield Shared(acc, config, folder, port)
         finally:
@@ -403,3 +448,89 @@ def test_a_clerk_over_ssh_reruns_a_report_in_a_month_folder_root_made_first(shar
         assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (acc.uid(acc.clerk), acc.gid, 0o660)
         assert not acc.can_read(acc.outsider, path)
     assert stat.S_IMODE(month.stat().st_mode) == 0o2770 and not acc.can_read(acc.outsider, month)
+
+
+# --------------------------------------------------------------------------- step 11: SFTP to her outbox
+
+def _her_outbox(site: Site) -> Path:
+    """Her outbox as step 3 makes it (the chroot, root's; her ``files``, hers, 0700) with a report in
+    it that the app copied there as it does for the operator mapped to her OS account."""
+    chroot = site.outbox / ME
+    chroot.mkdir(exist_ok=True)
+    chroot.chmod(0o755)
+    (chroot / "files").mkdir(exist_ok=True)
+    (chroot / "files").chmod(0o700)
+    lifecycle.shutdown()
+    cfg = config_mod.load(site.city.config)
+    testing.start(cfg)
+    try:
+        report = Path(cfg.report_dir) / "attendance.monthly" / "2026-11" / "新安街道_2026年11月_月度考勤汇总.pdf"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_bytes(b"%PDF-1.4 " + os.urandom(4000))
+        copy = outbox.place(Operator.get(Operator.os_user == ME), report)
+    finally:
+        lifecycle.shutdown()
+    assert copy == chroot / "files" / report.name and stat.S_IMODE(copy.stat().st_mode) == 0o600
+    return copy
+
+
+def _anothers_file(site: Site) -> Path:
+    theirs = site.outbox / "xinyi_other_user" / "files"
+    theirs.mkdir(parents=True, exist_ok=True)
+    theirs.parent.chmod(0o755)
+    secret = theirs / "北沟街道_2026年11月_月度考勤汇总.pdf"
+    secret.write_bytes(b"not hers")
+    return secret
+
+
+needs_root = pytest.mark.skipif(os.getuid() != 0, reason="sshd chroots only when it runs as root")
+
+
+@needs_root
+def test_over_sftp_she_fetches_her_files_and_nothing_else(site: Site, tmp_path: Path):
+    doc = _her_outbox(site)
+    secret = _anothers_file(site)
+    pc = tmp_path / "pc"
+    pc.mkdir()
+    upload = tmp_path / "upload.txt"
+    upload.write_text("x")
+    done = site.sftp(f"""
+        pwd
+        ls -1 /
+        ls -1 ..
+        get {doc.name} {pc}/
+        get ../../xinyi_other_user/files/{secret.name} {pc}/
+        get /xinyi_other_user/files/{secret.name} {pc}/
+        get {site.city.folder}/xinyi.toml {pc}/
+        get /etc/passwd {pc}/
+        put {upload}
+        rm {doc.name}
+    """)
+    answers = [line for line in done.stdout.splitlines() if not line.startswith("sftp>")]
+    assert answers == ["Remote working directory: /files", "/files", "../files"]  # her files, nothing else
+    assert (pc / doc.name).read_bytes() == doc.read_bytes()  # hers, byte for byte, by its name
+    assert sorted(p.name for p in pc.iterdir()) == [doc.name]  # not another's, not the server's
+    assert doc.exists() and not (site.outbox / ME / "files" / upload.name).exists()  # read-only
+    site.assert_no_sessions()
+
+
+@needs_root
+def test_the_sftp_port_gives_no_shell_and_no_command(site: Site, tmp_path: Path):
+    _her_outbox(site)
+    marker = tmp_path / "pwned"
+    done = subprocess.run(site.ssh("-tt", command=f"touch {marker}; echo PWNED", port=site.sftp_port),
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    assert b"PWNED" not in done.stdout and not marker.exists()
+    assert b"PTY allocation request failed" in done.stderr  # no terminal there, so no shell
+    forward = subprocess.run(site.ssh("-N", "-R", "0:127.0.0.1:9", "-o", "ExitOnForwardFailure=yes",
+                                      port=site.sftp_port),
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert forward.returncode == 255 and "remote port forwarding failed" in forward.stderr
+    site.assert_no_sessions()
+
+
+def test_the_apps_port_still_gives_no_file_transfer(site: Site):
+    _her_outbox(site) if os.getuid() == 0 else None
+    done = site.sftp("ls -1", port=site.port)
+    assert done.returncode != 0 and "Connection closed" in done.stderr and "月度考勤汇总" not in done.stdout
+    site.assert_no_sessions()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import PurePath
 from typing import Any
 
 import peewee as pw
@@ -63,6 +64,8 @@ def _prepare(operator: Operator | None, name: str, params: dict[str, Any]) -> tu
         raise XinyiError("jobs.plugin_disabled", plugin=spec.plugin, town=town)
     params = {**params, "town": town}
     title = t(spec.title)
+    if isinstance(spec, ActorSpec) and isinstance(params.get("path"), str):  # 打印：请假单_郭伟志_2026-12-07.docx
+        title = t("print.job.title_with_file", title=title, name=PurePath(params["path"]).name)[:200]
     key = None
     if isinstance(spec, ReportSpec):
         if unit is None and not spec.city_wide:

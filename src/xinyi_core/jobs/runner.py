@@ -60,6 +60,19 @@ def execute(job_id: int, kind: str, params: dict[str, Any]) -> None:
         mark(DONE, *done, job_id)
     else:
         mark(DONE_AT_ONCE, *done, JobRecord.started_at.db_value(started), job_id)
+    if outputs:
+        _to_outbox(job_id, [str(p) for p in outputs])
+
+
+def _to_outbox(job_id: int, outputs: list[str]) -> None:
+    """The files a job made, into the outbox of the operator who asked, when this process is hers
+    (the in-process queue of her session); otherwise her session copies them (``outbox.sync``)."""
+    try:
+        from .. import outbox
+
+        outbox.place_job(job_id, outputs)
+    except Exception:  # noqa: BLE001 - the job is done; a copy that failed is made again by her session
+        log.warning("could not copy the files of job %s into the outbox", job_id, exc_info=True)
 
 
 _attempt = threading.local()  # how the failed delivery in this thread started, for JobState

@@ -197,6 +197,18 @@ class XinyiApp(App[None]):
         if params:
             self.call_after_refresh(self._apply_params, params)
 
+    def offer_document(self, path: Any, title: str = "") -> None:
+        """A document just written for the operator: into her outbox, and offered by its name with
+        p 打印 / d 下载 / f PDF over the current screen (``XinyiScreen.offer_document``)."""
+        from .. import outbox
+        from .screens.document import DocumentDialog
+
+        try:
+            outbox.record(self.operator, path)
+        except Exception:  # noqa: BLE001 - the document is written: offer it even if her list missed it
+            log.exception("could not record %s in the outbox", path)
+        self.push_screen(DocumentDialog([path], title))
+
     def action_fkey(self, key: str) -> None:
         if key in self.fkeys:
             self.action_open(self.fkeys[key])

@@ -76,7 +76,8 @@ def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]
             ("tui.nav.people", "people", "people.view", _screen("people", "PeopleScreen"), ""),
             ("tui.nav.org", "system", "org.view", _screen("org", "OrgScreen"), ""),
             ("tui.nav.calendar", "system", "calendar.view", _screen("calendar", "CalendarScreen"), ""),
-            ("tui.nav.jobs", "system", "jobs.view", _screen("jobs", "JobsScreen"), ""),
+            # everyone: her own jobs and files (her outbox); with jobs.view also her town's jobs
+            ("tui.nav.jobs", "system", "", _screen("jobs", "JobsScreen"), ""),
             ("tui.nav.alerts", "system", "", _screen("alerts", "AlertsScreen"), ""),
             (LOGOUT, "system", "", None, "logout")]
 

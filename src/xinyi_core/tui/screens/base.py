@@ -120,6 +120,16 @@ class XinyiScreen(Screen):
         Screens that show records override it; the base screen shows none.
         """
 
+    def offer_document(self, path: Any, title: str = "") -> str:
+        """A document this screen just wrote: into the operator's outbox, and offered to her by name
+        with ``p 打印`` / ``d 下载`` / ``f PDF`` (:class:`~xinyi_core.tui.screens.document.DocumentDialog`).
+
+        Returns ``""``, so that it can be an :meth:`attempt`'s ``done``:
+        ``self.attempt(documents.print_slip, self.operator, leave_id, done=self.offer_document)``.
+        """
+        self.app.offer_document(path, title)  # type: ignore[attr-defined]
+        return ""
+
     def attempt(self, fn: Callable[..., T], *args: Any, done: str | Callable[[Any], str] = "",
                 reload: bool = True, form: "Form | None" = None, **kwargs: Any) -> T | bool | None:
         """Call a service on the operator's behalf and show how it went.
