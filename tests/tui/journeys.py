@@ -50,6 +50,7 @@ class Step:
     see: tuple[str, ...] = ()  # all on the screen afterwards
     title: str | None = None  # the title row then names this screen
     gone: tuple[str, ...] = ()  # no longer on the screen
+    notice: str | None = None  # a notice says this (however its box wraps it)
     timeout: float = 15.0
 
     def conditions(self) -> list[tuple[str, Callable[[str], bool]]]:
@@ -57,15 +58,26 @@ class Step:
         if self.title is not None:
             title = self.title
             out.append((f"the title {title!r}", lambda s: s.split("\n", 1)[0].strip().startswith(title)))
+        if self.notice is not None:
+            words = "".join(self.notice.split())
+            out.append((f"the notice {self.notice!r}", lambda s: words in notices(s)))
         out += [(repr(text), lambda s, text=text: text in s) for text in self.see]
         out += [(f"{text!r} gone", lambda s, text=text: text not in s) for text in self.gone]
         return out
 
 
 def step(note: str, *keys: str, see: str | Sequence[str] = (), title: str | None = None,
-         gone: str | Sequence[str] = (), timeout: float = 15.0) -> Step:
+         gone: str | Sequence[str] = (), notice: str | None = None, timeout: float = 15.0) -> Step:
     as_tuple = (lambda v: (v,) if isinstance(v, str) else tuple(v))
-    return Step(note, keys, as_tuple(see), title, as_tuple(gone), timeout)
+    return Step(note, keys, as_tuple(see), title, as_tuple(gone), notice, timeout)
+
+
+def notices(screen: str) -> str:
+    """The text of the notices on ``screen`` run together, spaces dropped: each line of a notice's box
+    starts after its left edge ``▌`` (a rule of the screen beneath may show past its right edge), and a
+    long notice wraps anywhere."""
+    lines = (line.rpartition("▌ ")[2] for line in screen.split("\n") if "▌ " in line)
+    return "".join(ch for line in lines for ch in line if not ch.isspace() and not "\u2500" <= ch <= "\u259f")
 
 
 def login(user: str, who: str) -> Step:
@@ -212,14 +224,14 @@ SIGNIN = Journey("signin", "(1) the clerk signs an assistant in and records a ph
         step("open 2b 签到签退", "2", "b", title="签到签退", see="已签到 0 人，已签退 0 人，未签到 4 人"),
         step("down to 林鹏超", "Down", "Down", see="按回车为 林鹏超 签到"),
         step("Enter: asked once", "Enter", see="确认为 林鹏超 签到？（11月30日 08:25）"),
-        step("Enter confirms", "Enter", see=("林鹏超 已签到：08:25", "已签到 1 人",
-                                             "林鹏超   吕店社区       已签到     08:25")),
+        step("Enter confirms", "Enter", notice="林鹏超 已签到：08:25",
+             see=("已签到 1 人", "林鹏超   吕店社区       已签到     08:25")),
         step("Esc home, 2f 电话随访", "Escape", "2", "f", title="电话随访", see="通话时间 2026-11-30 08:25"),
         step("choose the assistant called", "Enter", "Down", "Down", "Down", "Down", "Enter",
              see="协理员 董刚（唐庄社区）"),
         step("who answered, at the post", "Tab", "Tab", "董刚", "Tab", "Enter", "Down", "Enter",
              see=("接听人 董刚", "是否在岗 在岗")),
-        step("what she was doing, Ctrl+S", "Tab", CALL_NOTE, "C-s", see="电话抽查已记录"),
+        step("what she was doing, Ctrl+S", "Tab", CALL_NOTE, "C-s", notice="电话抽查已记录"),
     )),
 ), _check_signin)
 
@@ -227,6 +239,10 @@ SIGNIN = Journey("signin", "(1) the clerk signs an assistant in and records a ph
 # --------------------------------------------------------------------------- (2) a leave through its chain
 
 LEAVE_REASON = "照顾住院的母亲"
+SLIP = "请假单_林鹏超_2026-12-01.docx"
+# What p 打印 says where no printer is set (the demo city): printing itself, on a CUPS queue, is
+# tests/tui/test_documents_journey.py's journey.
+NO_PRINTER = "本镇尚未设置打印机：请管理员在 xinyi.toml 的 [print] printer 或 towns.toml 中设置"
 
 
 def _check_leave(city: Path) -> None:
@@ -242,17 +258,17 @@ def _check_leave(city: Path) -> None:
     assert [(role, user) for role, _, user in steps] == [
         ("village_head", "xinan_v1_head"), ("town_head", "xinan_head"), ("city_office", "city")]
     assert {decision for _, decision, _ in steps} == {"approved"}
-    assert (city / "data" / "reports" / "leave.slip" / "2026" / "请假单_林鹏超_2026-12-01.docx").is_file()
+    assert (city / "data" / "reports" / "leave.slip" / "2026" / SLIP).is_file()
 
 
 def _approve_leave(user: str, who: str, notice: str) -> tuple[Step, ...]:
     return (login(user, who),
             step("open 3b 请假审批", "3", "b", title="请假审批", see="林鹏超   事假     2026-12-01~12-03      3    审批中"),
             step("y 同意: the opinion", "y", title="审批意见", see="意见 同意"),
-            step("Ctrl+S: on to the next", "C-s", title="请假审批", see=(notice, "没有待您审批的请假")))
+            step("Ctrl+S: on to the next", "C-s", title="请假审批", notice=notice, see="没有待您审批的请假"))
 
 
-LEAVE = Journey("leave", "(2) a 3-day leave: village head → town head → 市就业处, slip printed", (
+LEAVE = Journey("leave", "(2) a 3-day leave: village head → town head → 市就业处, the slip printed", (
     Session("2026-11-30T08:40", (
         login("xinan_zl1", "林鹏超（协理员·吕店社区）"),
         step("open 3a 我的请假", "3", "a", title="我的请假", see="没有请假记录：按 a 填写请假审批单"),
@@ -268,10 +284,13 @@ LEAVE = Journey("leave", "(2) a 3-day leave: village head → town head → 市�
         logout("苏浩敏"),
         *_approve_leave("city", "（市就业处·新沂市）", "已同意，审批完成"),
         logout("市就业处卢静"),
-        login("xinan_zl1", "林鹏超（协理员·吕店社区）"),
-        step("open 3a 我的请假: approved", "3", "a", title="我的请假",
+        # the town clerk keeps the slips on paper: p offers the document, p again sends it to the printer
+        login("xinan_clerk", "（镇考勤员·新安街道）"),
+        step("F5 请假管理: hers on top, approved", "F5", title="请假管理",
              see=("林鹏超   事假     2026-12-01~12-03      3    已批准", "市就业处：已批准")),
-        step("p: her slip", "p", see="已生成请假审批单：请假单_林鹏超_2026"),
+        step("p: the slip, named for people", "p", see=("文件已生成", SLIP, "p 打印  d 下载  f PDF")),
+        step("p 打印: the demo city has no printer, and says so", "p", notice=NO_PRINTER),
+        step("Esc closes the dialog", "Escape", title="请假管理", gone="文件已生成"),
     )),
 ), _check_leave)
 
@@ -300,7 +319,7 @@ WORKLOG = Journey("worklog", "(3) an assistant writes today's log; the clerk run
         step("n: a new entry, dated today", "n", title="新建工作日志", see="2026-11-30  （周一）"),
         step("Tab to 工作进展 and type", "Tab", "Tab", "Tab", LOG_TEXT, see=f"工作进展 {LOG_TEXT}"),
         step("Ctrl+S saves it, submitted", "C-s", title="我的工作日志",
-             see=("日志已保存（已提交）", "2026-11：已提交 21 天", f"已提交 {LOG_TEXT}")),
+             notice="日志已保存（已提交）", see=("2026-11：已提交 21 天", f"已提交 {LOG_TEXT}")),
     )),
     Session("2026-12-01T09:00", (
         login("xinan_clerk", "（镇考勤员·新安街道）"),
@@ -309,7 +328,7 @@ WORKLOG = Journey("worklog", "(3) an assistant writes today's log; the clerk run
         step("her row, Enter: what the check found", "Down", "Down", "Enter", title="记录月度检查：林鹏超 2026-11",
              see=("应记工作日 21 天，已提交 21 条", "缺记 0 天：无")),
         step("remarks, Ctrl+S records the check", CHECK_REMARKS, "C-s", title="日志月度检查",
-             see=("已记录 林鹏超 2026-11", "2026-11：4 人，已检查 1 人")),
+             notice="已记录 林鹏超 2026-11 的检查，当月日志已锁定", see="2026-11：4 人，已检查 1 人"),
     )),
 ), _check_worklog)
 
@@ -340,7 +359,8 @@ SCORING = Journey("scoring", "(4) the town head scores the year with the 20% cap
     Session("2026-12-16T09:00", (
         login("yaowan_head", "（镇中心负责人·窑湾镇）"),
         step("open 7a 年度考核打分", "7", "a", title="年度考核打分", see="还没有评分表：按 o 汇集数据开始打分"),
-        step("o: the year's data for every assistant", "o", see=("已为7名协理员汇集数据", "萧超     95.5   优秀")),
+        step("o: the year's data for every assistant", "o", notice="已为7名协理员汇集数据",
+             see="萧超     95.5   优秀"),
         step("萧超, d: a deduction", "Down", "Down", "Down", "d", title="扣分"),
         step("choose the item", "Enter", "Down", "Down", "Down", "Enter",
              see="扣分项目 4 政策解答错误（0.5/人次）"),
@@ -352,8 +372,9 @@ SCORING = Journey("scoring", "(4) the town head scores the year with the 20% cap
         step("the vetoed one, 4: why she fails", "End", "4", title="不合格说明"),
         step("the reason, Ctrl+S", FAIL_EXPLANATION, "C-s", title="考核等次评定"),
         step("a second 优秀", "Home", "Down", "1", see="已评优秀2人"),
-        step("Ctrl+S is refused: over the cap", "C-s", see="上限（1人）"),
-        step("2 合格 instead, Ctrl+S saves", "2", "C-s", see=("已评优秀1人", "等次已保存")),
+        step("Ctrl+S is refused: over the cap", "C-s",
+             notice="操作被拒绝：“优秀”2人，超过本镇专职协理员总数20%的上限（1人）"),
+        step("2 合格 instead, Ctrl+S saves", "2", "C-s", notice="等次已保存", see="已评优秀1人"),
     )),
 ), _check_scoring)
 
@@ -389,12 +410,12 @@ def _handover(*moves: str, receiver: str) -> tuple[Step, ...]:
                  see=f"{pad(receiver, 13)}11-30 08:40"))
 
 
-def _approve_departure(user: str, who: str, *moves: str, see: Sequence[str]) -> tuple[Step, ...]:
+def _approve_departure(user: str, who: str, *moves: str, notice: str, see: Sequence[str] = ()) -> tuple[Step, ...]:
     return (login(user, who),
             step("open 6a 离职管理, her report", "6", "a", *moves, title="离职管理",
                  see=f"离职原因：{DEPARTURE_REASON}"),
             step("a 同意: the opinion", "a", title="审批意见"),
-            step("the opinion, Ctrl+S", "同意", "C-s", title="离职管理", see=see))
+            step("the opinion, Ctrl+S", "同意", "C-s", title="离职管理", notice=notice, see=see))
 
 
 DEPARTURE = Journey("departure", "(5) a departure from report to effect", (
@@ -415,13 +436,13 @@ DEPARTURE = Journey("departure", "(5) a departure from report to effect", (
         *_handover("Down", receiver=HANDOVER_TO[2]),
         step("Esc: all handed over", "Escape", title="离职管理", see="工作移交：3/3 项已确认"),
         logout("刘磊涛"),
-        *_approve_departure("xinan_v1_head", "高宇（村居负责人·吕店社区）", see=["已同意，转镇中心负责人审批"]),
+        *_approve_departure("xinan_v1_head", "高宇（村居负责人·吕店社区）", notice="已同意，转镇中心负责人审批"),
         logout("高宇"),
-        *_approve_departure("xinan_head", "苏浩敏（镇中心负责人·新安街道）", see=["已同意，转市就业处审批"]),
+        *_approve_departure("xinan_head", "苏浩敏（镇中心负责人·新安街道）", notice="已同意，转市就业处审批"),
         logout("苏浩敏"),
         # the city sees every town's reports: hers is the fourth; approved on its date, it takes effect at once
         *_approve_departure("city", "（市就业处·新沂市）", "Down", "Down", "Down",
-                            see=["已同意，审批完成", "程霞思   吕店社区     辞职     2026-11-30 已离职"]),
+                            notice="已同意，审批完成", see=["程霞思   吕店社区     辞职     2026-11-30 已离职"]),
     )),
 ), _check_departure)
 
@@ -451,9 +472,9 @@ REPORTS = Journey("reports", "(6) the city runs the month's reports and finds th
     Session("2026-12-01T09:00", (
         login("city", "（市就业处·新沂市）"),
         step("F10: 月度考勤汇总, last month", "F10", title="月度考勤汇总", see="新安街道协理员2026年11月考勤汇总表"),
-        step("r: make the table", "r", see="已提交：月度考勤汇总（新安街道"),
+        step("r: make the table", "r", notice="已提交：月度考勤汇总（新安街道，2026-11）"),
         step("t: the next town", "t", see="北沟街道协理员2026年11月考勤汇总表"),
-        step("r: its table too", "r", see="已提交：月度考勤汇总（北沟街道"),
+        step("r: its table too", "r", notice="已提交：月度考勤汇总（北沟街道，2026-11）"),
         step("Esc home, 9c 后台任务: both done, the file named for people", "Escape", "9", "c", title="后台任务",
              see=("月度考勤汇总（北沟街道，2026-11）", "月度考勤汇总（新安街道，2026-11）",
                   "北沟街道_2026年11月_月度考勤汇总.xlsx"), timeout=30),
