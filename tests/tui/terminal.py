@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 # tmux key names a journey may press; anything else in a step's keys is typed as text.
 KEY_NAMES = frozenset({
@@ -57,7 +58,12 @@ class Terminal:
                               timeout=10).stdout
 
     def close(self) -> None:
+        """End the app and the tmux server, and remove the server's socket file."""
+        path = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p", "#{socket_path}"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+        if path:
+            Path(path).unlink(missing_ok=True)
 
     def __enter__(self) -> Terminal:
         return self
