@@ -85,3 +85,29 @@ def test_a_town_closure_takes_the_day_out_of_that_towns_summary_only(att):
     rows = month_summary([att.town_a, att.town_b], 2026, 10)
     expected = {r.person_id: (r.expected, r.present) for r in rows}
     assert expected[att.a[0].id] == (17, 0) and expected[att.b[0].id] == (18, 0)  # a closure is no working day
+
+
+def test_the_monthly_sheet_prints_on_a4_landscape_with_every_column(att):
+    """Issue 19: the month's sheet fits the page's width — its last column on the first page, A4 across."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from _paper import RULE_ID, need, pages
+
+    from xinyi_core import printing
+
+    need("soffice", "pdfinfo", "pdftotext")
+    october(att)
+    with clock.frozen(dt.datetime(2026, 11, 2, 9, 0)):
+        sheet = Path(wait_done(jobs.submit(att.clerk, "attendance.monthly", period="2026-10").id).outputs[0])
+    pdf = printing.to_pdf(sheet)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    width, height = (float(v) for v in next(line for line in info.splitlines()
+                                            if line.startswith("Page size")).split(":")[1].split()[0:3:2])
+    assert (round(width), round(height)) == (842, 595) and pages(pdf) == 1  # A4 landscape
+    last = [c.value for c in openpyxl.load_workbook(sheet).active[3] if c.value][-1]
+    page_one = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout.replace(" ", "")
+    assert str(last).replace(" ", "") in page_one and not RULE_ID.search(page_one)
