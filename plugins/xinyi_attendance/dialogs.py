@@ -118,6 +118,7 @@ class CheckScreen(FormScreen):
         form = self.query_one(Form)
         for name in ("answered_by", "note"):
             form.widget(name).value = ""
+        form.mark_saved()  # the person and time kept for the next call are not unsaved input
 
     def apply_params(self, params: dict[str, Any]) -> None:
         if params.get("person_id") and not self._refusal:

@@ -15,6 +15,13 @@ def set_timezone(name: str) -> None:
     TZ = ZoneInfo(name)
 
 
+def fix(at: dt.datetime | None) -> None:
+    """Stand the clock at ``at`` for the rest of the process (``XINYI_CLOCK``: tests and demonstrations
+    in a real terminal; :func:`frozen` still moves it within a block); ``None`` lets it run again."""
+    global _fixed
+    _fixed = at
+
+
 def now() -> dt.datetime:
     """Local wall-clock time in the city (naive, as stored in the database)."""
     if _fixed is not None:

@@ -2,7 +2,9 @@
 
 A bad configuration stops the program at start with one Chinese message that
 names the file, the key and what was expected — never a traceback.
-Environment overrides: ``XINYI_CONFIG``, ``XINYI_DATABASE_URL``, ``XINYI_REDIS_URL``.
+Environment overrides: ``XINYI_CONFIG``, ``XINYI_DATABASE_URL``, ``XINYI_REDIS_URL``; and
+``XINYI_CLOCK`` (``2026-11-30T08:25``), which fixes the program's clock at that local time — for
+tests and demonstrations in a real terminal, never for a town's work.
 """
 from __future__ import annotations
 
@@ -80,6 +82,7 @@ class Config:
     convert_timeout_s: int = 120  # [print] convert_timeout_s: a hung conversion is killed after this
     # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
     queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
+    fixed_clock: dt.datetime | None = None  # XINYI_CLOCK: the program's clock stands at this local time
 
     def plugins_for_town(self, town_code: str, installed: Iterable[str]) -> set[str]:
         """The plugins ``town_code`` enables: its towns.toml list applied to the default set."""
@@ -223,6 +226,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     cfg.default_plugins = _default_plugins(r)
     cfg.settings = _settings(r)
     cfg.full_numbers = _full_numbers(r)
+    cfg.fixed_clock = _fixed_clock()
     _load_towns(cfg, base, path_value(r, "towns.file", "towns.toml"))
     return cfg
 
@@ -264,6 +268,18 @@ def _redis_url(r: Reader) -> str:
     redis_url = r.get("queue.redis_url", str, "", t("config.expect.string"))
     return r.check("queue.redis_url", redis_url, lambda v: v == "" or bool(_REDIS_URL.match(v)),
                    t("config.expect.redis_url"))
+
+
+def _fixed_clock() -> dt.datetime | None:
+    """``XINYI_CLOCK``: a local date and time (``2026-11-30T08:25``) the clock stands at, or unset."""
+    value = os.environ.get("XINYI_CLOCK", "").strip()
+    if not value:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError("config.invalid_env", key="XINYI_CLOCK", expected=t("config.expect_clock")) from None
+    return at.replace(tzinfo=None, microsecond=0)
 
 
 def _roles(r: Reader) -> dict[str, tuple[str, ...]]:

@@ -39,6 +39,9 @@ def bootstrap(
     cfg = config if isinstance(config, Config) else config_mod.load(config)
     files.apply(cfg)  # this process's umask and the modes of what it creates: before any file is made
     clock.set_timezone(cfg.timezone)
+    if cfg.fixed_clock is not None:
+        clock.fix(cfg.fixed_clock)
+        log.warning("the clock stands at %s (XINYI_CLOCK)", cfg.fixed_clock.isoformat(sep=" "))
     if not migrate and database_missing(cfg.database_url):
         raise XinyiError("db.missing", path=cfg.database_url[len("sqlite:///"):])
 

@@ -1,15 +1,17 @@
 """A bad configuration stops the start with one Chinese message naming file, key and expectation."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from xinyi_core import config as config_mod, lifecycle, testing
+from xinyi_core import clock, config as config_mod, lifecycle, testing
 from xinyi_core.errors import ConfigError, XinyiError
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("XINYI_CONFIG", "XINYI_DATABASE_URL", "XINYI_REDIS_URL"):
+    for name in ("XINYI_CONFIG", "XINYI_DATABASE_URL", "XINYI_REDIS_URL", "XINYI_CLOCK"):
         monkeypatch.delenv(name, raising=False)
     yield
     lifecycle.shutdown()
@@ -160,6 +162,21 @@ def test_environment_overrides(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as exc:
         config_mod.load()
     assert "环境变量 XINYI_DATABASE_URL" in str(exc.value)
+
+
+def test_xinyi_clock_stands_the_clock_at_a_moment_for_a_demonstration(tmp_path, monkeypatch):
+    """The journeys in a real terminal run on fixed dates: ``XINYI_CLOCK`` sets the app's clock."""
+    path = write(tmp_path, "")
+    monkeypatch.setenv("XINYI_CLOCK", "2026-11-30T08:25")
+    try:
+        lifecycle.bootstrap(path)
+        assert clock.now() == dt.datetime(2026, 11, 30, 8, 25) and clock.today() == dt.date(2026, 11, 30)
+    finally:
+        clock.fix(None)
+        lifecycle.shutdown()
+    assert clock.now() != dt.datetime(2026, 11, 30, 8, 25)  # running again
+    monkeypatch.setenv("XINYI_CLOCK", "明天上午")
+    assert "环境变量 XINYI_CLOCK 不正确，应为：日期和时间，如 2026-11-30T08:25" in start_error(path)
 
 
 def test_defaults_without_any_file(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from textual.widgets._toast import Toast
 
 from xinyi_core import clock, mask_id, mask_phone, people, testing
 from xinyi_core.testing import open_entry
@@ -414,3 +415,15 @@ async def test_with_redis_down_the_app_works_and_a_kept_job_says_so(tui_city):
         assert jobs.JobRecord.get(jobs.JobRecord.requested_by_id == clerk.id).state == "unsent"
         plist = await type_search(pilot, "")  # everything not needing the queue still works
         assert plist.count == 4 and "共 4 人" in screen_text(app)
+
+
+async def test_a_notice_shows_square_brackets_as_written(tui_city):
+    """Found by the leave journey in tmux: 本镇尚未设置打印机：请管理员在 xinyi.toml 的 [print] printer …
+    lost its ``[print]`` — Textual read it as markup. Notices are plain text, and so are names in them."""
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, app)
+        app.screen.notify("请管理员在 xinyi.toml 的 [print] printer 中设置；[b]王[/b]小明")
+        await settle(pilot, app)
+        shown = str(app.screen.query_one(Toast).render())
+        assert "[print] printer" in shown and "[b]王[/b]小明" in shown

@@ -220,3 +220,19 @@ async def test_a_prompts_notice_may_say_what_saving_led_to(tui_city):
         await settle(pilot, app)
         assert app.dismissed_with is True
         assert "已同意，转镇中心负责人审批" in [n.message for n in app._notifications]
+
+
+async def test_an_open_choice_list_says_esc_in_chinese(tui_city):
+    """Found by the journeys in tmux: with a choice field's list open the footer read ``Esc Dismiss menu``
+    (Textual's own words); F1 likewise."""
+    screen = FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True)], lambda v: None)
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot, screen)
+        await pilot.press("enter")  # the list opens
+        await settle(pilot, app)
+        footer = screen_text(app).splitlines()[-1]
+        assert "Esc 取消" in footer and "Dismiss" not in footer
+        await pilot.press("escape")  # closes the list, the form stays
+        await settle(pilot, app)
+        assert app.screen is screen and "Esc 取消" in screen_text(app).splitlines()[-1]

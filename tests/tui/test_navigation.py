@@ -5,11 +5,14 @@ switches user without quitting and is asked before typed input is lost.
 from __future__ import annotations
 
 import re
+import types
 
 import pytest
 from rich.cells import cell_len
+from textual.binding import Binding
+from textual.widgets import Static
 
-from xinyi_core import testing
+from xinyi_core import ScreenEntry, hookimpl, testing
 from xinyi_core.models import AuditLog
 from xinyi_core.testing import open_entry
 from xinyi_core.tui.app import XinyiApp
@@ -17,6 +20,7 @@ from xinyi_core.tui.screens.confirm import ConfirmScreen
 from xinyi_core.tui.screens.help import HelpScreen
 from xinyi_core.tui.screens.home import HomeScreen
 from xinyi_core.tui.screens.login import LoginScreen
+from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.screens.people import FilterScreen
 from xinyi_core.tui.screens.person import PersonFormScreen, PersonScreen
 from xinyi_core.tui.widgets import Form, RecordList
@@ -247,10 +251,12 @@ async def test_ctrl_l_logs_out_to_the_login_screen_and_another_operator_logs_in(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
         await settle(pilot, app)
+        app.notify("已确认移交")  # a notice of hers, still showing when she leaves
         await pilot.press("ctrl+l")
         await settle(pilot, app, 0.2)
         assert isinstance(app.screen, LoginScreen) and app.operator is None and app.return_code is None
         assert f"{clerk.display_name} 已注销" in screen_text(app)
+        assert testing.notifications(app) == []  # the next one to log in does not read her notices
         await pilot.press("f3", "f2")  # nothing of hers is left to open
         await settle(pilot, app)
         assert isinstance(app.screen, LoginScreen)
@@ -304,6 +310,46 @@ async def test_ctrl_q_asks_first_when_a_form_holds_unsaved_input(tui_city):
         await pilot.press("enter")  # yes
         await pilot.pause()
         assert app._exit
+
+
+class ChainScreen(XinyiScreen):
+    """A plugin screen that offers a key by the operator's role, as the departure list does."""
+
+    TITLE_KEY = "chain.title"
+    BINDINGS = [Binding("a", "approve", "同意")]
+
+    def compose_body(self):
+        yield Static("审批页面")
+
+    def check_action(self, action, parameters):
+        if action == "approve":
+            return self.operator.role == "town_clerk"
+        return super().check_action(action, parameters)
+
+    def action_approve(self) -> None:
+        pass
+
+
+def _chain_plugin() -> types.ModuleType:
+    module = types.ModuleType("chain")
+    module.XINYI_API = "1"
+    module.xinyi_messages = hookimpl(lambda: {"title": "审批页面"})
+    module.xinyi_permissions = hookimpl(lambda: {"chain.view": ["town_clerk"]})
+    module.xinyi_screens = hookimpl(lambda: [ScreenEntry("", "chain.title", "chain.view", ChainScreen, "departure")])
+    return module
+
+
+@pytest.mark.parametrize("tui_city", [{"plugins": {"chain": _chain_plugin()}}], indirect=True)
+async def test_ctrl_l_on_a_screen_whose_keys_depend_on_the_operator_logs_out_without_a_crash(tui_city):
+    """Found in the departure journey: Ctrl+L on 离职管理 ended the program (AttributeError) — the key bar
+    asked the screen being left which keys it offers, after the operator was gone."""
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_entry(pilot, "chain.title")
+        assert "a 同意" in footer(app)
+        await pilot.press("ctrl+l")
+        await settle(pilot, app, 0.2)
+        assert isinstance(app.screen, LoginScreen) and app.return_code is None
 
 
 @pytest.mark.parametrize("tui_city", [{"auth_mode": "os_user"}], indirect=True)

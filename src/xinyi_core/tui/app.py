@@ -289,6 +289,13 @@ class XinyiApp(App[None]):
         """Ctrl+Q: quit; asks 确认退出？ first when a form holds unsaved input."""
         self._confirm("quit", self.exit)
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """A notice, always as plain text: catalogue messages name config sections (``[print] printer``)
+        and carry people's own words, which Textual's markup would eat or restyle (``markup`` is
+        ignored: a screen's ``notify`` passes True by default)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def action_logout(self) -> None:
         """Ctrl+L 注销/切换用户: back to the login screen (audited), the program stays open."""
         from ..lifecycle import runtime
@@ -308,6 +315,7 @@ class XinyiApp(App[None]):
             return
         audit.record(operator, "auth.logout", operator)
         modes = [entry.id for entry in self.nav.values() if entry.factory is not None]
+        self.clear_notifications()  # her notices are hers: the next one to log in does not read them
         self.operator, self.permissions, self.nav, self.fkeys, self._origin = None, set(), {}, {}, {}
         self.plugin_failures = []
         if LOGIN_MODE not in self._modes:

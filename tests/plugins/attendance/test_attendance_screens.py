@@ -235,6 +235,7 @@ async def test_att2_phone_check_entered_from_the_sheet_for_the_highlighted_perso
             await pilot.press(*"村会计", "ctrl+s")
             await until(pilot, lambda: PhoneCheck.select().exists())
             assert form.value("answered_by") == "" and form.error("called_at") == ""  # saved: ready for the next call
+            assert not app.screen.has_unsaved_input()  # what it keeps for the next call: Ctrl+Q need not ask
             await pilot.press("escape")  # one step back: the sheet it was opened from
             await settle(pilot)
             assert app.screen.query("#sheet") and not app.screen.query(Form)

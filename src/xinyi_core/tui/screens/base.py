@@ -47,6 +47,14 @@ class XinyiScreen(Screen):
     def operator(self) -> Operator:
         return self.app.operator  # type: ignore[attr-defined]
 
+    @property
+    def active_bindings(self) -> dict[str, Any]:
+        """No keys on a screen left behind at Ctrl+L: its key bar still asks while the login screen
+        comes up, and a screen's own checks may read the operator, who is gone by then."""
+        if getattr(self.app, "operator", None) is None:
+            return {}
+        return super().active_bindings
+
     def screen_title(self) -> str:
         return t(self.TITLE_KEY)
 

@@ -9,7 +9,7 @@ from textual.widget import Widget
 from ...i18n import t
 from .. import nav
 from ..widgets import Column, ListSource, RecordList
-from ..widgets.key_bar import footer_bindings, screen_bindings
+from ..widgets.key_bar import escape_label, footer_bindings, screen_bindings
 from .base import XinyiScreen
 
 
@@ -31,9 +31,7 @@ def page_keys(app: Any, screen: Screen) -> list[tuple[str, str]]:
     for key, text in (extra() if extra is not None else ()):
         out.setdefault(key, text)
     if escape is not None:
-        label = getattr(screen, "escape_label", None)
-        out.setdefault(app.get_key_display(escape[0]),
-                       label() if escape[0].action == "back" and label is not None else escape[0].description)
+        out.setdefault(app.get_key_display(escape[0]), escape_label(screen, escape[0]))
     return list(out.items())
 
 

@@ -159,9 +159,14 @@ class Form(VerticalScroll, can_focus=False):
 
     @property
     def dirty(self) -> bool:
-        """Whether any field holds something other than what the form opened with."""
+        """Whether any field holds something other than what the form opened with (or last saved)."""
         initial = getattr(self, "_initial", None)
         return initial is not None and self.values() != initial
+
+    def mark_saved(self) -> None:
+        """What the fields hold now is nothing to lose: a form that stays open after saving, with
+        values kept for the next entry, is not "unsaved input" when she quits."""
+        self._initial = self.values()
 
     # ------------------------------------------------------------------ errors
 

@@ -69,6 +69,19 @@ def footer_bindings(screen: Screen) -> tuple[list[tuple[Binding, bool]], tuple[B
     return left, escape, help_
 
 
+def escape_label(screen: Screen, binding: Binding) -> str:
+    """What Esc does here, in Chinese: the screen's word for its way back, the binding's own, or — for
+    a binding of Textual's own widgets (the open list of a choice field: ``Dismiss menu``) — 取消."""
+    label = getattr(screen, "escape_label", None)
+    if binding.action == "back" and label is not None:
+        return label()
+    return binding.description if _chinese(binding.description) else t("tui.key.cancel")
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+
 class KeyBar(Widget):
     DEFAULT_CSS = """
     KeyBar { dock: bottom; height: 1; background: $panel; color: $foreground; }
@@ -93,8 +106,7 @@ class KeyBar(Widget):
                 escape and (escape[0].description, self._escape_label(escape[0]), escape[1]), help_ is not None)
 
     def _escape_label(self, binding: Binding) -> str:
-        label = getattr(self.screen, "escape_label", None)
-        return label() if binding.action == "back" and label is not None else binding.description
+        return escape_label(self.screen, binding)
 
     def _item(self, key: str, description: str, enabled: bool = True) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
