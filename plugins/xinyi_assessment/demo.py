@@ -138,6 +138,7 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
         rules.check_panel_grades(ranked, grades, cap, {a.person_id: explanations.get(a.person_id) or a.explanation
                                                        for a in sheets})
         log = []
+        routines = routine.routine_years([a.person_id for a in sheets], year)
         for a in sheets:
             before = {"grade": a.grade}
             a.grade = grades[a.person_id]
@@ -145,7 +146,7 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
                 a.explanation = explanations[a.person_id]
             log.append(_audit(head, "assessment.grade", "Assessment", a.id, a.person_id, before,
                               {"grade": a.grade, "explanation": a.explanation,
-                               "routine": routine.routine_year(a.person, year).summary()}))
+                               "routine": routines[a.person_id].summary()}))
         _update(Assessment, sheets, ("grade", "explanation"))
         pkg = service.package(town, year)
         pkg.state, pkg.graded_at = "graded", clock.now()
