@@ -558,9 +558,29 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     with column and row spans, every row summing to ``ncols`` columns.
 
     Cells covered by a row span above are skipped in later rows' layouts.
-    """
-    from docx.shared import Cm
 
+    Linear in the number of forms: python-docx finds a cell by walking the whole table
+    (``table.cell`` and ``merge`` are scans), ~40 ms a form. The first form of a shape
+    (spans, bold, alignment, heights, size) in a document is built through the API; every
+    later one of the same shape is a copy of its XML with the texts set.
+    """
+    from copy import deepcopy
+
+    from docx.shared import Cm
+    from docx.table import Table
+
+    shape = (ncols, size, tuple(sorted((heights_cm or {}).items())),
+             tuple(tuple((c.span, c.rows, c.bold, c.left) for c in row) for row in layout))
+    texts = ["" if c.text is None else str(c.text) for row in layout for c in row]
+    made = doc.__dict__.setdefault("_xinyi_forms", {})
+    if shape in made:
+        table = doc.add_table(rows=0, cols=ncols)
+        tbl = deepcopy(made[shape])
+        table._tbl.addnext(tbl)
+        table._tbl.getparent().remove(table._tbl)
+        for run, text in zip(_text_runs(tbl), texts):  # one per layout cell, in document order
+            run.text = text
+        return Table(tbl, table._parent)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
     covered: set[tuple[int, int]] = set()
@@ -579,7 +599,18 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
             c += cell.span
     for r, height in (heights_cm or {}).items():
         table.rows[r].height = Cm(height)
+    if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
+        made[shape] = deepcopy(table._tbl)
     return table
+
+
+def _text_runs(tbl: Any) -> list[Any]:
+    """The runs :func:`_cell_text` wrote (formatted: they have run properties), in document order;
+    ``cell.text = ""`` leaves a bare empty run before each."""
+    from docx.oxml.ns import qn
+
+    rpr = qn("w:rPr")
+    return [r for r in tbl.iter(qn("w:r")) if r.find(rpr) is not None]
 
 
 def opinion_cells(label: str, ncols: int, *, label_span: int = 1, seal: bool = False) -> list[FormCell]:
