@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/reports_scale.py [--sizes 500,5000,20000] [--keep DIR] [--only NAME,...]
 
-For each size, a demo city (``xinyi demo --assistants N --villages 0.6N``, kept in ``--keep DIR`` and
+For each size, a demo city (``xinyi demo --assistants N --villages 0.6N``, or ``--villages-per``, kept in ``--keep DIR`` and
 reused when it is already there: building 20,000 takes minutes), then for every report in the
 registry — the core's and every installed plugin's, so a new plugin's report is covered without new
 code — ``xinyi report NAME --operator admin`` in a child process (the default period; a report that
@@ -41,14 +41,14 @@ def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     return time.perf_counter() - t0, usage.ru_maxrss / 1024, proc.returncode, out
 
 
-def city(folder: Path, n: int) -> dict[str, str]:
+def city(folder: Path, n: int, villages_per: float) -> dict[str, str]:
     """The environment of a demo city of ``n`` assistants in ``folder`` (built once)."""
     folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / "xinyi.toml"
     cfg.write_text(f'[paths]\ndata_dir = "{folder / "data"}"\n', encoding="utf-8")
     env = {**os.environ, "XINYI_CONFIG": str(cfg)}
     if not (folder / "built").exists():
-        secs, mb, rc, out = child([*XINYI, "demo", "--assistants", str(n), "--villages", str(max(16, n * 3 // 5))],
+        secs, mb, rc, out = child([*XINYI, "demo", "--assistants", str(n), "--villages", str(max(16, round(n * villages_per)))],
                                   env)
         if rc:
             sys.exit(f"demo {n} failed:\n{out}")
@@ -123,13 +123,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="500,5000,20000")
     ap.add_argument("--keep", type=Path, default=None, help="folder of the demo cities (kept for the next run)")
     ap.add_argument("--only", default="", help="comma-separated report names")
+    ap.add_argument("--villages-per", type=float, default=0.6, help="villages per assistant (demo default 0.6)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     keep = args.keep or Path(tempfile.mkdtemp(prefix="xinyi-reports-"))
     results: dict[str, dict[int, dict]] = {}
     for n in sizes:
         folder = keep / f"city-{n}"
-        env = city(folder, n)
+        env = city(folder, n, args.villages_per)
         secs, _, rc, out = child([sys.executable, "-c", LIST], env)
         if rc:
             sys.exit(out)
