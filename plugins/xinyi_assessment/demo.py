@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, clock, org
-from xinyi_core.db import database
-from xinyi_core.models import AuditLog
+from itertools import groupby
+
+from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, audit, clock, database, org
 
 from . import rules, service
 from .models import Assessment, ItemDeduction, MonthlyResult, Veto
@@ -125,7 +125,7 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
             elif row["action"] == "assessment.veto":
                 row["object_id"] = Veto.get((Veto.assessment.in_(ids)) & (Veto.code == code)).id
         _update(Assessment, sheets, ("total", "failed", "earned", "summary", "updated_at"))
-        _insert(AuditLog, log)
+        _trail(log)
     graded = _at(dt.date(year + 1, 1, 8))
     if stage == "scoring" or graded > now:
         return
@@ -152,7 +152,7 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
         pkg.state, pkg.graded_at = "graded", clock.now()
         pkg.save()
         chains = _registrations(clerk, town, sheets, log)
-        _insert(AuditLog, log)
+        _trail(log)
     if stage != "submitted":
         return
     submitted = _at(dt.date(year + 1, 1, rng.randint(12, 16)))
@@ -165,15 +165,20 @@ def _annual(town: OrgUnit, year: int, stage: str, rng: random.Random, office: Op
 
 def _audit(op: Operator, action: str, object_type: str, object_id: int | None, person_id: int | None,
            before: dict | None, after: dict | None) -> dict:
-    """One audit row as :func:`xinyi_core.audit.record` writes it (``at`` filled in on insert)."""
-    return dict(operator_id=op.id, operator_name=op.display_name, action=action, object_type=object_type,
-                object_id=object_id, person_id=person_id, allowed=True, before=before, after=after, note="")
+    """One audit row as :func:`xinyi_core.audit.record` writes it; :func:`_trail` writes them."""
+    return dict(op=op, action=action, object_type=object_type, object_id=object_id, person_id=person_id,
+                before=before, after=after)
+
+
+def _trail(log: list[dict]) -> None:
+    """The audit rows, in order, through ``audit.record_many`` (a run of one operator's action at a time)."""
+    for (_, action, object_type), run in groupby(log, key=lambda r: (r["op"].id, r["action"], r["object_type"])):
+        run = list(run)
+        audit.record_many(run[0]["op"], action, object_type,
+                          [(r["object_id"], r["person_id"], r["before"], r["after"]) for r in run])
 
 
 def _insert(model, rows: list[dict], batch: int = 500) -> None:
-    now = clock.now()
-    if model is AuditLog:
-        rows = [{**r, "at": now} for r in rows]
     for k in range(0, len(rows), batch):
         model.insert_many(rows[k:k + batch]).execute()
 
@@ -226,7 +231,7 @@ def _approve_all(chains: list[int], ops: list[Operator | None]) -> None:
                           {"step": seq, "decision": "approved", "opinion": "同意", "state": state}) for c in chains)
     if last == len(ops) - 1:
         ApprovalChain.update(state="approved", finished_at=now).where(ApprovalChain.id.in_(chains)).execute()
-    _insert(AuditLog, log)
+    _trail(log)
 
 
 def _monthly(town: OrgUnit, today: dt.date, rng: random.Random) -> None:
@@ -248,5 +253,5 @@ def _monthly(town: OrgUnit, today: dt.date, rng: random.Random) -> None:
         _insert(MonthlyResult, rows)
         ids = dict(MonthlyResult.select(MonthlyResult.person, MonthlyResult.id).where(
             (MonthlyResult.town == town) & (MonthlyResult.period == period)).tuples())
-        _insert(AuditLog, [_audit(clerk, "assessment.monthly", "MonthlyResult", ids[pid], pid, None, after)
+        _trail([_audit(clerk, "assessment.monthly", "MonthlyResult", ids[pid], pid, None, after)
                            for pid, after in log])
