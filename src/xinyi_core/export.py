@@ -418,9 +418,40 @@ def _east_asian(font_owner: Any, name: str) -> None:
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
+def _linear_body() -> None:
+    """Make adding a paragraph or table to a document's body O(1), once per process.
+
+    python-docx inserts each before the body's ``w:sectPr`` by searching the body's children
+    from the first (``insert_element_before``): adding n blocks is quadratic — 4,000 / 16,000 /
+    32,000 paragraphs took 0.3 / 6.7 / 19.8 s. The ``w:sectPr`` of a body is its last child,
+    so the new block goes just before it; anything else keeps python-docx's own insert.
+    """
+    from docx.oxml.document import CT_Body
+    from docx.oxml.ns import qn
+
+    if getattr(CT_Body, "_xinyi_linear", False):
+        return
+    sect = qn("w:sectPr")
+
+    def wrap(original: Any) -> Any:
+        def insert(self: Any, elm: Any) -> Any:
+            last = self[-1] if self.find("*") is not None else None
+            if last is not None and last.tag == sect:
+                last.addprevious(elm)
+                return elm
+            return original(self, elm)
+        return insert
+
+    CT_Body._insert_p = wrap(CT_Body._insert_p)
+    CT_Body._insert_tbl = wrap(CT_Body._insert_tbl)
+    CT_Body._xinyi_linear = True
+
+
 def document(*, landscape: bool = False, font: str = FANGSONG, size: float = 12) -> Any:
     """A new A4 Word document with Chinese default font and a page-number footer."""
     import docx
+
+    _linear_body()
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm, Pt
 
