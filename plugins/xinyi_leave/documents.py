@@ -155,6 +155,20 @@ def print_slip(op: Any, leave_id: int, out_dir: Path | None = None) -> Path:
     return path
 
 
+def _last_paragraph(doc: Any) -> Any:
+    """``doc.paragraphs[-1]`` without building every paragraph of the document (quadratic over a
+    year of stubs): the body's last block before its section properties, when it is a paragraph."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    last = doc.element.body[-1]
+    if last.tag == qn("w:sectPr"):
+        last = last.getprevious()
+    if last is not None and last.tag == qn("w:p"):
+        return Paragraph(last, doc._body)
+    return doc.paragraphs[-1]
+
+
 def write_stubs(leaves: Sequence[LeaveRequest], path: Path, heading: str, *, progress=None) -> Path:
     """The year-end stub archive of a town: every stub of the year, two to a page."""
     from docx.enum.text import WD_BREAK
@@ -166,7 +180,7 @@ def write_stubs(leaves: Sequence[LeaveRequest], path: Path, heading: str, *, pro
         export.docx_note(doc, t("leave.report.none"))
     for i, leave in enumerate(leaves):
         if i and i % 2 == 0:
-            doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+            _last_paragraph(doc).add_run().add_break(WD_BREAK.PAGE)
         add_stub(doc, leave, size=10)
         if progress and i % 20 == 0:
             progress(i / max(len(leaves), 1))

@@ -13,9 +13,9 @@ import peewee as pw
 
 from . import auth
 from .models import AuditLog, Operator, OrgUnit
-from .trail import record, snapshot
+from .trail import record, record_many, snapshot
 
-__all__ = ["query", "record", "snapshot"]
+__all__ = ["query", "record", "record_many", "snapshot"]
 
 
 def query(

@@ -56,10 +56,19 @@ def fake_name(rng: random.Random) -> str:
 
 
 def _villages_for(rng: random.Random, town_name: str, n: int) -> list[str]:
+    """``n`` distinct village names. Stems and suffixes make ~650 names; a town with more
+    villages (a province-size demo) numbers them: 王庄二村, 王庄三村 …"""
     kind = "社区" if town_name.endswith("街道") else "村"
+    capacity = len(set(VILLAGE_STEMS)) * len(set(VILLAGE_SUFFIXES))
     names: set[str] = set()
-    while len(names) < n:
+    while len(names) < min(n, capacity):
         names.add(rng.choice(VILLAGE_STEMS) + rng.choice(VILLAGE_SUFFIXES) + kind)
+    base = sorted(names)
+    ordinal = 2
+    while len(names) < n:
+        number = "一二三四五六七八九十"[ordinal - 1] if ordinal <= 10 else str(ordinal)
+        names.update(name[:-len(kind)] + number + kind for name in base[:n - len(names)])
+        ordinal += 1
     return sorted(names)
 
 

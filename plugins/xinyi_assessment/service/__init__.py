@@ -324,6 +324,7 @@ def assign_grades(op: Operator, town: OrgUnit, year: int, grades: dict[int, str]
         pkg = package(town, year)
         if pkg.state == "submitted":
             raise ValidationError("assessment", "assessment.error.submitted")
+        routines = routine.routine_years(list(grades), year)
         for pid, grade in grades.items():
             a = sheets[pid]
             before = {"grade": a.grade}
@@ -333,7 +334,7 @@ def assign_grades(op: Operator, town: OrgUnit, year: int, grades: dict[int, str]
             a.save()
             audit.record(op, "assessment.grade", a, person_id=pid, before=before,
                          after={"grade": grade, "explanation": a.explanation,
-                                "routine": routine.routine_year(a.person, year).summary()})
+                                "routine": routines[pid].summary()})
         pkg.state, pkg.graded_at = "graded", clock.now()
         pkg.save()
 

@@ -1,0 +1,191 @@
+"""Every registered report at 500, 5,000 and 20,000 assistants, beside a bare writer of the same table.
+
+    .venv/bin/python benchmarks/reports_scale.py [--sizes 500,5000,20000] [--keep DIR] [--only NAME,...]
+
+For each size, a demo city (``xinyi demo --assistants N --villages 0.6N``, or ``--villages-per``, kept in ``--keep DIR`` and
+reused when it is already there: building 20,000 takes minutes), then for every report in the
+registry — the core's and every installed plugin's, so a new plugin's report is covered without new
+code — ``xinyi report NAME --operator admin`` in a child process (the default period; a report that
+cannot run for the whole city gets ``--town`` of the largest town), its wall time and peak RSS
+(``wait4``). Beside it, in the same run, a bare writer of the same rows and columns in a child
+process: plain ``sqlite3`` reading that many rows of that many columns, ``openpyxl`` in write-only
+mode and, when the report writes Word, a ``python-docx`` table of the same size (the table's size
+read back from the report's largest sheet).
+
+Prints one table: seconds and MB for both, the ratio to bare, and time(N)/time(smallest) for each
+report; flags a report whose growth exceeds 1.2 × N/smallest (issue 21: linear in its data) or
+whose time is over 1.5 × the bare writer's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+XINYI = [sys.executable, "-m", "xinyi_core.cli"]
+
+
+def child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Run ``cmd``; its wall seconds, peak RSS in MB, exit code and output."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, proc.returncode, out
+
+
+def city(folder: Path, n: int, villages_per: float) -> dict[str, str]:
+    """The environment of a demo city of ``n`` assistants in ``folder`` (built once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "xinyi.toml"
+    cfg.write_text(f'[paths]\ndata_dir = "{folder / "data"}"\n', encoding="utf-8")
+    env = {**os.environ, "XINYI_CONFIG": str(cfg)}
+    if not (folder / "built").exists():
+        secs, mb, rc, out = child([*XINYI, "demo", "--assistants", str(n), "--villages", str(max(16, round(n * villages_per)))],
+                                  env)
+        if rc:
+            sys.exit(f"demo {n} failed:\n{out}")
+        (folder / "built").write_text(f"{secs:.1f}\n", encoding="utf-8")
+        print(f"demo {n}: {secs:.1f} s, {mb:.0f} MB", flush=True)
+    return env
+
+
+LIST = """
+import json, sys
+from xinyi_core import config, lifecycle, org
+from xinyi_core.jobs.specs import registry
+from xinyi_core.models import Person
+import peewee as pw
+lifecycle.bootstrap(config.load(None))
+town = (Person.select(Person.town, pw.fn.COUNT(Person.id).alias("n")).group_by(Person.town)
+        .order_by(pw.SQL("n").desc()).first().town.code)
+print(json.dumps({"town": town, "reports": [[s.name, list(s.formats), s.city_wide] for s in registry().reports.values()]}))
+"""
+
+BARE = r"""
+import sqlite3, sys, time
+from openpyxl import Workbook
+db, rows, cols, docx_too, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
+con = sqlite3.connect(db)
+names = ["p.name", "p.sex", "p.birth_date", "p.id_number", "p.phone", "v.name", "t.name", "p.status", "p.joined_on",
+         "p.id"]
+sel = ", ".join(names[k % len(names)] for k in range(cols))
+data = []
+while len(data) < rows:  # the demo has fewer people than a year's rows of some reports: read again
+    got = con.execute(f"SELECT {sel} FROM person p LEFT JOIN org_unit v ON v.id = p.village_id "
+                      f"LEFT JOIN org_unit t ON t.id = p.town_id ORDER BY p.town_id, p.village_id, p.id "
+                      f"LIMIT ?", (rows - len(data),)).fetchall()
+    if not got:
+        break
+    data += got
+wb = Workbook(write_only=True)
+ws = wb.create_sheet()
+ws.append([f"列{k}" for k in range(cols)])
+for r in data:
+    ws.append(list(r))
+wb.save(out + ".xlsx")
+if docx_too:
+    import docx
+    d = docx.Document()
+    table = d.add_table(rows=0, cols=cols)
+    for r in data:
+        cells = table.add_row().cells
+        for c, v in zip(cells, r):
+            c.text = "" if v is None else str(v)
+    d.save(out + ".docx")
+"""
+
+
+def table_size(paths: list[Path]) -> tuple[int, int]:
+    """Rows and columns of the largest sheet among the report's .xlsx files."""
+    from openpyxl import load_workbook
+
+    best = (0, 0)
+    for p in paths:
+        if p.suffix != ".xlsx":
+            continue
+        wb = load_workbook(p, read_only=True)
+        for ws in wb.worksheets:
+            best = max(best, (ws.max_row or 0, ws.max_column or 0))
+        wb.close()
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="500,5000,20000")
+    ap.add_argument("--keep", type=Path, default=None, help="folder of the demo cities (kept for the next run)")
+    ap.add_argument("--only", default="", help="comma-separated report names")
+    ap.add_argument("--villages-per", type=float, default=0.6, help="villages per assistant (demo default 0.6)")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    keep = args.keep or Path(tempfile.mkdtemp(prefix="xinyi-reports-"))
+    results: dict[str, dict[int, dict]] = {}
+    for n in sizes:
+        folder = keep / f"city-{n}"
+        env = city(folder, n, args.villages_per)
+        secs, _, rc, out = child([sys.executable, "-c", LIST], env)
+        if rc:
+            sys.exit(out)
+        info = json.loads(out.strip().splitlines()[-1])
+        db_file = folder / "data" / "xinyi.db"
+        for name, formats, city_wide in info["reports"]:
+            if args.only and name not in args.only.split(","):
+                continue
+            out_dir = folder / "out" / name
+            cmd = [*XINYI, "report", name, "--operator", "admin", "--out", str(out_dir)]
+            if not city_wide:
+                cmd += ["--town", info["town"]]
+            secs, mb, rc, out = child(cmd, env)
+            if rc:
+                print(f"{name} at {n}: failed\n{out}", flush=True)
+                results.setdefault(name, {})[n] = {"failed": True}
+                continue
+            files = [Path(line.split("：", 1)[-1].strip()) for line in out.splitlines() if str(out_dir) in line]
+            files = [p for p in files if p.exists()] or list(out_dir.rglob("*.*"))
+            rows, cols = table_size(files)
+            b_secs, b_mb, b_rc, b_out = child([sys.executable, "-c", BARE, str(db_file), str(rows), str(cols),
+                                               "1" if "docx" in formats else "0", str(folder / "bare")], env)
+            if b_rc:
+                print(b_out)
+            results.setdefault(name, {})[n] = dict(secs=secs, mb=mb, rows=rows, cols=cols, bare=b_secs, bare_mb=b_mb,
+                                                   scope="city" if city_wide else info["town"])
+            print(f"{name} at {n}: {secs:.2f} s {mb:.0f} MB ({rows}×{cols}); bare {b_secs:.2f} s {b_mb:.0f} MB",
+                  flush=True)
+    small = sizes[0]
+    print()
+    print("| report | scope | assistants | rows×cols | xinyi s | bare s | ×bare | xinyi MB | bare MB | ×RSS "
+          "| growth vs " + str(small) + " | flags |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, by_n in results.items():
+        base = by_n.get(small, {})
+        for n in sizes:
+            r = by_n.get(n)
+            if r is None:
+                continue
+            if r.get("failed"):
+                print(f"| {name} | | {n} | | failed | | | | | | | FAILED |")
+                continue
+            growth = r["secs"] / base["secs"] if base.get("secs") else float("nan")
+            flags = []
+            if n != small and growth > 1.2 * n / small:
+                flags.append(f"NOT LINEAR (> {1.2 * n / small:.0f}×)")
+            if r["secs"] > 1.5 * r["bare"]:
+                flags.append("> 1.5× bare")
+            if r["mb"] > 1.5 * r["bare_mb"]:
+                flags.append("RSS > 1.5× bare")
+            print(f"| {name} | {r['scope']} | {n} | {r['rows']}×{r['cols']} | {r['secs']:.2f} | {r['bare']:.2f} | "
+                  f"{r['secs'] / r['bare']:.1f}× | {r['mb']:.0f} | {r['bare_mb']:.0f} | "
+                  f"{r['mb'] / r['bare_mb']:.1f}× | {growth:.1f}× | {', '.join(flags)} |")
+    print(f"\ncities kept in {keep}")
+
+
+if __name__ == "__main__":
+    main()
