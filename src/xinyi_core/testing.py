@@ -8,8 +8,9 @@ Fixtures: ``xinyi`` (a started runtime on a fresh SQLite file — or, for tests
 parametrised with ``backend``, PostgreSQL when ``XINYI_TEST_POSTGRES_URL`` is
 set: every test using it runs on both), ``city`` (two towns, four villages, people and an operator of every role),
 ``operator_of`` (``operator_of(role, town)``: one of the city's operators), ``pilot_app`` (``async with
-pilot_app(operator) as pilot``: the real app at 80×24) and ``in_process_broker`` (a job queue with worker
-threads in the test process). Helpers: :func:`screen_text`, :func:`settle`, :func:`wait_for_job`.
+pilot_app(operator) as pilot``: the real app at 80×24), ``in_process_broker`` (a job queue with worker
+threads in the test process) and ``cups_queue`` (a cups-pdf printer of the test; the paper helpers are in
+:mod:`xinyi_core.testing_paper`). Helpers: :func:`screen_text`, :func:`settle`, :func:`wait_for_job`.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from . import config as config_mod, db, i18n, lifecycle, org, people
 from .config import Config, TownConfig  # noqa: F401 - re-exported: make_config(towns={"b": TownConfig(…)})
 from .demo import fake_id_number, fake_name
 from .models import OrgUnit, Operator, Person, Post
+from .testing_paper import cups_queue  # noqa: F401 - the fixture, for every test using this plugin
 
 PG_ENV = "XINYI_TEST_POSTGRES_URL"
 PASSWORD = "secret123"

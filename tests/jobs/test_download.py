@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -12,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from xinyi_core import download, printing, runtime
+from xinyi_core.testing_paper import need
 
-REQUIRED = os.environ.get("XINYI_TEST_REQUIRE_PRINT") == "1"
 
 
 def relay(a: int, b: int, stop: threading.Event) -> None:
@@ -33,10 +32,7 @@ def relay(a: int, b: int, stop: threading.Event) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_document_reaches_the_pc_through_the_terminal(xinyi, tmp_path):
-    if not (shutil.which("sz") and shutil.which("rz")):
-        if REQUIRED:
-            pytest.fail("lrzsz is not installed (scripts/test.sh installs it)")
-        pytest.skip("lrzsz is not installed")
+    need("sz", "rz")
     folder = Path(runtime().config.report_dir) / "attendance.monthly" / "2026-11"
     folder.mkdir(parents=True)
     doc = folder / "新安街道_2026年11月_月度考勤汇总.xlsx"

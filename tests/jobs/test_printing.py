@@ -7,7 +7,6 @@ sets ``XINYI_TEST_REQUIRE_PRINT=1``, so in CI a missing part fails instead of sk
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -20,42 +19,7 @@ import pytest
 
 from xinyi_core import jobs, printing, runtime
 from xinyi_core.jobs import JobRecord
-
-REQUIRED = os.environ.get("XINYI_TEST_REQUIRE_PRINT") == "1"
-
-
-def need(*programs: str) -> None:
-    missing = [p for p in programs if not shutil.which(p)]
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"not installed: {', '.join(missing)} (scripts/test.sh installs them)")
-        pytest.skip(f"not installed: {', '.join(missing)}")
-
-
-def pages(pdf: Path) -> int:
-    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
-
-
-def text_of(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-
-
-def fonts_of(pdf: Path) -> str:
-    return subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-
-
-def ink(pdf: Path) -> int:
-    """Dark pixels on the first page at 30 dpi: a page that printed is not blank."""
-    pgm = subprocess.run(["pdftoppm", "-gray", "-r", "30", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
-                         check=True).stdout
-    header_end = 0
-    for _ in range(4):  # P5, width, height, maxval: whitespace-separated, then the pixels
-        while pgm[header_end:header_end + 1].isspace():
-            header_end += 1
-        while not pgm[header_end:header_end + 1].isspace():
-            header_end += 1
-    return sum(1 for b in pgm[header_end + 1:] if b < 128)
+from xinyi_core.testing_paper import fonts_of, ink, need, pages, printed, text_of
 
 
 def a_form(folder: Path, name: str = "请假单_郭伟志_2026-12-07") -> Path:
@@ -165,40 +129,6 @@ def test_without_libreoffice_the_message_names_what_to_install(docs, tmp_path, m
 
 # --------------------------------------------------------------------------- printing
 
-@pytest.fixture
-def cups_queue() -> str:
-    """A cups-pdf queue of this test on the machine's running CUPS, removed afterwards."""
-    need("lp", "lpstat", "lpadmin", "pdfinfo")
-    if "is running" not in subprocess.run(["lpstat", "-r"], capture_output=True, text=True).stdout:
-        if REQUIRED:
-            pytest.fail("CUPS is not running (scripts/test.sh starts it)")
-        pytest.skip("CUPS is not running")
-    name = f"xinyi-test-{uuid.uuid4().hex[:8]}"
-    made = subprocess.run(["lpadmin", "-p", name, "-v", "cups-pdf:/", "-E", "-P",
-                           "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"], capture_output=True, text=True)
-    if made.returncode != 0:
-        if REQUIRED:
-            pytest.fail(f"cannot add a cups-pdf queue: {made.stderr}")
-        pytest.skip(f"cannot add a cups-pdf queue: {made.stderr}")
-    yield name
-    subprocess.run(["lpadmin", "-x", name], capture_output=True)
-
-
-def printed(token: str, timeout: float = 60) -> Path:
-    """The PDF cups-pdf wrote for the job whose title holds the ASCII ``token`` (in its ``Out``
-    folder, ~/PDF; it spells a title's Chinese characters as octal codes)."""
-    out = Path.home() / "PDF"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [p for p in out.glob(f"*{token}*.pdf") if p.stat().st_size > 0] if out.exists() else []
-        if found:
-            time.sleep(0.3)  # let cups-pdf finish writing
-            return found[0]
-        time.sleep(0.3)
-    raise AssertionError(f"cups-pdf wrote nothing for {token} in {out}")
-
-
-@pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_form_printed_comes_out_of_the_printer(docs, cups_queue):
     need("soffice")
     title = f"slip-{uuid.uuid4().hex[:8]}"

@@ -17,44 +17,25 @@ import stat
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
 from xinyi_core import testing
+from xinyi_core.testing_paper import need, pages
 
-REQUIRED = os.environ.get("XINYI_TEST_REQUIRE_PRINT") == "1"
 XINYI = Path(sys.executable).parent / "xinyi"
 TERMINAL = Path(__file__).with_name("_zmodem_term.py")
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (scripts/test.sh installs it)")]
 
 
-def need(*programs: str) -> None:
-    missing = [p for p in programs if not shutil.which(p)]
-    if missing:
-        if REQUIRED:
-            pytest.fail(f"not installed: {', '.join(missing)} (scripts/test.sh installs them)")
-        pytest.skip(f"not installed: {', '.join(missing)}")
-
-
 @pytest.fixture
-def town_printer() -> Iterator[str]:
-    """A cups-pdf queue of this test, removed afterwards."""
-    need("lp", "lpstat", "lpadmin", "pdfinfo", "soffice", "sz", "rz")
-    if "is running" not in subprocess.run(["lpstat", "-r"], capture_output=True, text=True).stdout:
-        if REQUIRED:
-            pytest.fail("CUPS is not running (scripts/test.sh starts it)")
-        pytest.skip("CUPS is not running")
-    name = f"xinyi-test-{uuid.uuid4().hex[:8]}"
-    made = subprocess.run(["lpadmin", "-p", name, "-v", "cups-pdf:/", "-E", "-P",
-                           "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"], capture_output=True, text=True)
-    if made.returncode != 0:
-        (pytest.fail if REQUIRED else pytest.skip)(f"cannot add a cups-pdf queue: {made.stderr}")
-    yield name
-    subprocess.run(["lpadmin", "-x", name], capture_output=True)
+def town_printer(cups_queue: str) -> str:
+    """Her town's printer: a cups-pdf queue of this test, with the converter and ZMODEM at hand."""
+    need("soffice", "sz", "rz")
+    return cups_queue
 
 
 def poll(what: str, check: Callable[[], Any], timeout: float = 120) -> Any:
@@ -66,11 +47,6 @@ def poll(what: str, check: Callable[[], Any], timeout: float = 120) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.3)
-
-
-def pages(pdf: Path) -> int:
-    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
 
 
 def test_the_clerk_prints_a_slip_downloads_the_sheet_and_finds_the_pdf_in_her_outbox(tmp_path: Path,

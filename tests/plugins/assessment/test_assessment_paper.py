@@ -6,7 +6,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from _paper import RULE_ID, need, overprinted, pages, text_of
+from xinyi_core.testing_paper import RULE_ID, need, overprinted, pages, text_of
 from xinyi_assessment import documents
 
 from xinyi_core import printing

@@ -6,7 +6,7 @@ import math
 
 import openpyxl
 import pytest
-from _paper import need, overprinted, pages, text_of
+from xinyi_core.testing_paper import need, overprinted, pages, text_of
 from xinyi_assessment import documents
 
 from xinyi_core import export, printing

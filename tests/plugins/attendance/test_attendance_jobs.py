@@ -94,7 +94,7 @@ def test_the_monthly_sheet_prints_on_a4_landscape_with_every_column(att):
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parents[1]))
-    from _paper import RULE_ID, need, pages
+    from xinyi_core.testing_paper import RULE_ID, need, pages
 
     from xinyi_core import printing
 

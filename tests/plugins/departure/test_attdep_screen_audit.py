@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 from rich.cells import cell_len
-from _paper import RULE_ID
+from xinyi_core.testing_paper import RULE_ID
 
 from xinyi_core import clock, lifecycle, testing
 from xinyi_core.testing import screen_text, settle

@@ -7,7 +7,7 @@ import re
 
 import docx
 import pytest
-from _paper import RULE_ID, is_a4_portrait, need, overprinted, pages, text_of
+from xinyi_core.testing_paper import RULE_ID, is_a4_portrait, need, overprinted, pages, text_of
 from docx.shared import Length
 
 from xinyi_core import clock, printing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _paper import RULE_ID, is_a4_portrait, need, overprinted, pages, text_of
+from xinyi_core.testing_paper import RULE_ID, is_a4_portrait, need, overprinted, pages, text_of
 from xinyi_leave import documents, service
 
 from xinyi_core import printing
