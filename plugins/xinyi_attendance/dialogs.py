@@ -1,6 +1,6 @@
 """The attendance edit screens, one :class:`FormScreen` each: the phone check (ATT-2) and a
 correction of a day's times that keeps the original (ATT-2); and the question asked before a
-sign-in or sign-out is recorded (:class:`SignConfirm`).
+sign-in or sign-out is recorded (:func:`sign_confirm`, the core's yes/no question).
 
 The times are checked live as the operator types (``check=``): the same parsing
 saving uses, so the message beside a field is the one saving would give.
@@ -8,60 +8,17 @@ saving uses, so the message beside a field is the one saving would give.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from xinyi_core import Operator, Person, ValidationError, clock, org, t
-from xinyi_core.tui.screens import FormScreen
+from xinyi_core.tui.screens import ConfirmScreen, FormScreen
 from xinyi_core.tui.widgets import Form, FormField
 
 from . import service
 from .models import AttendanceDay
-
-
-class SignConfirm(ModalScreen[bool]):
-    """Asked once before a sign-in or sign-out is recorded: who, which, when — and what to know first.
-
-    ``确认为 郭伟志 签退？（12月05日 17:31）``, then each warning on its own line (a rest
-    day, late, early …). Enter (or y) records it, Esc (or n) leaves everything as it was;
-    dismisses True or False.
-    """
-
-    CSS = "SignConfirm { background: $background 60%; }"  # the list stays visible behind the question
-    DEFAULT_CSS = """
-    SignConfirm { align: center middle; }
-    SignConfirm > #sign-confirm { width: 64; height: auto; border: round $accent; padding: 0 2;
-                                  background: $surface; }
-    SignConfirm #sign-question { text-style: bold; }
-    SignConfirm .sign-warning { color: $warning; }
-    SignConfirm #sign-keys { color: $text-muted; margin-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "answer(True)", t("attendance.key.yes"), priority=True),
-        Binding("y", "answer(True)", t("attendance.key.yes"), show=False),
-        Binding("escape", "answer(False)", t("attendance.key.no")),
-        Binding("n", "answer(False)", t("attendance.key.no"), show=False),
-    ]
-
-    def __init__(self, question: str, warnings: list[str]) -> None:
-        super().__init__()
-        self.question, self.warnings = question, list(warnings)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="sign-confirm"):
-            yield Static(self.question, id="sign-question")
-            for text in self.warnings:
-                yield Static(text, classes="sign-warning")
-            yield Static(t("attendance.confirm_keys"), id="sign-keys")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class CheckScreen(FormScreen):
@@ -179,3 +136,12 @@ def _check_times(values: dict[str, Any]) -> dict[str, str]:
         except ValidationError as exc:
             errors[name] = exc.message
     return errors
+
+
+def sign_confirm(question: str, warnings: list[str]) -> ConfirmScreen:
+    """Asked once before a sign-in or sign-out is recorded: who, which, when — and what to know first.
+
+    ``确认为 郭伟志 签退？（12月05日 17:31）``, then each warning on its own line (a rest day, late,
+    early …). Enter records it, Esc leaves everything as it was.
+    """
+    return ConfirmScreen(question, warnings=warnings, kind="attendance.sign")

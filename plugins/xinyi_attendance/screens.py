@@ -19,7 +19,7 @@ from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
 from . import service
-from .dialogs import CheckScreen, SignConfirm, correct_form
+from .dialogs import CheckScreen, correct_form, sign_confirm
 from .service import daily, summary
 
 
@@ -241,7 +241,7 @@ class SignScreen(TownDay):
             if yes:
                 self.attempt(service.sign, self.operator, person_id, kind, done=done)
 
-        self.app.push_screen(SignConfirm(question, daily.sign_warnings(person, kind, now)), callback=answered)
+        self.app.push_screen(sign_confirm(question, daily.sign_warnings(person, kind, now)), callback=answered)
 
     def reload(self) -> None:
         self.refresh_view()

@@ -282,7 +282,8 @@ class XinyiApp(App[None]):
         if not self.unsaved_input():
             then()
             return
-        self.push_screen(ConfirmScreen(kind, t(f"tui.confirm.{kind}_title"), t("tui.confirm.unsaved")),
+        self.push_screen(ConfirmScreen(t(f"tui.confirm.{kind}_title"), t("tui.confirm.unsaved"), kind=kind, danger=True,
+                                       keys=t("tui.confirm.keys_unsaved")),
                          callback=lambda yes: then() if yes else None)
 
     def action_request_quit(self) -> None:

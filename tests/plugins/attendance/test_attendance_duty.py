@@ -102,7 +102,7 @@ async def test_trn1_the_sign_screen_says_why_a_listed_assistant_cannot_be_signed
             assert "孙丽 今天不能签到：未通过岗前培训考核" in text and "签到" not in text.splitlines()[-1]
             await pilot.press("enter", "i")
             await settle(pilot)
-            assert not app.screen.query("#sign-confirm") and not notifications(app)
+            assert not app.screen.query("#confirm-box") and not notifications(app)
     assert AttendanceDay.select().count() == 0
 
 

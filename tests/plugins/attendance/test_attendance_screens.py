@@ -35,7 +35,7 @@ def footer(app) -> str:
 
 def asking(app) -> str:
     """The sign-in/out question on screen, '' when none is open."""
-    boxes = app.screen.query("#sign-confirm")
+    boxes = app.screen.query("#confirm-box")
     return " ".join(str(w.render()) for w in boxes.first().query("Static")) if boxes else ""
 
 

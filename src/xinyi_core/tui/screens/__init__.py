@@ -1,5 +1,6 @@
 """The screens of the terminal UI. Plugin screens subclass :class:`XinyiScreen`;
-edit screens subclass :class:`FormScreen`; one-line questions use :class:`PromptScreen`."""
+edit screens subclass :class:`FormScreen`; one-line questions use :class:`PromptScreen`, yes/no
+questions :class:`ConfirmScreen`."""
 from __future__ import annotations
 
 import importlib
@@ -7,7 +8,7 @@ from typing import Any
 
 from .base import XinyiScreen
 
-_LAZY = {"FormScreen": "form_screen", "PromptScreen": "form_screen", "form_failed": "form_screen"}
+_LAZY = {"ConfirmScreen": "confirm", "FormScreen": "form_screen", "PromptScreen": "form_screen", "form_failed": "form_screen"}
 __all__ = ["XinyiScreen", *sorted(_LAZY)]
 
 
