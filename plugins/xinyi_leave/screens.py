@@ -220,7 +220,7 @@ class LeaveListScreen(_LeaveList):
 
     TITLE_KEY = "leave.nav.manage"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "apply", t("leave.tui.key_apply")),
+        Binding("n", "apply", t("leave.tui.key_apply")),
         Binding("o", "oral", t("leave.tui.key_oral")),
         Binding("c", "complete", t("leave.tui.key_complete")),
         Binding("x", "extend", t("leave.tui.key_extend")),

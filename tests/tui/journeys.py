@@ -271,8 +271,8 @@ def _approve_leave(user: str, who: str, notice: str) -> tuple[Step, ...]:
 LEAVE = Journey("leave", "(2) a 3-day leave: village head → town head → 市就业处, the slip printed", (
     Session("2026-11-30T08:40", (
         login("xinan_zl1", "林鹏超（协理员·吕店社区）"),
-        step("open 3a 我的请假", "3", "a", title="我的请假", see="没有请假记录：按 a 填写请假审批单"),
-        step("a: the leave form", "a", title="填写请假审批单"),
+        step("open 3a 我的请假", "3", "a", title="我的请假", see="没有请假记录：按 n 填写请假审批单"),
+        step("n: the leave form", "n", title="填写请假审批单"),
         step("dates as people write them, the reason", "Tab", "Tab", "12-1", "Tab", "12-3", "Tab", LEAVE_REASON,
              see=("2026-12-01  （周二）", "2026-12-03  （周四）", "共 3 天（按工作日计）", f"请假事由 {LEAVE_REASON}")),
         step("Ctrl+S files it", "C-s", title="我的请假",

@@ -48,6 +48,21 @@ async def test_login_shows_home_with_name_role_and_scope(tui_city):
         assert f"{clerk.display_name}（镇考勤员·甲镇）" in screen_text(app)
 
 
+async def test_a_login_typed_in_one_go_signs_in(tui_city):
+    """User name, Enter, password, Enter arriving in one read (a slow SSH link): the password goes
+    to the password field, not onto the end of the user name."""
+    from textual import events
+
+    clerk = tui_city.op("town_clerk", "a")
+    app = XinyiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for char in [*clerk.username, "\r", *testing.PASSWORD, "\r"]:
+            app.post_message(events.Key("enter" if char == "\r" else char, char))
+        await settle(pilot, app)
+        assert isinstance(app.screen, HomeScreen)
+
+
 @pytest.mark.parametrize("tui_city", [{"max_failed_logins": 3}], indirect=True)
 async def test_bad_passwords_slow_the_next_try_then_lock_the_account(tui_city):
     clerk = tui_city.op("town_clerk", "a")

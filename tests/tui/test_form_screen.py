@@ -236,3 +236,41 @@ async def test_an_open_choice_list_says_esc_in_chinese(tui_city):
         await pilot.press("escape")  # closes the list, the form stays
         await settle(pilot, app)
         assert app.screen is screen and "Esc 取消" in screen_text(app).splitlines()[-1]
+
+
+async def _type_ahead(app, *keys: str) -> None:
+    """Keys arriving in one read (a slow link, a loaded server): all queued before any is handled."""
+    from textual import events
+
+    names = {"\r": "enter", "\t": "tab"}
+    for char in keys:
+        app.post_message(events.Key(names.get(char, char), char))
+
+
+async def test_keys_typed_ahead_after_choosing_from_a_list_reach_the_next_field(tui_city):
+    """Enter on a choice, then Tab and the next field's text at once: the text lands in the next
+    field, not lost on the list."""
+    screen = FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True),
+                                     FormField("reason", "原因")], lambda values: None)
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _open(pilot, screen)
+        form.widget("category").focus()
+        await pilot.press("enter", "down", "down")  # the list is open, 其他 highlighted
+        await settle(pilot, app)
+        await _type_ahead(app, "\r", "\t", *"abc")
+        await settle(pilot, app)
+        assert form.value("category") == "other" and form.value("reason") == "abc"
+
+
+async def test_text_typed_ahead_after_tab_or_enter_goes_to_the_next_field(tui_city):
+    screen = FormScreen("请假", [FormField("reason", "事由"), FormField("phone", "电话"), FormField("note", "备注")],
+                        lambda values: None)
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _open(pilot, screen)
+        form.widget("reason").focus()
+        await settle(pilot, app)
+        await _type_ahead(app, *"家中", "\t", *"138", "\r", *"无")
+        await settle(pilot, app)
+        assert (form.value("reason"), form.value("phone"), form.value("note")) == ("家中", "138", "无")

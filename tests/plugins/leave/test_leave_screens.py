@@ -45,7 +45,7 @@ async def test_assistant_applies_by_keyboard_and_sees_it_pending(ui_city):
         await pilot.press("f5")  # 请假: 我的请假
         await settle(pilot)
         assert isinstance(app.screen, screens.MyLeaveScreen)
-        await pilot.press("a")
+        await pilot.press("n")
         await settle(pilot)
         form = app.screen.query_one(Form)
         assert form.value("category") == "personal" and form.value("phone") == ui_city.people["a"][0].phone
@@ -71,7 +71,7 @@ async def test_att3_the_apply_form_counts_the_days_as_saving_would_while_she_typ
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f5")  # 请假: 我的请假
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("n")
         await settle(pilot)
         form = app.screen.query_one(Form)
         form.widget("reason").value = "家中有事"
@@ -255,17 +255,17 @@ async def test_leave_words_on_screen_carry_no_rule_ids(ui_city):
     from xinyi_core import alerts
 
     person, clerk = ui_city.people["a"][1], ui_city.op("town_clerk", "a")
-    office = XinyiApp(ui_city.op("city_office"))  # the city reads leave but files none: no "按 a"
+    office = XinyiApp(ui_city.op("city_office"))  # the city reads leave but files none: no "按 n"
     async with office.run_test(size=SIZE) as pilot:
         office.action_open("leave.nav.manage")
         await settle(pilot)
         text = screen_text(office)
-        assert "没有请假记录" in text and "按 a" not in text and "a 请假" not in text
+        assert "没有请假记录" in text and "按 n" not in text and "n 请假" not in text
     app = XinyiApp(clerk)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f5")  # 请假: 请假管理
         await settle(pilot)
-        assert "没有请假记录：按 a 填写请假审批单" in screen_text(app)  # she may file one for a person
+        assert "没有请假记录：按 n 填写请假审批单" in screen_text(app)  # she may file one for a person
         await pilot.press("slash", *"zzz", "enter")
         await settle(pilot)
         assert "没有找到请假记录：按 Esc 显示全部" in screen_text(app)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual.actions import SkipAction
+from textual.binding import Binding, BindingType
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
@@ -20,6 +21,9 @@ class LoginScreen(Screen[Operator]):
     """Username, password, Enter. Dismisses with the operator on success."""
 
     FOOTER_GLOBAL: ClassVar[tuple[str, ...]] = ("ctrl+q",)
+    # Enter is taken before the key reaches the field (see Form's enter): a password typed right
+    # after the user name's Enter goes to the password field, not the user name.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "enter", show=False, priority=True)]
 
     def __init__(self, message: str = "") -> None:
         super().__init__()
@@ -37,11 +41,15 @@ class LoginScreen(Screen[Operator]):
                 yield Static(t("tui.login.hint"), id="login-hint")
         yield KeyBar()
 
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+    def action_enter(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.id == "username":
+            self.set_focus(self.query_one("#password", Input))  # now, not after the queued keys
+        elif focused is not None and focused.id == "password":
+            focused.call_later(self._login)  # after the password's keys still queued for the field
+        else:
+            raise SkipAction()
 
-    @on(Input.Submitted, "#password")
     def _login(self) -> None:
         username = self.query_one("#username", Input).value.strip()
         password_input = self.query_one("#password", Input)

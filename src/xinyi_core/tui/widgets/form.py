@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -38,6 +39,27 @@ from ...fmt import weekday_zh
 from ...i18n import t
 
 Checker = Callable[[dict[str, Any]], Mapping[str, str]]
+
+
+class Choice(Select):
+    """A form's choice list whose Enter takes effect before the next key is handed on.
+
+    Textual's ``Select`` chooses through messages handled after the keys already queued: Enter on
+    an option then Tab at once (one read from a slow link, or a loaded server) moved on before the
+    choice was made, and the choice was lost. The form's Enter calls :meth:`choose_highlighted`.
+    """
+
+    def __init__(self, options: Sequence[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(options, **kwargs)
+        self._values = [Select.NULL, *(value for _, value in options)]  # as the open list shows them
+
+    def choose_highlighted(self) -> None:
+        """Take the option highlighted in the open list, close it and stay on this field, now."""
+        index = self.query_one("SelectOverlay").highlighted  # the open list, by its type name
+        if index is not None and 0 <= index < len(self._values):
+            self.value = self._values[index]
+        self.expanded = False
+        self.screen.set_focus(self, scroll_visible=False)
 Noter = Callable[[dict[str, Any]], str]
 
 
@@ -93,7 +115,11 @@ class Form(VerticalScroll, can_focus=False):
     form's message line is ``#form-message`` and the live note ``#form-note``.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "submit", t("tui.key.save"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "submit", t("tui.key.save")),
+                                              # taken before the key reaches a field: see action_enter_next
+                                              Binding("enter", "enter_next", show=False, priority=True),
+                                              Binding("tab", "move(1)", show=False, priority=True),
+                                              Binding("shift+tab", "move(-1)", show=False, priority=True)]
 
     class Submitted(Message):
         def __init__(self, form: "Form", values: dict[str, Any]) -> None:
@@ -115,7 +141,7 @@ class Form(VerticalScroll, can_focus=False):
             with Horizontal(classes="form-row"):
                 yield Label(f.label, classes="form-label")
                 if f.choices is not None:
-                    yield Select([(str(lbl), val) for lbl, val in f.choices], id=f"f-{f.name}", compact=True,
+                    yield Choice([(str(lbl), val) for lbl, val in f.choices], id=f"f-{f.name}", compact=True,
                                  prompt=t("tui.form.choose"),
                                  value=f.value if f.value not in (None, "") else Select.NULL)
                 elif f.is_date:
@@ -289,10 +315,27 @@ class Form(VerticalScroll, can_focus=False):
         elif self._shown or self._note is not None:
             self.check_field(name, visit=name in self._shown)
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.screen.focus_next()
+    def action_move(self, step: int) -> None:
+        """Tab / Shift+Tab between fields, at once (see :meth:`action_enter_next`)."""
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors:
+            raise SkipAction()
+        self.screen.focus_next() if step > 0 else self.screen.focus_previous()
+
+    def action_enter_next(self) -> None:
+        """Enter in a text field goes to the next field, and Enter in an open choice list chooses, at
+        once — before the keys typed after it are handed to a widget (Textual routes each key to the
+        field focused when it is read, so the next field's text would otherwise land in this one on
+        a slow link or a loaded server)."""
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors:
+            raise SkipAction()
+        if isinstance(focused, Input):
+            self.screen.focus_next()
+        elif isinstance(focused.parent, Choice) and focused.parent.expanded:
+            focused.parent.choose_highlighted()
+        else:
+            raise SkipAction()  # a closed choice list opens on Enter itself
 
     def action_submit(self) -> None:
         values = self.values()
