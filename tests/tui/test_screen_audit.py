@@ -223,7 +223,7 @@ class Audit:
         self.add(header_findings(screen, app))
         bars = list(app.screen.query(KeyBar))
         dropped = bars[0].dropped if bars else []
-        listed = [f"{key} {what}" for key, what in page_keys(app, app.screen) + global_keys(app)]
+        listed = [f"{key} {what}" for key, what in page_keys(app, app.screen) + global_keys(app, app.screen)]
         self.add(text_findings(screen + HELP, "\n".join(listed), self.role))
         self.add([Finding(screen, "f1", f"{item!r} is neither in the footer nor on F1") for item in dropped
                   if item not in listed])

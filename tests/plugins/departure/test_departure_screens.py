@@ -167,3 +167,18 @@ async def test_vacancies_for_the_city_office_and_not_for_a_town(ui_city):
         vacant = app.screen.query_one("#vacancies", RecordList)
         assert [vacant.row_at(i)[0] for i in range(vacant.count)] == [ui_city.vacant["b"].id]
     assert Person.get(Person.name == "周新").post_id == ui_city.vacant["a"].id
+
+
+async def test_f1_on_the_departure_list_does_not_promise_enter(ui_city):
+    """The list shows the highlighted report's detail below it, so Enter does nothing there: F1 lists
+    no 回车 打开 (it does on the people list, where Enter opens the person)."""
+    app = XinyiApp(ui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")  # 离职
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert "离职管理" in text(app) and "打开 / 确认" not in text(app)
+        await pilot.press("escape", "f3", "f1")  # the people list
+        await settle(pilot)
+        assert "打开 / 确认" in text(app)

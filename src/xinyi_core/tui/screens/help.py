@@ -35,8 +35,15 @@ def page_keys(app: Any, screen: Screen) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def global_keys(app: Any) -> list[tuple[str, str]]:
-    """The keys the same on every screen, with the operator's own F3–F10."""
+def _enter_does_nothing(screen: Screen | None) -> bool:
+    """Whether Enter is switched off on ``screen`` (its detail is shown already): F1 then does not
+    promise 回车 打开 there."""
+    return screen is not None and any(binding.key == "enter" and binding.action == "nothing"
+                                      for _node, binding, _enabled in screen_bindings(screen))
+
+
+def global_keys(app: Any, under: Screen | None = None) -> list[tuple[str, str]]:
+    """The keys the same on every screen, with the operator's own F3–F10 (for the screen ``under``)."""
     out = [("F1", t("tui.help.f1")), ("F2", t("tui.nav.home"))]
     for key, group in nav.FKEY_GROUPS.items():
         entry = app.nav.get(app.fkeys.get(key, ""))
@@ -44,7 +51,9 @@ def global_keys(app: Any) -> list[tuple[str, str]]:
             out.append((nav.key_label(key), t("tui.help.fkey", group=nav.group_title(group), title=entry.title)))
     out += [("Esc", t("tui.help.escape")), ("Ctrl+P", t("tui.help.palette")), ("Ctrl+L", t("tui.key.logout")),
             ("Ctrl+Q", t("tui.key.quit")), ("↑ ↓", t("tui.help.move")), (t("tui.help.pages_key"), t("tui.help.pages")),
-            ("Tab", t("tui.help.tab")), (t("tui.help.enter_key"), t("tui.help.enter"))]
+            ("Tab", t("tui.help.tab"))]
+    if not _enter_does_nothing(under):
+        out.append((t("tui.help.enter_key"), t("tui.help.enter")))
     return out
 
 
@@ -56,14 +65,14 @@ class HelpScreen(XinyiScreen):
     def __init__(self, under: Screen) -> None:
         super().__init__()
         self._under_title = under.screen_title() if isinstance(under, XinyiScreen) else ""
-        self._page = page_keys(under.app, under)
+        self._page, self._global = page_keys(under.app, under), global_keys(under.app, under)
 
     def screen_title(self) -> str:
         return t("tui.help.title_of", title=self._under_title) if self._under_title else t(self.TITLE_KEY)
 
     def compose_body(self) -> Iterable[Widget]:
         rows: list[tuple] = []
-        sections = ((t("tui.help.page"), self._page), (t("tui.help.global"), global_keys(self.app)))
+        sections = ((t("tui.help.page"), self._page), (t("tui.help.global"), self._global))
         for title, keys in sections:
             if not keys:
                 continue
