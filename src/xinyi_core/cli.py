@@ -108,6 +108,7 @@ def _operator(username: str | None):
         op = _lookup(username)
         if not op.active:
             raise XinyiError("cli.inactive_operator", username=username)
+        trail.acting_via(account)  # her rows on the trail also say who typed the command
         return op
     op = Operator.get_or_none((Operator.os_user == account) & (Operator.active == True))  # noqa: E712
     if op is None:

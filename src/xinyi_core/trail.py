@@ -18,6 +18,20 @@ from .i18n import t
 from .models import AuditLog, Operator
 
 
+_via = ""  # the OS account acting for the operator in this process, when it is not hers (root)
+
+
+def acting_via(account: str) -> None:
+    """Every row this process writes from now on also names ``account``: root or the service
+    account acting with ``xinyi … --operator`` is on the trail beside the operator it acted as."""
+    global _via
+    _via = account
+
+
+def _noted(note: str) -> str:
+    return f"{note} {t('audit.via', account=_via)}".strip() if _via else note
+
+
 def snapshot(obj: pw.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """A JSON-able dict of a model's column values (for before/after)."""
     data = obj.__data__
@@ -61,7 +75,7 @@ def record(
         allowed=allowed,
         before=before,
         after=after,
-        note=note,
+        note=_noted(note),
     )
     if allowed:
         row.save(force_insert=True)
@@ -76,10 +90,10 @@ def record_many(operator: Operator, action: str, object_type: str,
     """Many rows of one action by one operator, as :func:`record` writes each — ``entries`` are
     (object id, person id, before, after) — in multi-row inserts: for bulk writers (the demo city),
     inside the transaction of the change. Returns the number of rows."""
-    now, name = clock.now(), operator.display_name if operator else t("audit.system")
+    now, name, note = clock.now(), operator.display_name if operator else t("audit.system"), _noted("")
     rows = [dict(at=now, operator_id=operator.id if operator else None, operator_name=name, action=action,
                  object_type=object_type, object_id=object_id, person_id=person_id, allowed=True, before=before,
-                 after=after, note="") for object_id, person_id, before, after in entries]
+                 after=after, note=note) for object_id, person_id, before, after in entries]
     for k in range(0, len(rows), batch):
         AuditLog.insert_many(rows[k:k + batch]).execute()
     return len(rows)

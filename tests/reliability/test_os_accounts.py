@@ -206,6 +206,10 @@ def test_the_command_line_acts_as_the_accounts_operator_and_refuses_the_rest_in_
                      "--operator", "city_office")
     assert done.returncode == 0, done.stderr
     b_job = sql("select id from xinyi_job where town_code = 'b' order by id desc limit 1")[0][0]
+    # root acted: the trail names the operator she acted as and root beside her
+    assert sql("select operator_name, note from audit_log where action = 'jobs.submit' order by id desc limit 1")[0] \
+        == (sql("select display_name from operator where username = 'city_office'")[0][0],
+            "协理员花名册（乙镇，2026-05） （由系统账户 root 执行）")
 
     # root and the service account must say whom they act as
     for args in (("jobs", "list"), ("audit",), ("report", "core.roster", "--period", "2026-05")):
