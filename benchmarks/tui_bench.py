@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import fcntl
-import getpass
+import pwd
 import os
 import select
 import shutil
@@ -93,8 +93,23 @@ def run_bare() -> None:
 
 # --------------------------------------------------------------------------- cities
 
-def city(name: str, assistants: int, villages: int) -> Path:
-    """Build (once) a demo city and its config; the city operator logs in as this OS user."""
+def link_city_operator(config: Path) -> None:
+    """The city operator of the city at ``config`` logs in as this OS user (``auth.mode = os_user``)."""
+    subprocess.run([sys.executable, "-c", (
+        "import sys; from xinyi_core import lifecycle; from xinyi_core.models import Operator;"
+        "rt = lifecycle.bootstrap(sys.argv[1]);"
+        "assert rt.config.auth_mode == 'os_user', 'the config must set [auth] mode = \"os_user\"';"
+        "Operator.update(os_user=None).where(Operator.os_user == sys.argv[2]).execute();"
+        "Operator.update(os_user=sys.argv[2]).where(Operator.username == 'city').execute()"),
+        str(config), pwd.getpwuid(os.getuid()).pw_name], check=True)
+
+
+def city(name: str, assistants: int, villages: int, given: str | None = None) -> Path:
+    """Build (once) a demo city and its config; the city operator logs in as this OS user.
+    ``given``: the config of a city built before (a copy: its city operator is linked to this user)."""
+    if given:
+        link_city_operator(Path(given).resolve())
+        return Path(given).resolve()
     folder = CACHE / name
     config = folder / "xinyi.toml"
     if (folder / "ready").exists():
@@ -106,11 +121,7 @@ def city(name: str, assistants: int, villages: int) -> Path:
     print(f"building the {name} city ({assistants} assistants) once …", file=sys.stderr)
     subprocess.run([str(BIN / "xinyi"), "demo", "--assistants", str(assistants), "--villages", str(villages)],
                    env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "-c", (
-        "import sys; from xinyi_core import lifecycle; from xinyi_core.models import Operator;"
-        "lifecycle.bootstrap(sys.argv[1]);"
-        "Operator.update(os_user=sys.argv[2]).where(Operator.username == 'city').execute()"),
-        str(config), getpass.getuser()], check=True)
+    link_city_operator(config)
     (folder / "ready").write_text(dt.datetime.now().isoformat())
     return config
 
@@ -251,14 +262,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keys", type=int, default=40, help="moves per run (switches: half as many)")
     parser.add_argument("--out", help="also write the table to this Markdown file")
+    parser.add_argument("--demo-config", help="a 500-assistant city built before (its xinyi.toml, os_user mode)")
+    parser.add_argument("--big-config", help="a 20,000-assistant city built before (its xinyi.toml, os_user mode)")
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
         run_bare()
         return
 
-    demo = city("demo", 500, 300)
-    big = city("big", 20000, 2000)
+    demo = city("demo", 500, 300, args.demo_config)
+    big = city("big", 20000, 2000, args.big_config)
     xinyi = [str(BIN / "xinyi")]
     cases = [
         ("bare Textual, 500-row DataTable", [sys.executable, str(HERE), "--bare"], {}, "r0000".encode(), [],
