@@ -1,7 +1,7 @@
 """What the installed ``xinyi`` loads before the home screen (issue 21): an operator linked to her OS
 account starts the app in a real terminal (tmux, 80×24) and reaches 待办事项 without the app having
 imported the document writers (openpyxl, python-docx, lxml), the job queue (dramatiq, redis,
-apscheduler) or a PostgreSQL driver her SQLite town does not use — each is megabytes of memory in
+apscheduler), a PostgreSQL driver her SQLite town does not use, or the plugins' screens — each is megabytes of memory in
 every one of a server's sessions, and time before her first screen.
 
 The app's own process reports its modules: a ``sitecustomize`` on ``PYTHONPATH`` makes it write
@@ -101,6 +101,9 @@ def test_reaching_the_home_screen_loads_no_document_writer_queue_or_unused_drive
         assert "xinyi_core.tui.app" in loaded and "textual" in loaded  # the dump is the app's own
         early = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
         assert early == [], json.dumps(early)
+        # nor any plugin's screens: they are imported on the first visit (the factory of its ScreenEntry)
+        screens = sorted(m for m in loaded if m.startswith("xinyi_") and ".screens" in m and not m.startswith("xinyi_core"))
+        assert screens == [], json.dumps(screens)
         pane.keys("C-q")
     finally:
         pane.close()

@@ -70,6 +70,19 @@ def _screen(module: str, name: str) -> Callable[[], Any]:
     return build
 
 
+def _factory(factory: Callable[[], Any] | str | None) -> Callable[[], Any] | None:
+    """A :class:`ScreenEntry` factory given as ``"package.module:Class"``: the module is imported on
+    the screen's first visit, not as every session starts (issue 21)."""
+    if not isinstance(factory, str):
+        return factory
+    module, _, name = factory.partition(":")
+
+    def build() -> Any:
+        return getattr(importlib.import_module(module), name)()
+
+    return build
+
+
 def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]:
     """(title key, group, permission, factory, app action); 注销 comes last, after the plugins' entries."""
     return [(HOME, "", "", _screen("home", "HomeScreen"), ""),
@@ -147,13 +160,13 @@ def assign(visible: Sequence[tuple[str, Any]]) -> tuple[list[NavEntry], list[Key
     for _owner, entry in visible:
         title, group = _title(entry), _group(entry)
         if title == HOME:
-            out.append(NavEntry(HOME, "f2", t(HOME), entry.factory, ""))
+            out.append(NavEntry(HOME, "f2", t(HOME), _factory(entry.factory), ""))
             continue
         letter = letters.get(title, "")
         key = ""
         if group in fkeys and group not in primaries and not getattr(entry, "action", ""):
             key = primaries[group] = fkeys[group]
-        out.append(NavEntry(title, key, t(title), entry.factory, group, letter, getattr(entry, "action", "")))
+        out.append(NavEntry(title, key, t(title), _factory(entry.factory), group, letter, getattr(entry, "action", "")))
     return out, conflicts
 
 

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ... import auth, people
+from ... import auth, org, people
 from ...errors import XinyiError
 from ...fmt import mask_id, mask_phone
 from ...i18n import t
@@ -211,7 +211,7 @@ class _UnitNames(dict):
         if len(self) + len(missing) > self.KEEP:
             self.clear()
             missing = wanted
-        self.update(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(sorted(missing))).tuples())
+        self.update(org.unit_names(missing))
 
     def name(self, unit_id: int | None) -> str:
         self.learn((unit_id,))
