@@ -6,7 +6,7 @@ Every app runs as its own process on an 80×24 pseudo-terminal, exactly as over
 SSH: keys are written to the pty, the bytes the app writes back are counted and
 timed. Measured, per app:
 
-- cold start: process start → the first interactive screen is drawn (its text
+- cold start: process start → the first interactive screen is complete (xinyi: its to-dos; its text
   has appeared and the output has gone quiet);
 - peak RSS of the process (``wait4`` rusage);
 - keypress → repaint, moving the cursor in the people list / the DataTable, and
@@ -273,16 +273,20 @@ def main() -> None:
     demo = city("demo", 500, 300, args.demo_config)
     big = city("big", 20000, 2000, args.big_config)
     xinyi = [str(BIN / "xinyi")]
+    # The home screen is complete once its to-dos are in (a worker fills them after the first paint:
+    # the section heading 待办事项 alone would stop the clock early). Both demo cities' city operator
+    # has urgent ones, marked 【急】.
+    home = "【急】".encode()
     cases = [
         ("bare Textual, 500-row DataTable", [sys.executable, str(HERE), "--bare"], {}, "r0000".encode(), [],
          ("f2", "f1")),
         # F3 is the people list, F2 home (issue 18's keys; before, F2 people and F3 the org tree)
-        ("xinyi, demo city (500)", xinyi, {"XINYI_CONFIG": str(demo)}, "待办事项".encode(), ["f3", "down"],
+        ("xinyi, demo city (500)", xinyi, {"XINYI_CONFIG": str(demo)}, home, ["f3", "down"],
          ("f2", "f3")),
-        ("xinyi, 20,000 assistants", xinyi, {"XINYI_CONFIG": str(big)}, "待办事项".encode(), ["f3", "down"],
+        ("xinyi, 20,000 assistants", xinyi, {"XINYI_CONFIG": str(big)}, home, ["f3", "down"],
          ("f2", "f3")),
         ("xinyi, demo city, 16 colours", xinyi, {"XINYI_CONFIG": str(demo), "TEXTUAL_COLOR_SYSTEM": "standard"},
-         "待办事项".encode(), ["f3", "down"], ("f2", "f3")),
+         home, ["f3", "down"], ("f2", "f3")),
     ]
     results = {label: Result() for label, *_ in cases}
     for _label, argv, env, marker, *_ in cases:
