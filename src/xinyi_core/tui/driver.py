@@ -79,21 +79,27 @@ class QuietLinuxDriver(LinuxDriver):
                 return _POLL
             return max(0.0, due - get_time())
 
+        ended = False
+
         def process_selector_events(selector_events: list[tuple[selectors.SelectorKey, int]],
                                     final: bool = False) -> None:
+            nonlocal ended
             keys = [(key, mask) for key, mask in selector_events if key.fd == fileno]
             for last, (_key, mask) in loop_last(keys):
                 if mask & EVENT_READ:
-                    unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
-                    if not unicode_data:
-                        break  # end of input (a pipe, a hung-up terminal: the app's watch ends it)
-                    for event in feed(unicode_data):
+                    data = read(fileno, 1024 * 4)
+                    if not data:
+                        ended = True  # end of input: a hung-up terminal (the app's watch ends the app)
+                        break
+                    for event in feed(decode(data, final=final and last)):
                         self.process_message(event)
             for event in tick():
                 self.process_message(event)
 
         try:
-            while not self.exit_event.is_set():
+            # Unlike Textual's loop, end of input ends the thread: a hung-up terminal reads as end of
+            # input forever, and spinning on it held up the app's exit (and a CPU) until the 5 s backstop.
+            while not self.exit_event.is_set() and not ended:
                 process_selector_events(selector.select(timeout()))
             selector.unregister(fileno)
             process_selector_events([], final=True)

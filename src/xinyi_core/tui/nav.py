@@ -67,6 +67,7 @@ def _screen(module: str, name: str) -> Callable[[], Any]:
     def build() -> Any:
         return getattr(importlib.import_module(f".screens.{module}", __package__), name)()
 
+    build.module = f"{__package__}.screens.{module}"  # type: ignore[attr-defined]  # for preload()
     return build
 
 
@@ -80,7 +81,20 @@ def _factory(factory: Callable[[], Any] | str | None) -> Callable[[], Any] | Non
     def build() -> Any:
         return getattr(importlib.import_module(module), name)()
 
+    build.module = module  # type: ignore[attr-defined]  # for preload()
     return build
+
+
+def preload(entries: Iterable[NavEntry]) -> None:
+    """Import the screen modules of ``entries`` now — when the operator has picked their group on the
+    home screen, so that the letter and the keys typed after it meet a screen that opens at once."""
+    for entry in entries:
+        module = getattr(entry.factory, "module", None)
+        if module:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 - opening the screen reports it, as it would have
+                log.debug("could not preload %s", module, exc_info=True)
 
 
 def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]:
