@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import Migration, Setting, create_tables, hookimpl, i18n, t
+from xinyi_core import Migration, ScreenEntry, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "assessment")
@@ -90,9 +90,12 @@ def xinyi_schedules() -> list[Any]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from .screens import ENTRIES
-
-    return ENTRIES
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", "assessment.screen.scoring", "assessment.score", screens + "ScoringScreen", "assessment"),
+            ScreenEntry("", "assessment.screen.panel", "assessment.grade", screens + "PanelScreen", "assessment"),
+            ScreenEntry("", "assessment.screen.city", "assessment.city", screens + "CityScreen", "assessment"),
+            ScreenEntry("", "assessment.screen.monthly", "assessment.monthly", screens + "MonthlyScreen", "assessment")]
 
 
 @hookimpl

@@ -44,8 +44,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import (AssessmentFact, DashboardItem, Migration, MonthFact, Operator, Person, Setting, create_tables,
-                        hookimpl, i18n, t)
+from xinyi_core import (AssessmentFact, DashboardItem, Migration, MonthFact, Operator, Person, ScreenEntry, Setting,
+                        create_tables, hookimpl, i18n, t)
 
 from .models import MODELS
 
@@ -151,9 +151,14 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from .screens import entries
-
-    return entries()
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", "attendance.screen.sheet", "attendance.sheet", screens + "SheetScreen", "attendance"),
+            ScreenEntry("", "attendance.screen.sign", "attendance.sign", screens + "SignScreen", "attendance"),
+            ScreenEntry("", "attendance.screen.queue", "attendance.decide", screens + "QueueScreen", "attendance"),
+            ScreenEntry("", "attendance.screen.check", "attendance.check", screens + "CheckScreen", "attendance"),
+            ScreenEntry("", "attendance.screen.person", "attendance.view", screens + "PersonMonthScreen", "attendance"),
+            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", screens + "SummaryScreen", "reports")]
 
 
 @hookimpl

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import Operator, OrgUnit, Person, ScreenEntry, clock, date_zh, duty_refusals, org, t, weekday_zh
+from xinyi_core import Operator, OrgUnit, Person, clock, date_zh, duty_refusals, org, t, weekday_zh
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
@@ -548,10 +548,3 @@ class SummaryScreen(TownDay):
                      town=self.town.code, done=lambda job: t("attendance.report_queued", title=job.title), reload=False)
 
 
-def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("", "attendance.screen.sheet", "attendance.sheet", SheetScreen, "attendance"),
-            ScreenEntry("", "attendance.screen.sign", "attendance.sign", SignScreen, "attendance"),
-            ScreenEntry("", "attendance.screen.queue", "attendance.decide", QueueScreen, "attendance"),
-            ScreenEntry("", "attendance.screen.check", "attendance.check", CheckScreen, "attendance"),
-            ScreenEntry("", "attendance.screen.person", "attendance.view", PersonMonthScreen, "attendance"),
-            ScreenEntry("", "attendance.screen.summary", "attendance.sheet", SummaryScreen, "reports")]

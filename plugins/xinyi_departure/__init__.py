@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from xinyi_core import Alert, DashboardItem, Migration, Operator, Setting, create_tables, hookimpl, i18n, t
+from xinyi_core import Alert, DashboardItem, Migration, Operator, ScreenEntry, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "departure")
+LIST_KEY = "departure.screen.list"  # the screens' title keys: a to-do names the screen it opens
+VACANCIES_KEY = "departure.screen.vacancies"
 DEFAULT_HANDOVER = ["工作文件", "业务资料", "办公设备"]  # 附件5 note 2: documents, materials, office equipment
 
 
@@ -95,9 +97,10 @@ def xinyi_schedules() -> list[Any]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from .screens import entries
-
-    return entries()
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", LIST_KEY, "departure.view", screens + "DeparturesScreen", "departure"),
+            ScreenEntry("", VACANCIES_KEY, "departure.vacancies", screens + "VacanciesScreen", "departure")]
 
 
 @hookimpl
@@ -107,7 +110,6 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
     from xinyi_core import approvals, auth
 
     from . import service
-    from .screens import LIST_KEY
 
     if not auth.can(operator, "departure.view"):
         return []

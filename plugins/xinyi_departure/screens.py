@@ -16,22 +16,15 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from xinyi_core import NotFound, Operator, ScreenEntry, approvals, org, t
+from xinyi_core import NotFound, Operator, approvals, org, t
 from xinyi_core.tui.screens import PromptScreen, XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
-from . import rules, service
+from . import LIST_KEY, VACANCIES_KEY, rules, service
 from .dialogs import hire_form, report_form
 from .service import handover, vacancies
 
-LIST_KEY = "departure.screen.list"
-VACANCIES_KEY = "departure.screen.vacancies"
 FILTERS = (None, "proposed", "pending", "approved", "departed", "declined", "rejected", "withdrawn")
-
-
-def entries() -> list[ScreenEntry]:
-    return [ScreenEntry("", LIST_KEY, "departure.view", DeparturesScreen, "departure"),
-            ScreenEntry("", VACANCIES_KEY, "departure.vacancies", VacanciesScreen, "departure")]
 
 
 def _date(d: Any) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import AssessmentFact, CalendarMark, DashboardItem, Person, Setting, hookimpl, i18n, t
+from xinyi_core import AssessmentFact, CalendarMark, DashboardItem, Person, ScreenEntry, Setting, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "leave")
@@ -115,9 +115,12 @@ def xinyi_dashboard_items(operator: Any) -> list[Any]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from . import screens
-
-    return screens.ENTRIES
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", "leave.nav.manage", "leave.manage", screens + "LeaveListScreen", "leave"),
+            ScreenEntry("", "leave.nav.mine", "leave.self", screens + "MyLeaveScreen", "leave"),
+            ScreenEntry("", "leave.nav.queue", "leave.approve", screens + "QueueScreen", "leave"),
+            ScreenEntry("", "leave.nav.calendar", "leave.view", screens + "LeaveCalendarScreen", "leave")]
 
 
 @hookimpl

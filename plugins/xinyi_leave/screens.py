@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import ScreenEntry, ValidationError, approvals, clock, org, t, weekday_zh
+from xinyi_core import ValidationError, approvals, clock, org, t, weekday_zh
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList, SearchBox
 
@@ -400,9 +400,3 @@ class LeaveCalendarScreen(XinyiScreen):
         self.draw()
 
 
-ENTRIES = [
-    ScreenEntry("", "leave.nav.manage", "leave.manage", LeaveListScreen, "leave"),
-    ScreenEntry("", "leave.nav.mine", "leave.self", MyLeaveScreen, "leave"),
-    ScreenEntry("", "leave.nav.queue", "leave.approve", QueueScreen, "leave"),
-    ScreenEntry("", "leave.nav.calendar", "leave.view", LeaveCalendarScreen, "leave"),
-]

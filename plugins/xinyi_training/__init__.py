@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import Migration, Setting, create_tables, hookimpl, i18n, t
+from xinyi_core import Migration, ScreenEntry, Setting, create_tables, hookimpl, i18n, t
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "training")
@@ -153,9 +153,12 @@ def xinyi_schedules() -> list[Any]:
 
 @hookimpl
 def xinyi_screens() -> list[Any]:
-    from .screens import ENTRIES
-
-    return ENTRIES
+    # The training group of the home menu: sessions (staff), quotas, her own record (an assistant).
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", "training.nav.sessions", "training.view", screens + "SessionsScreen", "training"),
+            ScreenEntry("", "training.nav.quotas", "training.quotas", screens + "QuotaScreen", "training"),
+            ScreenEntry("", "training.nav.mine", "training.own", screens + "RecordScreen", "training")]
 
 
 @hookimpl

@@ -109,9 +109,13 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
 
 @hookimpl
 def xinyi_screens() -> list[ScreenEntry]:
-    from .screens import screen_entries
-
-    return screen_entries()
+    # "module:Class": the screens are imported on their first visit, not as every session starts
+    screens = f"{__name__}.screens:"
+    return [ScreenEntry("", "worklog.nav.check", "worklog.check", screens + "CheckScreen", "worklog"),
+            ScreenEntry("", "worklog.nav.spot", "worklog.spot", screens + "SpotScreen", "worklog"),
+            ScreenEntry("", "worklog.nav.mine", "worklog.write", screens + "MyLogScreen", "worklog"),
+            ScreenEntry("", "worklog.nav.register", "worklog.register", screens + "RegisterScreen", "worklog"),
+            ScreenEntry("", "worklog.nav.search", "worklog.view", screens + "SearchScreen", "worklog")]
 
 
 @hookimpl

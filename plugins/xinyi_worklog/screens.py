@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from xinyi_core import ScreenEntry, clock, t, translator
+from xinyi_core import clock, t, translator
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, QuerySource, RecordList, SearchBox
 
@@ -525,9 +525,3 @@ class SpotItemsScreen(XinyiScreen):
 
 # --------------------------------------------------------------------------- navigation
 
-def screen_entries() -> list[ScreenEntry]:
-    return [ScreenEntry("", "worklog.nav.check", "worklog.check", CheckScreen, "worklog"),
-            ScreenEntry("", "worklog.nav.spot", "worklog.spot", SpotScreen, "worklog"),
-            ScreenEntry("", "worklog.nav.mine", "worklog.write", MyLogScreen, "worklog"),
-            ScreenEntry("", "worklog.nav.register", "worklog.register", RegisterScreen, "worklog"),
-            ScreenEntry("", "worklog.nav.search", "worklog.view", SearchScreen, "worklog")]

@@ -1,6 +1,8 @@
 """The org tree: city › town/street centre › village/community, and the posts in villages."""
 from __future__ import annotations
 
+from typing import Iterable
+
 import peewee as pw
 
 from .errors import NotFound, ValidationError
@@ -123,9 +125,13 @@ def unit(unit_id: int) -> OrgUnit:
     return found
 
 
-def unit_names() -> dict[int, str]:
-    """Org unit id → name: a few hundred rows, read once instead of joining twice per page."""
-    return dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).tuples())
+def unit_names(ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Org unit id → name, of every unit or of ``ids``: read once instead of joining twice per page.
+    (A big city has 12,000 villages: a list of people asks for the units of the page it shows.)"""
+    query = OrgUnit.select(OrgUnit.id, OrgUnit.name)
+    if ids is not None:
+        query = query.where(OrgUnit.id.in_(sorted(set(ids))))
+    return dict(query.tuples())
 
 
 def post(post_id: int) -> Post:

@@ -63,7 +63,9 @@ class ScreenEntry:
     key: str  # "" (usual), or the letter it would like within its group on the home menu, e.g. "v"
     title: str  # catalogue key for the title
     permission: str  # named action required to see it
-    factory: Callable[[], Any]  # builds the Textual Screen
+    # builds the Textual Screen; or "package.module:Class", imported on the screen's first visit — not as
+    # every session starts (a server runs one app per operator: each module imported is memory in each)
+    factory: Callable[[], Any] | str
     group: str = ""  # one of SCREEN_GROUPS; anything else: 0 其他
 
 

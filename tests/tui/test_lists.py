@@ -74,3 +74,25 @@ async def test_slash_focuses_the_search_box_and_is_not_typed_into_it(tui_city):
         await pilot.press("／")  # full-width, as a Chinese input method may send it: not typed either
         await settle(pilot, app)
         assert search.value == initials
+
+
+async def test_every_row_names_its_town_and_village_though_names_are_read_a_page_at_a_time(tui_city, monkeypatch):
+    # Issue 21: the list no longer holds every unit's name (12,000 villages in a big city); each page
+    # reads its own. With room for only 3 names the cache empties on every page, and each row still
+    # shows the right town and village, as does the line naming the filter.
+    from xinyi_core.tui.screens import people as people_screen
+
+    monkeypatch.setattr(people_screen._UnitNames, "KEEP", 3)
+    monkeypatch.setattr(RecordList, "PAGE", 2)
+    app = XinyiApp(tui_city.op("city_office"))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(PeopleScreen())
+        await settle(pilot, app)
+        plist = app.screen.query_one("#people", RecordList)
+        shown = {plist.row_at(i)[0]: plist.row_at(i)[3:5] for i in range(plist.count)}
+        expected = {p.id: (p.town.name, p.village.name) for code in ("a", "b") for p in tui_city.people[code]}
+        assert shown == expected
+        village = tui_city.villages["b"][1]
+        app.screen.apply_params({"village_id": village.id})
+        await settle(pilot, app)
+        assert f"{village.name}" in app.screen.query_one("#people-status").render().plain

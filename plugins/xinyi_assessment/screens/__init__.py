@@ -8,15 +8,9 @@ refuses and audits anyway.
 """
 from __future__ import annotations
 
-from xinyi_core import ScreenEntry
-
 from .monthly import MonthlyScreen, RoutineScreen
 from .panel import CityScreen, PanelScreen
 from .scoring import ScoringScreen, detail_text
 
-__all__ = ["ENTRIES", "CityScreen", "MonthlyScreen", "PanelScreen", "RoutineScreen", "ScoringScreen", "detail_text"]
+__all__ = ["CityScreen", "MonthlyScreen", "PanelScreen", "RoutineScreen", "ScoringScreen", "detail_text"]
 
-ENTRIES = [ScreenEntry("", ScoringScreen.TITLE_KEY, "assessment.score", ScoringScreen, "assessment"),
-           ScreenEntry("", PanelScreen.TITLE_KEY, "assessment.grade", PanelScreen, "assessment"),
-           ScreenEntry("", CityScreen.TITLE_KEY, "assessment.city", CityScreen, "assessment"),
-           ScreenEntry("", MonthlyScreen.TITLE_KEY, "assessment.monthly", MonthlyScreen, "assessment")]

@@ -11,12 +11,27 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlparse
 
-import peewee as pw
+# peewee (and playhouse.migrate, through playhouse.postgres_ext) imports a PostgreSQL driver at
+# import time whenever one is installed: ~6 MB and 15 ms in every process, the terminal app of a
+# SQLite town included. They are imported here with the drivers hidden; connecting to PostgreSQL
+# loads the driver and hands it to peewee (:func:`_load_postgres_driver`) — issue 21.
+_PG_DRIVERS = ("psycopg2", "psycopg2cffi", "psycopg")
+_hidden = [name for name in _PG_DRIVERS if name not in sys.modules] if "peewee" not in sys.modules else []
+for _name in _hidden:
+    sys.modules[_name] = None  # type: ignore[assignment]  # ``import`` raises ImportError
+try:
+    import peewee as pw
+    import playhouse.migrate  # noqa: F401 - imported by migrations; here, while the drivers are hidden
+finally:
+    for _name in _hidden:
+        if _name in sys.modules and sys.modules[_name] is None:
+            del sys.modules[_name]
 
 from .. import files
 from ..errors import Busy, ValidationError
@@ -179,6 +194,7 @@ def make_database(url: str) -> pw.Database:
             files.create_file(Path(path))
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     if parsed.scheme.startswith("postgres"):
+        _load_postgres_driver()
         return PostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username) if parsed.username else None,
@@ -188,6 +204,42 @@ def make_database(url: str) -> pw.Database:
             **dict(parse_qsl(parsed.query)),  # e.g. ?options=-csearch_path%3Dxyz, sslmode=require
         )
     raise ValueError(url)
+
+
+def _load_postgres_driver() -> None:
+    """Give peewee the PostgreSQL driver it did not import (see the top of this module): what its
+    own import-time block sets — the module, its extensions, JSON adapters, UUID registration
+    and the adapter's transaction-status constants. psycopg2 first, as peewee prefers it."""
+    if pw.psycopg2 is not None or pw.psycopg is not None:
+        return  # imported by peewee itself (a driver was already loaded), or done before
+    try:
+        from psycopg2cffi import compat  # type: ignore[import-not-found]
+
+        compat.register()
+    except ImportError:
+        pass
+    try:
+        import psycopg2
+        from psycopg2 import extensions, extras
+    except ImportError:
+        pass
+    else:
+        extras.register_uuid()
+        pw.psycopg2, pw.pg_extensions, pw.Json_pg2 = psycopg2, extensions, extras.Json
+        pw.Psycopg2Adapter.txn_idle = extensions.TRANSACTION_STATUS_IDLE
+        pw.Psycopg2Adapter.txn_inerror = extensions.TRANSACTION_STATUS_INERROR
+        pw.Psycopg2Adapter.txn_unknown = extensions.TRANSACTION_STATUS_UNKNOWN
+        return
+    try:
+        import psycopg  # type: ignore[import-not-found]
+        from psycopg.pq import TransactionStatus  # type: ignore[import-not-found]
+        from psycopg.types.json import Json, Jsonb  # type: ignore[import-not-found]
+    except ImportError:
+        return  # peewee says no driver is installed, as it would have
+    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    pw.Psycopg3Adapter.txn_idle = TransactionStatus.IDLE
+    pw.Psycopg3Adapter.txn_inerror = TransactionStatus.INERROR
+    pw.Psycopg3Adapter.txn_unknown = TransactionStatus.UNKNOWN
 
 
 def redact(url: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from .. import lifecycle, reports
+from .. import lifecycle
 from ..errors import XinyiError
 from ..i18n import t
 from ..models import Operator
@@ -191,6 +191,8 @@ def report(ctx: click.Context, name: str, period: str | None, town: str | None, 
     spec = registry().reports.get(name)
     if spec is None:
         raise XinyiError("jobs.unknown_kind", kind=name)
+    from .. import reports  # the document writers: only for the command that writes one
+
     for path in reports.run(spec, params, JobContext(None), out_dir=Path(out_dir) if out_dir else None):
         click.echo(t("jobs.cli.written", path=str(path)))
 

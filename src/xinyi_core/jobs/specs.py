@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .. import printing
-from .. import reports as core_reports
 from ..errors import NotFound
 from ..i18n import t
 from ..state import Runtime, runtime
@@ -50,6 +48,11 @@ def registry(rt: Runtime | None = None) -> Registry:
     rt = rt or runtime()
     if _cache is not None and _cache[0] is rt:  # identity: a new runtime may reuse an old one's id()
         return _cache[1]
+    # Imported here, not at the top: the core's reports pull in the document writers (openpyxl,
+    # python-docx), which the terminal app must not load before someone runs a report (issue 21).
+    from .. import printing
+    from .. import reports as core_reports
+
     reg = Registry({}, {}, {})
     _add(reg.reports, core_reports.CORE_REPORTS, None)
     _add(reg.actors, printing.core_actors(), None)

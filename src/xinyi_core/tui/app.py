@@ -83,12 +83,37 @@ class XinyiApp(App[None]):
                 loop.add_signal_handler(signum, self._leave, 128 + signum)
             # A hung-up tty reads as end-of-input, and Textual's input thread then spins. Only the
             # session leader gets SIGHUP (not the app under a wrapper script, nor one that inherited
-            # SIGHUP ignored), so also look at the terminal itself.
-            self.set_interval(1.0, self._check_terminal, name="terminal-watch")
+            # SIGHUP ignored), so also watch the terminal itself — by waiting for its hang-up, not
+            # by polling: an idle session must use no CPU (issue 21: many sessions on one server).
+            threading.Thread(target=self._wait_for_hangup, args=(sys.__stdin__.fileno(),),
+                             name="terminal-watch", daemon=True).start()
 
-    def _check_terminal(self) -> None:
-        if not os.isatty(sys.__stdin__.fileno()):
-            self._leave(128 + signal.SIGHUP)
+    def _wait_for_hangup(self, fd: int) -> None:
+        """Block until the terminal on ``fd`` hangs up, then leave (in a thread of its own).
+
+        Registered with no events, epoll reports only EPOLLHUP/EPOLLERR — which it always
+        reports — so the thread sleeps in the kernel and takes nothing from Textual's reads."""
+        import select
+
+        try:
+            poller = select.epoll()
+            poller.register(fd, 0)
+        except (AttributeError, OSError):  # no epoll (not Linux): SIGHUP alone, as for the session leader
+            return
+        with poller:
+            while True:
+                try:
+                    events = poller.poll()
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if any(mask & (select.EPOLLHUP | select.EPOLLERR) for _, mask in events):
+                    break
+        try:
+            self.call_from_thread(self._leave, 128 + signal.SIGHUP)
+        except RuntimeError:  # the app has already ended
+            pass
 
     def _leave(self, code: int) -> None:
         """Exit through Textual, which restores the terminal; should that not finish (output to a
@@ -456,10 +481,10 @@ def _on_terminal(stream: Any) -> bool:
 
 
 def _stdout_driver() -> type[Driver]:
-    """Textual's Linux driver drawing on stdout instead of stderr."""
-    from textual.drivers.linux_driver import LinuxDriver
+    """The Linux driver drawing on stdout instead of stderr."""
+    from .driver import QuietLinuxDriver
 
-    class StdoutDriver(LinuxDriver):
+    class StdoutDriver(QuietLinuxDriver):
         """For ``xinyi 2>log``: stderr is a file, stdout still the terminal. Warnings and a crash's
         last line still go to stderr (the log); the screen is drawn on the terminal."""
 
@@ -477,7 +502,15 @@ def run() -> None:
         # pipe) it would draw into a pipe and spin on end-of-input long after the client has gone.
         print(t("tui.no_terminal"), file=sys.stderr)
         raise SystemExit(2)
-    app = XinyiApp(watch_terminal=True, driver_class=None if _on_terminal(sys.__stderr__) else _stdout_driver())
+    if not _on_terminal(sys.__stderr__):
+        driver: type[Driver] | None = _stdout_driver()
+    elif sys.platform != "win32":
+        from .driver import QuietLinuxDriver  # an idle session does not wake every 0.1 s (issue 21)
+
+        driver = QuietLinuxDriver
+    else:
+        driver = None
+    app = XinyiApp(watch_terminal=True, driver_class=driver)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

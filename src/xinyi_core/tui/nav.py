@@ -67,7 +67,34 @@ def _screen(module: str, name: str) -> Callable[[], Any]:
     def build() -> Any:
         return getattr(importlib.import_module(f".screens.{module}", __package__), name)()
 
+    build.module = f"{__package__}.screens.{module}"  # type: ignore[attr-defined]  # for preload()
     return build
+
+
+def _factory(factory: Callable[[], Any] | str | None) -> Callable[[], Any] | None:
+    """A :class:`ScreenEntry` factory given as ``"package.module:Class"``: the module is imported on
+    the screen's first visit, not as every session starts (issue 21)."""
+    if not isinstance(factory, str):
+        return factory
+    module, _, name = factory.partition(":")
+
+    def build() -> Any:
+        return getattr(importlib.import_module(module), name)()
+
+    build.module = module  # type: ignore[attr-defined]  # for preload()
+    return build
+
+
+def preload(entries: Iterable[NavEntry]) -> None:
+    """Import the screen modules of ``entries`` now — when the operator has picked their group on the
+    home screen, so that the letter and the keys typed after it meet a screen that opens at once."""
+    for entry in entries:
+        module = getattr(entry.factory, "module", None)
+        if module:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 - opening the screen reports it, as it would have
+                log.debug("could not preload %s", module, exc_info=True)
 
 
 def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]:
@@ -147,13 +174,13 @@ def assign(visible: Sequence[tuple[str, Any]]) -> tuple[list[NavEntry], list[Key
     for _owner, entry in visible:
         title, group = _title(entry), _group(entry)
         if title == HOME:
-            out.append(NavEntry(HOME, "f2", t(HOME), entry.factory, ""))
+            out.append(NavEntry(HOME, "f2", t(HOME), _factory(entry.factory), ""))
             continue
         letter = letters.get(title, "")
         key = ""
         if group in fkeys and group not in primaries and not getattr(entry, "action", ""):
             key = primaries[group] = fkeys[group]
-        out.append(NavEntry(title, key, t(title), entry.factory, group, letter, getattr(entry, "action", "")))
+        out.append(NavEntry(title, key, t(title), _factory(entry.factory), group, letter, getattr(entry, "action", "")))
     return out, conflicts
 
 

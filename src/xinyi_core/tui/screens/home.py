@@ -300,6 +300,8 @@ class HomeScreen(XinyiScreen):
         if menu.jump_to_group(digit):
             menu.focus()
             self._group_picked = True
+            # screens are imported on their first visit: the group's now, while she reaches for the letter
+            nav.preload(e for group, items in menu.groups if nav.GROUP_DIGIT[group] == digit for e in items)
         else:
             self.app.bell()
 

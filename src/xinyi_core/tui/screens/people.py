@@ -50,7 +50,7 @@ class PeopleScreen(XinyiScreen):
         self.filters: dict[str, Any] = {"town_id": None, "village_id": None, "status": None}
         self.order = "name"
         self._timer: Timer | None = None
-        self._names: dict[int, str] = {}
+        self._names = _UnitNames()
 
     def compose_body(self) -> Iterable[Widget]:
         yield SearchBox(placeholder=t("tui.people.search_placeholder"), id="search", compact=True)
@@ -58,7 +58,6 @@ class PeopleScreen(XinyiScreen):
         yield RecordList(COLUMNS, empty=t("tui.people.empty"), id="people")
 
     def on_mount(self) -> None:
-        self._names = org.unit_names()
         self.query_one("#search").focus()
         self.run_search()
 
@@ -78,13 +77,13 @@ class PeopleScreen(XinyiScreen):
         q = q.select(Person.id, Person.name, Person.sex, Person.town, Person.village, Person.status,
                      Person.phone, Person.id_number)
         plist = self.query_one("#people", RecordList)
-        plist.set_source(QuerySource(q, self._row))
+        plist.set_source(_PeopleSource(q, self._row, self._names))
         self._status()
 
     def _status(self) -> None:
         bits = [t("tui.people.count", count=self.query_one("#people", RecordList).count),
                 t("tui.people.order", order=t(f"tui.people.orders.{self.order}"))]
-        shown = [self._names.get(self.filters["town_id"], ""), self._names.get(self.filters["village_id"], ""),
+        shown = [self._names.name(self.filters["town_id"]), self._names.name(self.filters["village_id"]),
                  t(f"person.status.{self.filters['status']}") if self.filters["status"] else ""]
         if any(shown):
             bits.append(t("tui.people.filters", text="、".join(s for s in shown if s)))
@@ -193,6 +192,43 @@ class PeopleScreen(XinyiScreen):
     @on(RecordList.Selected, "#people")
     def _selected(self) -> None:
         self.action_open()
+
+
+class _UnitNames(dict):
+    """Org unit id → name, for the units of the rows fetched so far (a page at a time).
+
+    The 20,000-assistant city has 12,000 villages: all their names in every session would be
+    ~2 MB of Python objects for the 20 rows on the screen (issue 21). ``learn`` reads the
+    names a page needs in one query; the cache is emptied when it outgrows :data:`KEEP`."""
+
+    KEEP = 2_000
+
+    def learn(self, ids: Iterable[int | None]) -> None:
+        wanted = {i for i in ids if i is not None}
+        missing = wanted - self.keys()
+        if not missing:
+            return
+        if len(self) + len(missing) > self.KEEP:
+            self.clear()
+            missing = wanted
+        self.update(org.unit_names(missing))
+
+    def name(self, unit_id: int | None) -> str:
+        self.learn((unit_id,))
+        return self.get(unit_id, "")  # type: ignore[arg-type]
+
+
+class _PeopleSource(QuerySource):
+    """:class:`QuerySource` that reads the names of each page's towns and villages with the page."""
+
+    def __init__(self, query: Any, format: Any, names: _UnitNames) -> None:
+        super().__init__(query, format)
+        self._names = names
+
+    def rows(self, offset: int, limit: int) -> list[tuple]:
+        raw = list(self._query.offset(offset).limit(limit).tuples())
+        self._names.learn(id_ for r in raw for id_ in (r[3], r[4]))
+        return [self._format(r) for r in raw]
 
 
 class FilterScreen(XinyiScreen):

@@ -23,6 +23,7 @@ from typing import Any, Callable, ClassVar, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
@@ -281,11 +282,29 @@ class RecordList(Widget, can_focus=True):
             self._sized = (width, column_widths(self.columns, width, self._content))
         return self._sized[1]
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style and its components' are resolved once per repaint, not per line: each
+        # is a walk up the DOM, and a page of the list is ~20 lines (issue 21: keypress → repaint
+        # with 50 sessions on one server's CPUs). A change of focus or theme repaints, and re-reads.
+        self._line_styles: dict[str | None, Style] = {None: self.rich_style}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_styles = {}
+
+    def _style(self, name: str | None) -> Style:
+        styles = getattr(self, "_line_styles", None) or {}
+        style = styles.get(name)
+        if style is None:
+            style = self.rich_style + self.get_component_rich_style(name) if name else self.rich_style
+            if styles:
+                styles[name] = style
+        return style
+
     def _line(self, cells: Sequence[Any], width: int, style_name: str | None) -> Strip:
         text = " ".join(set_cell_size("" if v is None else str(v), w)
                         for v, w in zip(cells, self._widths(width)) if w > 0)
-        style = self.rich_style + self.get_component_rich_style(style_name) if style_name else self.rich_style
-        return Strip([Segment(set_cell_size(text, width), style)], width)
+        return Strip([Segment(set_cell_size(text, width), self._style(style_name))], width)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -294,11 +313,10 @@ class RecordList(Widget, can_focus=True):
         index = self._top + y - 1
         if self._count == 0:
             text = self.empty if y == 1 and self._loaded else ""
-            style = self.rich_style + self.get_component_rich_style("record-list--empty")
-            return Strip([Segment(set_cell_size(text, width), style)], width)
+            return Strip([Segment(set_cell_size(text, width), self._style("record-list--empty"))], width)
         row = self.row_at(index)
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style(None))
         return self._line(row[1:], width, "record-list--cursor" if index == self.cursor else None)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
