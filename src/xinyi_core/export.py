@@ -21,6 +21,8 @@ name — while printing the same record again replaces its own file: the record'
 """
 from __future__ import annotations
 
+import copy
+
 import contextlib
 import fcntl
 import glob
@@ -335,12 +337,22 @@ def data_rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence[Any]], *, s
     """Write bordered body rows; returns the last row written (``first_row - 1`` if none)."""
     left = set(left_cols)
     row = first_row - 1
+    # the style of a body cell, made once per alignment and copied: setting font, alignment and
+    # border on each cell hashes three style objects into the workbook per cell (most of a large
+    # table's time); the copied style array is the same style, index for index
+    styles: dict[tuple[bool, int], Any] = {}  # (left-aligned, number format the value gave the cell)
     for row, values in enumerate(rows, start=first_row):
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
-            cell.font = Font(name=SONG, size=size)
-            cell.alignment = LEFT if col in left else CENTER
-            cell.border = BORDER
+            key = (col in left, cell._style.numFmtId if cell._style is not None else 0)  # a date sets its format
+            style = styles.get(key)
+            if style is None:
+                cell.font = Font(name=SONG, size=size)
+                cell.alignment = LEFT if key[0] else CENTER
+                cell.border = BORDER
+                styles[key] = copy.copy(cell._style)
+            else:
+                cell._style = copy.copy(style)
         if height:
             ws.row_dimensions[row].height = height
     return row
