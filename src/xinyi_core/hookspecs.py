@@ -392,6 +392,11 @@ def xinyi_reports() -> list[ReportSpec]:
     people: ``新安街道_2026年11月_月度考勤汇总.xlsx``), so one report, period and
     town has one result however often it runs.
 
+    ``by_town=True`` (with ``city_formats``): a run for the whole city writes
+    every town's files first, each as a run for that town would, with the
+    job's progress town by town, then the city's own files — what a city
+    prints per town (a year of leave stubs) stays one town's size.
+
     Reports run now with ``xinyi report NAME --period … --town … --out DIR``,
     on the queue with ``--enqueue`` or :func:`xinyi_core.jobs.submit`, or on
     a schedule.
