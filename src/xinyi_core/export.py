@@ -622,7 +622,7 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
         table._tbl.addnext(tbl)
         table._tbl.getparent().remove(table._tbl)
         for run, text in zip(_text_runs(tbl), texts):  # one per layout cell, in document order
-            run.text = text
+            _set_run_text(run, text)
         return Table(tbl, table._parent)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
@@ -645,6 +645,25 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
         made[shape] = deepcopy(table._tbl)
     return table
+
+
+def _set_run_text(run: Any, text: str) -> None:
+    """``run.text = text``, directly on the run's one ``w:t`` when it has just that and the text is one
+    line (python-docx's setter clears the run and rebuilds it through xpath: most of a stub book's time)."""
+    from docx.oxml.ns import qn
+
+    content = [child for child in run if child.tag != qn("w:rPr")]
+    if len(content) == 1 and content[0].tag == qn("w:t") and text and "\n" not in text and "\t" not in text \
+            and "\r" not in text:
+        node = content[0]
+        node.text = text
+        space = "{http://www.w3.org/XML/1998/namespace}space"
+        if text != text.strip():
+            node.set(space, "preserve")
+        elif space in node.attrib:
+            del node.attrib[space]
+        return
+    run.text = text
 
 
 def _text_runs(tbl: Any) -> list[Any]:
