@@ -32,7 +32,7 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
     rows = month_summary([ctx.town], year, month)
     columns = [export.Column(t(f"attendance.report.col.{c}"), WIDTHS.get(c, 7), left=(c in ("village", "deduction")))
                for c in COLUMNS]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("attendance.report.sheet")
     export.table_sheet(
         ws, title=t("attendance.report.heading", unit=ctx.town.name, year=year, month=month),
@@ -67,7 +67,7 @@ def render_city(ctx: ReportContext, path: Path) -> None:
     rows.append(["", t("attendance.report.total"), *total])
     columns = [export.Column(t(f"attendance.report.city_col.{c}"), None if c == "town" else 8, left=(c == "town"))
                for c in CITY_COLUMNS]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("attendance.report.city_sheet")
     export.table_sheet(
         ws, title=t("attendance.report.heading", unit=ctx.unit_name, year=year, month=month),

@@ -239,7 +239,7 @@ def render_stubs(ctx: ReportContext, fmt: str, path: Path) -> None:
              f"{lv.end_on:%Y-%m-%d}", lv.days, t(f"leave.state.{lv.state}"),
              f"{lv.returned_on:%Y-%m-%d}" if lv.returned_on else "", lv.reason]
             for i, lv in enumerate(leaves, start=1)]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("leave.report.register_sheet")
     days = sum(lv.days for lv in leaves if lv.state == "approved")
     export.table_sheet(ws, title=t("leave.report.register_title", unit=ctx.unit_name, year=ctx.period),

@@ -137,7 +137,7 @@ def render_check(ctx: ReportContext, fmt: str, path: Path) -> None:
     if ctx.town is None:
         widths.insert(1, ("town", None, True))
     columns = [export.Column(t(f"worklog.report.col.{k}"), w, left) for k, w, left in widths]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("worklog.report.sheet")
     export.table_sheet(ws, title=t("worklog.report.heading", unit=ctx.unit_name),
                        note=t("worklog.report.note", year=year, month=int(month), count=len(rows)),

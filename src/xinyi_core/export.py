@@ -45,6 +45,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from . import files
 from .i18n import t
@@ -256,7 +257,13 @@ def display_width(text: Any) -> int:
 
 # --------------------------------------------------------------------------- xlsx
 
-def workbook() -> tuple[Workbook, Worksheet]:
+def workbook(*, write_only: bool = False) -> tuple[Workbook, Worksheet]:
+    """A new workbook and its sheet. ``write_only``: a streamed sheet for a plain list written by
+    :func:`table_sheet` (no cell objects kept: a large list's time and memory near a bare writer's);
+    set its title, then call :func:`table_sheet` once, then save."""
+    if write_only:
+        wb = Workbook(write_only=True)
+        return wb, wb.create_sheet()
     wb = Workbook()
     return wb, wb.active
 
@@ -264,7 +271,7 @@ def workbook() -> tuple[Workbook, Worksheet]:
 def page_setup(ws: Worksheet, *, landscape: bool = False, fit_width: bool = True,
                title_rows: str | None = None, footer: bool = True) -> None:
     """A4, orientation, fit to one page wide, centred, repeated title rows, page-number footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     if fit_width:
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -395,7 +402,11 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     """A complete printed list: title, note line, header, bordered rows, A4 set-up.
 
     The title, note and header repeat on every printed page. Returns the last row.
+    A write-only sheet (:func:`workbook` ``write_only=True``) gets the same cells, streamed.
     """
+    if isinstance(ws, WriteOnlyWorksheet):
+        return _streamed_table(ws, title=title, note=note, columns=columns, rows=rows, landscape=landscape,
+                               footer_note=footer_note)
     n = len(columns)
     title_row(ws, 1, title, n)
     note_row(ws, 2, note, n)
@@ -407,6 +418,58 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
         note_row(ws, last, footer_note, n, right=True)
     ws.freeze_panes = "A4"
     page_setup(ws, landscape=landscape, title_rows="1:3")
+    print_area(ws, last, n)
+    return last
+
+
+def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
+                    landscape: bool, footer_note: str | None) -> int:
+    """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
+    streamed as it is made (widths and heights set before the rows they belong to)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    n = len(columns)
+    last_col = get_column_letter(n)
+    set_widths(ws, [c.width or _fit([c.header, *(r[i] for r in rows)]) for i, c in enumerate(columns)])
+    # the sheet's properties and view (fit to width, frozen header) go out with the first row: set them first
+    ws.freeze_panes = "A4"
+    page_setup(ws, landscape=landscape, title_rows="1:3")
+    styles: dict[Any, Any] = {}
+
+    def cell(value: Any, key: Any, font: Font, align: Alignment, border: bool) -> Any:
+        c = WriteOnlyCell(ws, value=value)
+        key = (key, c._style.numFmtId if c._style is not None else 0)  # a date value sets its number format
+        style = styles.get(key)
+        if style is None:
+            c.font, c.alignment = font, align
+            if border:
+                c.border = BORDER
+            styles[key] = copy.copy(c._style)
+        else:
+            c._style = copy.copy(style)
+        return c
+
+    def line(row: int, text: str, key: str, font: Font, align: Alignment, height: float) -> None:
+        ws.row_dimensions[row].height = height
+        ws.append([cell(text, key, font, align, False)])
+        if n > 1:
+            ws.merged_cells.add(f"A{row}:{last_col}{row}")
+
+    line(1, title, "title", Font(name=HEI, size=18), CENTER, 36)
+    line(2, note, "note", Font(name=FANGSONG, size=11), Alignment(horizontal="left", vertical="center"), 20)
+    ws.row_dimensions[3].height = 30
+    ws.append([cell(c.header, "header", Font(name=SONG, size=11, bold=True), CENTER, True) for c in columns])
+    left = [c.left for c in columns]
+    body = Font(name=SONG, size=10)
+    last = 3
+    for last, values in enumerate(rows, start=4):
+        ws.row_dimensions[last].height = 20
+        ws.append([cell(v, ("left" if left[i] else "centre") if i < n else "centre", body,
+                        LEFT if i < n and left[i] else CENTER, True) for i, v in enumerate(values)])
+    if footer_note:
+        last += 1
+        line(last, footer_note, "footer", Font(name=FANGSONG, size=11),
+             Alignment(horizontal="right", vertical="center"), 20)
     print_area(ws, last, n)
     return last
 

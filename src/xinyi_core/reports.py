@@ -141,7 +141,7 @@ def render_roster(ctx: ReportContext, fmt: str, path: Path) -> None:
     made = t("report.roster.made", date=date_zh(clock.today(), pad=True))
     columns = roster_columns(ctx.town is None)
     if fmt == "xlsx":
-        wb, ws = export.workbook()
+        wb, ws = export.workbook(write_only=True)
         ws.title = t("report.roster.sheet")
         export.table_sheet(ws, title=title, note=note, columns=columns, rows=rows, footer_note=made)
         wb.save(path)
