@@ -163,9 +163,10 @@ def table_size(paths: list[Path]) -> tuple[int, int]:
         if p.suffix != ".xlsx":
             continue
         wb = load_workbook(p, read_only=True)
-        for ws in wb.worksheets:
-            rows += ws.max_row or 0
-            cols = max(cols, ws.max_column or 0)
+        for ws in wb.worksheets:  # counted, not read from the sheet's dimension (a streamed sheet has none)
+            for values in ws.iter_rows(values_only=True):
+                rows += 1
+                cols = max(cols, len(values))
         wb.close()
     return rows, cols
 
