@@ -18,7 +18,7 @@ import random
 
 from itertools import groupby
 
-from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, audit, clock, database, org
+from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, audit, clock, database, facts, org
 
 from . import rules, service
 from .models import Assessment, ItemDeduction, MonthlyResult, Veto
@@ -243,10 +243,12 @@ def _monthly(town: OrgUnit, today: dt.date, rng: random.Random) -> None:
     with clock.frozen(_at(today.replace(day=1) - dt.timedelta(days=1), 16)):
         now = clock.now()
         rows, log = [], []
-        for p in monthly.on_roll(town, period):
+        roll = monthly.on_roll(town, period)
+        month_facts = facts.month_facts(roll, first.year, first.month)  # the whole roll at once (bulk hooks)
+        for p in roll:
             result = rng.choices(monthly.RESULTS, (6, 3, 1))[0]
             # no note: the clerk confirms the attendance counts as they are (ASM-2, xinyi_month_facts)
-            counted = monthly.facts_text(monthly.month_facts(p, first.year, first.month))
+            counted = monthly.facts_text(month_facts[p.id])
             rows.append(dict(person=p.id, town=p.town_id, period=period, attendance="", work=rng.choice(WORK),
                              result=result, reviewed_by_id=clerk.id, reviewed_at=now))
             log.append((p.id, {"period": period, "result": result, "counted": counted}))

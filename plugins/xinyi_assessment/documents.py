@@ -387,7 +387,7 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
     body = [[i, r.name, r.village, r.marked_days, r.attendance, r.work,
              t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed")]
             for i, r in enumerate(rows, start=1)]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("assessment.monthly.sheet")
     export.table_sheet(ws, title=t("assessment.monthly.heading", unit=ctx.town.name, year=year, month=month),
                        note=t("assessment.monthly.note", count=len(rows),
@@ -403,7 +403,7 @@ def write_overview(year: int, path: Path) -> Path:
                (("town", 16), ("on_roll", 10), ("assessed", 10), *((g, 8) for g in rules.GRADES), ("state", 10))]
     rows = [[r["town"].name, r["on_roll"], r["assessed"], *(r["grades"][g] for g in rules.GRADES),
              t(f"assessment.screen.state_{r['state']}")] for r in service.progress(year)]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("assessment.overview.sheet")
     export.table_sheet(ws, title=t("assessment.overview.heading", year=year), columns=columns, rows=rows,
                        note=t("assessment.overview.note", towns=len(rows), people=sum(r[2] for r in rows)),

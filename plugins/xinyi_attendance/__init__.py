@@ -103,6 +103,13 @@ def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
 
 
 @hookimpl
+def xinyi_assessment_facts_bulk(people: list[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    from . import facts
+
+    return facts.assessment_facts_bulk(people, year)
+
+
+@hookimpl
 def xinyi_calendar_marks_changed(person: Person, start: dt.date, end: dt.date) -> None:
     from .service.daily import follow_marks  # late: like the jobs, the day's run is not needed at start-up
 
@@ -114,6 +121,13 @@ def xinyi_month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     from . import facts
 
     return facts.month_facts(person, year, month)
+
+
+@hookimpl
+def xinyi_month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
+    from . import facts
+
+    return facts.month_facts_bulk(people, year, month)
 
 
 @hookimpl

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import ReportContext, ReportSpec, XinyiError, clock, date_zh, export, t
+from xinyi_core import ReportContext, ReportSpec, clock, date_zh, export, org, runtime, t
 
+from .service import setting
 from .service.summary import SummaryRow, month_summary
 
 COLUMNS = ("no", "name", "village", "expected", "present", "late", "early", "leave", "training", "failed_checks",
@@ -21,15 +22,17 @@ def report_row(i: int, r: SummaryRow) -> list[Any]:
 
 
 def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
-    """ASM-2: the routine assessment's attendance part for one town and month, as .xlsx."""
+    """ASM-2: the routine assessment's attendance part for one town and month, as .xlsx; for the
+    city (after every town's own file, ``by_town``), the summary of the towns."""
     if ctx.town is None:
-        raise XinyiError("jobs.town_required")
+        render_city(ctx, path)
+        return
     year, month = (int(x) for x in ctx.period.split("-"))
     ctx.progress(0.1, t("attendance.report.querying"))
     rows = month_summary([ctx.town], year, month)
     columns = [export.Column(t(f"attendance.report.col.{c}"), WIDTHS.get(c, 7), left=(c in ("village", "deduction")))
                for c in COLUMNS]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("attendance.report.sheet")
     export.table_sheet(
         ws, title=t("attendance.report.heading", unit=ctx.town.name, year=year, month=month),
@@ -40,5 +43,40 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
     wb.save(path)
 
 
+CITY_COLUMNS = ("no", "town", "people", "expected", "present", "late", "early", "leave", "training",
+                "failed_checks", "absent", "open", "failing")
+
+
+def render_city(ctx: ReportContext, path: Path) -> None:
+    """The city's summary of the month: one row per town (the towns that enabled attendance), totals last."""
+    year, month = (int(x) for x in ctx.period.split("-"))
+    codes = runtime().plugins.towns_enabling("attendance", org.town_codes())
+    towns = [org.by_code(code) for code in codes]
+    limit = setting("absent_fail_days")
+    rows, total = [], [0] * 11
+    for i, town in enumerate(towns, start=1):
+        ctx.progress(i / (len(towns) + 1), t("attendance.report.town", town=town.name))
+        found = month_summary([town], year, month)
+        counts = [len(found), sum(r.expected for r in found), sum(r.present for r in found),
+                  sum(r.late for r in found), sum(r.early for r in found), sum(r.leave for r in found),
+                  sum(r.training + r.other_excused for r in found), sum(r.failed_checks for r in found),
+                  sum(r.absent for r in found), sum(r.open for r in found),
+                  sum(1 for r in found if r.year_absent >= limit)]
+        total = [a + b for a, b in zip(total, counts)]
+        rows.append([i, town.name, *counts])
+    rows.append(["", t("attendance.report.total"), *total])
+    columns = [export.Column(t(f"attendance.report.city_col.{c}"), None if c == "town" else 8, left=(c == "town"))
+               for c in CITY_COLUMNS]
+    wb, ws = export.workbook(write_only=True)
+    ws.title = t("attendance.report.city_sheet")
+    export.table_sheet(
+        ws, title=t("attendance.report.heading", unit=ctx.unit_name, year=year, month=month),
+        note=t("attendance.report.city_note", year=year, month=month, towns=len(towns), count=total[0],
+               absent=total[8], open=total[9]),
+        columns=columns, rows=rows, footer_note=t("attendance.report.made", date=date_zh(clock.today(), pad=True)))
+    wb.save(path)
+
+
+# a city-wide run writes every town's sheet, then the city's summary of the towns (issue 21)
 REPORTS = [ReportSpec("attendance.monthly", "attendance.report.title", render_monthly, formats=("xlsx",),
-                      period="month", city_wide=False)]
+                      period="month", by_town=True)]

@@ -21,12 +21,30 @@ from .service.summary import count_if, summary_query
 def assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
     """ATT-5 (veto at 5 confirmed days) and the attendance record for scoring item 5 (ASM-5)."""
     days = confirmed_days(person.id, year)
-    limit = setting("absent_fail_days")
     D = AttendanceDay
     counts = (D.select(count_if(D.late == True).alias("late"), count_if(D.early == True).alias("early"))  # noqa: E712
               .where((D.person == person.id) & D.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
               .dicts().get())
-    late, early = int(counts["late"] or 0), int(counts["early"] or 0)
+    return _assessment_facts(days, int(counts["late"] or 0), int(counts["early"] or 0))
+
+
+def assessment_facts_bulk(people: list[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    """``xinyi_assessment_facts_bulk``: :func:`assessment_facts` for a town's people, two grouped queries."""
+    ids = [p.id for p in people]
+    D = AttendanceDay
+    year_days = D.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    confirmed: dict[int, list[dt.date]] = {}
+    for pid, day in (D.select(D.person, D.date).where(D.person.in_(ids) & (D.absence == "confirmed") & year_days)
+                     .order_by(D.person, D.date).tuples()):
+        confirmed.setdefault(pid, []).append(day)
+    counts = {pid: (int(late or 0), int(early or 0)) for pid, late, early in (
+        D.select(D.person, count_if(D.late == True), count_if(D.early == True))  # noqa: E712
+        .where(D.person.in_(ids) & year_days).group_by(D.person).tuples())}
+    return {pid: _assessment_facts(confirmed.get(pid, []), *counts.get(pid, (0, 0))) for pid in ids}
+
+
+def _assessment_facts(days: list[dt.date], late: int, early: int) -> list[AssessmentFact]:
+    limit = setting("absent_fail_days")
     return [
         AssessmentFact("ATT-5", t("attendance.fact.absent", days=len(days), limit=limit), len(days), item=5,
                        veto=rules.crosses_att5(len(days), limit), evidence=tuple(d.isoformat() for d in days)),
@@ -68,3 +86,33 @@ def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
                       t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
                       evidence=tuple(d.isoformat() for d in absent_on) if key == "absent" else ())
             for key, rule, unit in _MONTH_COUNTS]
+
+
+def month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
+    """``xinyi_month_facts_bulk``: :func:`month_facts` for a town's people — the summary's one aggregate
+    query, and one for the confirmed 旷工 dates."""
+    first, last = rules.month_bounds(year, month)
+    ids = [p.id for p in people]
+    town_ids = sorted({p.town_id for p in people if p.town_id})
+    if not town_ids:
+        return {}
+    working = calendar.working_days_by_town(town_ids, first, last)
+    found = {row[0]: row for row in summary_query(town_ids, first, last, working).where(Person.id.in_(ids)).tuples()}
+    absent_on: dict[int, list[dt.date]] = {}
+    if any(int(row[-4] or 0) for row in found.values()):  # the "absent" column
+        for pid, day in (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)
+                         .where(AttendanceDay.person.in_(ids) & (AttendanceDay.absence == "confirmed")
+                                & AttendanceDay.date.between(first, last))
+                         .order_by(AttendanceDay.person, AttendanceDay.date).tuples()):
+            absent_on.setdefault(pid, []).append(day)
+    out = {}
+    for pid, row in found.items():
+        counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
+                           "open", "cleared"), (int(v or 0) for v in row[6:-1])))
+        expected = rules.expected_days(working[row[3]], row[4], row[5])
+        days = absent_on.get(pid, []) if counts["absent"] else []
+        out[pid] = [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
+                              t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
+                              evidence=tuple(d.isoformat() for d in days) if key == "absent" else ())
+                    for key, rule, unit in _MONTH_COUNTS]
+    return out

@@ -73,10 +73,24 @@ def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[C
 
 
 @hookimpl
+def xinyi_calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
+    from . import facts
+
+    return facts.calendar_marks_bulk(people, start, end)
+
+
+@hookimpl
 def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
     from . import facts
 
     return facts.assessment_facts(person, year)
+
+
+@hookimpl
+def xinyi_assessment_facts_bulk(people: list[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    from . import facts
+
+    return facts.assessment_facts_bulk(people, year)
 
 
 @hookimpl

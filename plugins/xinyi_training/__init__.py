@@ -104,10 +104,24 @@ def xinyi_calendar_marks(person: Any, start: dt.date, end: dt.date) -> list[Any]
 
 
 @hookimpl
+def xinyi_calendar_marks_bulk(people: list[Any], start: dt.date, end: dt.date) -> dict[int, list[Any]]:
+    from . import facts
+
+    return facts.calendar_marks_bulk(people, start, end)
+
+
+@hookimpl
 def xinyi_assessment_facts(person: Any, year: int) -> list[Any]:
     from . import facts
 
     return facts.assessment_facts(person, year)
+
+
+@hookimpl
+def xinyi_assessment_facts_bulk(people: list[Any], year: int) -> dict[int, list[Any]]:
+    from . import facts
+
+    return facts.assessment_facts_bulk(people, year)
 
 
 @hookimpl

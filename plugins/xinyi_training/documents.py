@@ -37,7 +37,7 @@ def render_shortfall(ctx: ReportContext, fmt: str, path: Path) -> None:
     cols += [export.Column(t(f"{PLUGIN}.report.col.village"), None, left=True),
              export.Column(t(f"{PLUGIN}.report.col.phone"), 14), export.Column(t(f"{PLUGIN}.report.col.quota"), 8),
              export.Column(t(f"{PLUGIN}.report.col.submitted"), 8), export.Column(t(f"{PLUGIN}.report.col.missing"), 8)]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t(f"{PLUGIN}.report.sheet")
     export.table_sheet(ws, title=t(f"{PLUGIN}.report.heading", unit=ctx.unit_name, quarter=quarter.zh),
                        note=t(f"{PLUGIN}.report.note", first=quarter.first.isoformat(), last=quarter.last.isoformat(),

@@ -78,6 +78,13 @@ def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
 
 
 @hookimpl
+def xinyi_assessment_facts_bulk(people: list[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    from . import facts
+
+    return facts.assessment_facts_bulk(people, year)
+
+
+@hookimpl
 def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
     """Drafts (assistant), stale open visits/calls and last month's unchecked logs (town), spot
     checks waiting for review (city)."""

@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import Person, ReportContext, ReportSpec, clock, date_zh, export, people, runtime, t
+from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, people, runtime, t
 from xinyi_core.fmt import period_zh
 
 from . import rules, service
@@ -110,12 +110,16 @@ def check_rows(ctx: ReportContext) -> list[list[Any]]:
     roll = list(q)
     done = {c.person_id: c for c in MonthlyCheck.select().where(
         (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in roll]))}
+    # the unchecked months' live checklists all at once: a few queries for the roll, not per person
+    live = iter(checks.checklists([p for p in roll if p.id not in done], ctx.period))
+    names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_(list({p.town_id for p in roll} | {p.village_id for p in roll}))).tuples()) if roll else {}
     rows = []
     for i, p in enumerate(roll, start=1):
-        c = checks.recorded(done[p.id]) if p.id in done else checks.checklist(p, ctx.period)
-        row = [i] + ([p.town.name if p.town_id else ""] if ctx.town is None else [])
+        c = checks.recorded(done[p.id], p) if p.id in done else next(live)
+        row = [i] + ([names.get(p.town_id, "") if p.town_id else ""] if ctx.town is None else [])
         thin = c.check.thin_entries if c.check else len(c.thin)
-        row += [p.village.name if p.village_id else "", p.name, c.working_days, len(c.missing), thin,
+        row += [names.get(p.village_id, "") if p.village_id else "", p.name, c.working_days, len(c.missing), thin,
                 len(c.open_items), t("worklog.tui.checked_yes" if c.check else "worklog.tui.checked_no"),
                 c.check.remarks if c.check else ""]
         rows.append(row)
@@ -133,7 +137,7 @@ def render_check(ctx: ReportContext, fmt: str, path: Path) -> None:
     if ctx.town is None:
         widths.insert(1, ("town", None, True))
     columns = [export.Column(t(f"worklog.report.col.{k}"), w, left) for k, w, left in widths]
-    wb, ws = export.workbook()
+    wb, ws = export.workbook(write_only=True)
     ws.title = t("worklog.report.sheet")
     export.table_sheet(ws, title=t("worklog.report.heading", unit=ctx.unit_name),
                        note=t("worklog.report.note", year=year, month=int(month), count=len(rows)),

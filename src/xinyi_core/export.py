@@ -21,6 +21,8 @@ name — while printing the same record again replaces its own file: the record'
 """
 from __future__ import annotations
 
+import copy
+
 import contextlib
 import fcntl
 import glob
@@ -43,6 +45,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from . import files
 from .i18n import t
@@ -254,7 +257,13 @@ def display_width(text: Any) -> int:
 
 # --------------------------------------------------------------------------- xlsx
 
-def workbook() -> tuple[Workbook, Worksheet]:
+def workbook(*, write_only: bool = False) -> tuple[Workbook, Worksheet]:
+    """A new workbook and its sheet. ``write_only``: a streamed sheet for a plain list written by
+    :func:`table_sheet` (no cell objects kept: a large list's time and memory near a bare writer's);
+    set its title, then call :func:`table_sheet` once, then save."""
+    if write_only:
+        wb = Workbook(write_only=True)
+        return wb, wb.create_sheet()
     wb = Workbook()
     return wb, wb.active
 
@@ -262,7 +271,7 @@ def workbook() -> tuple[Workbook, Worksheet]:
 def page_setup(ws: Worksheet, *, landscape: bool = False, fit_width: bool = True,
                title_rows: str | None = None, footer: bool = True) -> None:
     """A4, orientation, fit to one page wide, centred, repeated title rows, page-number footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     if fit_width:
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -335,12 +344,22 @@ def data_rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence[Any]], *, s
     """Write bordered body rows; returns the last row written (``first_row - 1`` if none)."""
     left = set(left_cols)
     row = first_row - 1
+    # the style of a body cell, made once per alignment and copied: setting font, alignment and
+    # border on each cell hashes three style objects into the workbook per cell (most of a large
+    # table's time); the copied style array is the same style, index for index
+    styles: dict[tuple[bool, int], Any] = {}  # (left-aligned, number format the value gave the cell)
     for row, values in enumerate(rows, start=first_row):
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
-            cell.font = Font(name=SONG, size=size)
-            cell.alignment = LEFT if col in left else CENTER
-            cell.border = BORDER
+            key = (col in left, cell._style.numFmtId if cell._style is not None else 0)  # a date sets its format
+            style = styles.get(key)
+            if style is None:
+                cell.font = Font(name=SONG, size=size)
+                cell.alignment = LEFT if key[0] else CENTER
+                cell.border = BORDER
+                styles[key] = copy.copy(cell._style)
+            else:
+                cell._style = copy.copy(style)
         if height:
             ws.row_dimensions[row].height = height
     return row
@@ -383,7 +402,11 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     """A complete printed list: title, note line, header, bordered rows, A4 set-up.
 
     The title, note and header repeat on every printed page. Returns the last row.
+    A write-only sheet (:func:`workbook` ``write_only=True``) gets the same cells, streamed.
     """
+    if isinstance(ws, WriteOnlyWorksheet):
+        return _streamed_table(ws, title=title, note=note, columns=columns, rows=rows, landscape=landscape,
+                               footer_note=footer_note)
     n = len(columns)
     title_row(ws, 1, title, n)
     note_row(ws, 2, note, n)
@@ -395,6 +418,58 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
         note_row(ws, last, footer_note, n, right=True)
     ws.freeze_panes = "A4"
     page_setup(ws, landscape=landscape, title_rows="1:3")
+    print_area(ws, last, n)
+    return last
+
+
+def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
+                    landscape: bool, footer_note: str | None) -> int:
+    """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
+    streamed as it is made (widths and heights set before the rows they belong to)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    n = len(columns)
+    last_col = get_column_letter(n)
+    set_widths(ws, [c.width or _fit([c.header, *(r[i] for r in rows)]) for i, c in enumerate(columns)])
+    # the sheet's properties and view (fit to width, frozen header) go out with the first row: set them first
+    ws.freeze_panes = "A4"
+    page_setup(ws, landscape=landscape, title_rows="1:3")
+    styles: dict[Any, Any] = {}
+
+    def cell(value: Any, key: Any, font: Font, align: Alignment, border: bool) -> Any:
+        c = WriteOnlyCell(ws, value=value)
+        key = (key, c._style.numFmtId if c._style is not None else 0)  # a date value sets its number format
+        style = styles.get(key)
+        if style is None:
+            c.font, c.alignment = font, align
+            if border:
+                c.border = BORDER
+            styles[key] = copy.copy(c._style)
+        else:
+            c._style = copy.copy(style)
+        return c
+
+    def line(row: int, text: str, key: str, font: Font, align: Alignment, height: float) -> None:
+        ws.row_dimensions[row].height = height
+        ws.append([cell(text, key, font, align, False)])
+        if n > 1:
+            ws.merged_cells.add(f"A{row}:{last_col}{row}")
+
+    line(1, title, "title", Font(name=HEI, size=18), CENTER, 36)
+    line(2, note, "note", Font(name=FANGSONG, size=11), Alignment(horizontal="left", vertical="center"), 20)
+    ws.row_dimensions[3].height = 30
+    ws.append([cell(c.header, "header", Font(name=SONG, size=11, bold=True), CENTER, True) for c in columns])
+    left = [c.left for c in columns]
+    body = Font(name=SONG, size=10)
+    last = 3
+    for last, values in enumerate(rows, start=4):
+        ws.row_dimensions[last].height = 20
+        ws.append([cell(v, ("left" if left[i] else "centre") if i < n else "centre", body,
+                        LEFT if i < n and left[i] else CENTER, True) for i, v in enumerate(values)])
+    if footer_note:
+        last += 1
+        line(last, footer_note, "footer", Font(name=FANGSONG, size=11),
+             Alignment(horizontal="right", vertical="center"), 20)
     print_area(ws, last, n)
     return last
 
@@ -610,7 +685,7 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
         table._tbl.addnext(tbl)
         table._tbl.getparent().remove(table._tbl)
         for run, text in zip(_text_runs(tbl), texts):  # one per layout cell, in document order
-            run.text = text
+            _set_run_text(run, text)
         return Table(tbl, table._parent)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
@@ -633,6 +708,25 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
         made[shape] = deepcopy(table._tbl)
     return table
+
+
+def _set_run_text(run: Any, text: str) -> None:
+    """``run.text = text``, directly on the run's one ``w:t`` when it has just that and the text is one
+    line (python-docx's setter clears the run and rebuilds it through xpath: most of a stub book's time)."""
+    from docx.oxml.ns import qn
+
+    content = [child for child in run if child.tag != qn("w:rPr")]
+    if len(content) == 1 and content[0].tag == qn("w:t") and text and "\n" not in text and "\t" not in text \
+            and "\r" not in text:
+        node = content[0]
+        node.text = text
+        space = "{http://www.w3.org/XML/1998/namespace}space"
+        if text != text.strip():
+            node.set(space, "preserve")
+        elif space in node.attrib:
+            del node.attrib[space]
+        return
+    run.text = text
 
 
 def _text_runs(tbl: Any) -> list[Any]:

@@ -102,7 +102,24 @@ def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[C
     label, excused). Attendance reads them to tell an excused absence (approved
     leave, a training day) from absenteeism (旷工, ATT-5/ATT-6), and stores what
     it saw: when marks this plugin gave change later, call
-    :func:`xinyi_core.calendar.marks_changed` (see the next hook).
+    :func:`xinyi_core.calendar.marks_changed` (see ``xinyi_calendar_marks_changed``).
+    """
+
+
+@hookspec
+def xinyi_calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
+    """``xinyi_calendar_marks`` for many people at once: ``{person_id: [CalendarMark, …]}``.
+
+    *Per town* (the core calls it once per town, with that town's people, at most
+    :data:`xinyi_core.facts.CHUNK` at a time). Optional: implement it when a
+    report or a round would otherwise call ``xinyi_calendar_marks`` once per
+    person — answer with one grouped query (``Model.person.in_([p.id for p in
+    people])``) rather than a loop. Each person's list must be what
+    ``xinyi_calendar_marks`` gives her; leave out (or map to ``[]``) a person
+    you mark nothing for. Keep the one-person hook too: screens and older
+    callers ask it. Callers go through :func:`xinyi_core.facts.calendar_marks`,
+    which asks a plugin that implements only the one-person hook person by
+    person, so such a plugin still counts.
     """
 
 
@@ -136,6 +153,19 @@ def xinyi_assessment_facts(person: Person, year: int) -> list[AssessmentFact]:
 
 
 @hookspec
+def xinyi_assessment_facts_bulk(people: list[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    """``xinyi_assessment_facts`` for many people at once: ``{person_id: [AssessmentFact, …]}``.
+
+    *Per town*, optional, with the same contract as
+    ``xinyi_calendar_marks_bulk``: each person's list is what the one-person
+    hook gives her, from one grouped query per fact rather than one per person.
+    Opening a town's assessment round (:func:`xinyi_core.facts.assessment_facts`)
+    calls it; a plugin implementing only ``xinyi_assessment_facts`` is asked
+    person by person.
+    """
+
+
+@hookspec
 def xinyi_month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     """What this plugin counted in ``person``'s month ``year``-``month``.
 
@@ -147,6 +177,19 @@ def xinyi_month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     the reviewer typed. Count only what the month's records say (a person on
     the roll for part of the month: that part), and return ``[]`` when you know
     nothing of her month.
+    """
+
+
+@hookspec
+def xinyi_month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
+    """``xinyi_month_facts`` for many people at once: ``{person_id: [MonthFact, …]}``.
+
+    *Per town*, optional, with the same contract as
+    ``xinyi_calendar_marks_bulk``: each person's list is what the one-person
+    hook gives her (a person you know nothing of: left out or ``[]``). The
+    routine assessment's sheet (:func:`xinyi_core.facts.month_facts`) calls it
+    for a town's roll; a plugin implementing only ``xinyi_month_facts`` is asked
+    person by person.
     """
 
 
@@ -348,6 +391,11 @@ def xinyi_reports() -> list[ReportSpec]:
     ``<report_dir>/<name>/<period>/<unit>_<period>_<title>.<fmt>`` (named for
     people: ``新安街道_2026年11月_月度考勤汇总.xlsx``), so one report, period and
     town has one result however often it runs.
+
+    ``by_town=True`` (with ``city_formats``): a run for the whole city writes
+    every town's files first, each as a run for that town would, with the
+    job's progress town by town, then the city's own files — what a city
+    prints per town (a year of leave stubs) stays one town's size.
 
     Reports run now with ``xinyi report NAME --period … --town … --out DIR``,
     on the queue with ``--enqueue`` or :func:`xinyi_core.jobs.submit`, or on

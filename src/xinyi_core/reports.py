@@ -26,18 +26,30 @@ def output_path(base: Path, report: str, period: str, unit_name: str, title: str
 
 
 def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: Path | None = None) -> list[Path]:
-    """Render every format of ``spec`` for ``params`` (period, town); return the files."""
+    """Render every format of ``spec`` for ``params`` (period, town); return the files.
+
+    A city-wide run of a report with ``by_town`` first writes every town's
+    files, as a run for that town would (progress per town), then the city's
+    own files in ``city_formats``.
+    """
     cfg = runtime().config
     town_code = params.get("town")
     town = org.by_code(town_code) if town_code else None
-    policy = cfg.full_numbers.get(spec.name, spec.full_numbers)  # [privacy] full_numbers, else the report's
-    ctx = ReportContext(spec, params["period"], town, job, params,
-                        full_numbers=policy == "all" or (policy == "city" and town is None))
     base = out_dir or cfg.report_dir
-    paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in spec.formats]
-    with export.atomic_paths(paths) as temps:  # every format written, then all put in place together
-        for fmt, final in zip(spec.formats, paths):
-            spec.render(ctx, fmt, temps[final])
+    paths: list[Path] = []
+    if town is None and spec.by_town:
+        codes = org.town_codes()
+        if spec.plugin:
+            codes = runtime().plugins.towns_enabling(spec.plugin, codes)
+        towns = [org.by_code(code) for code in codes]
+        for k, unit in enumerate(towns):
+            paths += _write(spec, params, unit, _TownProgress(job, k, len(towns) + 1, unit.name, len(towns)), base,
+                            spec.formats)
+        job.progress(len(towns) / (len(towns) + 1), t("jobs.msg.city_summary"), force=True)
+        paths += _write(spec, params, None, _TownProgress(job, len(towns), len(towns) + 1, "", 0), base,
+                        spec.city_formats or spec.formats)
+    else:
+        paths += _write(spec, params, town, job, base, spec.formats)
     missing = ""
     if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
         # one PDF per report: of its Word file where it has one (the printed layout), else its sheet
@@ -51,6 +63,34 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
             job.finish(t("print.job.no_pdf", reason=missing))
     job.progress(1.0, t("jobs.msg.written", count=len(paths)) + (f"；{missing}" if missing else ""), force=True)
     return paths
+
+
+def _write(spec: ReportSpec, params: dict[str, Any], town: OrgUnit | None, job: Any, base: Path,
+           formats: tuple[str, ...]) -> list[Path]:
+    """One unit's files of ``spec``, every format written, then all put in place together."""
+    policy = runtime().config.full_numbers.get(spec.name, spec.full_numbers)  # [privacy] full_numbers
+    ctx = ReportContext(spec, params["period"], town, job, params,
+                        full_numbers=policy == "all" or (policy == "city" and town is None))
+    paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in formats]
+    with export.atomic_paths(paths) as temps:
+        for fmt, final in zip(formats, paths):
+            spec.render(ctx, fmt, temps[final])
+    return paths
+
+
+class _TownProgress:
+    """A job's progress as one town's share of a city-wide run: 新安街道（3/16）：…"""
+
+    def __init__(self, job: JobContext, index: int, parts: int, name: str, towns: int) -> None:
+        self.job, self.index, self.parts, self.name, self.towns = job, index, parts, name, towns
+
+    def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
+        where = t("jobs.msg.town_part", town=self.name, done=self.index + 1, total=self.towns) if self.name else ""
+        self.job.progress((self.index + max(0.0, min(1.0, fraction))) / self.parts, where + message,
+                          force=force or (fraction == 0 and bool(self.name)))
+
+    def __getattr__(self, name: str) -> Any:  # finish, job_id …: the job's own
+        return getattr(self.job, name)
 
 
 # --------------------------------------------------------------------------- the roster (花名册)
@@ -101,7 +141,7 @@ def render_roster(ctx: ReportContext, fmt: str, path: Path) -> None:
     made = t("report.roster.made", date=date_zh(clock.today(), pad=True))
     columns = roster_columns(ctx.town is None)
     if fmt == "xlsx":
-        wb, ws = export.workbook()
+        wb, ws = export.workbook(write_only=True)
         ws.title = t("report.roster.sheet")
         export.table_sheet(ws, title=title, note=note, columns=columns, rows=rows, footer_note=made)
         wb.save(path)

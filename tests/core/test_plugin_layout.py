@@ -25,7 +25,8 @@ from test_plugin_contract import plugin_packages  # noqa: E402 - the same set of
 
 LAYOUT = ("__init__", "models", "rules", "service", "screens", "dialogs", "jobs", "documents", "facts", "demo",
           "cli")
-FACT_HOOKS = ("xinyi_calendar_marks", "xinyi_month_facts", "xinyi_assessment_facts", "xinyi_duty_refusals")
+FACT_HOOKS = ("xinyi_calendar_marks", "xinyi_month_facts", "xinyi_assessment_facts", "xinyi_duty_refusals",
+              "xinyi_calendar_marks_bulk", "xinyi_month_facts_bulk", "xinyi_assessment_facts_bulk")
 
 
 

@@ -27,9 +27,9 @@ from xinyi_core import (
     auth,
     clock,
     database,
+    facts,
     org,
     people,
-    runtime,
     t,
 )
 from xinyi_core import period_bounds
@@ -100,9 +100,7 @@ def review(op: Operator, person_id: int, period: str, *, attendance: str, work: 
 
 def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     """What the plugins her town enabled counted in her month (``xinyi_month_facts``), in plugin order."""
-    town = person.town.code if person.town_id else None
-    return [f for batch in runtime().plugins.for_town(town).xinyi_month_facts(person=person, year=year, month=month)
-            for f in batch]
+    return facts.month_facts([person], year, month)[person.id]
 
 
 def on_roll(town: OrgUnit, period: str) -> list[Person]:
@@ -118,17 +116,18 @@ def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
     first, last = period_bounds(period)
     results = {r.person_id: r for r in MonthlyResult.select().where(
         (MonthlyResult.town == town) & (MonthlyResult.period == period))}
-    hooks = runtime().plugins.for_town(town.code)
     villages = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").tuples())
+    roll = on_roll(town, period)
+    # every plugin's marks and counts for the whole roll: one grouped query per plugin (the bulk hooks)
+    marks = facts.calendar_marks(roll, first, last)
+    counted = facts.month_facts(roll, first.year, first.month)
     out = []
-    for p in on_roll(town, period):
-        marks = {m.date for batch in hooks.xinyi_calendar_marks(person=p, start=first, end=last) for m in batch
-                 if m.excused}
-        facts = tuple(f for batch in hooks.xinyi_month_facts(person=p, year=first.year, month=first.month)
-                      for f in batch)
+    for p in roll:
+        excused = {m.date for m in marks[p.id] if m.excused}
         r = results.get(p.id)
-        out.append(MonthRow(p.id, p.name, villages.get(p.village_id, ""), len(marks),
-                            r.attendance if r else "", r.work if r else "", r.result if r else None, facts))
+        out.append(MonthRow(p.id, p.name, villages.get(p.village_id, ""), len(excused),
+                            r.attendance if r else "", r.work if r else "", r.result if r else None,
+                            tuple(counted[p.id])))
     return out
 
 

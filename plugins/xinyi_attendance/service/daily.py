@@ -14,7 +14,7 @@ import peewee as pw
 
 from xinyi_core import (CalendarMark, CalendarUnavailable, OffPostAlert, Operator, OrgUnit, Person, database,
                         date_zh, duty_refusals, locked, runtime, t, weekday_zh)
-from xinyi_core import alerts, audit, auth, calendar, clock, org
+from xinyi_core import alerts, audit, auth, calendar, clock, facts, org
 
 from .. import rules
 from ..models import AttendanceDay, PhoneCheck
@@ -92,6 +92,8 @@ def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = 
                    .join(OrgUnit, on=(Person.village == OrgUnit.id)).objects())
     rows = {r.person_id: r for r in AttendanceDay.select().where(
         (AttendanceDay.date == day) & AttendanceDay.person.in_([p.id for p in persons]))}
+    unsigned = [p for p in persons if rows.get(p.id) is None or rows[p.id].sign_in is None]
+    marks = facts.calendar_marks(unsigned, day, day)  # each plugin once for the sheet (bulk hooks)
     out = []
     for p in persons:
         r = rows.get(p.id)
@@ -99,7 +101,7 @@ def daily_sheet(town: OrgUnit, day: dt.date, *, people: pw.ModelSelect | None = 
         if r is not None and r.sign_in is not None:
             status = "in"
         else:
-            mark = excuses(marks_for(p, day, day, town.code)).get(day)
+            mark = excuses(marks[p.id]).get(day)
             if mark is not None:
                 status, excuse = "excused", mark.label
             elif working is None:
@@ -183,12 +185,13 @@ def end_of_day(town: OrgUnit, day: dt.date) -> EndOfDay:
         AttendanceDay.person.in_([p.id for p in people]))}
     with database.atomic():
         result.cleared = _recheck_open(town, day)
+        marks = facts.calendar_marks([p for p in people if p.id not in signed], day, day)  # bulk hooks
         for person in people:
             if person.id in signed:
                 continue
             if duty_refusals(person, day):  # TRN-1: not on duty that day (no passed exam), so not absent
                 continue
-            mark = excuses(marks_for(person, day, day, town.code)).get(day)
+            mark = excuses(marks[person.id]).get(day)
             row = day_row(person, day)
             if mark is not None:
                 if working:  # the summary counts excused working days

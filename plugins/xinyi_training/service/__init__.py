@@ -288,7 +288,15 @@ def person_invitations(person_id: int, start: dt.date, end: dt.date) -> pw.Model
     return (Invitation.select(Invitation, TrainingSession).join(TrainingSession)
             .where((Invitation.person == person_id) & (TrainingSession.start_on <= end)
                    & (TrainingSession.end_on >= start))
-            .order_by(TrainingSession.start_on))
+            .order_by(TrainingSession.start_on, Invitation.id))
+
+
+def people_invitations(person_ids: list[int], start: dt.date, end: dt.date) -> pw.ModelSelect:
+    """:func:`person_invitations` for many people (one query; order: session start, then person)."""
+    return (Invitation.select(Invitation, TrainingSession).join(TrainingSession)
+            .where(Invitation.person.in_(person_ids) & (TrainingSession.start_on <= end)
+                   & (TrainingSession.end_on >= start))
+            .order_by(TrainingSession.start_on, Invitation.id))
 
 
 def close_open_invitations(person: Person, *, after: dt.date, other_than_town: int | None = None) -> int:

@@ -155,3 +155,22 @@ def quarters_short(person: Person, year: int, today: dt.date) -> list[tuple[Quar
         return []
     got = year_counts(person.id, year)
     return [(q, got.get(q, 0), missing) for q, missing in rules.quarters_short(got, owed, quota())]
+
+
+def quarters_short_bulk(people: list[Person], year: int,
+                        today: dt.date) -> dict[int, list[tuple[Quarter, int, int]]]:
+    """:func:`quarters_short` for many people: one query for everyone's articles of ``year``."""
+    owed = {p.id: [q for q in rules.quarters_of(year)
+                   if q.last < today and rules.owes_quota(p.status, p.joined_on, p.departed_on, q)] for p in people}
+    ids = [pid for pid, quarters in owed.items() if quarters]
+    if not ids:
+        return {}
+    got: dict[int, dict[Quarter, int]] = {pid: {} for pid in ids}
+    for pid, day in (Article.select(Article.person, Article.published_on)
+                     .where(Article.person.in_(ids)
+                            & Article.published_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31))).tuples()):
+        mine = got[pid]
+        mine[Quarter.of(day)] = mine.get(Quarter.of(day), 0) + 1
+    n = quota()
+    return {pid: [(q, got[pid].get(q, 0), missing) for q, missing in rules.quarters_short(got[pid], owed[pid], n)]
+            for pid in ids}

@@ -18,7 +18,7 @@ from typing import Any
 
 import peewee as pw
 
-from xinyi_core import ConflictError, NotFound, Person, ValidationError, database, runtime, t
+from xinyi_core import ConflictError, NotFound, Person, ValidationError, database, facts, t
 from xinyi_core import alerts, audit, auth, calendar, clock, people
 
 from .. import rules
@@ -47,32 +47,63 @@ class Checklist:
 
 def excused_days(person: Person, start: dt.date, end: dt.date) -> set[dt.date]:
     """Days other plugins excuse (approved leave, training …) via ``xinyi_calendar_marks``."""
+    return excused_by_person([person], start, end)[person.id]
+
+
+def excused_by_person(persons: list[Person], start: dt.date, end: dt.date) -> dict[int, set[dt.date]]:
+    """:func:`excused_days` for many people: each plugin answers once (the bulk hook), not once a person."""
     kinds = set(setting("excusing_marks"))
-    hook = runtime().plugins.for_town(person.town.code if person.town_id else None).xinyi_calendar_marks
-    return {m.date for marks in hook(person=person, start=start, end=end) for m in marks or ()
-            if m.excused and m.kind in kinds}
+    return {pid: {m.date for m in marks if m.excused and m.kind in kinds}
+            for pid, marks in facts.calendar_marks(persons, start, end).items()}
 
 
 def checklist(person: Person, period: str) -> Checklist:
     """The live checklist of ``person``'s month (raises CalendarUnavailable for an uncovered year)."""
+    return checklists([person], period)[0]
+
+
+def checklists(persons: list[Person], period: str) -> list[Checklist]:
+    """The live checklists of many people's month, in their order — a few queries for all of them,
+    not a few per person (raises CalendarUnavailable for an uncovered year)."""
     first, last = rules.month_bounds(period)
     last = min(last, clock.today())
-    working = calendar.working_days(person.town_id, first, last) if person.town_id else []
-    rows = list(LogEntry.select(LogEntry.id, LogEntry.day, LogEntry.progress)
-                .where((LogEntry.person == person.id) & (LogEntry.state == "submitted")
-                       & LogEntry.day.between(first, last)))
-    excused = excused_days(person, first, last)
-    missing = rules.gap_days(working, {r.day for r in rows}, excused, on_post_from=person.joined_on,
-                             on_post_until=person.departed_on)
+    if not persons:
+        return []
+    working = calendar.working_days_by_town(sorted({p.town_id for p in persons if p.town_id}), first, last)
+    ids = [p.id for p in persons]
+    entries: dict[int, list[tuple[int, dt.date, str]]] = {}
+    opened: dict[int, list[int]] = {}
+    for k in range(0, len(ids), facts.CHUNK):  # bound the IN list
+        chunk = ids[k:k + facts.CHUNK]
+        # the state is filtered here, not in SQL: with it there SQLite reads through the state index —
+        # every submitted entry of every month, for each chunk — instead of the (person, day) one
+        for pid, entry_id, day, progress, state in (
+                LogEntry.select(LogEntry.person, LogEntry.id, LogEntry.day, LogEntry.progress, LogEntry.state)
+                .where(LogEntry.person.in_(chunk) & LogEntry.day.between(first, last))
+                .order_by(LogEntry.id).tuples()):
+            if state == "submitted":
+                entries.setdefault(pid, []).append((entry_id, day, progress))
+        for pid, items in register.open_at_by_person(chunk, last).items():
+            opened[pid] = items
+    excused = excused_by_person(persons, first, last)
     min_chars = int(setting("thin_min_chars"))
-    thin = [r.id for r in rows if rules.is_thin(r.progress, min_chars)]
-    return Checklist(person, period, len(working), missing, thin, register.open_at(person.id, last), len(rows),
-                     excused=sorted(excused & set(working)))
+    out = []
+    for person in persons:
+        days = working.get(person.town_id, []) if person.town_id else []
+        rows = entries.get(person.id, [])
+        mine = excused[person.id]
+        missing = rules.gap_days(days, {day for _, day, _ in rows}, mine, on_post_from=person.joined_on,
+                                 on_post_until=person.departed_on)
+        thin = [entry_id for entry_id, _, progress in rows if rules.is_thin(progress, min_chars)]
+        out.append(Checklist(person, period, len(days), missing, thin, opened.get(person.id, []), len(rows),
+                             excused=sorted(mine & set(days))))
+    return out
 
 
-def recorded(check: MonthlyCheck) -> Checklist:
+def recorded(check: MonthlyCheck, person: Person | None = None) -> Checklist:
+    """The checklist as the check recorded it (``person``: hers, when already loaded)."""
     ev = check.evidence or {}
-    return Checklist(check.person, check.period, check.working_days,
+    return Checklist(person or check.person, check.period, check.working_days,
                      [dt.date.fromisoformat(d) for d in ev.get("missing", [])], list(ev.get("thin", [])),
                      list(ev.get("open", [])), int(ev.get("entries", 0)), check)
 
@@ -88,7 +119,9 @@ def town_checklists(op: Any, period: str, town_id: int | None = None) -> list[Ch
         q = q.where(Person.town == town_id)
     done = {c.person_id: c for c in MonthlyCheck.select().where(
         (MonthlyCheck.period == period) & MonthlyCheck.person.in_(q.select(Person.id)))}
-    return [recorded(done[p.id]) if p.id in done else checklist(p, period) for p in q]
+    roll = list(q)
+    live = iter(checklists([p for p in roll if p.id not in done], period))
+    return [recorded(done[p.id], p) if p.id in done else next(live) for p in roll]
 
 
 def unchecked(op: Any, period: str) -> int:

@@ -61,6 +61,12 @@ class ReportSpec:
     (only the whole city's file) or ``"all"``; ``[privacy] full_numbers`` in
     ``xinyi.toml`` overrides it per report. A renderer prints them through
     :meth:`ReportContext.id_number` and :meth:`ReportContext.phone`.
+
+    ``by_town``: a run for the whole city also writes each town's files (the
+    towns that enabled the plugin), each as ``--town`` would, reporting
+    progress town by town, then the city's own files (``ctx.town`` None) in
+    ``city_formats`` — e.g. every town's monthly attendance sheet and the
+    city's summary of the towns in one job.
     """
 
     name: str  # "core.roster", "attendance.monthly"
@@ -72,6 +78,12 @@ class ReportSpec:
     permission: str = "reports.run"
     plugin: str | None = None
     full_numbers: str = "none"  # FULL_NUMBERS: where the form needs the full ID number and phone
+    # a city-wide run writes every town's files (as a run for that town would, the job's progress
+    # town by town) and then the city's own files in city_formats (None: every format): what a city
+    # prints per town — a year of leave stubs — stays one town's size, and a town's file is the same
+    # whoever ran the report
+    by_town: bool = False
+    city_formats: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

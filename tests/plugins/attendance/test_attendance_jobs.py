@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 
@@ -111,3 +112,49 @@ def test_the_monthly_sheet_prints_on_a4_landscape_with_every_column(att):
     page_one = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout.replace(" ", "")
     assert str(last).replace(" ", "") in page_one and not RULE_ID.search(page_one)
+
+
+class Progress:
+    """What the job panel would show: every (fraction, message) the report reports."""
+
+    job_id = None
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, str]] = []
+
+    def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
+        self.seen.append((fraction, message))
+
+    def finish(self, message: str) -> None:
+        self.seen.append((1.0, message))
+
+
+def test_the_city_gets_every_towns_sheet_and_a_summary_of_the_towns_in_one_job(att):
+    """Issue 21: attendance.monthly without a town — each town's file, then the city's summary, in one job,
+    with the job's progress town by town."""
+    from xinyi_core import reports
+
+    _, _, absent = october(att)
+    with clock.frozen(dt.datetime(2026, 11, 2, 9, 0)):
+        record = wait_done(jobs.submit(att.city.op("city_office"), "attendance.monthly", period="2026-10").id)
+    names = sorted(Path(p).name for p in record.outputs)
+    assert names == ["乙镇_2026年10月_月度考勤汇总.xlsx", "新沂市_2026年10月_月度考勤汇总.xlsx",
+                     "甲镇_2026年10月_月度考勤汇总.xlsx"]
+    town_a = next(p for p in record.outputs if "甲镇" in p)
+    row = next(r for r in openpyxl.load_workbook(town_a).active.iter_rows(min_row=4, values_only=True)
+               if r[1] == absent.name)
+    assert row[10] == 1  # the town's own sheet, as a run for the town writes it
+    ws = openpyxl.load_workbook(next(p for p in record.outputs if "新沂市" in p)).active
+    assert ws["A1"].value == "新沂市协理员2026年10月考勤汇总表"
+    assert [c.value for c in ws[3]][:4] == ["序号", "镇（街道）", "协理员人数", "应出勤"]
+    rows = [r for r in ws.iter_rows(min_row=4, max_row=6, values_only=True)]
+    assert [r[1:3] for r in rows] == [("甲镇", 4), ("乙镇", 4), ("合计", 8)]
+    assert rows[0][10] == 1 and rows[1][10] == 0 and rows[2][10] == 1  # confirmed 旷工 days
+
+    seen = Progress()
+    reports.run(registry().reports["attendance.monthly"], {"period": "2026-10", "town": None}, seen,
+                out_dir=runtime().config.report_dir / "again")
+    messages = [m for _, m in seen.seen]
+    fractions = [f for f, _ in seen.seen]
+    assert any(m.startswith("甲镇（1/2）") for m in messages) and any(m.startswith("乙镇（2/2）") for m in messages)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

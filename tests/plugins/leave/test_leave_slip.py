@@ -101,3 +101,25 @@ def test_year_end_stub_archive_per_town(city, today, tmp_path):
     ws = openpyxl.load_workbook(stem.with_suffix(".xlsx")).active
     assert ws["A1"].value == "甲镇协理员请假登记表（2026年）" and "合计 6 天" in ws["A2"].value
     assert [ws.cell(r, 7).value for r in (4, 5, 6)] == [2, 3, 1] and len(ids) == 3
+
+
+def test_a_city_run_writes_each_towns_stubs_and_the_citys_register(city, today, tmp_path):
+    """Issue 21: a city prints stubs town by town; the city keeps the register of every slip."""
+    clerk_a, clerk_b = city.op("town_clerk", "a"), city.op("town_clerk", "b")
+    signed = approve_all(city, service.apply(clerk_a, city.people["a"][0], slip_data("2026-09-07", "2026-09-09")).id)
+    service.apply(clerk_b, city.people["b"][0], slip_data("2026-09-03", "2026-09-04"))
+    spec = jobs.registry().reports["leave.stubs"]
+    paths = reports.run(spec, {"period": "2026", "town": None}, JobContext(None), out_dir=tmp_path)
+    folder = tmp_path / "leave.stubs" / "2026"
+    names = sorted(p.name for p in paths)
+    assert names == sorted([f"{town}_2026年_请假审批单存根（年度归档）.{fmt}" for town in ("甲镇", "乙镇")
+                            for fmt in ("docx", "xlsx")] + ["新沂市_2026年_请假审批单存根（年度归档）.xlsx"])
+    town_a = docx.Document(str(folder / "甲镇_2026年_请假审批单存根（年度归档）.docx"))
+    assert [texts(t)[0][1] for t in town_a.tables] == [city.people["a"][0].name]
+    # the stub in the town's archive shows who signed, as the slip printed alone does
+    alone = docx.Document(str(documents.print_slip(clerk_a, signed.id, tmp_path / "alone")))
+    assert texts(town_a.tables[0]) == texts(alone.tables[0])
+    ws = openpyxl.load_workbook(folder / "新沂市_2026年_请假审批单存根（年度归档）.xlsx").active
+    assert ws["A3"].value == "序号" and ws["C3"].value == "镇（街道）"
+    assert [(ws.cell(r, 2).value, ws.cell(r, 3).value) for r in (4, 5)] == [
+        (city.people["a"][0].name, "甲镇"), (city.people["b"][0].name, "乙镇")]

@@ -1,0 +1,104 @@
+"""The facts plugins publish about people, for many people at once.
+
+Three hooks answer for one person: ``xinyi_calendar_marks``,
+``xinyi_month_facts`` and ``xinyi_assessment_facts``. A report or a round
+that asks them person by person pays a plugin's query once per person —
+peewee compiling the same aggregate thousands of times. Each has a bulk form
+(``xinyi_calendar_marks_bulk``, ``xinyi_month_facts_bulk``,
+``xinyi_assessment_facts_bulk``) that takes a list of people and answers
+``{person_id: [...]}`` with one grouped query per plugin.
+
+The functions here are what the core and the plugins call instead of a loop
+over the one-person hooks. For each town of the people asked about, every
+plugin that town enabled answers: once, with the bulk hook, when it
+implements it; person by person, with the one-person hook, when it does not
+(a third-party plugin written before the bulk hooks still counts). The
+answers come in the order the one-person hook would have given them
+(pluggy's call order), then any plugin that implements only the bulk hook.
+
+A person's answer is what the one-person hooks would have given her: the
+tests compare both on the demo city.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Person
+    from .types import AssessmentFact, CalendarMark, MonthFact
+
+CHUNK = 2000  # people per bulk call: keeps a plugin's ``IN (…)`` list within every database's limit
+
+
+def calendar_marks(people: Iterable[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
+    """person id → the marks her town's plugins give her from ``start`` to ``end`` (``xinyi_calendar_marks``)."""
+    return gather("xinyi_calendar_marks", people, start=start, end=end)
+
+
+def month_facts(people: Iterable[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
+    """person id → what her town's plugins counted in her month (``xinyi_month_facts``)."""
+    return gather("xinyi_month_facts", people, year=year, month=month)
+
+
+def assessment_facts(people: Iterable[Person], year: int) -> dict[int, list[AssessmentFact]]:
+    """person id → the facts her town's plugins know for her assessment of ``year`` (``xinyi_assessment_facts``)."""
+    return gather("xinyi_assessment_facts", people, year=year)
+
+
+def gather(hook_name: str, people: Iterable[Person], **kwargs: Any) -> dict[int, list[Any]]:
+    """person id → the items of ``hook_name`` for her, from the plugins her town enabled.
+
+    ``hook_name`` is the one-person hook (argument ``person``); its bulk form is
+    ``hook_name + "_bulk"`` (argument ``people``, answering a dict by person
+    id). Every person asked about has an entry, empty when nobody answered.
+    """
+    from .lifecycle import runtime  # late: the runtime imports the plugin machinery
+
+    people = list(people)
+    out: dict[int, list[Any]] = {p.id: [] for p in people}
+    plugins = runtime().plugins
+    for code, group in _by_town(people).items():
+        hooks = plugins.for_town(code)
+        single = {impl.plugin_name: impl for impl in getattr(hooks, hook_name).get_hookimpls()}
+        bulk = {impl.plugin_name: impl for impl in getattr(hooks, hook_name + "_bulk").get_hookimpls()}
+        order = [name for name in reversed(list(single))]  # pluggy calls the last registered first
+        order += [name for name in reversed(list(bulk)) if name not in single]
+        for name in order:
+            impl = bulk.get(name)
+            if impl is not None:
+                for k in range(0, len(group), CHUNK):
+                    chunk = group[k:k + CHUNK]
+                    answer = impl.function(**_args(impl, people=chunk, **kwargs)) or {}
+                    for p in chunk:
+                        out[p.id].extend(item for item in answer.get(p.id, ()) or () if item is not None)
+                continue
+            impl = single[name]
+            for p in group:
+                out[p.id].extend(item for item in impl.function(**_args(impl, person=p, **kwargs)) or ()
+                                 if item is not None)
+    return out
+
+
+def for_person(hook_name: str, person: Person, **kwargs: Any) -> list[Any]:
+    """The items of ``hook_name`` for one person, bulk-only plugins included."""
+    return gather(hook_name, [person], **kwargs)[person.id]
+
+
+def _args(impl: Any, **given: Any) -> dict[str, Any]:
+    """The arguments ``impl`` declares (an implementation may leave some out, as pluggy allows)."""
+    return {name: given[name] for name in impl.argnames}
+
+
+def _by_town(people: list[Person]) -> dict[str | None, list[Person]]:
+    """The people grouped by the code of their town (``None``: no town, every plugin answers)."""
+    from .models import OrgUnit
+
+    town_ids = {p.town_id for p in people if p.town_id}
+    codes = dict(OrgUnit.select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(list(town_ids))).tuples()) \
+        if town_ids else {}
+    groups: dict[str | None, list[Person]] = {}
+    for p in people:
+        groups.setdefault(codes.get(p.town_id) if p.town_id else None, []).append(p)
+    return groups
