@@ -130,7 +130,7 @@ def build(city: OrgUnit, rng: random.Random) -> None:
     """About 0.75 leave per assistant over the last year, decided as a town would.
 
     A city of 20,000 assistants has ~15,000 leaves: the ordinary past ones are
-    written in bulk at the end; at most :data:`LIVE_MAX` leaves around today go
+    written in bulk (between the lived ones, so ids follow the order of filing); at most :data:`LIVE_MAX` leaves around today go
     through the services (the 500-assistant city has ~30; in a bigger one the
     rest of the leaves around today are left out, so the queues stay a
     town's size).
@@ -161,6 +161,7 @@ def build(city: OrgUnit, rng: random.Random) -> None:
                 _written(demo, person, data, back)
             elif story != "live" or demo.lived < LIVE_MAX:
                 demo.lived += story == "live"
+                _write(demo)  # what is written so far first: ids in the order the leaves were filed
                 _lived(demo, person, data, story)
         _write(demo)
         service.raise_overdue(today)  # ATT-6: the leaves nobody returned from
@@ -175,6 +176,7 @@ def _written(demo: _Demo, person: Person, data: dict[str, Any], back: dt.date) -
     days, counting = demo.count_days(person.town_id, data["category"], start, data["end_on"])
     applied = start - dt.timedelta(days=rng.randint(1, 5))
     filer = demo.filer(person)
+    created = str(demo.at(applied, 9))
     village = ("village_head", person.village_id) in demo.ops
     steps = []
     for seq, role in enumerate(rules.approval_roles(days, village_opinion=village)):
@@ -182,7 +184,7 @@ def _written(demo: _Demo, person: Person, data: dict[str, Any], back: dt.date) -
                                                                   "village_head" else person.town_id)]
         steps.append((seq, role, op.scope_id, "approved", rng.choice(OPINIONS), op.id,
                       str(demo.at(applied + dt.timedelta(days=seq // 2), 10 + seq * 2))))
-    leave = (days, counting, applied, filer.id, str(demo.at(applied, 9)), back,
+    leave = (days, counting, applied, filer.id, created, back,
              demo.ops[("town_clerk", person.town_id)].id)
     demo.written.append((person, data, (leave, steps)))
 
@@ -196,7 +198,7 @@ STEP_COLUMNS = ("chain", "seq", "role", "unit", "decision", "opinion", "decided_
 
 
 def _write(demo: _Demo) -> None:
-    """The ordinary past leaves with their approved chains, in bulk, ids given (after the lived ones)."""
+    """The ordinary past leaves kept so far with their approved chains, in bulk, ids given."""
     leave_id, chain_id = bulk.next_id(LeaveRequest), bulk.next_id(ApprovalChain)
     leaves, chains, steps = [], [], []
     for person, data, ((days, counting, applied, filer, created, back, clerk), signed) in demo.written:
@@ -213,6 +215,7 @@ def _write(demo: _Demo) -> None:
     bulk.insert(ApprovalStep, STEP_COLUMNS, steps)
     bulk.sync_ids(LeaveRequest)
     bulk.sync_ids(ApprovalChain)
+    demo.written.clear()
 
 
 def _lived(demo: _Demo, person: Person, data: dict[str, Any], story: str) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import Any, Iterator
 
 from xinyi_core import OrgUnit, Operator, Person, database
 from xinyi_core import bulk, calendar, clock
+from xinyi_core.demo import history_start
 
 from . import rules
 from .models import Consultation, LogEntry, MonthlyCheck, RegisterItem, SpotCheck, SpotCheckItem
@@ -71,13 +72,15 @@ def _profiles(rng: random.Random, people: list[Any]) -> dict[int, tuple[float, f
     return out
 
 
-def _texts(names: list[str], min_chars: int) -> list[tuple[str, str, list[tuple[str, bool]]]]:
-    """Per duty index: (category, task, every progress text with whether it is thin), written once."""
+def _texts(names: list[str], min_chars: int) -> list[tuple[str, str, list[str], list[tuple[str, bool]]]]:
+    """Per duty index: (category, task, its progress templates, every text they make with whether it is
+    thin), written once: the text of template ``i`` with ``N[n]`` and ``COMPANIES[c]`` is at
+    ``(i * len(N) + n) * len(COMPANIES) + c``."""
     out = []
     for k, name in enumerate(names):
         task, progress = TASKS.get(k, TASKS[14])
         texts = [template.format(n=n, company=company) for template in progress for n in N for company in COMPANIES]
-        out.append((name, task, [(text, rules.is_thin(text, min_chars)) for text in texts]))
+        out.append((name, task, progress, [(text, rules.is_thin(text, min_chars)) for text in texts]))
     return out
 
 
@@ -98,12 +101,14 @@ ENTRY_COLUMNS = ("id", "person", "town", "day", "category", "task", "progress", 
 def build(city: OrgUnit, rng: random.Random) -> None:
     """Write the demo year (only dates the national calendar covers).
 
-    A city of 20,000 assistants has ~5 million entries: they are made as tuples from
-    texts written once and streamed to the database in chunks (with their
-    consultations, whose entry ids are given explicitly), never held all at once.
+    A city of 20,000 assistants has millions of entries: they are made as tuples from
+    texts written once and streamed to the database in chunks, ids given (their
+    consultations follow), never held all at once. The random draws are those of
+    one entry made at a time (``rng.choice``, ``rng.randint``), so a seed gives
+    the same city as before.
     """
     today = clock.today()
-    start, end = today - dt.timedelta(days=365), today - dt.timedelta(days=1)
+    start, end = history_start(today), today - dt.timedelta(days=1)  # a year (less in a province-size city)
     while not calendar.covered(start.year):
         start = dt.date(start.year + 1, 1, 1)
     if start > end or not calendar.covered(end.year):
@@ -112,18 +117,19 @@ def build(city: OrgUnit, rng: random.Random) -> None:
     working = calendar.working_days_by_town({p.town_id for p in people}, start, end)
     days = {t: [_Day(d) for d in ds] for t, ds in working.items()}
     names = duties()
-    texts = _texts(names, int(setting("thin_min_chars")))
+    min_chars = int(setting("thin_min_chars"))
+    texts = _texts(names, min_chars)
+    thin_texts = [(text, rules.is_thin(text, min_chars)) for text in THIN]
     profiles = _profiles(rng, people)
     missing: dict[tuple[int, str], list[str]] = {}
     thin_count: dict[tuple[int, str], int] = {}
-    consultations: list[tuple[Any, ...]] = []
+    publicity = bytearray()  # per entry, in id order: is it a publicity-and-consultation entry
     first_id = bulk.next_id(LogEntry)
 
     def entries():
-        nonlocal consultations
-        random_ = rng.random
+        r, below = rng.random, rng._randbelow  # what rng.choice / rng.randint draw with
         entry_id = first_id
-        n_texts, n_thin, n_problems, n_solutions = len(texts), len(THIN), len(PROBLEMS), len(SOLUTIONS)
+        n_texts, n_n, n_c = len(texts), len(N), len(COMPANIES)
         for p in people:
             gap, thin, weeks = profiles[p.id]
             joined = p.joined_on
@@ -131,43 +137,51 @@ def build(city: OrgUnit, rng: random.Random) -> None:
             for day in days[town_id]:
                 if joined and day.date < joined:
                     continue
-                if (weeks and day.week in weeks) or random_() < gap:
+                if (weeks and day.week in weeks) or r() < gap:
                     missing.setdefault((person_id, day.period), []).append(day.iso)
                     continue
-                k = int(random_() * n_texts)
-                category, task, progress = texts[k]
-                if random_() < thin:
-                    text, is_thin = THIN[int(random_() * n_thin)], True
-                else:
-                    text, is_thin = progress[int(random_() * len(progress))]
+                is_thin = r() < thin
+                k = below(n_texts)
+                category, task, progress, made = texts[k]
                 if is_thin:
+                    text, short = thin_texts[below(len(THIN))]
+                else:
+                    i = below(len(progress))
+                    n = below(n_n)
+                    text, short = made[(i * n_n + n) * n_c + below(n_c)]
+                if short:
                     key = (person_id, day.period)
                     thin_count[key] = thin_count.get(key, 0) + 1
-                if random_() < 0.2:
-                    problem, solution = PROBLEMS[int(random_() * n_problems)], SOLUTIONS[int(random_() * n_solutions)]
+                trouble = r() < 0.2
+                at = day.stamps[below(41)]
+                if trouble:
+                    problem = PROBLEMS[below(len(PROBLEMS))]
+                    solution = SOLUTIONS[below(len(SOLUTIONS))]
                 else:
                     problem = solution = ""
-                at = day.stamps[int(random_() * 41)]
+                publicity.append(k == 0)
                 yield (entry_id, person_id, town_id, day.iso, category, task, text, problem, solution, "submitted",
                        at, at)
-                if k == 0 or random_() < 0.05:  # a policy consultation (every publicity entry, a few others)
-                    question, answer = QUESTIONS[int(random_() * len(QUESTIONS))]
-                    served = SERVED[int(random_() * len(SERVED))]
-                    consultations.append((entry_id, served, question, answer))
                 entry_id += 1
 
     with database.atomic(), bulk.big_cache(), bulk.indexes_after(LogEntry, Consultation):
-        for chunk in bulk.chunks(entries()):
-            bulk.insert(LogEntry, ENTRY_COLUMNS, chunk)
-            bulk.insert(Consultation, ("entry", "served", "question", "answer"), consultations)
-            consultations = []
+        bulk.insert(LogEntry, ENTRY_COLUMNS, entries())
         bulk.sync_ids(LogEntry)
+        bulk.insert(Consultation, ("entry", "served", "question", "answer"), _consultations(rng, first_id, publicity))
         open_by = _register(rng, people, start, end)
         _checks(rng, people, working, missing, thin_count, open_by, today)
         _spot_check(rng, people, today)
 
 
-SERVED = [s + h for s in "王李张刘陈杨赵黄周吴" for h in ("某", "大爷", "大姐", "师傅")]
+def _consultations(rng: random.Random, first_id: int, publicity: bytearray) -> Iterator[tuple[Any, ...]]:
+    """Policy consultations on the publicity-and-consultation entries (and a few others)."""
+    for i, flag in enumerate(publicity):
+        if flag or rng.random() < 0.05:
+            question, answer = rng.choice(QUESTIONS)
+            served = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(("某", "大爷", "大姐", "师傅"))
+            yield (first_id + i, served, question, answer)
+
+
 REGISTER_COLUMNS = ("person", "town", "at", "channel", "party_kind", "party", "matter", "handling", "referred",
                     "state", "closed_at")
 
@@ -177,22 +191,18 @@ def _register(rng: random.Random, people: list[Any], start: dt.date, end: dt.dat
     open_by: dict[int, list[dt.datetime]] = {}
     span = (end - start).days
 
-    days = [start + dt.timedelta(days=i) for i in range(span)]
-    parties = [c for c in "王李张刘陈杨赵黄"]
-
     def rows():
-        r = rng.random
         for p in people:
-            for _ in range(24 + int(r() * 25)):
-                day = days[int(r() * span)]
-                at = dt.datetime(day.year, day.month, day.day, 8 + int(r() * 9), int(r() * 60))
-                kind, matter = MATTERS[int(r() * len(MATTERS))]
-                still_open = (end - day).days < 40 and r() < 0.3
-                party = COMPANIES[int(r() * len(COMPANIES))] if kind == "employer" else parties[int(r() * 8)] + "某"
+            for _ in range(rng.randint(24, 48)):
+                at = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(span)),
+                                         dt.time(rng.randint(8, 16), rng.randint(0, 59)))
+                kind, matter = rng.choice(MATTERS)
+                still_open = (end - at.date()).days < 40 and rng.random() < 0.3
+                party = rng.choice(COMPANIES) if kind == "employer" else rng.choice("王李张刘陈杨赵黄") + "某"
                 if still_open:
                     open_by.setdefault(p.id, []).append(at)
-                yield (p.id, p.town_id, str(at), "visit" if r() < 0.5 else "call", kind, party, matter,
-                       "" if still_open else "当场解答并办理", r() < 0.1, "open" if still_open else "closed",
+                yield (p.id, p.town_id, str(at), rng.choice(("visit", "call")), kind, party, matter,
+                       "" if still_open else "当场解答并办理", rng.random() < 0.1, "open" if still_open else "closed",
                        None if still_open else str(at + dt.timedelta(hours=2)))
 
     bulk.insert(RegisterItem, REGISTER_COLUMNS, rows())
