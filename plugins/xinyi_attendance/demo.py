@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import bisect
+import importlib
 from typing import Any, Iterator
 
 from xinyi_core import Operator, OrgUnit, Person, clock, database, runtime, t
 from xinyi_core import alerts, bulk, calendar, org
+from xinyi_core.demo import history_start
 
 from .models import AttendanceClerk, AttendanceDay
 from .service import PLUGIN
@@ -27,7 +29,7 @@ FIELDS = (AttendanceDay.person, AttendanceDay.town, AttendanceDay.date, Attendan
 
 
 def _covered_range(today: dt.date) -> tuple[dt.date, dt.date] | None:
-    start, end = today - dt.timedelta(days=365), today - dt.timedelta(days=1)
+    start, end = history_start(today), today - dt.timedelta(days=1)  # a year (less in a province-size city)
     while start <= end and not calendar.covered(start.year):
         start = dt.date(start.year + 1, 1, 1)
     while end >= start and not calendar.covered(end.year):
@@ -70,8 +72,8 @@ def _marks(people: list[Person], span: tuple[dt.date, dt.date]) -> dict[int, dic
     With the bulk fact hooks (``xinyi_core.facts``) every plugin answers a town's people at
     once; without them, person by person through ``xinyi_calendar_marks``.
     """
-    try:
-        from xinyi_core import facts  # the bulk fact hooks (issue 21)
+    try:  # the bulk fact hooks (issue 21, branch i21-bulk): a plain import once both are merged
+        facts = importlib.import_module("xinyi_core.facts")
     except ImportError:
         facts = None
     if facts is not None:
