@@ -14,11 +14,12 @@ dated later than now.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 from typing import Any
 
-from xinyi_core import (ApprovalChain, ApprovalStep, Operator, OrgUnit, Person, XinyiError, approvals, calendar, clock,
+from xinyi_core import (ApprovalChain, ApprovalStep, Operator, OrgUnit, Person, XinyiError, approvals, bulk, calendar, clock,
                         database)
 
 from . import rules, service
@@ -54,6 +55,43 @@ class _Demo:
         self.city_op = next((op for (role, _), op in self.ops.items() if role == "city_office"), None)
         self.away: dict[int, list[tuple[dt.date, dt.date]]] = {}
         self.stories = iter(["reject", "extend", "oral", "reject", "oral_open", "overdue", "overdue"])
+        self.written: list[tuple[Person, dict[str, Any], tuple]] = []  # ordinary past leave, written at the end
+        self.lived = 0
+        self.working: dict[int, list[dt.date]] = {}  # town → its working days, where the calendar covers them
+        self.span: tuple[dt.date, dt.date] | None = None
+
+    def load_calendars(self, town_ids: list[int]) -> None:
+        """Every town's working days around the demo year, read once (not per leave)."""
+        lo, hi = self.today - dt.timedelta(days=400), self.today + dt.timedelta(days=400)
+        while lo <= hi and not calendar.covered(lo.year):
+            lo = dt.date(lo.year + 1, 1, 1)
+        while hi >= lo and not calendar.covered(hi.year):
+            hi = dt.date(hi.year, 1, 1) - dt.timedelta(days=1)
+        if lo <= hi:
+            self.span = (lo, hi)
+            self.working = calendar.working_days_by_town(town_ids, lo, hi)
+
+    def working_days(self, town_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+        if self.span is None or start < self.span[0] or end > self.span[1]:
+            return calendar.working_days(town_id, start, end)
+        days = self.working[town_id]
+        return days[bisect.bisect_left(days, start):bisect.bisect_right(days, end)]
+
+    def next_working_day(self, town_id: int, after: dt.date) -> dt.date | None:
+        """``service.next_working_day`` from the loaded calendars."""
+        if self.span is not None and self.span[0] <= after:
+            days = self.working[town_id]
+            i = bisect.bisect_right(days, after)
+            if i < len(days):
+                return days[i]
+        return service.next_working_day(town_id, after)
+
+    def count_days(self, town_id: int, category: str, start: dt.date, end: dt.date) -> tuple[int, str]:
+        """``service.count_days`` from the loaded calendars."""
+        counting = service.counting_for(category)
+        if counting != "working" or self.span is None or start < self.span[0] or end > self.span[1]:
+            return service.count_days(town_id, category, start, end)
+        return rules.leave_days(start, end, counting, self.working_days(town_id, start, end)), counting
 
     def plan(self, person: Person, start: dt.date) -> dict[str, Any] | None:
         """A slip for ``person`` from about ``start``, or None when it would overlap her other leave."""
@@ -63,7 +101,7 @@ class _Demo:
             category = "sick"
         length = rng.choices(list(LENGTHS[category]), list(LENGTHS[category].values()))[0]
         if service.counting_for(category) == "working":
-            days = calendar.working_days(person.town_id, start, start + dt.timedelta(days=length * 2 + 14))[:length]
+            days = self.working_days(person.town_id, start, start + dt.timedelta(days=length * 2 + 14))[:length]
             start, end = days[0], days[-1]
         else:
             end = start + dt.timedelta(days=length - 1)
@@ -85,12 +123,23 @@ class _Demo:
         return min(dt.datetime.combine(day, dt.time(hour, self.rng.randint(0, 59))), self.now)
 
 
+LIVE_MAX = 120  # leaves around today told through the real services (each ~30 ms of service calls)
+
+
 def build(city: OrgUnit, rng: random.Random) -> None:
-    """About 0.75 leave per assistant over the last year, decided as a town would."""
+    """About 0.75 leave per assistant over the last year, decided as a town would.
+
+    A city of 20,000 assistants has ~15,000 leaves: the ordinary past ones are
+    written in bulk (between the lived ones, so ids follow the order of filing); at most :data:`LIVE_MAX` leaves around today go
+    through the services (the 500-assistant city has ~30; in a bigger one the
+    rest of the leaves around today are left out, so the queues stay a
+    town's size).
+    """
     demo = _Demo(rng, clock.now())
     today = demo.today
     people = list(Person.select().where((Person.status == "on_duty") & Person.town.is_null(False))
                   .order_by(Person.id))
+    demo.load_calendars(sorted({p.town_id for p in people}))
     plans = [(today - dt.timedelta(days=rng.randint(-20, 340)), person)
              for person in people for _ in range(rng.choices((0, 1, 2, 3), (45, 33, 16, 6))[0])]
     plans.sort(key=lambda p: (p[0], p[1].id))
@@ -104,43 +153,69 @@ def build(city: OrgUnit, rng: random.Random) -> None:
                 continue
             recent = today - dt.timedelta(days=90) <= data["start_on"] < today - dt.timedelta(days=20)
             story = next(demo.stories, "normal") if recent and rng.random() < 0.15 else "normal"
-            back = service.next_working_day(person.town_id, data["end_on"])
+            back = demo.next_working_day(person.town_id, data["end_on"])
             if story == "normal" and not (data["end_on"] + dt.timedelta(days=7) < today and back is not None
                                           and back <= today):
                 story = "live"  # around today or still to come: filed (maybe still waiting) through the services
             if story == "normal":
-                _written(demo, person, data)
-            else:
+                _written(demo, person, data, back)
+            elif story != "live" or demo.lived < LIVE_MAX:
+                demo.lived += story == "live"
+                _write(demo)  # what is written so far first: ids in the order the leaves were filed
                 _lived(demo, person, data, story)
+        _write(demo)
         service.raise_overdue(today)  # ATT-6: the leaves nobody returned from
 
 
-def _written(demo: _Demo, person: Person, data: dict[str, Any]) -> None:
-    """An ordinary past leave, approved and returned: slip, chain and signed steps written directly.
-
-    Only for a leave whose return day (the first working day after it) is already past.
+def _written(demo: _Demo, person: Person, data: dict[str, Any], back: dt.date) -> None:
+    """An ordinary past leave, approved and returned: slip, chain and signed steps, kept to be written
+    in bulk (:func:`_write`). Only for a leave whose return day (the first working day after it) is past.
     """
     rng = demo.rng
-    start, end = data["start_on"], data["end_on"]
-    days, counting = service.count_days(person.town_id, data["category"], start, end)
+    start = data["start_on"]
+    days, counting = demo.count_days(person.town_id, data["category"], start, data["end_on"])
     applied = start - dt.timedelta(days=rng.randint(1, 5))
     filer = demo.filer(person)
-    back = service.next_working_day(person.town_id, end)
-    leave = LeaveRequest.create(
-        person=person, town=person.town_id, village=person.village_id, days=days, counting=counting,
-        applied_on=applied, state="approved", created_by=filer, created_at=demo.at(applied, 9),
-        returned_on=back, returned_recorded_by=demo.ops[("town_clerk", person.town_id)].id, **data)
+    created = str(demo.at(applied, 9))
     village = ("village_head", person.village_id) in demo.ops
     steps = []
     for seq, role in enumerate(rules.approval_roles(days, village_opinion=village)):
         op = demo.city_op if role == "city_office" else demo.ops[(role, person.village_id if role ==
                                                                   "village_head" else person.town_id)]
-        steps.append(dict(seq=seq, role=role, unit=op.scope_id, decision="approved", opinion=rng.choice(OPINIONS),
-                          decided_by=op, decided_at=demo.at(applied + dt.timedelta(days=seq // 2), 10 + seq * 2)))
-    chain = ApprovalChain.create(kind=service.KIND, subject_type="LeaveRequest", subject_id=leave.id, person=person,
-                                 town=person.town_id, state="approved", created_by=filer,
-                                 created_at=leave.created_at, finished_at=steps[-1]["decided_at"])
-    ApprovalStep.insert_many([{**s, "chain": chain} for s in steps]).execute()
+        steps.append((seq, role, op.scope_id, "approved", rng.choice(OPINIONS), op.id,
+                      str(demo.at(applied + dt.timedelta(days=seq // 2), 10 + seq * 2))))
+    leave = (days, counting, applied, filer.id, created, back,
+             demo.ops[("town_clerk", person.town_id)].id)
+    demo.written.append((person, data, (leave, steps)))
+
+
+LEAVE_COLUMNS = ("id", "person", "town", "village", "category", "other_kind", "start_on", "end_on", "days",
+                 "counting", "reason", "phone", "applied_on", "state", "returned_on", "returned_recorded_by",
+                 "created_by", "created_at")
+CHAIN_COLUMNS = ("id", "kind", "subject_type", "subject_id", "person", "town", "state", "created_by", "created_at",
+                 "finished_at")
+STEP_COLUMNS = ("chain", "seq", "role", "unit", "decision", "opinion", "decided_by", "decided_at")
+
+
+def _write(demo: _Demo) -> None:
+    """The ordinary past leaves kept so far with their approved chains, in bulk, ids given."""
+    leave_id, chain_id = bulk.next_id(LeaveRequest), bulk.next_id(ApprovalChain)
+    leaves, chains, steps = [], [], []
+    for person, data, ((days, counting, applied, filer, created, back, clerk), signed) in demo.written:
+        leaves.append((leave_id, person.id, person.town_id, person.village_id, data["category"], data["other_kind"],
+                       data["start_on"].isoformat(), data["end_on"].isoformat(), days, counting, data["reason"],
+                       data["phone"], applied.isoformat(), "approved", back.isoformat(), clerk, filer, created))
+        chains.append((chain_id, service.KIND, "LeaveRequest", leave_id, person.id, person.town_id, "approved", filer,
+                       created, signed[-1][-1]))
+        steps += [(chain_id, *step) for step in signed]
+        leave_id += 1
+        chain_id += 1
+    bulk.insert(LeaveRequest, LEAVE_COLUMNS, leaves)
+    bulk.insert(ApprovalChain, CHAIN_COLUMNS, chains)
+    bulk.insert(ApprovalStep, STEP_COLUMNS, steps)
+    bulk.sync_ids(LeaveRequest)
+    bulk.sync_ids(ApprovalChain)
+    demo.written.clear()
 
 
 def _lived(demo: _Demo, person: Person, data: dict[str, Any], story: str) -> None:

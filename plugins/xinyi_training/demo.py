@@ -14,7 +14,7 @@ import random
 from collections import defaultdict
 from typing import Any, Iterable
 
-from xinyi_core import OrgUnit, Person, clock, database
+from xinyi_core import OrgUnit, Person, bulk, clock, database
 from xinyi_core.calendar import national_kind
 
 from .models import Article, Invitation, TrainingSession
@@ -26,7 +26,6 @@ EXCUSES = ("病假（已批准）", "事假（已批准）", "参加镇里其他
 TOPICS = ("就业创业政策进村入户宣传", "城乡居民养老保险集中参保", "社保卡不出镇申领服务", "春风行动招聘会",
           "就业困难人员帮扶走访", "离校未就业高校毕业生服务", "全民参保登记入户核查", "创业担保贷款政策宣讲")
 OUTLETS = ("新沂人社微信公众号", "新沂日报", "新沂市人民政府网站", "徐州人社网", "镇（街道）微信公众号")
-BATCH = 500
 
 
 def _by_now(at: dt.datetime) -> dt.datetime:
@@ -41,8 +40,10 @@ def _working_day(day: dt.date, step: int = 1) -> dt.date:
 
 
 def _bulk(model: type, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        model.insert_many(rows[i:i + BATCH]).execute()
+    """Rows of the same keys, as tuples through :mod:`xinyi_core.bulk`."""
+    if rows:
+        names = tuple(rows[0])
+        bulk.insert(model, names, (tuple(row[n] for n in names) for row in rows))
 
 
 def _session(city_or_town: OrgUnit, kind: str, title: str, start: dt.date, days: int = 1,

@@ -1,8 +1,8 @@
 """Demo data: a year of Chinese work logs for the demo city, with gaps for some assistants.
 
-About 500 assistants × 245 working days ≈ 120,000 entries, so rows are built
-in memory from short templates and written with ``insert_many`` in chunks
-inside one transaction. Most assistants log every working day; some are
+About 500 assistants × 245 working days ≈ 120,000 entries (5 million at
+20,000 assistants), so rows are tuples made from texts written once, streamed
+to the database in chunks (:mod:`xinyi_core.bulk`) inside one transaction. Most assistants log every working day; some are
 sloppy (a few missed days, thin entries) and a few miss whole weeks — the
 monthly checks, the home-screen to-dos and item 4 have something to find.
 Past months are checked by the towns (the previous month only in some towns,
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import Any, Iterator
 
 from xinyi_core import OrgUnit, Operator, Person, database
-from xinyi_core import calendar, clock
+from xinyi_core import bulk, calendar, clock
+from xinyi_core.demo import history_start
 
 from . import rules
 from .models import Consultation, LogEntry, MonthlyCheck, RegisterItem, SpotCheck, SpotCheckItem
 from .service import duties, setting
 
-CHUNK = 1000
 N = "一二三四五六七八"
 TASKS = {  # duty index → (task, progress templates)
     0: ("政策宣传", ["在村服务大厅发放就业创业政策宣传单{n}份，解答群众咨询", "利用村广播宣传城乡居民养老保险缴费政策",
@@ -72,109 +72,145 @@ def _profiles(rng: random.Random, people: list[Any]) -> dict[int, tuple[float, f
     return out
 
 
-def _entry(rng: random.Random, person: Any, day: dt.date, thin: bool, names: list[str]) -> dict[str, Any]:
-    k = rng.choice(range(len(names)))
-    task, progress = TASKS.get(k, TASKS[14])
-    text = rng.choice(THIN) if thin else rng.choice(progress).format(n=rng.choice(N), company=rng.choice(COMPANIES))
-    trouble = rng.random() < 0.2
-    at = dt.datetime.combine(day, dt.time(17, rng.randint(0, 40)))
-    return {"person": person.id, "town": person.town_id, "day": day, "category": names[k], "task": task,
-            "progress": text, "problems": rng.choice(PROBLEMS) if trouble else "",
-            "solutions": rng.choice(SOLUTIONS) if trouble else "", "state": "submitted",
-            "created_at": at, "updated_at": at}
+def _texts(names: list[str], min_chars: int) -> list[tuple[str, str, list[str], list[tuple[str, bool]]]]:
+    """Per duty index: (category, task, its progress templates, every text they make with whether it is
+    thin), written once: the text of template ``i`` with ``N[n]`` and ``COMPANIES[c]`` is at
+    ``(i * len(N) + n) * len(COMPANIES) + c``."""
+    out = []
+    for k, name in enumerate(names):
+        task, progress = TASKS.get(k, TASKS[14])
+        texts = [template.format(n=n, company=company) for template in progress for n in N for company in COMPANIES]
+        out.append((name, task, progress, [(text, rules.is_thin(text, min_chars)) for text in texts]))
+    return out
 
 
-def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs of ``CHUNK`` rows, the SQL written once per chunk size.
+class _Day:
+    """A working day as the rows store it, computed once per town (not once per person)."""
 
-    peewee's ``insert_many`` builds SQL value by value, which costs more than the
-    database's own work at 120,000 rows; values still pass through each field's
-    ``db_value`` (dates, JSON, foreign keys) and missing ones take the field's default.
-    """
-    if not rows:
-        return
-    db = database.obj
-    defaults = {n: f.default for n, f in model._meta.fields.items()
-                if n not in rows[0] and f.default is not None and not callable(f.default)}
-    names = [*rows[0], *defaults]
-    fields = [model._meta.fields[n] for n in names]
-    q = db.quote[0] + "{}" + db.quote[1]
-    head = (f"INSERT INTO {q.format(model._meta.table_name)} "
-            f"({', '.join(q.format(f.column_name) for f in fields)}) VALUES ")
-    one = "(" + ", ".join([db.param] * len(fields)) + ")"
-    for i in range(0, len(rows), CHUNK):
-        chunk = rows[i:i + CHUNK]
-        params = [f.db_value(row.get(n, defaults.get(n))) for row in chunk for f, n in zip(fields, names)]
-        db.execute_sql(head + ", ".join([one] * len(chunk)), params)
+    __slots__ = ("date", "iso", "period", "week", "stamps")
+
+    def __init__(self, day: dt.date) -> None:
+        self.date, self.iso, self.period, self.week = day, day.isoformat(), rules.period_of(day), day.isocalendar()[1]
+        self.stamps = [f"{self.iso} 17:{m:02d}:00" for m in range(41)]  # entries are saved 17:00–17:40
+
+
+ENTRY_COLUMNS = ("id", "person", "town", "day", "category", "task", "progress", "problems", "solutions", "state",
+                 "created_at", "updated_at")
 
 
 def build(city: OrgUnit, rng: random.Random) -> None:
-    """Write the demo year (only dates the national calendar covers)."""
+    """Write the demo year (only dates the national calendar covers).
+
+    A city of 20,000 assistants has millions of entries: they are made as tuples from
+    texts written once and streamed to the database in chunks, ids given (their
+    consultations follow), never held all at once. The random draws are those of
+    one entry made at a time (``rng.choice``, ``rng.randint``), so a seed gives
+    the same city as before.
+    """
     today = clock.today()
-    start, end = today - dt.timedelta(days=365), today - dt.timedelta(days=1)
+    start, end = history_start(today), today - dt.timedelta(days=1)  # a year (less in a province-size city)
     while not calendar.covered(start.year):
         start = dt.date(start.year + 1, 1, 1)
     if start > end or not calendar.covered(end.year):
         return
     people = list(Person.select().where(Person.status == "on_duty").order_by(Person.id))
-    working = {t: calendar.working_days(t, start, end) for t in {p.town_id for p in people}}
+    working = calendar.working_days_by_town({p.town_id for p in people}, start, end)
+    days = {t: [_Day(d) for d in ds] for t, ds in working.items()}
     names = duties()
     min_chars = int(setting("thin_min_chars"))
+    texts = _texts(names, min_chars)
+    thin_texts = [(text, rules.is_thin(text, min_chars)) for text in THIN]
     profiles = _profiles(rng, people)
-    entries: list[dict[str, Any]] = []
     missing: dict[tuple[int, str], list[str]] = {}
     thin_count: dict[tuple[int, str], int] = {}
-    for p in people:
-        gap, thin, weeks = profiles[p.id]
-        for day in working[p.town_id]:
-            if p.joined_on and day < p.joined_on:
-                continue
-            key = (p.id, rules.period_of(day))
-            if day.isocalendar()[1] in weeks or rng.random() < gap:
-                missing.setdefault(key, []).append(day.isoformat())
-                continue
-            row = _entry(rng, p, day, rng.random() < thin, names)
-            thin_count[key] = thin_count.get(key, 0) + rules.is_thin(row["progress"], min_chars)
-            entries.append(row)
-    with database.atomic():
-        _insert(LogEntry, entries)
-        _consultations(rng, names[0])
+    publicity = bytearray()  # per entry, in id order: is it a publicity-and-consultation entry
+    first_id = bulk.next_id(LogEntry)
+
+    def entries():
+        r, below = rng.random, rng._randbelow  # what rng.choice / rng.randint draw with
+        entry_id = first_id
+        n_texts, n_n, n_c = len(texts), len(N), len(COMPANIES)
+        for p in people:
+            gap, thin, weeks = profiles[p.id]
+            joined = p.joined_on
+            person_id, town_id = p.id, p.town_id
+            for day in days[town_id]:
+                if joined and day.date < joined:
+                    continue
+                if (weeks and day.week in weeks) or r() < gap:
+                    missing.setdefault((person_id, day.period), []).append(day.iso)
+                    continue
+                is_thin = r() < thin
+                k = below(n_texts)
+                category, task, progress, made = texts[k]
+                if is_thin:
+                    text, short = thin_texts[below(len(THIN))]
+                else:
+                    i = below(len(progress))
+                    n = below(n_n)
+                    text, short = made[(i * n_n + n) * n_c + below(n_c)]
+                if short:
+                    key = (person_id, day.period)
+                    thin_count[key] = thin_count.get(key, 0) + 1
+                trouble = r() < 0.2
+                at = day.stamps[below(41)]
+                if trouble:
+                    problem = PROBLEMS[below(len(PROBLEMS))]
+                    solution = SOLUTIONS[below(len(SOLUTIONS))]
+                else:
+                    problem = solution = ""
+                publicity.append(k == 0)
+                yield (entry_id, person_id, town_id, day.iso, category, task, text, problem, solution, "submitted",
+                       at, at)
+                entry_id += 1
+
+    with database.atomic(), bulk.big_cache(), bulk.indexes_after(LogEntry, Consultation):
+        bulk.insert(LogEntry, ENTRY_COLUMNS, entries())
+        bulk.sync_ids(LogEntry)
+        bulk.insert(Consultation, ("entry", "served", "question", "answer"), _consultations(rng, first_id, publicity))
         open_by = _register(rng, people, start, end)
         _checks(rng, people, working, missing, thin_count, open_by, today)
         _spot_check(rng, people, today)
 
 
-def _consultations(rng: random.Random, category: str) -> None:
+def _consultations(rng: random.Random, first_id: int, publicity: bytearray) -> Iterator[tuple[Any, ...]]:
     """Policy consultations on the publicity-and-consultation entries (and a few others)."""
-    rows = []
-    for entry_id, cat in LogEntry.select(LogEntry.id, LogEntry.category).order_by(LogEntry.id).tuples():
-        if cat == category or rng.random() < 0.05:
+    for i, flag in enumerate(publicity):
+        if flag or rng.random() < 0.05:
             question, answer = rng.choice(QUESTIONS)
             served = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(("某", "大爷", "大姐", "师傅"))
-            rows.append({"entry": entry_id, "served": served, "question": question, "answer": answer})
-    _insert(Consultation, rows)
+            yield (first_id + i, served, question, answer)
+
+
+REGISTER_COLUMNS = ("person", "town", "at", "channel", "party_kind", "party", "matter", "handling", "referred",
+                    "state", "closed_at")
 
 
 def _register(rng: random.Random, people: list[Any], start: dt.date, end: dt.date) -> dict[int, list[dt.datetime]]:
     """About three visits/calls a month each; a few recent ones still open. Returns open times per person."""
-    rows, open_by = [], {}
+    open_by: dict[int, list[dt.datetime]] = {}
     span = (end - start).days
-    for p in people:
-        for _ in range(rng.randint(24, 48)):
-            at = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(span)),
-                                     dt.time(rng.randint(8, 16), rng.randint(0, 59)))
-            kind, matter = rng.choice(MATTERS)
-            still_open = (end - at.date()).days < 40 and rng.random() < 0.3
-            party = rng.choice(COMPANIES) if kind == "employer" else rng.choice("王李张刘陈杨赵黄") + "某"
-            rows.append({"person": p.id, "town": p.town_id, "at": at, "channel": rng.choice(("visit", "call")),
-                         "party_kind": kind, "party": party, "matter": matter,
-                         "handling": "" if still_open else "当场解答并办理", "referred": rng.random() < 0.1,
-                         "state": "open" if still_open else "closed",
-                         "closed_at": None if still_open else at + dt.timedelta(hours=2)})
-            if still_open:
-                open_by.setdefault(p.id, []).append(at)
-    _insert(RegisterItem, rows)
+
+    def rows():
+        for p in people:
+            for _ in range(rng.randint(24, 48)):
+                at = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(span)),
+                                         dt.time(rng.randint(8, 16), rng.randint(0, 59)))
+                kind, matter = rng.choice(MATTERS)
+                still_open = (end - at.date()).days < 40 and rng.random() < 0.3
+                party = rng.choice(COMPANIES) if kind == "employer" else rng.choice("王李张刘陈杨赵黄") + "某"
+                if still_open:
+                    open_by.setdefault(p.id, []).append(at)
+                yield (p.id, p.town_id, str(at), rng.choice(("visit", "call")), kind, party, matter,
+                       "" if still_open else "当场解答并办理", rng.random() < 0.1, "open" if still_open else "closed",
+                       None if still_open else str(at + dt.timedelta(hours=2)))
+
+    bulk.insert(RegisterItem, REGISTER_COLUMNS, rows())
     return open_by
+
+
+CHECK_COLUMNS = ("person", "town", "period", "working_days", "missing_days", "thin_entries", "open_items",
+                 "evidence", "remarks", "checked_by", "checked_at")
 
 
 def _checks(rng: random.Random, people: list[Any], working: dict[int, list[dt.date]],
@@ -190,28 +226,37 @@ def _checks(rng: random.Random, people: list[Any], working: dict[int, list[dt.da
     late_towns = set(rng.sample(sorted(clerks), k=max(1, len(clerks) // 4)))
     periods = sorted({rules.period_of(d) for days in working.values() for d in days if rules.period_of(d)
                       != rules.period_of(today)})
-    rows = []
-    for p in people:
-        if p.town_id not in clerks:
-            continue
-        for period in periods:
-            if period == last_month and p.town_id in late_towns:
+    per_month: dict[int, dict[str, int]] = {}  # town → period → working days
+    for town_id, days in working.items():
+        counts = per_month.setdefault(town_id, {})
+        for d in days:
+            counts[rules.period_of(d)] = counts.get(rules.period_of(d), 0) + 1
+    bounds = {period: rules.month_bounds(period) for period in periods}
+    evidence = EVIDENCE.db_value
+
+    def rows():
+        for p in people:
+            if p.town_id not in clerks:
                 continue
-            first, last = rules.month_bounds(period)
-            if p.joined_on and p.joined_on > last:
-                continue
-            days = sum(1 for d in working[p.town_id] if first <= d <= last)
-            gaps = missing.get((p.id, period), [])
-            open_items = sum(1 for at in open_by.get(p.id, ()) if at.date() <= last)
-            n_thin = thin.get((p.id, period), 0)
-            remarks = "记载完整" if not gaps and not n_thin else "请按要求逐日详实记载"
-            rows.append({"person": p.id, "town": p.town_id, "period": period, "working_days": days,
-                         "missing_days": len(gaps), "thin_entries": n_thin, "open_items": open_items,
-                         "evidence": {"missing": gaps, "thin": [], "open": [], "excused": []},
-                         "remarks": remarks, "checked_by": clerks[p.town_id],
-                         "checked_at": min(dt.datetime.combine(last + dt.timedelta(days=rng.randint(2, 8)),
-                                                               dt.time(10)), now)})
-    _insert(MonthlyCheck, rows)
+            for period in periods:
+                if period == last_month and p.town_id in late_towns:
+                    continue
+                first, last = bounds[period]
+                if p.joined_on and p.joined_on > last:
+                    continue
+                gaps = missing.get((p.id, period), [])
+                open_items = sum(1 for at in open_by.get(p.id, ()) if at.date() <= last)
+                n_thin = thin.get((p.id, period), 0)
+                remarks = "记载完整" if not gaps and not n_thin else "请按要求逐日详实记载"
+                checked = min(dt.datetime.combine(last + dt.timedelta(days=rng.randint(2, 8)), dt.time(10)), now)
+                yield (p.id, p.town_id, period, per_month.get(p.town_id, {}).get(period, 0), len(gaps), n_thin,
+                       open_items, evidence({"missing": gaps, "thin": [], "open": [], "excused": []}), remarks,
+                       clerks[p.town_id], str(checked))
+
+    bulk.insert(MonthlyCheck, CHECK_COLUMNS, rows())
+
+
+EVIDENCE = MonthlyCheck.evidence
 
 
 def _spot_check(rng: random.Random, people: list[Any], today: dt.date) -> None:
@@ -231,4 +276,4 @@ def _spot_check(rng: random.Random, people: list[Any], today: dt.date) -> None:
                      "findings": "部分日志记载过于简单，未写明问题和解决办法" if problem else "",
                      "reviewed_by_id": city_op.id if reviewed else None,
                      "reviewed_at": spot.made_at + dt.timedelta(days=1) if reviewed else None})
-    _insert(SpotCheckItem, rows)
+    SpotCheckItem.insert_many(rows).execute()

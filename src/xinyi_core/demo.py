@@ -1,4 +1,4 @@
-"""The demo city: Xinyi's 16 towns/streets, ~300 villages, ~500 assistants.
+"""The demo city (Xinyi's 16 towns/streets, ~300 villages, ~500 assistants; ``--assistants`` more): for a plugin's ``xinyi_demo_data``, :func:`history_start` — the first day of daily records.
 
 Everything is drawn from one seeded :class:`random.Random`, so the same seed
 gives the same city. Plugins add their records through ``xinyi_demo_data``.
@@ -11,10 +11,10 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from . import auth, clock, org, people, validators
+from . import auth, bulk, clock, org, people, validators
 from .db import database
 from .i18n import t
-from .models import OrgUnit, Operator, Person, Post
+from .models import OrgUnit, Operator, Person, Post, PostAssignment
 from .state import runtime
 
 DEMO_PASSWORD = "xinyi123"
@@ -33,6 +33,29 @@ VILLAGE_SUFFIXES = ("庄", "集", "圩", "湖", "楼", "营", "河", "岭", "桥
 log = logging.getLogger(__name__)
 MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
                    "157", "158", "159", "177", "180", "181", "182", "183", "187", "188", "189", "199")
+
+
+# Daily records (a work-log entry and an attendance day per assistant per working day) are most
+# of a demo city: 5 million of each for a year at 20,000 assistants, more than ``xinyi demo`` can
+# write in two minutes on a small machine. Up to FULL_HISTORY assistants the demo keeps a year of
+# them; above, the same number of person-days (at least three months, so last month's checks,
+# reports and monthly results have their month). Leave, training and the rest keep their year.
+FULL_HISTORY = 5_000
+MIN_HISTORY_DAYS = 92
+_history = {"days": 365}  # of the build in progress, read by the plugins through history_start()
+
+
+def history_days(assistants: int) -> int:
+    """Days of daily records before today in a demo city of ``assistants``."""
+    if assistants <= FULL_HISTORY:
+        return 365
+    return max(MIN_HISTORY_DAYS, 365 * FULL_HISTORY // assistants)
+
+
+def history_start(today: dt.date) -> dt.date:
+    """The first day a plugin's ``xinyi_demo_data`` writes daily records for (work log, attendance):
+    a year before ``today``, less in a city of more than :data:`FULL_HISTORY` assistants."""
+    return today - dt.timedelta(days=_history["days"])
 
 
 @dataclass
@@ -96,28 +119,53 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
         n_villages = max(villages, len(TOWNS))
         per_town = [n_villages // len(TOWNS) + (i < n_villages % len(TOWNS)) for i in range(len(TOWNS))]
         rng.shuffle(per_town)
-        village_units: list[OrgUnit] = []
-        town_units = []
+        # Towns, villages, posts, people and their post history are written in bulk with their ids given
+        # (xinyi_core.bulk): a province-size demo has tens of thousands of each. Ids and random draws
+        # come in the order of one unit made at a time, so a seed gives the same city as before.
+        now = str(clock.now())
+        unit_id = bulk.next_id(OrgUnit)
+        unit_rows = []
+        villages_of: list[tuple[int, int]] = []  # (village id, town id)
+        town_ids: list[int] = []
+        names: dict[int, tuple[str, str, str | None]] = {}  # town id → clerk's, head's, first village head's
         first_village: dict[int, int] = {}  # town id → its first village (whose head has an account)
         for (code, name), count in zip(TOWNS, per_town):
-            town = org.add_unit("town", code, name, city)
-            town_units.append(town)
-            operator(f"{code}_clerk", fake_name(rng), "town_clerk", town)
-            operator(f"{code}_head", fake_name(rng), "town_head", town)
+            town_id, town_path = unit_id, f"{city.path}{unit_id}/"
+            unit_rows.append((town_id, "town", code, name, city.id, town_path))
+            town_ids.append(town_id)
+            unit_id += 1
+            clerk, head = fake_name(rng), fake_name(rng)
+            v1_head = None
             for i, vname in enumerate(_villages_for(rng, name, count)):
-                village = org.add_unit("village", f"{code}-{i + 1:03d}", vname, town)
-                village_units.append(village)
+                unit_rows.append((unit_id, "village", f"{code}-{i + 1:03d}", vname, town_id, f"{town_path}{unit_id}/"))
+                villages_of.append((unit_id, town_id))
                 if i == 0:
-                    operator(f"{code}_v1_head", fake_name(rng), "village_head", village)
-                    first_village[town.id] = village.id
-        n_posts = max(len(village_units), math.ceil(assistants * 1.05))
-        post_villages = village_units + [rng.choice(village_units) for _ in range(n_posts - len(village_units))]
-        posts: list[Post] = [org.add_post(v) for v in post_villages]
+                    v1_head = fake_name(rng)
+                    first_village[town_id] = unit_id
+                unit_id += 1
+            names[town_id] = (clerk, head, v1_head)
+        bulk.insert(OrgUnit, ("id", "kind", "code", "name", "parent", "path"), unit_rows)
+        bulk.sync_ids(OrgUnit)
+        units = {u.id: u for u in OrgUnit.select().where(OrgUnit.id.in_(town_ids + list(first_village.values())))}
+        town_units = [units[i] for i in town_ids]
+        for (code, _), town in zip(TOWNS, town_units):
+            clerk, head, v1_head = names[town.id]
+            operator(f"{code}_clerk", clerk, "town_clerk", town)
+            operator(f"{code}_head", head, "town_head", town)
+            if v1_head is not None:
+                operator(f"{code}_v1_head", v1_head, "village_head", units[first_village[town.id]])
+        n_posts = max(len(villages_of), math.ceil(assistants * 1.05))
+        post_villages = villages_of + [rng.choice(villages_of) for _ in range(n_posts - len(villages_of))]
+        first_post = bulk.next_id(Post)
+        posts = [(first_post + k, village, town) for k, (village, town) in enumerate(post_villages)]
         rng.shuffle(posts)
         filled = posts[:assistants]
         vacant = posts[assistants:]
-        staff: dict[int, list[tuple[Person, Post]]] = {}  # town id → its assistants, as hired
-        for k, post in enumerate(filled):
+        staff: dict[int, list[tuple[int, str, int]]] = {}  # town id → its assistants as hired: (id, name, village)
+        person_rows, assignment_rows = [], []
+        person_id = bulk.next_id(Person)
+        spelled: dict[str, str] = {}
+        for k, (post_id, village, town) in enumerate(filled):
             male = rng.random() < 0.45
             birth = dt.date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
             number = fake_id_number(rng, cfg.city_code, birth, male)
@@ -125,26 +173,43 @@ def build(seed: int = 7, assistants: int = 500, villages: int = 300, progress=No
                 number = fake_id_number(rng, cfg.city_code, birth, male)
             used_ids.add(number)
             joined = dt.date(rng.randint(2012, today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
-            data = {"name": fake_name(rng), "id_number": number, "sex": "M" if male else "F", "birth_date": birth,
-                    "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
-                    "political_status": rng.choices(("party_member", "league_member", "masses"), (4, 2, 5))[0],
-                    "education": rng.choices(("bachelor", "college", "high_school"), (5, 4, 1))[0]}
-            person = people.insert(data, post, status="on_duty", joined_on=joined, operator=None)
-            staff.setdefault(person.town_id, []).append((person, post))
+            name = fake_name(rng)
+            if name not in spelled:
+                spelled[name] = people.initials(name)
+            person_rows.append((
+                person_id, name, spelled[name], "M" if male else "F", birth.isoformat(), number,
+                rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+                rng.choices(("party_member", "league_member", "masses"), (4, 2, 5))[0],
+                rng.choices(("bachelor", "college", "high_school"), (5, 4, 1))[0],
+                joined.isoformat(), "on_duty", town, village, post_id, now, now))
+            assignment_rows.append((person_id, post_id, joined.isoformat(), "hire", None))
+            staff.setdefault(town, []).append((person_id, name, village))
+            person_id += 1
             if progress:
                 progress(k + 1, len(filled))
+        bulk.insert(Post, ("id", "village", "title", "vacant_since", "created_at"),
+                    [(post_id, village, "协理员", None, now) for post_id, village, _ in filled]
+                    + [(post_id, village, "协理员", str(today - dt.timedelta(days=rng.randint(10, 400))), now)
+                       for post_id, village, _ in vacant])
+        bulk.sync_ids(Post)
+        bulk.insert(Person, ("id", "name", "name_initials", "sex", "birth_date", "id_number", "phone",
+                             "political_status", "education", "joined_on", "status", "town", "village", "post",
+                             "created_at", "updated_at"), person_rows)
+        bulk.sync_ids(Person)
+        bulk.insert(PostAssignment, ("person", "post", "start_on", "reason", "operator_id"), assignment_rows)
         # Some assistants log in themselves (their own log, leave, training): three in the demo town,
         # one in every other — those of the town's first village first, whose head has an account too,
         # so her leave can be approved step by step (village head → town head → city).
         for (code, _), town in zip(TOWNS, town_units):
-            own = sorted(staff.get(town.id, []), key=lambda pp: pp[1].village_id != first_village.get(town.id))
-            for n, (person, post) in enumerate(own[:ASSISTANT_ACCOUNTS if code == DEMO_TOWN else 1], start=1):
-                operator(f"{code}_zl{n}", person.name, "assistant", post.village, person)
-        for post in vacant:
-            post.vacant_since = today - dt.timedelta(days=rng.randint(10, 400))
-            post.save()
+            own = sorted(staff.get(town.id, []), key=lambda person: person[2] != first_village.get(town.id))
+            for n, (pid, name, village) in enumerate(own[:ASSISTANT_ACCOUNTS if code == DEMO_TOWN else 1], start=1):
+                operator(f"{code}_zl{n}", name, "assistant", OrgUnit.get_by_id(village), Person.get_by_id(pid))
 
-    warnings = _plugin_demo_data(city, rng)
+    _history["days"] = history_days(assistants)
+    try:
+        warnings = _plugin_demo_data(city, rng)
+    finally:
+        _history["days"] = 365
     return DemoSummary(len(town_units), OrgUnit.select().where(OrgUnit.kind == "village").count(),
                        Post.select().count(), Person.select().count(), operators, warnings)
 

@@ -1,0 +1,135 @@
+"""Writing many rows fast, on SQLite and PostgreSQL alike (the demo city at province scale).
+
+Rows are plain tuples whose values are already what the database stores (ids,
+``'2026-03-02'`` for a date, ``'2026-03-02 17:05:00'`` for a time stamp, text
+and booleans), in the order of the column names given — no model instances,
+no per-value ``db_value``. They are written in chunks from any iterable, so a
+caller can stream a year of daily rows without holding them, inside the
+caller's transaction:
+
+- SQLite: one prepared ``INSERT`` run by ``executemany`` per chunk;
+- PostgreSQL: multi-row ``VALUES`` (psycopg2's ``execute_values``) per chunk,
+  since psycopg2's own ``executemany`` is a round trip per row.
+
+A writer that links rows to rows it writes itself (a log entry and its
+consultations) gives ids explicitly: :func:`next_id` before, :func:`sync_ids`
+after, so PostgreSQL's sequence continues past them.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+from typing import Any, Iterable, Iterator, Sequence
+
+import peewee as pw
+
+from .db import database, is_sqlite
+
+CHUNK = 5000
+
+
+def _quote(name: str) -> str:
+    q = database.obj.quote
+    return q[0] + name + q[1]
+
+
+def insert(model: type[pw.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], chunk: int = CHUNK) -> int:
+    """Insert ``rows`` (values in the order of the field ``names``) into ``model``'s table.
+
+    Fields not named take their model default (computed once, a callable one too: a
+    ``created_at`` default is the same moment for every row). Returns how many rows
+    were written. Runs in the caller's transaction (the caller should open one).
+    """
+    fields = [model._meta.fields[n] for n in names]
+    rest = [f for n, f in model._meta.fields.items()
+            if n not in names and f.default is not None and not f.primary_key]
+    suffix = tuple(f.db_value(f.default() if callable(f.default) else f.default) for f in rest)
+    fields += rest
+    columns = ", ".join(_quote(f.column_name) for f in fields)
+    head = f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) VALUES "
+    sqlite = is_sqlite()
+    cursor = database.cursor()
+    sql = head + "(" + ", ".join([database.obj.param] * len(fields)) + ")" if sqlite else head + "%s"
+    if not sqlite:
+        from psycopg2.extras import execute_values
+    count = 0
+    it = iter(rows)
+    while True:
+        batch = list(itertools.islice(it, chunk))
+        if not batch:
+            return count
+        if suffix:
+            batch = [(*row, *suffix) for row in batch]
+        if sqlite:
+            cursor.executemany(sql, batch)
+        else:
+            execute_values(cursor, sql, batch, page_size=len(batch))
+        count += len(batch)
+
+
+def chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """``rows`` in lists of at most ``size``."""
+    it = iter(rows)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def next_id(model: type[pw.Model]) -> int:
+    """The first free id of ``model``'s table, for rows given their ids explicitly."""
+    return (model.select(pw.fn.MAX(model._meta.primary_key)).scalar() or 0) + 1
+
+
+def sync_ids(model: type[pw.Model]) -> None:
+    """After rows written with explicit ids: PostgreSQL's sequence continues after the largest
+    (SQLite takes the largest rowid + 1 by itself)."""
+    if is_sqlite():
+        return
+    table, pk = model._meta.table_name, model._meta.primary_key.column_name
+    database.execute_sql(f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                         f"(SELECT COALESCE(MAX({_quote(pk)}), 0) + 1 FROM {_quote(table)}), false)",
+                         (_quote(table), pk))
+
+
+@contextlib.contextmanager
+def big_cache(mib: int = 256) -> Iterator[None]:
+    """A larger SQLite page cache while a bulk writer runs (the deployment's is 2 MiB, for
+    readers on small machines): a year of rows into indexed tables otherwise spills and
+    rereads index pages all the time. Nothing on PostgreSQL."""
+    if not is_sqlite():
+        yield
+        return
+    before = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    database.execute_sql(f"PRAGMA cache_size = {-int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextlib.contextmanager
+def indexes_after(*models: type[pw.Model]) -> Iterator[None]:
+    """Drop the plain (not unique) indexes of ``models``' tables while the caller writes, and
+    make them again from their own definitions after: building an index from a million rows at
+    once is several times faster than keeping it up to date row by row. Inside the caller's
+    transaction, on both databases (PostgreSQL's DDL is transactional; SQLite's too)."""
+    saved: list[str] = []
+    for model in models:
+        table = model._meta.table_name
+        if is_sqlite():
+            found = database.execute_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (table,)).fetchall()
+        else:
+            found = database.execute_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND schemaname = current_schema()",
+                (table,)).fetchall()
+        for name, sql in found:
+            if "UNIQUE" in sql.upper().split("(")[0]:
+                continue  # constraints stay (and a primary key is one)
+            database.execute_sql(f"DROP INDEX {_quote(name)}")
+            saved.append(sql)
+    try:
+        yield
+    finally:
+        for sql in saved:
+            database.execute_sql(sql)
