@@ -150,6 +150,17 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
 
 
 @hookimpl
+def xinyi_dashboard_series(operator: Operator, period: str) -> list[Any]:
+    from xinyi_core import auth, dashboard as dash
+
+    if not auth.can(operator, dash.PERMISSION):
+        return []
+    from . import dashboard
+
+    return dashboard.charts(operator, period)
+
+
+@hookimpl
 def xinyi_screens() -> list[Any]:
     from .screens import entries
 
