@@ -399,6 +399,70 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     return last
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart of some columns of :func:`add_chart_sheet`'s table.
+
+    ``columns`` are 0-based indexes into the table's value columns (the labels are column A);
+    ``kind`` ``"bar"`` draws horizontal bars (towns, villages down the side), ``"col"`` vertical ones;
+    ``grouping`` ``"clustered"``, ``"stacked"`` or ``"percentStacked"``.
+    """
+
+    title: str
+    columns: Sequence[int]
+    kind: str = "bar"
+    grouping: str = "clustered"
+    axis_title: str = ""
+    maximum: float | None = None  # of the value axis (100 for percentages)
+
+
+CHART_ROWS = 18  # rows of the sheet one chart covers (7.5 cm at the default row height)
+
+
+def add_chart_sheet(wb: Workbook, *, sheet_title: str, title: str, headers: Sequence[str],
+                    rows: Sequence[Sequence[Any]], charts: Sequence[Chart], note: str = "") -> Worksheet:
+    """A second sheet for a report: its figures as a small table and native Excel charts of them below,
+    so the printed report shows the picture (openpyxl's chart module; Excel and WPS draw them).
+
+    ``headers`` name the label column and the value columns; each row is a label then its values.
+    The sheet is set up for A4 landscape like every report sheet.
+    """
+    from openpyxl.chart import BarChart, Reference
+
+    ws = wb.create_sheet(sheet_title)
+    n = len(headers)
+    title_row(ws, 1, title, n)
+    note_row(ws, 2, note, n)
+    header_row(ws, 3, list(headers))
+    last = data_rows(ws, 4, rows, left_cols=[1]) if rows else 3
+    set_widths(ws, [_fit([headers[0], *(r[0] for r in rows)], 8, 20), *([10] * (n - 1))])
+    top = last + 2
+    for spec in charts:
+        chart = BarChart()
+        chart.type = spec.kind
+        chart.grouping = spec.grouping
+        if spec.grouping != "clustered":
+            chart.overlap = 100
+        chart.title = spec.title
+        chart.style = 10
+        chart.width, chart.height = 24.0, 7.5
+        chart.y_axis.title = spec.axis_title or None
+        chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 leaves the axes' state unsaid
+        if spec.maximum is not None:
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, spec.maximum
+        if spec.kind == "bar":
+            chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+        for column in spec.columns:
+            col = column + 2  # column A holds the labels
+            chart.add_data(Reference(ws, min_col=col, min_row=3, max_row=max(last, 4)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=4, max_row=max(last, 4)))
+        ws.add_chart(chart, f"A{top}")
+        top += CHART_ROWS
+    page_setup(ws, landscape=True, title_rows="1:3")
+    print_area(ws, top, max(n, 10))
+    return ws
+
+
 def save_xlsx(wb: Workbook, path: Path, *, key: str | None = None) -> Path:
     """Write ``wb`` to ``path`` atomically; ``key`` names the record it is of (see :func:`named_path`)."""
     if key is not None:
