@@ -60,7 +60,15 @@ def xinyi_models() -> list[type]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    return [Migration(1, "attendance tables", create_tables(*MODELS))]
+    return [Migration(1, "attendance tables", create_tables(*MODELS)),
+            Migration(2, "the days without a sign-in, by town and date (the dashboard's rate)", _unsigned_index)]
+
+
+def _unsigned_index(migrator: Any, db: Any) -> None:
+    """A partial index of the few days with no sign-in (excused, candidates): the month's attendance rate
+    of every town is then two index-only counts, not a visit to each of the city's ~400,000 days."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS attendance_day_unsigned ON attendance_day (town_id, date) "
+                   "WHERE sign_in IS NULL")
 
 
 @hookimpl
