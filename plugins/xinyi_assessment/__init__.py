@@ -101,7 +101,7 @@ def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
 
     if not auth.can(operator, dash.PERMISSION):
         return []
-    from . import dashboard
+    from .service import dashboard
 
     return dashboard.charts(operator, period)
 

@@ -47,7 +47,7 @@ from typing import Any
 from xinyi_core import (AssessmentFact, DashboardItem, Migration, MonthFact, Operator, Person, Setting, create_tables,
                         hookimpl, i18n, t)
 
-from .models import MODELS
+from .models import MODELS, unsigned_index
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "attendance")
@@ -61,14 +61,8 @@ def xinyi_models() -> list[type]:
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
     return [Migration(1, "attendance tables", create_tables(*MODELS)),
-            Migration(2, "the days without a sign-in, by town and date (the dashboard's rate)", _unsigned_index)]
+            Migration(2, "the days without a sign-in, by town and date (the dashboard's rate)", unsigned_index)]
 
-
-def _unsigned_index(migrator: Any, db: Any) -> None:
-    """A partial index of the few days with no sign-in (excused, candidates): the month's attendance rate
-    of every town is then two index-only counts, not a visit to each of the city's ~400,000 days."""
-    db.execute_sql("CREATE INDEX IF NOT EXISTS attendance_day_unsigned ON attendance_day (town_id, date) "
-                   "WHERE sign_in IS NULL")
 
 
 @hookimpl
@@ -163,7 +157,7 @@ def xinyi_dashboard_series(operator: Operator, period: str) -> list[Any]:
 
     if not auth.can(operator, dash.PERMISSION):
         return []
-    from . import dashboard
+    from .service import dashboard
 
     return dashboard.charts(operator, period)
 

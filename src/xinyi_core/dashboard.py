@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import peewee as pw
 
@@ -142,21 +142,42 @@ def vacancies(operator: Any, period: str) -> list[DashboardChart]:
 
 # --------------------------------------------------------------------------- all of it
 
-def gather(operator: Any, period: str) -> tuple[list[DashboardChart], list[str]]:
-    """Every chart for ``operator`` and ``period``, in selector order, and the plugins that failed.
+def sources(operator: Any, period: str) -> Iterator[tuple[list[DashboardChart], list[str]]]:
+    """The charts for ``operator`` and ``period`` source by source — the core's, then each plugin's —
+    with the plugins that failed: the screen draws the first as soon as it is there.
 
-    A town's operator hears her town's plugins, the city every plugin. A chart of an unknown kind or
-    with a series of the wrong length is left out (logged): the screen never draws half a chart.
+    A town's operator hears her town's plugins, the city every plugin. A plugin that raises is
+    reported (in Chinese, like on the home screen) and skipped; a chart of an unknown kind or with a
+    series of the wrong length is left out (logged): the screen never draws half a chart.
     """
-    from .tui import hooks  # the UI's guarded caller: one broken plugin does not take the others down
+    from .lifecycle import runtime
 
+    yield vacancies(operator, period), []
     town_code = None if is_city(operator) else auth.town_code_of(operator)
-    charts: list[DashboardChart] = list(vacancies(operator, period))
-    found, failures = hooks.flat(town_code, "xinyi_dashboard_series", operator=operator, period=period)
-    for chart in found:
-        if chart.kind not in CHART_KINDS or any(len(v) != len(chart.labels) for _, v in chart.series):
-            log.warning("dashboard chart %s is malformed and left out", getattr(chart, "key", chart))
+    caller = runtime().plugins.for_town(town_code).xinyi_dashboard_series
+    for impl in caller.get_hookimpls():
+        try:
+            found = impl.function(**{name: {"operator": operator, "period": period}[name] for name in impl.argnames})
+        except Exception as exc:  # noqa: BLE001 - any plugin bug, reported and skipped
+            log.exception("plugin %s failed in xinyi_dashboard_series", impl.plugin_name)
+            yield [], [t("tui.plugin_failed", name=impl.plugin_name, error=f"{type(exc).__name__}: {exc}")]
             continue
-        charts.append(chart)
+        charts = []
+        for chart in found or ():
+            if chart.kind not in CHART_KINDS or any(len(v) != len(chart.labels) for _, v in chart.series):
+                log.warning("dashboard chart %s is malformed and left out", getattr(chart, "key", chart))
+                continue
+            charts.append(chart)
+        yield charts, []
+
+
+def gather(operator: Any, period: str) -> tuple[list[DashboardChart], list[str]]:
+    """Every chart for ``operator`` and ``period`` in selector order, and the plugins that failed
+    (:func:`sources`, all at once)."""
+    charts: list[DashboardChart] = []
+    failures: list[str] = []
+    for found, failed in sources(operator, period):
+        charts.extend(found)
+        failures.extend(failed)
     charts.sort(key=lambda c: c.order)
     return charts, failures

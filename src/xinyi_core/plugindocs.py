@@ -18,7 +18,7 @@ GUIDE = "plugin_guide.md"
 HOOKS_MARK = "<!-- hooks -->"
 API_MARK = "<!-- api -->"
 # Core modules a plugin may import besides the package itself (DESIGN.md: the public API).
-SERVICE_MODULES = ("auth", "people", "org", "approvals", "alerts", "audit", "calendar", "clock", "export",
+SERVICE_MODULES = ("auth", "people", "org", "approvals", "alerts", "audit", "calendar", "clock", "dashboard", "export",
                    "fmt", "i18n", "jobs", "testing", "tui.screens", "tui.widgets", "validators")
 
 

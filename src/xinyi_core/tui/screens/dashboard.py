@@ -67,6 +67,9 @@ class DashboardScreen(XinyiScreen):
         self.charts: list[DashboardChart] = []
         self.current = 0
         self.current_key = ""
+        self._chosen = False  # the operator picked a chart: it stays on show while the others come
+        self._incoming: list[DashboardChart] = []
+        self._complete = True
         self.as_table = False
 
     def compose_body(self) -> Iterable[Widget]:
@@ -93,28 +96,46 @@ class DashboardScreen(XinyiScreen):
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
-        """The charts of ``self.period``, off the UI thread; the chart area shows progress meanwhile."""
+        """The charts of ``self.period``, off the UI thread, drawn source by source as they come (the
+        core's, then each plugin's); until the chart on show has come the chart area shows progress."""
         period = self.period
-        self.app.call_from_thread(self._loading, True)
+        self.app.call_from_thread(self._start, period)
         try:
-            charts, failures = dashboard.gather(self.operator, period)
+            for charts, failures in dashboard.sources(self.operator, period):
+                self.app.call_from_thread(self._add, period, charts, failures)
         finally:
             database.close()  # this thread's own connection
-        self.app.call_from_thread(self._show, period, charts, failures)
+        self.app.call_from_thread(self._done, period)
 
-    def _loading(self, on: bool) -> None:
-        self.query_one("#dash-chart", ChartView).loading = on
+    def _start(self, period: str) -> None:
+        self._incoming: list[DashboardChart] = []
+        self._complete = False
+        self.query_one("#dash-chart", ChartView).loading = True
         self.query_one("#dash-tabs", Static).update(self._tabs())
 
-    def _show(self, period: str, charts: list[DashboardChart], failures: list[str]) -> None:
+    def _add(self, period: str, charts: list[DashboardChart], failures: list[str]) -> None:
         if period != self.period:
             return  # the month changed again while these were computed: a newer load is on its way
-        self.charts = charts
-        keys = [c.key for c in charts]
-        self.current = keys.index(self.current_key) if self.current_key in keys else min(self.current,
-                                                                                         max(len(charts) - 1, 0))
         for failure in failures:
             self.notify(failure, severity="error")
+        self._incoming = sorted([*self._incoming, *charts], key=lambda c: c.order)
+        keys = [c.key for c in self._incoming]
+        if self._chosen and self.current_key in keys:  # the chart she chose has come: draw it now
+            self._show(self._incoming, keys.index(self.current_key))
+        elif not self._chosen and self._incoming:  # nothing chosen: the first chart (by order) there is
+            self._show(self._incoming, 0)
+
+    def _done(self, period: str) -> None:
+        if period != self.period:
+            return
+        self._complete = True
+        keys = [c.key for c in self._incoming]
+        chosen = self._chosen and self.current_key in keys
+        self._show(self._incoming, keys.index(self.current_key) if chosen else 0)
+
+    def _show(self, charts: list[DashboardChart], current: int) -> None:
+        self.charts = list(charts)
+        self.current = current
         self.query_one("#dash-chart", ChartView).loading = False
         self._draw()
 
@@ -127,6 +148,8 @@ class DashboardScreen(XinyiScreen):
             out.append(f"{i + 1} {chart.short}", style=style)
             out.append(" ")
         out.append(" " + t("tui.dashboard.period", month=dashboard.period_label(self.period)), style="bold")
+        if not self._complete:
+            out.append("  " + t("tui.loading"), style="italic")
         return out
 
     def _draw(self) -> None:
@@ -138,7 +161,7 @@ class DashboardScreen(XinyiScreen):
         view = self.query_one("#dash-chart", ChartView)
         table = self.query_one("#dash-table", DataTable)
         if chart is None:
-            title.update(t("tui.dashboard.none"))
+            title.update(t("tui.dashboard.none") if self._complete else t("tui.loading"))
             legend.update("")
             view.show(None)
             table.display = False
@@ -175,15 +198,18 @@ class DashboardScreen(XinyiScreen):
 
     def action_chart(self, delta: int) -> None:
         if self.charts:
+            self._chosen = True
             self.current = (self.current + delta) % len(self.charts)
             self._draw()
 
     def action_pick(self, index: int) -> None:
         if 0 <= index < len(self.charts):
+            self._chosen = True
             self.current = index
             self._draw()
 
     def action_month(self, delta: int) -> None:
+        self._chosen = self._chosen or bool(self.charts)  # the same chart, another month
         self.period = dashboard.shift(self.period, delta)
         self.load()
 

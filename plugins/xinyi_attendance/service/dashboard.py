@@ -11,7 +11,7 @@ import peewee as pw
 
 from xinyi_core import CalendarUnavailable, DashboardChart, calendar, dashboard, t
 
-from .models import AttendanceDay
+from ..models import AttendanceDay
 
 D = AttendanceDay
 

@@ -12,8 +12,8 @@ import peewee as pw
 
 from xinyi_core import DashboardChart, Person, dashboard, t
 
-from .models import Article
-from .service.quota import quota
+from ..models import Article
+from .quota import quota
 
 
 def numbers(period: str) -> tuple[dict[int, int], dict[int, int]]:

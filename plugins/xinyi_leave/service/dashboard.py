@@ -8,8 +8,8 @@ import peewee as pw
 
 from xinyi_core import DashboardChart, dashboard, t
 
-from . import rules
-from .models import LeaveRequest
+from .. import rules
+from ..models import LeaveRequest
 
 L = LeaveRequest
 

@@ -10,9 +10,9 @@ import peewee as pw
 
 from xinyi_core import DashboardChart, dashboard, t
 
-from . import rules
-from .models import Assessment
-from .service import setting
+from .. import rules
+from ..models import Assessment
+from . import setting
 
 A = Assessment
 
