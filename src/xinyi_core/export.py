@@ -431,8 +431,9 @@ def add_chart_sheet(wb: Workbook, *, sheet_title: str, title: str, headers: Sequ
 
     ws = wb.create_sheet(sheet_title)
     n = len(headers)
-    title_row(ws, 1, title, n)
-    note_row(ws, 2, note, n)
+    wide = max(n, 10)  # the charts below are as wide as ten columns: so are the title and the note
+    title_row(ws, 1, title, wide)
+    note_row(ws, 2, note, wide)
     header_row(ws, 3, list(headers))
     last = data_rows(ws, 4, rows, left_cols=[1]) if rows else 3
     set_widths(ws, [_fit([headers[0], *(r[0] for r in rows)], 8, 20), *([10] * (n - 1))])
@@ -459,7 +460,8 @@ def add_chart_sheet(wb: Workbook, *, sheet_title: str, title: str, headers: Sequ
         ws.add_chart(chart, f"A{top}")
         top += CHART_ROWS
     page_setup(ws, landscape=True, title_rows="1:3")
-    print_area(ws, top, max(n, 10))
+    ws.page_setup.fitToHeight = 1  # the table and its charts on one page
+    print_area(ws, top, wide)
     return ws
 
 
