@@ -99,6 +99,17 @@ def xinyi_screens() -> list[Any]:
 
 
 @hookimpl
+def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
+    from xinyi_core import auth, dashboard as dash
+
+    if not auth.can(operator, dash.PERMISSION):
+        return []
+    from .service import dashboard
+
+    return dashboard.charts(operator, period)
+
+
+@hookimpl
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
     """Registration forms waiting for the operator's opinion (ASM-6)."""
     from xinyi_core import DashboardItem, approvals, auth

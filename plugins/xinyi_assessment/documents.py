@@ -408,7 +408,26 @@ def write_overview(year: int, path: Path) -> Path:
     export.table_sheet(ws, title=t("assessment.overview.heading", year=year), columns=columns, rows=rows,
                        note=t("assessment.overview.note", towns=len(rows), people=sum(r[2] for r in rows)),
                        footer_note=t("assessment.monthly.made", date=date_zh(clock.today(), pad=True)))
+    add_overview_charts(wb, year, rows)
     return export.save_xlsx(wb, path)
+
+
+def add_overview_charts(wb: Any, year: int, rows: list[list[Any]]) -> None:
+    """The cover sheet's second sheet, 图表: each town's progress (assessed of on the roll) and its grade
+    distribution as Excel charts (the 20% cap is in the title), from the cover sheet's own rows."""
+    n = len(rules.GRADES)
+    table = [[r[0], r[1], r[2], *(round(g * 100 / r[2], 1) if r[2] else 0.0 for g in r[3:3 + n])] for r in rows]
+    cap = f"{float(service.setting('excellent_ratio') or 0.2) * 100:g}"
+    export.add_chart_sheet(
+        wb, sheet_title=t("assessment.overview.chart.sheet"), title=t("assessment.overview.chart.heading", year=year),
+        note=t("assessment.overview.chart.note", cap=cap),
+        headers=[t("assessment.overview.col.town"), t("assessment.overview.col.on_roll"),
+                 t("assessment.overview.col.assessed"),
+                 *(t("assessment.overview.chart.share", grade=t(f"assessment.grade.{g}")) for g in rules.GRADES)],
+        rows=table,
+        charts=[export.Chart(t("assessment.overview.chart.progress"), [0, 1], axis_title=t("assessment.overview.chart.people")),
+                export.Chart(t("assessment.overview.chart.grades", cap=cap), list(range(2, 2 + n)),
+                             grouping="stacked", axis_title="%", maximum=100)])
 
 
 REPORTS = [ReportSpec("assessment.monthly", "assessment.monthly.title", render_monthly, formats=("xlsx",),

@@ -47,7 +47,7 @@ from typing import Any
 from xinyi_core import (AssessmentFact, DashboardItem, Migration, MonthFact, Operator, Person, ScreenEntry, Setting,
                         create_tables, hookimpl, i18n, t)
 
-from .models import MODELS
+from .models import MODELS, unsigned_index
 
 XINYI_API = "1"
 MESSAGES = i18n.package_messages(__name__, "attendance")
@@ -60,7 +60,9 @@ def xinyi_models() -> list[type]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    return [Migration(1, "attendance tables", create_tables(*MODELS))]
+    return [Migration(1, "attendance tables", create_tables(*MODELS)),
+            Migration(2, "the days without a sign-in, by town and date (the dashboard's rate)", unsigned_index)]
+
 
 
 @hookimpl
@@ -161,6 +163,17 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
         return []
     n = service.open_candidates(operator).count()
     return [DashboardItem(t("attendance.dash.queue"), "attendance.screen.queue", n, urgent=True)] if n else []
+
+
+@hookimpl
+def xinyi_dashboard_series(operator: Operator, period: str) -> list[Any]:
+    from xinyi_core import auth, dashboard as dash
+
+    if not auth.can(operator, dash.PERMISSION):
+        return []
+    from .service import dashboard
+
+    return dashboard.charts(operator, period)
 
 
 @hookimpl

@@ -40,6 +40,7 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
                absent=sum(r.absent for r in rows), open=sum(r.open for r in rows)),
         columns=columns, rows=[report_row(i, r) for i, r in enumerate(rows, start=1)],
         footer_note=t("attendance.report.made", date=date_zh(clock.today(), pad=True)))
+    add_charts(wb, ctx.town.name, year, month, rows)
     wb.save(path)
 
 
@@ -78,5 +79,29 @@ def render_city(ctx: ReportContext, path: Path) -> None:
 
 
 # a city-wide run writes every town's sheet, then the city's summary of the towns (issue 21)
+
+
+def add_charts(wb: Any, unit: str, year: int, month: int, rows: list[SummaryRow]) -> None:
+    """The second sheet, 图表: the month by village — attendance rate, leave and 旷工 days — as Excel
+    charts, so the printed summary shows the picture. Sums of the summary's own rows, no new query."""
+    villages: dict[str, list[int]] = {}
+    for r in rows:
+        v = villages.setdefault(r.village, [0, 0, 0, 0])
+        v[0] += r.present
+        v[1] += r.expected
+        v[2] += r.leave
+        v[3] += r.absent
+    table = [[name, round(present * 100 / expected, 1) if expected else 0.0, leave, absent]
+             for name, (present, expected, leave, absent) in villages.items()]
+    export.add_chart_sheet(
+        wb, sheet_title=t("attendance.report.chart.sheet"),
+        title=t("attendance.report.chart.heading", unit=unit, year=year, month=month),
+        note=t("attendance.report.chart.note"),
+        headers=[t(f"attendance.report.chart.col.{c}") for c in ("village", "rate", "leave", "absent")],
+        rows=table,
+        charts=[export.Chart(t("attendance.report.chart.rate"), [0], axis_title="%", maximum=100),
+                export.Chart(t("attendance.report.chart.days"), [1, 2], axis_title=t("attendance.report.chart.day"))])
+
+
 REPORTS = [ReportSpec("attendance.monthly", "attendance.report.title", render_monthly, formats=("xlsx",),
                       period="month", by_town=True)]

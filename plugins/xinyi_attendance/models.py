@@ -7,6 +7,8 @@ decision — so the summary is one ``GROUP BY`` over one table.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 from xinyi_core import BaseModel, JSONField, Operator, OrgUnit, Person
@@ -82,3 +84,11 @@ class PhoneCheck(BaseModel):
 
 
 MODELS = (AttendanceClerk, AttendanceDay, SignCorrection, PhoneCheck)
+
+
+def unsigned_index(migrator: Any, db: Any) -> None:
+    """Migration 2: a partial index of the few days with no sign-in (excused, candidates). The month's
+    attendance rate of every town on the dashboard is then two index-only counts, not a visit to each
+    of the city's ~400,000 days of the month."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS attendance_day_unsigned ON attendance_day (town_id, date) "
+                   "WHERE sign_in IS NULL")

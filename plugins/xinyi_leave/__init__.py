@@ -110,6 +110,17 @@ def xinyi_approval_finished(chain: Any) -> None:
 
 
 @hookimpl
+def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
+    from xinyi_core import auth, dashboard as dash
+
+    if not auth.can(operator, dash.PERMISSION):
+        return []
+    from .service import dashboard
+
+    return dashboard.charts(operator, period)
+
+
+@hookimpl
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
     from xinyi_core import alerts, auth
 

@@ -176,6 +176,17 @@ def xinyi_screens() -> list[Any]:
 
 
 @hookimpl
+def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
+    from xinyi_core import auth, dashboard as dash
+
+    if not auth.can(operator, dash.PERMISSION):
+        return []
+    from .service import dashboard
+
+    return dashboard.charts(operator, period)
+
+
+@hookimpl
 def xinyi_dashboard_items(operator: Any) -> list[Any]:
     """Sessions waiting for attendance (staff); this quarter's missing articles (the assistant herself)."""
     from xinyi_core import DashboardItem, auth, clock

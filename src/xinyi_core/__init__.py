@@ -18,7 +18,7 @@ from .org import town_code_of, town_of
 from .plugins import API_VERSION
 from .lifecycle import runtime
 from .people import duty_refusals, require_on_duty
-from .types import AlertPayload, AssessmentFact, CalendarMark, DashboardItem, MonthFact, OffPostAlert, ScreenEntry
+from .types import AlertPayload, AssessmentFact, CalendarMark, DashboardChart, DashboardItem, MonthFact, OffPostAlert, ScreenEntry
 from .jobs.api import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, period_bounds,
                        previous_month)
 
@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "API_VERSION", "ApprovalChain", "ApprovalStep", "AssessmentFact", "BaseModel", "CalendarMark",
     "CalendarUnavailable",
-    "ConflictError", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
+    "ConflictError", "DashboardChart", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "locked", "runtime", "t",
     # the configuration without the runtime, for a xinyi_cli command that needs no database

@@ -50,6 +50,8 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "calendar.view": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
     "calendar.edit": ("town_head", "city_office", "bureau"),  # ATT-1: the town sets its hours
     "audit.view": ("town_head", "city_office", "bureau"),
+    # the dashboard's charts (数据看板): the city's, and a town head's of her town against the city average
+    "dashboard.view": ("town_head", "city_office", "bureau"),
     "operators.manage": (),
     "operators.unlock": ("town_head",),  # lift a lock-out of her town's operators (the admin: anyone's)
     "jobs.view": ("town_clerk", "town_head", "city_office", "bureau"),

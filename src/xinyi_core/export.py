@@ -398,18 +398,21 @@ class Column:
 
 
 def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Column],
-                rows: Sequence[Sequence[Any]], landscape: bool = True, footer_note: str | None = None) -> int:
+                rows: Sequence[Sequence[Any]], landscape: bool = True, footer_note: str | None = None,
+                span: int | None = None) -> int:
     """A complete printed list: title, note line, header, bordered rows, A4 set-up.
 
-    The title, note and header repeat on every printed page. Returns the last row.
-    A write-only sheet (:func:`workbook` ``write_only=True``) gets the same cells, streamed.
+    The title, note and header repeat on every printed page. Returns the last row. The title and
+    note lines span the table's columns, or ``span`` columns (a sheet with charts below, wider
+    than its table). A write-only sheet (:func:`workbook` ``write_only=True``) gets the same cells,
+    streamed.
     """
     if isinstance(ws, WriteOnlyWorksheet):
         return _streamed_table(ws, title=title, note=note, columns=columns, rows=rows, landscape=landscape,
-                               footer_note=footer_note)
+                               footer_note=footer_note, span=span)
     n = len(columns)
-    title_row(ws, 1, title, n)
-    note_row(ws, 2, note, n)
+    title_row(ws, 1, title, span or n)
+    note_row(ws, 2, note, span or n)
     header_row(ws, 3, [c.header for c in columns])
     last = data_rows(ws, 4, rows, left_cols=[i for i, c in enumerate(columns, start=1) if c.left])
     set_widths(ws, [c.width or _fit([c.header, *(r[i] for r in rows)]) for i, c in enumerate(columns)])
@@ -423,13 +426,13 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
 
 
 def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
-                    landscape: bool, footer_note: str | None) -> int:
+                    landscape: bool, footer_note: str | None, span: int | None = None) -> int:
     """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
     streamed as it is made (widths and heights set before the rows they belong to)."""
     from openpyxl.cell import WriteOnlyCell
 
     n = len(columns)
-    last_col = get_column_letter(n)
+    last_col = get_column_letter(span or n)
     set_widths(ws, [c.width or _fit([c.header, *(r[i] for r in rows)]) for i, c in enumerate(columns)])
     # the sheet's properties and view (fit to width, frozen header) go out with the first row: set them first
     ws.freeze_panes = "A4"
@@ -452,7 +455,7 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     def line(row: int, text: str, key: str, font: Font, align: Alignment, height: float) -> None:
         ws.row_dimensions[row].height = height
         ws.append([cell(text, key, font, align, False)])
-        if n > 1:
+        if (span or n) > 1:
             ws.merged_cells.add(f"A{row}:{last_col}{row}")
 
     line(1, title, "title", Font(name=HEI, size=18), CENTER, 36)
@@ -472,6 +475,70 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
              Alignment(horizontal="right", vertical="center"), 20)
     print_area(ws, last, n)
     return last
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart of some columns of :func:`add_chart_sheet`'s table.
+
+    ``columns`` are 0-based indexes into the table's value columns (the labels are column A);
+    ``kind`` ``"bar"`` draws horizontal bars (towns, villages down the side), ``"col"`` vertical ones;
+    ``grouping`` ``"clustered"``, ``"stacked"`` or ``"percentStacked"``.
+    """
+
+    title: str
+    columns: Sequence[int]
+    kind: str = "bar"
+    grouping: str = "clustered"
+    axis_title: str = ""
+    maximum: float | None = None  # of the value axis (100 for percentages)
+
+
+CHART_ROWS = 18  # rows of the sheet one chart covers (7.5 cm at the default row height)
+
+
+def add_chart_sheet(wb: Workbook, *, sheet_title: str, title: str, headers: Sequence[str],
+                    rows: Sequence[Sequence[Any]], charts: Sequence[Chart], note: str = "") -> Worksheet:
+    """A second sheet for a report: its figures as a small table and native Excel charts of them below,
+    so the printed report shows the picture (openpyxl's chart module; Excel and WPS draw them).
+
+    ``headers`` name the label column and the value columns; each row is a label then its values.
+    The sheet is set up for A4 landscape like every report sheet.
+    """
+    from openpyxl.chart import BarChart, Reference
+
+    ws = wb.create_sheet(sheet_title)
+    n = len(headers)
+    wide = max(n, 10)  # the charts below are as wide as ten columns
+    # the figures as a printed table, the same on a streamed (write-only) workbook as on a normal one
+    columns = [Column(headers[0], _fit([headers[0], *(r[0] for r in rows)], 8, 20), left=True),
+               *(Column(h, 10) for h in headers[1:])]
+    last = table_sheet(ws, title=title, note=note, columns=columns, rows=rows, landscape=True, span=wide)
+    top = last + 2
+    for spec in charts:
+        chart = BarChart()
+        chart.type = spec.kind
+        chart.grouping = spec.grouping
+        if spec.grouping != "clustered":
+            chart.overlap = 100
+        chart.title = spec.title
+        chart.style = 10
+        chart.width, chart.height = 24.0, 7.5
+        chart.y_axis.title = spec.axis_title or None
+        chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 leaves the axes' state unsaid
+        if spec.maximum is not None:
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, spec.maximum
+        if spec.kind == "bar":
+            chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+        for column in spec.columns:
+            col = column + 2  # column A holds the labels
+            chart.add_data(Reference(ws, min_col=col, min_row=3, max_row=max(last, 4)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=4, max_row=max(last, 4)))
+        ws.add_chart(chart, f"A{top}")
+        top += CHART_ROWS
+    ws.page_setup.fitToHeight = 1  # the table and its charts on one page
+    print_area(ws, top, wide)
+    return ws
 
 
 def save_xlsx(wb: Workbook, path: Path, *, key: str | None = None) -> Path:

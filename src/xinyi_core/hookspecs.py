@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .db import BaseModel, Migration
     from .jobs.api import ActorSpec, ReportSpec, Schedule
     from .models import Alert, ApprovalChain, OrgUnit, Operator, Person
-    from .types import AssessmentFact, CalendarMark, DashboardItem, MonthFact, ScreenEntry
+    from .types import AssessmentFact, CalendarMark, DashboardChart, DashboardItem, MonthFact, ScreenEntry
 
 PROJECT = "xinyi"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -334,6 +334,25 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
     a core one: ``"tui.nav.people"`` — ``params`` may hold ``town_id``,
     ``village_id``, ``status``, ``text`` — ``"tui.nav.org"``,
     ``"tui.nav.calendar"``, ``"tui.nav.jobs"``). Urgent items are listed first.
+    """
+
+
+@hookspec
+def xinyi_dashboard_series(operator: Operator, period: str) -> list[DashboardChart]:
+    """Charts for the dashboard screen (数据看板) of ``operator`` for the month ``period`` (``"2026-11"``).
+
+    *Per town* for a town's operator (her town's plugins), every plugin for the city. Called off the
+    UI thread each time the dashboard is opened or its month changed. Return
+    :class:`xinyi_core.DashboardChart` objects: ``key``, Chinese ``title`` and ``short`` (selector),
+    ``kind`` (``"hbar"``, ``"stacked"``, ``"line"``, ``"vbar"``), ``labels`` and ``series`` (name →
+    one value per label), ``unit``, optional ``cap`` line; the screen draws each and shows its numbers
+    as a table (``t``).
+
+    Compute with SQL aggregates (``GROUP BY`` town or month), never a loop over people: the city's
+    dashboard must open at once on 20,000 assistants. Keep to the operator's scope with
+    :func:`xinyi_core.dashboard.by_town`: the city sees every town by name, a town's operator her
+    town against the city average and no other town's name. Return ``[]`` for an operator the
+    charts are not for.
     """
 
 

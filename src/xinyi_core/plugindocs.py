@@ -18,8 +18,9 @@ GUIDE = "plugin_guide.md"
 HOOKS_MARK = "<!-- hooks -->"
 API_MARK = "<!-- api -->"
 # Core modules a plugin may import besides the package itself (DESIGN.md: the public API).
-SERVICE_MODULES = ("auth", "people", "org", "approvals", "alerts", "audit", "bulk", "calendar", "clock", "demo",
-                   "export", "facts", "fmt", "i18n", "jobs", "testing", "tui.screens", "tui.widgets", "validators")
+SERVICE_MODULES = ("auth", "people", "org", "approvals", "alerts", "audit", "bulk", "calendar", "clock", "dashboard",
+                   "demo", "export", "facts", "fmt", "i18n", "jobs", "testing", "tui.screens", "tui.widgets",
+                   "validators")
 
 
 def hook_names() -> list[str]:

@@ -80,6 +80,37 @@ class DashboardItem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+CHART_KINDS = ("hbar", "stacked", "line", "vbar")
+"""How a :class:`DashboardChart` is drawn: ``hbar`` one horizontal bar per label for each series (towns
+down the side), ``stacked`` the series stacked in one horizontal bar per label (shares of a whole),
+``line`` one line per series over the labels (months), ``vbar`` the series stacked in one vertical
+bar per label (months)."""
+
+
+@dataclass(frozen=True)
+class DashboardChart:
+    """One chart of the dashboard screen and its numbers (``xinyi_dashboard_series``).
+
+    ``labels`` are the categories (town names, months), ``series`` the named rows of values, one
+    value per label; the dashboard draws them as ``kind`` (:data:`CHART_KINDS`) and shows the same
+    numbers as a table one key away. Everything shown is Chinese and already translated.
+    """
+
+    key: str  # stable id within the plugin ("attendance.rate"): the screen remembers the chart by it
+    title: str  # "出勤率（2026年11月）"
+    short: str  # at most 4 characters, on the chart selector row ("出勤率")
+    kind: str  # one of CHART_KINDS
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float, ...]], ...]  # (name, one value per label)
+    unit: str = ""  # of the values: "%", "天", "个"
+    cap: float | None = None  # a reference line drawn across the chart (the 20% cap)
+    cap_label: str = ""  # what the line is ("优秀比例上限 20%")
+    note: str = ""  # one line under the title: what is counted, the axis ("横轴：月份")
+    order: int = 100  # position on the selector, smaller first
+    label_title: str = ""  # the table's first column header ("镇街", "月份")
+    ticks: tuple[str, ...] = ()  # short axis labels in digits, one per label ("11" for 2026年11月); "": labels
+
+
 # --------------------------------------------------------------------------- what alerts tell other plugins
 
 _PAYLOADS: dict[tuple[str, str], type[AlertPayload]] = {}

@@ -49,6 +49,7 @@ _TOWN_HEAD_ONLY = """
     leave.approve leave.cancel                              # ATT-4: approves; cancels before the start
     departure.confirm                                       # ATT-6 proposals
     assessment.grade                                        # ASM-3: the panel grades
+    dashboard.view                                          # 数据看板: her town against the city average
 """
 _CITY = """
     people.view people.edit people.status people.hire people.transfer people.import   # ORG-3
@@ -61,6 +62,7 @@ _CITY = """
     training.view training.manage training.prejob training.quotas training.articles   # TRN-1
     departure.view departure.vacancies departure.run
     assessment.view assessment.city assessment.run
+    dashboard.view                                          # 数据看板: every town
 """
 
 

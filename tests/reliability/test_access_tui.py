@@ -27,6 +27,7 @@ _ATT_CITY = {"attendance.screen.sheet": "2a F4", "attendance.screen.queue": "2b"
 _CITY = {**_STAFF_CORE, **_SYSTEM, **_ATT_CITY, "assessment.screen.city": "7a F9", "departure.screen.list": "6a F8",
          "departure.screen.vacancies": "6b", "leave.nav.manage": "3a F5", "training.nav.sessions": "5a F7",
          "training.nav.quotas": "5b", "worklog.nav.spot": "4a F6", "worklog.nav.search": "4b"}
+_DASH = {"tui.nav.dashboard": "8b F12"}  # issue 23: 数据看板, after the reports, F12 from anywhere
 _TOWN = {**_STAFF_CORE, **_SYSTEM, **_ATT_TOWN, "assessment.screen.scoring": "7a F9", "departure.screen.list": "6a F8",
          "leave.nav.manage": "3a F5", "training.nav.sessions": "5a F7", "training.nav.quotas": "5b",
          "worklog.nav.check": "4a F6", "worklog.nav.register": "4b", "worklog.nav.search": "4c"}
@@ -45,11 +46,11 @@ NAV: dict[str, dict[str, str]] = {
                      "leave.nav.calendar": "3c", "training.nav.sessions": "5a F7", "training.nav.quotas": "5b",
                      "worklog.nav.search": "4a F6"},
     "town_clerk": {**_TOWN, "assessment.screen.monthly": "7b", "leave.nav.calendar": "3b"},
-    "town_head": {**_TOWN, "assessment.screen.panel": "7b", "assessment.screen.monthly": "7c",  # ASM-3
+    "town_head": {**_TOWN, **_DASH, "assessment.screen.panel": "7b", "assessment.screen.monthly": "7c",  # ASM-3
                   "leave.nav.queue": "3b", "leave.nav.calendar": "3c"},  # ATT-4
-    "city_office": {**_CITY, "leave.nav.queue": "3b", "leave.nav.calendar": "3c"},  # ATT-4: 3 days or more
-    "bureau": {**_CITY, "leave.nav.calendar": "3b"},
-    "admin": {**_CITY, **_ATT_TOWN, "assessment.screen.scoring": "7a F9", "assessment.screen.panel": "7b",
+    "city_office": {**_CITY, **_DASH, "leave.nav.queue": "3b", "leave.nav.calendar": "3c"},  # ATT-4: 3 days or more
+    "bureau": {**_CITY, **_DASH, "leave.nav.calendar": "3b"},
+    "admin": {**_CITY, **_ATT_TOWN, **_DASH, "assessment.screen.scoring": "7a F9", "assessment.screen.panel": "7b",
               "assessment.screen.city": "7c", "assessment.screen.monthly": "7f", "leave.nav.mine": "3b",
               "leave.nav.queue": "3c", "leave.nav.calendar": "3f", "training.nav.mine": "5c",
               "worklog.nav.check": "4a F6", "worklog.nav.spot": "4b", "worklog.nav.mine": "4c",

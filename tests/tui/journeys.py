@@ -1,4 +1,4 @@
-"""Six journeys through the installed ``xinyi`` in a real terminal, as people do them (issue 18).
+"""Seven journeys through the installed ``xinyi`` in a real terminal, as people do them (issue 18).
 
 A journey is one or more *sessions* — the app started in tmux at 80×24 with its clock standing
 at a given moment (``XINYI_CLOCK``) — each a list of *steps*: the keys a person presses and what
@@ -484,4 +484,29 @@ REPORTS = Journey("reports", "(6) the city runs the month's reports and finds th
 ), _check_reports)
 
 
-JOURNEYS: tuple[Journey, ...] = (SIGNIN, LEAVE, WORKLOG, SCORING, DEPARTURE, REPORTS)
+def _check_dashboard(city: Path) -> None:
+    """Looking changes nothing it should not: no refusal recorded (nothing asked for that was not
+    offered to the city office or the town head)."""
+    with database(city) as db:
+        refused = db.execute("SELECT COUNT(*) FROM audit_log WHERE allowed = 0 AND at >= '2026-12-01'").fetchone()
+        assert refused == (0,)
+
+
+DASHBOARD = Journey("dashboard", "(7) the city and a town head read the 数据看板 charts", (
+    Session("2026-12-01T09:00", (
+        login("city", "（市就业处·新沂市）"),
+        step("F12: 数据看板, this month's attendance by town", "F12", title="数据看板",
+             see=("1 出勤率", "出勤率（2026年12月）", "新安街道", "北沟街道")),
+        step("[: last month", "[", see=("月份：2026年11月", "出勤率（2026年11月）")),
+        step("5: the grades against the 20% cap", "5", see=("考核等次分布", "优秀比例上限 20%")),
+        step("t: the same as numbers", "t", see=("镇街", "基本合格", "不合格"), gone="优秀比例上限 20%"),
+    )),
+    Session("2026-12-01T09:30", (
+        login("xinan_head", "（镇中心负责人·新安街道）"),
+        step("F12: her town against the city average, no other town", "F12", title="数据看板",
+             see=("新安街道", "全市平均"), gone="北沟街道"),
+    )),
+), _check_dashboard)
+
+
+JOURNEYS: tuple[Journey, ...] = (SIGNIN, LEAVE, WORKLOG, SCORING, DEPARTURE, REPORTS, DASHBOARD)

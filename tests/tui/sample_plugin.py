@@ -1,9 +1,9 @@
-"""A minimal plugin for the UI tests: one screen, one dashboard to-do, one calendar mark."""
+"""A minimal plugin for the UI tests: one screen, one dashboard to-do, one chart, one calendar mark."""
 from __future__ import annotations
 
 from textual.widgets import Static
 
-from xinyi_core import CalendarMark, DashboardItem, ScreenEntry, hookimpl
+from xinyi_core import CalendarMark, DashboardChart, DashboardItem, ScreenEntry, dashboard, hookimpl
 from xinyi_core.tui.screens import XinyiScreen
 from xinyi_core.tui.widgets import Column, ListSource, RecordList
 
@@ -45,3 +45,12 @@ def xinyi_dashboard_items(operator):
 @hookimpl
 def xinyi_calendar_marks(person, start, end):
     return [CalendarMark(start, "leave", "事假")]
+
+
+@hookimpl
+def xinyi_dashboard_series(operator, period):
+    """A town's own chart, added without any change to the core: 3 visits in town a, 5 in town b."""
+    counts = {town_id: (3 if name == "甲镇" else 5) for town_id, name in dashboard.towns()}
+    labels, series = dashboard.by_town(operator, [("走访", counts)])
+    return [DashboardChart("sample.visits", f"走访次数（{dashboard.period_label(period)}）", "走访", "hbar",
+                           labels, series, unit="次", order=5, label_title="镇街")]

@@ -51,3 +51,7 @@ def test_a_departure_goes_from_report_to_effect(city: Path):
 def test_the_city_runs_the_months_reports_and_finds_the_files(city: Path):
     journeys.run(journeys.REPORTS, city)
 
+
+
+def test_the_city_and_a_town_head_read_the_dashboard(city: Path):
+    journeys.run(journeys.DASHBOARD, city)

@@ -45,6 +45,7 @@ class XinyiApp(App[None]):
         Binding("f2", "home", t("tui.nav.home"), show=False),
         *(Binding(key, f"fkey('{key}')", nav.group_title(group), show=False)
           for key, group in nav.FKEY_GROUPS.items()),
+        Binding(nav.DASHBOARD_KEY, f"fkey('{nav.DASHBOARD_KEY}')", t(nav.DASHBOARD), show=False),
         # Esc where a screen has none of its own (or has switched its own off): still one step back.
         Binding("escape", "back", t("tui.key.back"), show=False),
         Binding("ctrl+p", "command_palette", t("tui.key.palette"), show=False, priority=True),
@@ -170,7 +171,7 @@ class XinyiApp(App[None]):
         self.plugin_failures = [t("plugins.failed", name=f.name, error=f.error)
                                 for f in runtime().plugins.failures] + failures
         self.nav = {e.id: e for e in entries}
-        self.fkeys = {e.key: e.id for e in entries if e.key in nav.FKEY_GROUPS}
+        self.fkeys = {e.key: e.id for e in entries if e.key in nav.FKEY_GROUPS or e.key == nav.DASHBOARD_KEY}
         for entry in entries:
             if entry.factory is not None:
                 self.add_mode(entry.id, entry.factory)

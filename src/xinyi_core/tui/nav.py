@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 HOME = "tui.nav.home"
 LOGOUT = "tui.nav.logout"
+DASHBOARD = "tui.nav.dashboard"  # 数据看板: under 8 报表 after the plugins' reports, and F12 from anywhere
+DASHBOARD_KEY = "f12"
 OTHER = "other"
 MENU_GROUPS = (*SCREEN_GROUPS, OTHER)
 GROUP_DIGIT = {**{g: str(i) for i, g in enumerate(SCREEN_GROUPS, start=1)}, OTHER: "0"}
@@ -98,7 +100,8 @@ def preload(entries: Iterable[NavEntry]) -> None:
 
 
 def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]:
-    """(title key, group, permission, factory, app action); 注销 comes last, after the plugins' entries."""
+    """(title key, group, permission, factory, app action); 数据看板 and 注销 come last, after the plugins'
+    entries (the reports' F10 stays the first report's)."""
     return [(HOME, "", "", _screen("home", "HomeScreen"), ""),
             ("tui.nav.people", "people", "people.view", _screen("people", "PeopleScreen"), ""),
             ("tui.nav.org", "system", "org.view", _screen("org", "OrgScreen"), ""),
@@ -106,6 +109,7 @@ def _core_entries() -> list[tuple[str, str, str, Callable[[], Any] | None, str]]
             # everyone: her own jobs and files (her outbox); with jobs.view also her town's jobs
             ("tui.nav.jobs", "system", "", _screen("jobs", "JobsScreen"), ""),
             ("tui.nav.alerts", "system", "", _screen("alerts", "AlertsScreen"), ""),
+            (DASHBOARD, "reports", "dashboard.view", _screen("dashboard", "DashboardScreen"), ""),
             (LOGOUT, "system", "", None, "logout")]
 
 
@@ -178,7 +182,9 @@ def assign(visible: Sequence[tuple[str, Any]]) -> tuple[list[NavEntry], list[Key
             continue
         letter = letters.get(title, "")
         key = ""
-        if group in fkeys and group not in primaries and not getattr(entry, "action", ""):
+        if title == DASHBOARD:
+            key = DASHBOARD_KEY
+        elif group in fkeys and group not in primaries and not getattr(entry, "action", ""):
             key = primaries[group] = fkeys[group]
         out.append(NavEntry(title, key, t(title), _factory(entry.factory), group, letter, getattr(entry, "action", "")))
     return out, conflicts
@@ -190,7 +196,8 @@ def _visible(town_code: str | None, permissions: Iterable[str]) -> tuple[list[tu
     permissions = set(permissions)
     core = [("core", NavEntry(title, "", t(title), factory, group, action=action))
             for title, group, perm, factory, action in _core_entries() if not perm or perm in permissions]
-    out = [pair for pair in core if pair[1].id != LOGOUT]
+    last = (DASHBOARD, LOGOUT)
+    out = [pair for pair in core if pair[1].id not in last]
     found, failures = hooks.call_named(town_code, "xinyi_screens")
     seen = {e.id for _, e in core}
     for plugin, screen_entries in found:
@@ -199,7 +206,7 @@ def _visible(town_code: str | None, permissions: Iterable[str]) -> tuple[list[tu
                 continue
             seen.add(entry.title)
             out.append((plugin, entry))
-    out.extend(pair for pair in core if pair[1].id == LOGOUT)
+    out.extend(pair for title in last for pair in core if pair[1].id == title)
     return out, failures
 
 

@@ -89,7 +89,8 @@ def test_a_town_closure_takes_the_day_out_of_that_towns_summary_only(att):
 
 
 def test_the_monthly_sheet_prints_on_a4_landscape_with_every_column(att):
-    """Issue 19: the month's sheet fits the page's width — its last column on the first page, A4 across."""
+    """Issue 19: the month's sheet fits the page's width — its last column on the first page, A4 across;
+    issue 23: its charts (the second sheet, 图表) print on the page after it."""
     import subprocess
     import sys
     from pathlib import Path
@@ -107,11 +108,15 @@ def test_the_monthly_sheet_prints_on_a4_landscape_with_every_column(att):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     width, height = (float(v) for v in next(line for line in info.splitlines()
                                             if line.startswith("Page size")).split(":")[1].split()[0:3:2])
-    assert (round(width), round(height)) == (842, 595) and pages(pdf) == 1  # A4 landscape
+    assert (round(width), round(height)) == (842, 595) and pages(pdf) == 2  # A4 landscape: table, charts
     last = [c.value for c in openpyxl.load_workbook(sheet).active[3] if c.value][-1]
     page_one = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout.replace(" ", "")
     assert str(last).replace(" ", "") in page_one and not RULE_ID.search(page_one)
+    page_two = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout.replace(" ", "")
+    assert "甲镇2026年10月考勤情况（按村居）" in page_two  # the second sheet's title, on one line
+    assert "各村居出勤率（%）" in page_two and "各村居请假、旷工天数" in page_two  # both charts drawn
 
 
 class Progress:
@@ -158,3 +163,4 @@ def test_the_city_gets_every_towns_sheet_and_a_summary_of_the_towns_in_one_job(a
     fractions = [f for f, _ in seen.seen]
     assert any(m.startswith("甲镇（1/2）") for m in messages) and any(m.startswith("乙镇（2/2）") for m in messages)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+

@@ -49,6 +49,8 @@ def global_keys(app: Any, under: Screen | None = None) -> list[tuple[str, str]]:
         entry = app.nav.get(app.fkeys.get(key, ""))
         if entry is not None:
             out.append((nav.key_label(key), t("tui.help.fkey", group=nav.group_title(group), title=entry.title)))
+    if nav.DASHBOARD_KEY in app.fkeys:
+        out.append((nav.key_label(nav.DASHBOARD_KEY), t(nav.DASHBOARD)))
     out += [("Esc", t("tui.help.escape")), ("Ctrl+P", t("tui.help.palette")), ("Ctrl+L", t("tui.key.logout")),
             ("Ctrl+Q", t("tui.key.quit")), ("↑ ↓", t("tui.help.move")), (t("tui.help.pages_key"), t("tui.help.pages")),
             ("Tab", t("tui.help.tab"))]
