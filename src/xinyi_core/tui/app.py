@@ -13,11 +13,13 @@ import pwd
 import signal
 import sys
 import threading
+import time
 from functools import cache, partial
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
@@ -53,9 +55,15 @@ class XinyiApp(App[None]):
     ]
 
     def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
-                 watch_terminal: bool = False, driver_class: type[Driver] | None = None) -> None:
+                 watch_terminal: bool = False, driver_class: type[Driver] | None = None,
+                 browser: bool = False, idle_seconds: float | None = None) -> None:
         super().__init__(driver_class=driver_class, ansi_color=ansi_color)
         self._watch_terminal = watch_terminal
+        # A browser tab's session (xinyi serve): always the login screen (a browser carries no OS
+        # identity), and logged out after ``idle_seconds`` without a key or click ([serve]).
+        self.browser = browser
+        self._idle_seconds = idle_seconds
+        self._last_input = time.monotonic()
         self._leaving = False
         # A 16-colour terminal (or TEXTUAL_COLOR_SYSTEM=standard) gets the ANSI theme: the
         # terminal's own palette instead of true colours squeezed into 16.
@@ -106,7 +114,7 @@ class XinyiApp(App[None]):
         # of lines, seconds to render on a small machine, and whatever the frames held (a password
         # being checked, records). In a real session it goes to a log file for the administrator and
         # the operator gets one Chinese line; the app still exits and restores the terminal.
-        if self._watch_terminal and not hasattr(error, "__rich__"):
+        if (self._watch_terminal or self.browser) and not hasattr(error, "__rich__"):
             error = _Crashed(error, _crash_log(error, self.operator))
         super()._handle_exception(error)
 
@@ -118,10 +126,14 @@ class XinyiApp(App[None]):
             self.ansi_color = True
             self.theme = "ansi-dark"
         self.run_worker(_adopt_orphan_jobs, thread=True, exit_on_error=False)
+        if self.browser:
+            if self._idle_seconds is None:
+                self._idle_seconds = runtime().config.idle_logout_minutes * 60.0
+            self.set_interval(max(0.2, min(30.0, self._idle_seconds / 4)), self._check_idle, name="idle-watch")
         if self._given is not None:
             self.start_session(self._given)
             return
-        if runtime().config.auth_mode == "os_user":
+        if runtime().config.auth_mode == "os_user" and not self.browser:
             try:
                 self.start_session(auth.trusted_login(os_login_name()))
             except XinyiError as exc:
@@ -302,18 +314,42 @@ class XinyiApp(App[None]):
 
         if self.operator is None:
             return
-        if runtime().config.auth_mode == "os_user":  # the OS account is the identity: no other to switch to
+        if runtime().config.auth_mode == "os_user" and not self.browser:  # the OS account is the identity
             self.notify(t("tui.logout.os_user"), severity="warning")
             return
         self._confirm("logout", lambda: self.run_worker(self._logout(), exclusive=True, group="logout"))
 
-    async def _logout(self) -> None:
+    # ------------------------------------------------------------------ a browser session left alone
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        """No key or click for ``idle_seconds``: the operator is logged out (audited); a tab left that
+        long on the login screen is ended, freeing its place among ``[serve] max_sessions``."""
+        if self._idle_seconds is None or time.monotonic() - self._last_input < self._idle_seconds:
+            return
+        self._last_input = time.monotonic()
+        if self.operator is None:
+            self.exit()
+            return
+        minutes = max(1, round(self._idle_seconds / 60))
+        self.run_worker(self._logout(idle_minutes=minutes), exclusive=True, group="logout")
+
+    async def _logout(self, idle_minutes: int | None = None) -> None:
         from .screens.login import LoginScreen
 
         operator = self.operator
         if operator is None:
             return
-        audit.record(operator, "auth.logout", operator)
+        if idle_minutes is None:
+            audit.record(operator, "auth.logout", operator)
+            message = t("tui.logout.done", name=operator.display_name)
+        else:
+            audit.record(operator, "auth.logout", operator, note=f"idle:{idle_minutes}min")
+            message = t("tui.logout.idle", name=operator.display_name, minutes=idle_minutes)
         modes = [entry.id for entry in self.nav.values() if entry.factory is not None]
         self.clear_notifications()  # her notices are hers: the next one to log in does not read them
         self.operator, self.permissions, self.nav, self.fkeys, self._origin = None, set(), {}, {}, {}
@@ -326,8 +362,7 @@ class XinyiApp(App[None]):
         for mode in modes:
             await self.remove_mode(mode)
         self.refresh_bindings()
-        self.push_screen(LoginScreen(t("tui.logout.done", name=operator.display_name)),
-                         callback=self.start_session)
+        self.push_screen(LoginScreen(message), callback=self.start_session)
 
     # ------------------------------------------------------------------ command palette
 
@@ -478,5 +513,20 @@ def run() -> None:
         raise SystemExit(2)
     app = XinyiApp(watch_terminal=True, driver_class=None if _on_terminal(sys.__stderr__) else _stdout_driver())
     app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+def run_in_browser() -> None:
+    """Entry point of ``xinyi web-session``: one browser tab's app under ``xinyi serve`` (Textual's web
+    driver, named by textual-serve in ``TEXTUAL_DRIVER``, talks to the server on stdin/stdout).
+    Closing the tab makes the server ask the app to quit; the database connection goes with the process."""
+    from ..lifecycle import shutdown
+
+    app = XinyiApp(browser=True)
+    try:
+        app.run()
+    finally:
+        shutdown()
     if app.return_code:
         raise SystemExit(app.return_code)
