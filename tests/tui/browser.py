@@ -131,9 +131,15 @@ class Tab:
         self.size: tuple[int, int] | None = None
         self.closed = False
         self.page.on("websocket", self._on_websocket)
-        self.page.goto(url)
-        if self.page.locator("#terminal").count():  # (the "busy" page has none)
-            self.page.click("#terminal")  # as a person clicks into the page before typing
+        self.page.goto(url, wait_until="domcontentloaded")
+        self._clicked = False
+
+    def _click(self) -> None:
+        """Put the keyboard in the terminal before the first key, as a person's click into the page
+        does — without the click itself, which the app would take for a click on a field."""
+        if not self._clicked:
+            self.page.focus(".xterm-helper-textarea")
+            self._clicked = True
 
     # ------------------------------------------------------------------ what the server sends
     def _on_websocket(self, ws: Any) -> None:
@@ -183,6 +189,7 @@ class Tab:
     def press(self, *keys: str) -> None:
         """Keys by Playwright's names (``Enter``, ``Tab``, ``Escape``, ``F5``, ``Control+s``) or
         single characters."""
+        self._click()
         for key in keys:
             self.page.keyboard.press(key)
             time.sleep(self.ESC_GAP if key == "Escape" else self.KEY_GAP)
@@ -190,8 +197,9 @@ class Tab:
     def type(self, text: str) -> None:
         """ASCII as typed keys; anything else through the input method: composing (the pinyin shown
         under the cursor), then the chosen characters committed — as a Chinese IME does."""
+        self._click()
         if text.isascii():
-            self.page.keyboard.type(text, delay=30)
+            self.page.keyboard.type(text, delay=10)
             return
         cdp = self.page.context.new_cdp_session(self.page)
         try:
@@ -200,7 +208,7 @@ class Tab:
                     cdp.send("Input.imeSetComposition", {"text": "pinyin", "selectionStart": 6, "selectionEnd": 6})
                     cdp.send("Input.insertText", {"text": word})
                 else:
-                    self.page.keyboard.type(word, delay=30)
+                    self.page.keyboard.type(word, delay=10)
                 time.sleep(self.KEY_GAP)
         finally:
             cdp.detach()

@@ -101,7 +101,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chrome = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        # No GPU here: WebGL would be emulated on the CPU; xterm.js then draws with its 2D canvas.
+        chrome = playwright.chromium.launch(executable_path=chromium(),
+                                            args=["--no-sandbox", "--disable-gpu", "--disable-3d-apis"])
         try:
             yield chrome
         finally:
@@ -221,6 +223,7 @@ def test_twenty_browser_sessions_sign_in_at_once(server: Serve, browser: Any, ci
             tab.press("Enter")
         for tab in tabs:
             tab.wait_for("待办事项", timeout=60)
+        for tab in tabs:
             tab.press("2", "a")
         for tab in tabs:
             tab.wait_for("签到签退", "按回车签到", timeout=30)

@@ -1,0 +1,90 @@
+"""Issue 22, the parts of ``xinyi serve`` that need no browser: a browser session's app (login always,
+logged out when idle, d 下载 to the browser), the download's header, the [serve] settings, and the
+hidden ``xinyi web-session`` refusing to run outside ``xinyi serve``."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xinyi_core import auth, testing
+from xinyi_core.models import AuditLog, Operator
+from xinyi_core.serve import content_disposition
+from xinyi_core.tui.app import XinyiApp, os_login_name
+from xinyi_core.tui.screens.home import HomeScreen
+from xinyi_core.tui.screens.login import LoginScreen
+
+from .conftest import SIZE, screen_text, settle
+
+
+async def _login(pilot, username: str) -> None:
+    await pilot.press(*username, "enter", *testing.PASSWORD, "enter")
+    await settle(pilot, pilot.app)
+
+
+async def test_an_idle_browser_session_is_logged_out_and_audited_then_ended(tui_city):
+    clerk = tui_city.op("town_clerk", "a")
+    app = XinyiApp(browser=True, idle_seconds=0.6)
+    async with app.run_test(size=SIZE) as pilot:
+        await _login(pilot, clerk.username)
+        assert isinstance(app.screen, HomeScreen)
+        for _ in range(4):  # she works: keys keep the session alive past the idle time
+            await pilot.pause(0.25)
+            await pilot.press("down")
+        assert app.operator is not None
+        await pilot.pause(1.2)  # then nothing
+        await settle(pilot, pilot.app)
+        assert app.operator is None and isinstance(app.screen, LoginScreen)
+        shown = "".join(screen_text(app).replace("│", "").split())  # the message wraps inside the box
+        assert f"{clerk.display_name}已1分钟没有操作，已自动注销。请重新登录" in shown
+        row = AuditLog.get((AuditLog.action == "auth.logout") & (AuditLog.operator_id == clerk.id))
+        assert row.note == "idle:1min"
+        await pilot.pause(1.2)  # left on the login screen as long: the session ends, freeing its place
+        assert app._exit or not app.is_running
+
+
+@pytest.mark.parametrize("tui_city", [{"auth_mode": "os_user"}], indirect=True)
+async def test_a_browser_session_always_asks_for_the_password(tui_city):
+    """The OS account running xinyi serve is the service account, never the person at the browser."""
+    clerk = tui_city.op("town_clerk", "b")
+    Operator.update(os_user=os_login_name()).where(Operator.id == clerk.id).execute()
+    app = XinyiApp(browser=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, pilot.app)
+        assert isinstance(app.screen, LoginScreen)
+        await _login(pilot, clerk.username)
+        assert isinstance(app.screen, HomeScreen)
+
+
+def test_the_login_source_of_a_browser_session_is_the_browser(monkeypatch):
+    monkeypatch.setenv("XINYI_WEB_CLIENT", "192.0.2.7")
+    monkeypatch.setenv("SSH_CONNECTION", "198.51.100.1 5000 10.0.0.1 22")
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    assert auth.login_source() == "ssh:198.51.100.1"  # outside xinyi serve the variable means nothing
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert auth.login_source() == "web:192.0.2.7"
+
+
+def test_a_download_header_carries_the_chinese_name_in_ascii():
+    header = content_disposition("请假单_林鹏超_2026-12-01.docx")
+    assert header.isascii()
+    assert header == ('attachment; filename="________2026-12-01.docx"; '
+                      "filename*=UTF-8''%E8%AF%B7%E5%81%87%E5%8D%95_%E6%9E%97%E9%B9%8F%E8%B6%85_2026-12-01.docx")
+    assert content_disposition('a"b;c.pdf', inline=True) == \
+        "inline; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf"
+
+
+def test_web_session_runs_only_under_xinyi_serve(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XINYI_", "TEXTUAL"))}
+    (tmp_path / "xinyi.toml").write_text('[paths]\ndata_dir = "data"\n', "utf-8")
+    env["XINYI_CONFIG"] = str(tmp_path / "xinyi.toml")
+    done = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "web-session"], env=env, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert "只供 xinyi serve 启动" in done.stderr
+    listed = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "--help"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert "serve" in listed.stdout and "web-session" not in listed.stdout
