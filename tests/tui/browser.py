@@ -114,12 +114,15 @@ class Tab:
     KEY_GAP = 0.05  # s between keys, a typist's pace
     ESC_GAP = 0.25  # s after Esc: the app takes Esc and a key within ESCDELAY (0.1 s) for Alt+key
 
-    def __init__(self, browser: Any, url: str, *, viewport: tuple[int, int] = (800, 480)) -> None:
+    def __init__(self, browser: Any, url: str, *, viewport: tuple[int, int] = (800, 480),
+                 context: Any = None) -> None:
+        """A tab in ``context``, else in a browser profile of its own (cookies, downloads), as
+        another person's PC would be."""
         import pyte
 
-        # Its own browser profile (cookies, downloads), as another person's PC would be.
-        self.context = browser.new_context(accept_downloads=True,
-                                           viewport={"width": viewport[0], "height": viewport[1]})
+        self._own = context is None
+        self.context = context or browser.new_context(accept_downloads=True,
+                                                      viewport={"width": viewport[0], "height": viewport[1]})
         # A delivered file opens in a new tab (window.open) that downloads it and closes at once:
         # listen on every tab of this profile from its first moment.
         self.downloads: list[Any] = []
@@ -131,7 +134,7 @@ class Tab:
         self.size: tuple[int, int] | None = None
         self.closed = False
         self.page.on("websocket", self._on_websocket)
-        self.page.goto(url, wait_until="domcontentloaded")
+        self.page.goto(url, wait_until="commit")  # the rest comes meanwhile: tabs open at once
         self._clicked = False
 
     def _click(self) -> None:
@@ -240,13 +243,21 @@ class Tab:
         return self.downloads[after]
 
     def close(self) -> None:
-        self.context.close()
+        if self._own:
+            self.context.close()
+        else:
+            self.page.close()
 
 
-def login(tab: Tab, username: str, password: str = "xinyi123") -> str:
-    tab.wait_for("用户名", "密码")
+def type_login(tab: Tab, username: str, password: str = "xinyi123") -> None:
+    """Username, Enter, password, Enter — typed straight through, without waiting for the screen."""
     tab.type(username)
     tab.press("Enter")
     tab.type(password)
     tab.press("Enter")
+
+
+def login(tab: Tab, username: str, password: str = "xinyi123") -> str:
+    tab.wait_for("用户名", "密码")
+    type_login(tab, username, password)
     return tab.wait_for("待办事项")

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.screen import Screen
+from textual.widgets import Input
 
 from xinyi_core import auth, testing
 from xinyi_core.models import AuditLog, Operator
@@ -27,22 +30,22 @@ async def _login(pilot, username: str) -> None:
 
 async def test_an_idle_browser_session_is_logged_out_and_audited_then_ended(tui_city):
     clerk = tui_city.op("town_clerk", "a")
-    app = XinyiApp(browser=True, idle_seconds=0.6)
+    app = XinyiApp(browser=True, idle_seconds=1.0)
     async with app.run_test(size=SIZE) as pilot:
         await _login(pilot, clerk.username)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(app.screen, HomeScreen), screen_text(app)
         for _ in range(4):  # she works: keys keep the session alive past the idle time
-            await pilot.pause(0.25)
+            await pilot.pause(0.4)
             await pilot.press("down")
         assert app.operator is not None
-        await pilot.pause(1.2)  # then nothing
+        await pilot.pause(1.8)  # then nothing
         await settle(pilot, pilot.app)
         assert app.operator is None and isinstance(app.screen, LoginScreen)
         shown = "".join(screen_text(app).replace("│", "").split())  # the message wraps inside the box
         assert f"{clerk.display_name}已1分钟没有操作，已自动注销。请重新登录" in shown
         row = AuditLog.get((AuditLog.action == "auth.logout") & (AuditLog.operator_id == clerk.id))
         assert row.note == "idle:1min"
-        await pilot.pause(1.2)  # left on the login screen as long: the session ends, freeing its place
+        await pilot.pause(1.8)  # left on the login screen as long: the session ends, freeing its place
         assert app._exit or not app.is_running
 
 
@@ -88,3 +91,41 @@ def test_web_session_runs_only_under_xinyi_serve(tmp_path: Path):
     listed = subprocess.run([sys.executable, "-m", "xinyi_core.cli", "--help"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert "serve" in listed.stdout and "web-session" not in listed.stdout
+
+
+async def test_a_password_typed_ahead_lands_in_the_password_field(tui_city):
+    """A browser sends what was typed in one go: the keys after Tab/Enter must reach the password
+    field, not the username (Textual passes a key to a field only after the field's earlier keys)."""
+    clerk = tui_city.op("town_clerk", "a")
+    for move in ("tab", "enter"):
+        app = XinyiApp(browser=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            keys = [*clerk.username, move, *testing.PASSWORD, "enter"]
+            for key in keys:  # all queued before any is handled
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await settle(pilot, app)
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, HomeScreen), screen_text(app)
+
+
+async def test_text_typed_after_tab_lands_in_the_next_field_in_a_browser(tui_city):
+    """The same for every form: Tab and the text after it, queued together, in a browser session."""
+    clerk = tui_city.op("town_clerk", "a")
+    app = XinyiApp(browser=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await _login(pilot, clerk.username)
+        app.push_screen(_TwoFields())
+        await settle(pilot, app)
+        for key in ["a", "tab", "b", "tab", "c", "shift+tab", "d"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot, app)
+        # (Shift+Tab back selects the field's text, as focusing a field does: d replaces b)
+        assert [field.value for field in app.screen.query(Input)] == ["a", "d", "c"]
+
+
+class _TwoFields(Screen):
+    def compose(self):
+        yield Input(id="one")
+        yield Input(id="two")
+        yield Input(id="three")

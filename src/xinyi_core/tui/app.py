@@ -52,6 +52,11 @@ class XinyiApp(App[None]):
         Binding("ctrl+p", "command_palette", t("tui.key.palette"), show=False, priority=True),
         Binding("ctrl+l", "logout", t("tui.key.logout"), show=False),
         Binding("ctrl+q", "request_quit", t("tui.key.quit"), show=False, priority=True),
+        # In a browser the keys typed after a Tab arrive with it; Textual would hand them to the field
+        # being left (a key reaches the focused field's queue before Tab, unused there, comes back to
+        # the screen). Handled first, Tab moves the focus before the next key is passed on.
+        Binding("tab", "browser_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "browser_focus(-1)", show=False, priority=True),
     ]
 
     def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
@@ -151,6 +156,7 @@ class XinyiApp(App[None]):
         if operator is None:
             return
         self.operator = operator
+        self._last_input = time.monotonic()  # logging in is her last action, however long it took
         self.permissions = auth.granted(operator.role)
         entries, failures = nav.entries(operator, self.permissions)
         # shown on the home screen, so the operator can report them (not printed before the app starts)
@@ -173,6 +179,8 @@ class XinyiApp(App[None]):
             return self.operator is not None and parameters[0] in self.nav
         if action == "fkey":
             return self.operator is not None and parameters[0] in self.fkeys
+        if action == "browser_focus":
+            return self.browser
         if action in ("help", "home", "logout"):
             return self.operator is not None
         if action == "back":  # home stays home
@@ -220,6 +228,9 @@ class XinyiApp(App[None]):
         except Exception:  # noqa: BLE001 - the document is written: offer it even if her list missed it
             log.exception("could not record %s in the outbox", path)
         self.push_screen(DocumentDialog([path], title))
+
+    def action_browser_focus(self, step: int) -> None:
+        self.screen.focus_next() if step > 0 else self.screen.focus_previous()
 
     def action_fkey(self, key: str) -> None:
         if key in self.fkeys:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
@@ -20,6 +20,14 @@ class LoginScreen(Screen[Operator]):
     """Username, password, Enter. Dismisses with the operator on success."""
 
     FOOTER_GLOBAL: ClassVar[tuple[str, ...]] = ("ctrl+q",)
+    # Tab and the username's Enter move to the next field at once, before any key typed after them is
+    # handled: a key reaches the focused field only after that field's queue, so with Textual's own
+    # handling a password typed ahead (a browser or a fast typist sends the keys in one go) lands in
+    # the username field. Priority bindings run before the key is passed to the field.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
+    ]
 
     def __init__(self, message: str = "") -> None:
         super().__init__()
@@ -37,11 +45,17 @@ class LoginScreen(Screen[Operator]):
                 yield Static(t("tui.login.hint"), id="login-hint")
         yield KeyBar()
 
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+    def action_next_field(self) -> None:
+        username, password = self.query_one("#username", Input), self.query_one("#password", Input)
+        self.set_focus(password if self.focused is username else username)
 
-    @on(Input.Submitted, "#password")
+    def action_enter(self) -> None:
+        username, password = self.query_one("#username", Input), self.query_one("#password", Input)
+        if self.focused is username:
+            self.set_focus(password)
+        else:  # after the keys the password field still has queued: its own queue, in order
+            password.call_later(self._login)
+
     def _login(self) -> None:
         username = self.query_one("#username", Input).value.strip()
         password_input = self.query_one("#password", Input)
