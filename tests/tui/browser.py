@@ -111,7 +111,7 @@ class Serve:
 class Tab:
     """One browser tab on ``xinyi serve``: keys in, the screen read back as text."""
 
-    KEY_GAP = 0.05  # s between keys, a typist's pace
+    KEY_GAP = 0.02  # s between keys (the app takes keys typed ahead: see XinyiApp browser_focus)
     ESC_GAP = 0.25  # s after Esc: the app takes Esc and a key within ESCDELAY (0.1 s) for Alt+key
 
     def __init__(self, browser: Any, url: str, *, viewport: tuple[int, int] = (800, 480),
@@ -202,7 +202,7 @@ class Tab:
         under the cursor), then the chosen characters committed — as a Chinese IME does."""
         self._click()
         if text.isascii():
-            self.page.keyboard.type(text, delay=10)
+            self.page.keyboard.type(text)
             return
         cdp = self.page.context.new_cdp_session(self.page)
         try:
@@ -211,7 +211,7 @@ class Tab:
                     cdp.send("Input.imeSetComposition", {"text": "pinyin", "selectionStart": 6, "selectionEnd": 6})
                     cdp.send("Input.insertText", {"text": word})
                 else:
-                    self.page.keyboard.type(word, delay=10)
+                    self.page.keyboard.type(word)
                 time.sleep(self.KEY_GAP)
         finally:
             cdp.detach()
