@@ -185,6 +185,11 @@ class Tab:
                                      f"({self.size}):\n{screen}")
             self.page.wait_for_timeout(50)  # lets Playwright deliver the frames meanwhile
 
+    def wait_title(self, title: str, *texts: str, timeout: float = 20.0) -> str:
+        """Wait for the screen titled ``title`` (its first line) showing ``texts``."""
+        return self.wait(lambda s: s.split("\n", 1)[0].strip().startswith(title) and all(t in s for t in texts),
+                         f"the screen {title!r}" + "".join(f" and {t!r}" for t in texts), timeout)
+
     def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
         return self.wait(lambda s: all(t in s for t in texts), " and ".join(map(repr, texts)), timeout)
 

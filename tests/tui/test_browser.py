@@ -38,6 +38,7 @@ CLOCK = "2026-11-30T08:40"
 ARTIFACTS = Path(os.environ.get("XINYI_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "artifacts")
 LOG_TEXT = "走访五户，登记就业信息"
 REASON = "照顾住院的母亲"
+SERVED, QUESTION, ANSWER = "王秀英", "灵活就业人员怎样参加养老保险", "持身份证到镇人社服务中心登记"
 SESSIONS = 20
 
 # Seventeen more assistants with a login of their own (the demo city gives 18: xinan_zl1–3 and one
@@ -143,12 +144,18 @@ def test_an_assistant_writes_her_log_in_chinese_and_downloads_her_leave_slip(ser
 
         # Today's log, in Chinese through the input method
         tab.press("4", "a")
-        narrow = tab.wait_for("我的工作日志", "2026-11：已提交 20 天")
+        narrow = tab.wait_title("我的工作日志", "2026-11：已提交 20 天")
         tab.press("n")
-        tab.wait_for("新建工作日志", "2026-11-30  （周一）")
+        tab.wait_title("新建工作日志", "2026-11-30  （周一）")
         tab.press("Tab", "Tab", "Tab")
         tab.type(LOG_TEXT)
-        tab.wait_for(f"工作进展 {LOG_TEXT}")
+        tab.press("Tab", "Tab", "Tab")  # a policy consultation: whom (a name), what, the answer
+        tab.type(SERVED)
+        tab.press("Tab")
+        tab.type(QUESTION)
+        tab.press("Tab")
+        tab.type(ANSWER)
+        tab.wait_for(f"工作进展 {LOG_TEXT}", f"咨询人 {SERVED}", f"咨询问题 {QUESTION}", f"解答内容 {ANSWER}")
         tab.press("Control+s")
         tab.wait_for("日志已保存（已提交）", "2026-11：已提交 21 天", f"已提交 {LOG_TEXT}")
 
@@ -159,15 +166,15 @@ def test_an_assistant_writes_her_log_in_chinese_and_downloads_her_leave_slip(ser
         assert len([line for line in wide.splitlines() if line.lstrip().startswith("2026-11-")]) > \
             len([line for line in narrow.splitlines() if line.lstrip().startswith("2026-11-")])  # and more rows
         tab.press("Escape")
-        tab.wait_for("待办事项")
+        tab.wait_title("首页", "待办事项")
         _artifact(tab, "home-120x36.png")
         assert tab.fit(80, 24) == (80, 24)
 
         # A leave, its reason in Chinese; then its slip, downloaded by the browser under its name
         tab.press("3", "a")
-        tab.wait_for("我的请假")
+        tab.wait_title("我的请假")
         tab.press("a")
-        tab.wait_for("填写请假审批单")
+        tab.wait_title("填写请假审批单")
         tab.press("Tab", "Tab")
         tab.type("12-1")
         tab.press("Tab")
@@ -196,6 +203,9 @@ def test_an_assistant_writes_her_log_in_chinese_and_downloads_her_leave_slip(ser
     lin = journeys.person_id(city, "林鹏超")
     assert journeys.one(city, "SELECT state, progress FROM log_entry WHERE person_id = ? AND day = '2026-11-30'",
                         lin) == ("submitted", LOG_TEXT)
+    assert journeys.one(city, "SELECT c.served, c.question, c.answer FROM consultation c JOIN log_entry e "
+                              "ON e.id = c.entry_id WHERE e.person_id = ? AND e.day = '2026-11-30'",
+                        lin) == (SERVED, QUESTION, ANSWER)
     assert journeys.one(city, "SELECT state, reason, start_on, end_on FROM leave_request WHERE person_id = ? "
                               "AND reason = ?", lin, REASON) == ("pending", REASON, "2026-12-01", "2026-12-03")
     from docx import Document
