@@ -392,8 +392,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     except ImportError:
         click.echo(t("cli.no_serve"), err=True)
         ctx.exit(1)
-    serve_mod.serve(host=host, port=port, max_sessions=cfg.serve_max_sessions,
-                    idle_minutes=cfg.idle_logout_minutes, debug=bool(ctx.find_root().params.get("verbose")))
+    serve_mod.serve(host=host, port=port, max_sessions=cfg.serve_max_sessions, idle_minutes=cfg.idle_logout_minutes)
 
 
 @cli.command(name="web-session", hidden=True)

@@ -206,9 +206,11 @@ class XinyiServer(Server):
         return response
 
 
-def serve(*, host: str, port: int, max_sessions: int, idle_minutes: int, debug: bool = False) -> None:
+def serve(*, host: str, port: int, max_sessions: int, idle_minutes: int) -> None:
+    """Serve until SIGINT/SIGTERM, then end every session. (textual-serve's ``debug`` is never passed:
+    it would start each app with Textual's devtools.)"""
     server = XinyiServer(host=host, port=port, max_sessions=max_sessions, idle_minutes=idle_minutes)
-    server.serve(debug=debug)
+    server.serve()
     print(t("serve.stopped"), flush=True)
 
 
