@@ -30,22 +30,32 @@ async def _login(pilot, username: str) -> None:
 
 async def test_an_idle_browser_session_is_logged_out_and_audited_then_ended(tui_city):
     clerk = tui_city.op("town_clerk", "a")
-    app = XinyiApp(browser=True, idle_seconds=1.0)
+    now = [1000.0]  # the idle watch's clock, moved by hand: no test of real waiting
+    app = XinyiApp(browser=True, idle_seconds=60.0)
+    app._clock = lambda: now[0]
     async with app.run_test(size=SIZE) as pilot:
         await _login(pilot, clerk.username)
         assert isinstance(app.screen, HomeScreen), screen_text(app)
-        for _ in range(4):  # she works: keys keep the session alive past the idle time
-            await pilot.pause(0.4)
+        for _ in range(3):  # she works: each key keeps the session alive past the idle time
+            now[0] += 50
             await pilot.press("down")
+            app._check_idle()
+        await settle(pilot, app)
         assert app.operator is not None
-        await pilot.pause(1.8)  # then nothing
-        await settle(pilot, pilot.app)
+        now[0] += 59  # then nothing: not yet …
+        app._check_idle()
+        assert app.operator is not None
+        now[0] += 2  # … now
+        app._check_idle()
+        await settle(pilot, app)
         assert app.operator is None and isinstance(app.screen, LoginScreen)
         shown = "".join(screen_text(app).replace("│", "").split())  # the message wraps inside the box
         assert f"{clerk.display_name}已1分钟没有操作，已自动注销。请重新登录" in shown
         row = AuditLog.get((AuditLog.action == "auth.logout") & (AuditLog.operator_id == clerk.id))
         assert row.note == "idle:1min"
-        await pilot.pause(1.8)  # left on the login screen as long: the session ends, freeing its place
+        now[0] += 61  # left on the login screen as long: the session ends, freeing its place
+        app._check_idle()
+        await pilot.pause(0.2)
         assert app._exit or not app.is_running
 
 

@@ -68,7 +68,8 @@ class XinyiApp(App[None]):
         # identity), and logged out after ``idle_seconds`` without a key or click ([serve]).
         self.browser = browser
         self._idle_seconds = idle_seconds
-        self._last_input = time.monotonic()
+        self._clock: Callable[[], float] = time.monotonic  # the idle watch's clock (a test stands it still)
+        self._last_input = self._clock()
         self._leaving = False
         # A 16-colour terminal (or TEXTUAL_COLOR_SYSTEM=standard) gets the ANSI theme: the
         # terminal's own palette instead of true colours squeezed into 16.
@@ -156,7 +157,7 @@ class XinyiApp(App[None]):
         if operator is None:
             return
         self.operator = operator
-        self._last_input = time.monotonic()  # logging in is her last action, however long it took
+        self._last_input = self._clock()  # logging in is her last action, however long it took
         self.permissions = auth.granted(operator.role)
         entries, failures = nav.entries(operator, self.permissions)
         # shown on the home screen, so the operator can report them (not printed before the app starts)
@@ -334,15 +335,15 @@ class XinyiApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
-            self._last_input = time.monotonic()
+            self._last_input = self._clock()
         await super().on_event(event)
 
     def _check_idle(self) -> None:
         """No key or click for ``idle_seconds``: the operator is logged out (audited); a tab left that
         long on the login screen is ended, freeing its place among ``[serve] max_sessions``."""
-        if self._idle_seconds is None or time.monotonic() - self._last_input < self._idle_seconds:
+        if self._idle_seconds is None or self._clock() - self._last_input < self._idle_seconds:
             return
-        self._last_input = time.monotonic()
+        self._last_input = self._clock()
         if self.operator is None:
             self.exit()
             return
