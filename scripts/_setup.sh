@@ -87,3 +87,20 @@ ensure_print_tools() {
         export XINYI_TEST_REQUIRE_PRINT=1  # from here on a missing part is a failure, not a skip
     fi
 }
+
+ensure_browser() {
+    # The browser tests (tests/tui/test_browser.py): `xinyi serve` opened in headless Chromium, driven
+    # by Playwright (the `test` extra) with Debian's browser — Playwright downloads none of its own.
+    local chromium
+    chromium=$(command -v chromium || command -v chromium-browser || true)
+    if [[ -z "$chromium" ]]; then
+        echo "== installing chromium"
+        apt_install --no-install-recommends chromium fonts-noto-cjk \
+            || { echo "chromium not available: the browser tests will be skipped" >&2; return 0; }
+        chromium=$(command -v chromium || true)
+    fi
+    if [[ -n "$chromium" ]]; then
+        export XINYI_TEST_CHROMIUM=$chromium
+        export XINYI_TEST_REQUIRE_BROWSER=1  # from here on a browser test that cannot run fails, not skips
+    fi
+}

@@ -4,7 +4,8 @@
 #   bash scripts/test.sh --hypothesis-profile=deep tests/reliability   # opt-in: random, 10× examples
 # Installs the package with its test extra into .venv, starts Redis if it is not
 # running (installing it with apt when missing), uses PostgreSQL when one is
-# reachable (XINYI_TEST_POSTGRES_URL), and runs pytest.
+# reachable (XINYI_TEST_POSTGRES_URL), installs Chromium for the browser tests when missing,
+# and runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_setup.sh
@@ -14,6 +15,7 @@ ensure_redis
 ensure_tmux
 ensure_sshd
 ensure_print_tools
+ensure_browser
 detect_postgres
 
 echo "== pytest (Redis: $XINYI_TEST_REDIS_URL; PostgreSQL: ${XINYI_TEST_POSTGRES_URL:-not available})"

@@ -228,8 +228,11 @@ def _dummy_hash() -> str:
 
 
 def login_source() -> str:
-    """Where a password login comes from: the SSH client's address (set by sshd, which a client
-    cannot override), else this machine's OS account."""
+    """Where a password login comes from: the browser's address in a ``xinyi serve`` session, the SSH
+    client's address (set by sshd, which a client cannot override), else this machine's OS account."""
+    web = os.environ.get("XINYI_WEB_CLIENT", "")  # set by xinyi serve for each browser tab's app
+    if web and os.environ.get("TEXTUAL_DRIVER", "").endswith("web_driver:WebDriver"):
+        return f"web:{web}"[:80]
     client = os.environ.get("SSH_CONNECTION", "").split()
     if client:
         return f"ssh:{client[0]}"[:80]

@@ -46,7 +46,8 @@ READ_ONLY = frozenset({"plugins", "audit", "operator list", "jobs list", "jobs s
 
 
 # The deployment's own commands (set-up, backup, accounts): run by root or the service account only.
-SYSTEM = frozenset({"init", "demo", "backup", "restore", "operator list", "operator link", "operator unlock"})
+SYSTEM = frozenset({"init", "demo", "backup", "restore", "operator list", "operator link", "operator unlock",
+                    "serve"})
 
 
 def _start(ctx: click.Context, *, migrate: bool | None = None, warn: bool = True) -> rt_mod.Runtime:
@@ -375,6 +376,39 @@ def doctor(ctx: click.Context, sshd_config: str | None) -> None:
     problems = sum(1 for f in findings if f.ok is False)
     click.echo(t("doctor.summary_bad", count=problems) if problems else t("doctor.summary_ok"))
     ctx.exit(1 if problems else 0)
+
+
+@cli.command(help="在浏览器中使用本系统：每个浏览器标签页一个独立会话，须用户名和密码登录")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址（默认只接受本机连接；对外请放在 nginx 等 HTTPS 反向代理之后）")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="监听端口")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    # The database is created or upgraded here, once, not by the first sessions racing each other.
+    runtime = _start(ctx)
+    cfg = runtime.config
+    rt_mod.shutdown()  # the server itself reads nothing: each browser session opens its own connection
+    try:
+        from . import serve as serve_mod
+    except ImportError:
+        click.echo(t("cli.no_serve"), err=True)
+        ctx.exit(1)
+    serve_mod.serve(host=host, port=port, max_sessions=cfg.serve_max_sessions, idle_minutes=cfg.idle_logout_minutes)
+
+
+@cli.command(name="web-session", hidden=True)
+@click.pass_context
+def web_session(ctx: click.Context) -> None:
+    """One browser tab's app, started by ``xinyi serve`` (Textual's web driver on stdin/stdout)."""
+    from .serve import in_browser_session
+
+    if not in_browser_session():
+        click.echo(t("serve.no_browser_session"), err=True)
+        ctx.exit(2)
+    _start(ctx, warn=False)
+    from .tui.app import run_in_browser
+
+    run_in_browser()
 
 
 @cli.command(help="在线备份 SQLite 数据库")

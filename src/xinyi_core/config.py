@@ -80,6 +80,10 @@ class Config:
     printer: str = ""  # [print] printer: the CUPS queue of towns that name none ("": no printer)
     pdf_beside: bool = False  # [print] pdf_beside: every report file also as PDF
     convert_timeout_s: int = 120  # [print] convert_timeout_s: a hung conversion is killed after this
+    # [serve] (xinyi serve, the app in a browser): browser sessions at once; a session with no key
+    # or click for this long is logged out (audited)
+    serve_max_sessions: int = 50
+    idle_logout_minutes: int = 30
     # [queue] tunables (XINYI_QUEUE_* / XINYI_JOB_* / XINYI_WORKER_THREADS override them)
     queue: dict[str, Any] = field(default_factory=lambda: {**QUEUE_DEFAULTS, "namespace": QUEUE_NAMESPACE})
     fixed_clock: dt.datetime | None = None  # XINYI_CLOCK: the program's clock stands at this local time
@@ -178,6 +182,8 @@ _KEYS: tuple[_Scalar | str, ...] = (
     _Scalar("print.printer", "printer", str, "string"),
     _Scalar("print.pdf_beside", "pdf_beside", bool, "bool"),
     _Scalar("print.convert_timeout_s", "convert_timeout_s", int, "positive_int", _positive),
+    _Scalar("serve.max_sessions", "serve_max_sessions", int, "positive_int", _positive),
+    _Scalar("serve.idle_logout_minutes", "idle_logout_minutes", int, "minutes", _positive),
     "calendar.years", "plugins.default", "towns.file", "privacy.full_numbers",
 )
 _ABSENT = object()

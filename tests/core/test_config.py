@@ -83,6 +83,9 @@ def test_unreachable_database_is_a_clear_message(tmp_path):
     ("[queue]\nheartbeat = 5000\n", "queue.heartbeat", "heartbeat_ms"),  # a typo is not ignored
     ("[auth]\nmax_failed_login = 3\n", "auth.max_failed_login", "max_failed_logins"),  # a typo is not ignored
     ("[settings]\nleave = 3\n", "settings.leave", "表"),
+    ("[serve]\nmax_sessions = 0\n", "serve.max_sessions", "正整数"),
+    ('[serve]\nidle_logout_minutes = "30"\n', "serve.idle_logout_minutes", "分钟"),
+    ("[serve]\nidle_minutes = 30\n", "serve.idle_minutes", "idle_logout_minutes"),  # a typo is not ignored
 ])
 def test_wrong_values_name_the_key_and_the_expectation(tmp_path, snippet, key, expected):
     message = start_error(write(tmp_path, snippet))

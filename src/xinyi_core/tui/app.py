@@ -13,11 +13,13 @@ import pwd
 import signal
 import sys
 import threading
+import time
 from functools import cache, partial
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
@@ -51,12 +53,24 @@ class XinyiApp(App[None]):
         Binding("ctrl+p", "command_palette", t("tui.key.palette"), show=False, priority=True),
         Binding("ctrl+l", "logout", t("tui.key.logout"), show=False),
         Binding("ctrl+q", "request_quit", t("tui.key.quit"), show=False, priority=True),
+        # In a browser the keys typed after a Tab arrive with it; Textual would hand them to the field
+        # being left (a key reaches the focused field's queue before Tab, unused there, comes back to
+        # the screen). Handled first, Tab moves the focus before the next key is passed on.
+        Binding("tab", "browser_focus(1)", show=False, priority=True),
+        Binding("shift+tab", "browser_focus(-1)", show=False, priority=True),
     ]
 
     def __init__(self, operator: Operator | None = None, *, ansi_color: bool | None = None,
-                 watch_terminal: bool = False, driver_class: type[Driver] | None = None) -> None:
+                 watch_terminal: bool = False, driver_class: type[Driver] | None = None,
+                 browser: bool = False, idle_seconds: float | None = None) -> None:
         super().__init__(driver_class=driver_class, ansi_color=ansi_color)
         self._watch_terminal = watch_terminal
+        # A browser tab's session (xinyi serve): always the login screen (a browser carries no OS
+        # identity), and logged out after ``idle_seconds`` without a key or click ([serve]).
+        self.browser = browser
+        self._idle_seconds = idle_seconds
+        self._clock: Callable[[], float] = time.monotonic  # the idle watch's clock (a test stands it still)
+        self._last_input = self._clock()
         self._leaving = False
         # A 16-colour terminal (or TEXTUAL_COLOR_SYSTEM=standard) gets the ANSI theme: the
         # terminal's own palette instead of true colours squeezed into 16.
@@ -132,7 +146,7 @@ class XinyiApp(App[None]):
         # of lines, seconds to render on a small machine, and whatever the frames held (a password
         # being checked, records). In a real session it goes to a log file for the administrator and
         # the operator gets one Chinese line; the app still exits and restores the terminal.
-        if self._watch_terminal and not hasattr(error, "__rich__"):
+        if (self._watch_terminal or self.browser) and not hasattr(error, "__rich__"):
             error = _Crashed(error, _crash_log(error, self.operator))
         super()._handle_exception(error)
 
@@ -144,10 +158,14 @@ class XinyiApp(App[None]):
             self.ansi_color = True
             self.theme = "ansi-dark"
         self.run_worker(_adopt_orphan_jobs, thread=True, exit_on_error=False)
+        if self.browser:
+            if self._idle_seconds is None:
+                self._idle_seconds = runtime().config.idle_logout_minutes * 60.0
+            self.set_interval(max(0.2, min(30.0, self._idle_seconds / 4)), self._check_idle, name="idle-watch")
         if self._given is not None:
             self.start_session(self._given)
             return
-        if runtime().config.auth_mode == "os_user":
+        if runtime().config.auth_mode == "os_user" and not self.browser:
             try:
                 self.start_session(auth.trusted_login(os_login_name()))
             except XinyiError as exc:
@@ -165,6 +183,7 @@ class XinyiApp(App[None]):
         if operator is None:
             return
         self.operator = operator
+        self._last_input = self._clock()  # logging in is her last action, however long it took
         self.permissions = auth.granted(operator.role)
         entries, failures = nav.entries(operator, self.permissions)
         # shown on the home screen, so the operator can report them (not printed before the app starts)
@@ -187,6 +206,8 @@ class XinyiApp(App[None]):
             return self.operator is not None and parameters[0] in self.nav
         if action == "fkey":
             return self.operator is not None and parameters[0] in self.fkeys
+        if action == "browser_focus":
+            return self.browser
         if action in ("help", "home", "logout"):
             return self.operator is not None
         if action == "back":  # home stays home
@@ -234,6 +255,9 @@ class XinyiApp(App[None]):
         except Exception:  # noqa: BLE001 - the document is written: offer it even if her list missed it
             log.exception("could not record %s in the outbox", path)
         self.push_screen(DocumentDialog([path], title))
+
+    def action_browser_focus(self, step: int) -> None:
+        self.screen.focus_next() if step > 0 else self.screen.focus_previous()
 
     def action_fkey(self, key: str) -> None:
         if key in self.fkeys:
@@ -329,18 +353,42 @@ class XinyiApp(App[None]):
 
         if self.operator is None:
             return
-        if runtime().config.auth_mode == "os_user":  # the OS account is the identity: no other to switch to
+        if runtime().config.auth_mode == "os_user" and not self.browser:  # the OS account is the identity
             self.notify(t("tui.logout.os_user"), severity="warning")
             return
         self._confirm("logout", lambda: self.run_worker(self._logout(), exclusive=True, group="logout"))
 
-    async def _logout(self) -> None:
+    # ------------------------------------------------------------------ a browser session left alone
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = self._clock()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        """No key or click for ``idle_seconds``: the operator is logged out (audited); a tab left that
+        long on the login screen is ended, freeing its place among ``[serve] max_sessions``."""
+        if self._idle_seconds is None or self._clock() - self._last_input < self._idle_seconds:
+            return
+        self._last_input = self._clock()
+        if self.operator is None:
+            self.exit()
+            return
+        minutes = max(1, round(self._idle_seconds / 60))
+        self.run_worker(self._logout(idle_minutes=minutes), exclusive=True, group="logout")
+
+    async def _logout(self, idle_minutes: int | None = None) -> None:
         from .screens.login import LoginScreen
 
         operator = self.operator
         if operator is None:
             return
-        audit.record(operator, "auth.logout", operator)
+        if idle_minutes is None:
+            audit.record(operator, "auth.logout", operator)
+            message = t("tui.logout.done", name=operator.display_name)
+        else:
+            audit.record(operator, "auth.logout", operator, note=f"idle:{idle_minutes}min")
+            message = t("tui.logout.idle", name=operator.display_name, minutes=idle_minutes)
         modes = [entry.id for entry in self.nav.values() if entry.factory is not None]
         self.clear_notifications()  # her notices are hers: the next one to log in does not read them
         self.operator, self.permissions, self.nav, self.fkeys, self._origin = None, set(), {}, {}, {}
@@ -353,8 +401,7 @@ class XinyiApp(App[None]):
         for mode in modes:
             await self.remove_mode(mode)
         self.refresh_bindings()
-        self.push_screen(LoginScreen(t("tui.logout.done", name=operator.display_name)),
-                         callback=self.start_session)
+        self.push_screen(LoginScreen(message), callback=self.start_session)
 
     # ------------------------------------------------------------------ command palette
 
@@ -513,5 +560,20 @@ def run() -> None:
         driver = None
     app = XinyiApp(watch_terminal=True, driver_class=driver)
     app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+def run_in_browser() -> None:
+    """Entry point of ``xinyi web-session``: one browser tab's app under ``xinyi serve`` (Textual's web
+    driver, named by textual-serve in ``TEXTUAL_DRIVER``, talks to the server on stdin/stdout).
+    Closing the tab makes the server ask the app to quit; the database connection goes with the process."""
+    from ..lifecycle import shutdown
+
+    app = XinyiApp(browser=True)
+    try:
+        app.run()
+    finally:
+        shutdown()
     if app.return_code:
         raise SystemExit(app.return_code)

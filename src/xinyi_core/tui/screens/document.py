@@ -15,6 +15,8 @@ a job's output files and on the operator's outbox (:mod:`xinyi_core.outbox`).
   MobaXterm) receives the file, and the same screen comes back with a notice.
   No shell and no other command: the program is fixed, Ctrl+C and Ctrl+Z do
   nothing meanwhile, and a client without ZMODEM is told about the SFTP outbox.
+- In a browser session (``xinyi serve``) ``d`` hands the file to the browser instead
+  (Textual's ``deliver_binary``), which saves it under the same name in her downloads.
 - ``f`` makes the PDF beside the document (the ``core.pdf`` job).
 """
 from __future__ import annotations
@@ -84,10 +86,13 @@ def pdf_document(screen: XinyiScreen, path: str | Path) -> Any:
 
 
 def download_document(screen: XinyiScreen, path: str | Path) -> int | None:
-    """``d``: the document to the operator's PC over her SSH session (ZMODEM); sz's status, None if not sent."""
+    """``d``: the document to the operator's PC — over her SSH session (ZMODEM; sz's status), or to her
+    browser in a ``xinyi serve`` session (0); None if not sent."""
     from ... import download
 
     name = _name(path)
+    if getattr(screen.app, "browser", False):
+        return _deliver(screen, path)
     try:
         doc = printing.document(path)
         download.sz()
@@ -110,6 +115,22 @@ def download_document(screen: XinyiScreen, path: str | Path) -> int | None:
     else:
         screen.notify(t("tui.document.not_received", name=name), severity="warning", timeout=20)
     return status
+
+
+def _deliver(screen: XinyiScreen, path: str | Path) -> int | None:
+    """``d`` in a browser session: the file to the browser, under its own name (no ZMODEM, no suspend)."""
+    from ...trail import record
+
+    try:
+        doc = printing.document(path)
+    except XinyiError as exc:
+        screen.report(exc)
+        return None
+    screen.app.deliver_binary(doc, save_filename=doc.name)
+    record(screen.operator, "documents.download", object_type="file",  # personal data leaving the server
+           note=t("tui.document.audit_delivered", name=doc.name))
+    screen.notify(t("tui.document.delivered", name=doc.name))
+    return 0
 
 
 def _terminal() -> tuple[Any, Any]:
@@ -242,7 +263,8 @@ class DocumentDialog(XinyiScreen, ModalScreen[None]):
 
     def _hint(self) -> str:
         lines = [t("tui.document.hint_pick")] if len(self.paths) > 1 else []
-        lines.append(t("tui.document.hint_download"))
+        lines.append(t("tui.document.hint_download_web" if getattr(self.app, "browser", False)
+                       else "tui.document.hint_download"))
         return "\n".join(lines)
 
     def escape_label(self) -> str:

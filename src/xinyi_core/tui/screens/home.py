@@ -208,8 +208,14 @@ class NavMenu(Widget, can_focus=True):
         return True
 
     def on_key(self, event: events.Key) -> None:
-        """A letter opens the entry of that letter in the cursor's group."""
-        if event.character and event.character in nav.LETTERS and self.open_letter(event.character):
+        """A letter opens the entry of that letter in the cursor's group; a digit moves the cursor to
+        its group here and now — passed up to the screen, it would be handled after a letter typed
+        right behind it (a browser sends "3a" in one go), which would open in the old group."""
+        char = event.character or ""
+        if len(char) == 1 and char in "0123456789" and self.jump_to_group(char):
+            event.stop()
+            event.prevent_default()
+        elif char and char in nav.LETTERS and self.open_letter(char):
             event.stop()
             event.prevent_default()
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.actions import SkipAction
-from textual.binding import Binding, BindingType
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
@@ -21,9 +20,14 @@ class LoginScreen(Screen[Operator]):
     """Username, password, Enter. Dismisses with the operator on success."""
 
     FOOTER_GLOBAL: ClassVar[tuple[str, ...]] = ("ctrl+q",)
-    # Enter is taken before the key reaches the field (see Form's enter): a password typed right
-    # after the user name's Enter goes to the password field, not the user name.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "enter", show=False, priority=True)]
+    # Tab and the username's Enter move to the next field at once, before any key typed after them is
+    # handled: a key reaches the focused field only after that field's queue, so with Textual's own
+    # handling a password typed ahead (a browser or a fast typist sends the keys in one go) lands in
+    # the username field. Priority bindings run before the key is passed to the field.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
+    ]
 
     def __init__(self, message: str = "") -> None:
         super().__init__()
@@ -41,14 +45,16 @@ class LoginScreen(Screen[Operator]):
                 yield Static(t("tui.login.hint"), id="login-hint")
         yield KeyBar()
 
+    def action_next_field(self) -> None:
+        username, password = self.query_one("#username", Input), self.query_one("#password", Input)
+        self.set_focus(password if self.focused is username else username)
+
     def action_enter(self) -> None:
-        focused = self.focused
-        if focused is not None and focused.id == "username":
-            self.set_focus(self.query_one("#password", Input))  # now, not after the queued keys
-        elif focused is not None and focused.id == "password":
-            focused.call_later(self._login)  # after the password's keys still queued for the field
-        else:
-            raise SkipAction()
+        username, password = self.query_one("#username", Input), self.query_one("#password", Input)
+        if self.focused is username:
+            self.set_focus(password)
+        else:  # after the keys the password field still has queued: its own queue, in order
+            password.call_later(self._login)
 
     def _login(self) -> None:
         username = self.query_one("#username", Input).value.strip()
