@@ -173,7 +173,7 @@ def test_an_assistant_writes_her_log_in_chinese_and_downloads_her_leave_slip(ser
         # A leave, its reason in Chinese; then its slip, downloaded by the browser under its name
         tab.press("3", "a")
         tab.wait_title("我的请假")
-        tab.press("a")
+        tab.press("n")
         tab.wait_title("填写请假审批单")
         tab.press("Tab", "Tab")
         tab.type("12-1")
