@@ -109,7 +109,10 @@ def _operator(username: str | None):
         op = _lookup(username)
         if not op.active:
             raise XinyiError("cli.inactive_operator", username=username)
-        trail.acting_via(account)  # her rows on the trail also say who typed the command
+        trail.acting_via(account)  # her rows on the trail also say who typed the command — until it ends
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.find_root().call_on_close(lambda: trail.acting_via(""))
         return op
     op = Operator.get_or_none((Operator.os_user == account) & (Operator.active == True))  # noqa: E712
     if op is None:
