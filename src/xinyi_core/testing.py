@@ -343,3 +343,12 @@ class TmuxPane:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
         time.sleep(self.KEY_PAUSE)
+
+    def login(self, username: str, password: str, *, then: str = "待办事项", timeout: float = 20.0) -> str:
+        """Wait for the login screen, sign in as a person does (name, Enter, password, Enter) and wait
+        for ``then`` (the home screen's to-dos); the pane then."""
+        self.wait_for("用户名", timeout=timeout)
+        for text in (username, password):
+            self.keys(text, literal=True)
+            self.keys("Enter")
+        return self.wait_for(then, timeout=timeout)

@@ -72,12 +72,7 @@ def test_the_clerk_prints_a_slip_downloads_the_sheet_and_finds_the_pdf_in_her_ou
                             f"{XINYI}; echo EXIT=$?; sleep 30", name="xinyi-documents")
     tmux.KEY_PAUSE = 0.3
     try:
-        tmux.wait_for("用户名", timeout=20)
-        tmux.keys("xinan_clerk", literal=True)
-        tmux.keys("Enter")
-        tmux.keys("xinyi123", literal=True)
-        tmux.keys("Enter")
-        tmux.wait_for("待办事项")
+        tmux.login("xinan_clerk", "xinyi123")
 
         # 1. A leave slip, printed on her town's printer
         tmux.keys("F5")  # 请假管理
@@ -149,12 +144,7 @@ def test_a_terminal_without_zmodem_brings_her_back_to_the_same_screen_with_the_s
     tmux = testing.TmuxPane(f"XINYI_CONFIG={config} {XINYI}; echo EXIT=$?; sleep 30", name="xinyi-no-zmodem")
     tmux.KEY_PAUSE = 0.3
     try:
-        tmux.wait_for("用户名", timeout=20)
-        tmux.keys("xinan_clerk", literal=True)
-        tmux.keys("Enter")
-        tmux.keys("xinyi123", literal=True)
-        tmux.keys("Enter")
-        tmux.wait_for("待办事项")
+        tmux.login("xinan_clerk", "xinyi123")
         tmux.keys("F5")
         tmux.wait_for("回车：查看请假单全文")
         tmux.keys("p")

@@ -40,11 +40,7 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
     tmux.KEY_PAUSE = 0.3
     try:
         tmux.wait_for("用户名", timeout=15)
-        tmux.keys("xinan_clerk", literal=True)
-        tmux.keys("Enter")
-        tmux.keys("xinyi123", literal=True)
-        tmux.keys("Enter")
-        pane = tmux.wait_for("待办事项")
+        pane = tmux.login("xinan_clerk", "xinyi123")
         assert "（镇考勤员·新安街道）" in pane  # name, role and scope on the bar
         tmux.keys("F3")  # 人员
         tmux.wait_for("共 ")
