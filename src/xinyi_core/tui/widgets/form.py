@@ -39,6 +39,7 @@ from ...fmt import weekday_zh
 from ...i18n import t
 
 Checker = Callable[[dict[str, Any]], Mapping[str, str]]
+Noter = Callable[[dict[str, Any]], str]
 
 
 class Choice(Select):
@@ -60,7 +61,6 @@ class Choice(Select):
             self.value = self._values[index]
         self.expanded = False
         self.screen.set_focus(self, scroll_visible=False)
-Noter = Callable[[dict[str, Any]], str]
 
 
 def form_check(clean: Callable[[dict[str, Any]], Any]) -> Checker:
