@@ -285,6 +285,7 @@ async def test_a_plugin_the_town_did_not_enable_is_not_offered_to_it(tui_city):
         assert "sample.title" not in town.nav and "请假待审批" not in screen_text(town)
     city = XinyiApp(tui_city.op("city_office"))  # the city level sees every plugin
     async with city.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")  # from 数据看板, where she starts, to her to-dos
         await settle(pilot, city)
         assert "sample.title" in city.nav and "请假待审批" in screen_text(city)
 

@@ -17,6 +17,7 @@ from xinyi_core.models import AuditLog
 from xinyi_core.testing import open_entry
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.screens.confirm import ConfirmScreen
+from xinyi_core.tui.screens.dashboard import DashboardScreen
 from xinyi_core.tui.screens.help import HelpScreen
 from xinyi_core.tui.screens.home import HomeScreen
 from xinyi_core.tui.screens.login import LoginScreen
@@ -106,6 +107,10 @@ async def test_a_menu_taller_than_its_room_scrolls_and_the_digits_still_reach_ev
 async def test_every_core_footer_fits_80_columns_with_chinese_key_names_and_f1_last(tui_city):
     app = XinyiApp(tui_city.op("city_office"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert_footer_fits(app)  # 数据看板, where the city office starts
+        assert "F2 首页" in footer(app)  # her way home is on show
+        await pilot.press("f2")
         await settle(pilot, app)
         assert_footer_fits(app, back=False)  # home stays home: no Esc offered
         for name in ("people", "org", "calendar", "jobs", "alerts"):
@@ -262,7 +267,8 @@ async def test_ctrl_l_logs_out_to_the_login_screen_and_another_operator_logs_in(
         assert isinstance(app.screen, LoginScreen)
         await pilot.press(*office.username, "enter", *testing.PASSWORD, "enter")
         await settle(pilot, app, 0.2)
-        assert isinstance(app.screen, HomeScreen) and app.operator.id == office.id
+        # the city office starts on 数据看板 (issue 23), as she would have from a fresh start
+        assert isinstance(app.screen, DashboardScreen) and app.operator.id == office.id
         assert "（市就业处·新沂市）" in screen_text(app)
         await pilot.press("f3")
         await settle(pilot, app)

@@ -179,7 +179,8 @@ class XinyiApp(App[None]):
         return binding.key_display or nav.key_label(binding.key)
 
     def start_session(self, operator: Operator | None) -> None:
-        """Load what the operator may see, then show the home screen."""
+        """Load what the operator may see, then show her first screen (:func:`nav.landing`: 数据看板 for
+        the city's business roles, else home)."""
         if operator is None:
             return
         self.operator = operator
@@ -194,10 +195,39 @@ class XinyiApp(App[None]):
         for entry in entries:
             if entry.factory is not None:
                 self.add_mode(entry.id, entry.factory)
-        self._visited = {HOME}
+        landing = nav.landing(operator, self.nav)
+        self._visited = {landing}
         self._origin = {}
-        self.switch_mode(HOME)
+        self.switch_mode(landing)
+        if landing != HOME:
+            self.run_worker(self._home_in_brief, thread=True, exit_on_error=False, group="landing")
         self.refresh_bindings()
+
+    def _home_in_brief(self) -> None:
+        """She starts on a screen other than home: what home would have shown her first — the plugins
+        that failed, a year with no holiday schedule, how many to-dos wait (urgent ones named) — as
+        notices, each pointing to F2 (in a thread: the to-dos ask every plugin)."""
+        from ..db import database
+        from .screens.home import gather
+
+        operator = self.operator
+        try:
+            items, notices = gather(operator, self.permissions)
+        finally:
+            database.close()  # this thread's own connection
+        self.call_from_thread(self._tell_home, operator, items, notices)
+
+    def _tell_home(self, operator: Operator | None, items: list[Any], notices: list[str]) -> None:
+        if operator is None or self.operator is not operator:  # logged out meanwhile: not for the next one
+            return
+        for notice in dict.fromkeys(self.plugin_failures + notices):
+            self.notify(notice, severity="error", timeout=10)
+        if items:
+            urgent = sum(1 for item in items if item.urgent)
+            count = len(items)
+            self.notify(t("tui.home.landing_urgent", count=count, urgent=urgent) if urgent
+                        else t("tui.home.landing_todos", count=count),
+                        severity="warning" if urgent else "information", timeout=10)
 
     # ------------------------------------------------------------------ navigation
 

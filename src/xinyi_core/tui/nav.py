@@ -226,6 +226,17 @@ def entries(op: Operator, permissions: set[str]) -> tuple[list[NavEntry], list[s
     return out, failures
 
 
+def landing(op: Operator, entry_ids: Iterable[str]) -> str:
+    """The screen ``op`` sees first after logging in: 数据看板 for the city's business roles (市就业处,
+    市人社局) — their work is the whole city at a glance (issue 23) — when it is offered to her; home for
+    everyone else. A town head reads her town's charts on F12 but starts from her to-dos and menu like
+    her clerk. The administrator (``admin``, city-level too) lands on home: she keeps the system — its
+    accounts, jobs, alerts and the plugins that failed to load, which home lists — not the numbers."""
+    if auth.ROLE_LEVEL.get(op.role) == "city" and op.role != "admin" and DASHBOARD in set(entry_ids):
+        return DASHBOARD
+    return HOME
+
+
 def key_conflicts(town_codes: Sequence[str]) -> list[tuple[KeyConflict, list[str]]]:
     """Every key claim some operator would see refused, with the roles that meet it.
 

@@ -50,6 +50,8 @@ class ChartView(PlotextPlot):
 
 class DashboardScreen(XinyiScreen):
     TITLE_KEY = "tui.nav.dashboard"
+    # the city's first screen after login (nav.landing): the way to her to-dos and menu is on show
+    FOOTER_GLOBAL = ("f2",)
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the table, when shown, would take ← → for its own cursor
         Binding("right", "chart(1)", t("tui.dashboard.key_chart"), key_display="←→", priority=True),
