@@ -346,7 +346,8 @@ class TmuxPane:
 
     def login(self, username: str, password: str, *, then: str = "待办事项", timeout: float = 20.0) -> str:
         """Wait for the login screen, sign in as a person does (name, Enter, password, Enter) and wait
-        for ``then`` (the home screen's to-dos); the pane then."""
+        for ``then`` (her first screen: home's to-dos; the city office and the bureau start on 数据看板,
+        so pass what it shows, e.g. ``then="月份："``); the pane then."""
         self.wait_for("用户名", timeout=timeout)
         for text in (username, password):
             self.keys(text, literal=True)

@@ -80,9 +80,21 @@ def notices(screen: str) -> str:
     return "".join(ch for line in lines for ch in line if not ch.isspace() and not "\u2500" <= ch <= "\u259f")
 
 
-def login(user: str, who: str) -> Step:
-    """Type the user name and the password on the login screen; home shows who she is."""
-    return step(f"log in as {user}", user, "Enter", PASSWORD, "Enter", title="首页", see=who)
+CITY_USERS = frozenset({"city", "bureau"})  # the city office and the bureau start on 数据看板 (issue 23)
+
+
+def login(user: str, who: str, *, see: Sequence[str] = ()) -> Step:
+    """Type the user name and the password on the login screen; her first screen shows who she is —
+    数据看板 for the city's users, home for everyone else."""
+    lands = "数据看板" if user in CITY_USERS else "首页"
+    return step(f"log in as {user}", user, "Enter", PASSWORD, "Enter", title=lands, see=(who, *see))
+
+
+def login_home(user: str, who: str) -> tuple[Step, ...]:
+    """Log in and be on home, its to-dos and menu: the city's users press F2 from 数据看板."""
+    if user not in CITY_USERS:
+        return (login(user, who),)
+    return (login(user, who), step("F2: home, her to-dos and menu", "F2", title="首页", see="待办事项"))
 
 
 def logout(name: str) -> Step:
@@ -262,7 +274,7 @@ def _check_leave(city: Path) -> None:
 
 
 def _approve_leave(user: str, who: str, notice: str) -> tuple[Step, ...]:
-    return (login(user, who),
+    return (*login_home(user, who),
             step("open 3b 请假审批", "3", "b", title="请假审批", see="林鹏超   事假     2026-12-01~12-03      3    审批中"),
             step("y 同意: the opinion", "y", title="审批意见", see="意见 同意"),
             step("Ctrl+S: on to the next", "C-s", title="请假审批", notice=notice, see="没有待您审批的请假"))
@@ -411,7 +423,7 @@ def _handover(*moves: str, receiver: str) -> tuple[Step, ...]:
 
 
 def _approve_departure(user: str, who: str, *moves: str, notice: str, see: Sequence[str] = ()) -> tuple[Step, ...]:
-    return (login(user, who),
+    return (*login_home(user, who),
             step("open 6a 离职管理, her report", "6", "a", *moves, title="离职管理",
                  see=f"离职原因：{DEPARTURE_REASON}"),
             step("a 同意: the opinion", "a", title="审批意见"),
@@ -494,9 +506,8 @@ def _check_dashboard(city: Path) -> None:
 
 DASHBOARD = Journey("dashboard", "(7) the city and a town head read the 数据看板 charts", (
     Session("2026-12-01T09:00", (
-        login("city", "（市就业处·新沂市）"),
-        step("F12: 数据看板, this month's attendance by town", "F12", title="数据看板",
-             see=("1 出勤率", "出勤率（2026年12月）", "新安街道", "北沟街道")),
+        # no key: 数据看板 is where the city office starts, this month's attendance by town on show
+        login("city", "（市就业处·新沂市）", see=("1 出勤率", "出勤率（2026年12月）", "新安街道", "北沟街道")),
         step("[: last month", "[", see=("月份：2026年11月", "出勤率（2026年11月）")),
         step("5: the grades against the 20% cap", "5", see=("考核等次分布", "优秀比例上限 20%")),
         step("t: the same as numbers", "t", see=("镇街", "基本合格", "不合格"), gone="优秀比例上限 20%"),

@@ -59,6 +59,24 @@ def test_login_search_open_and_quit_in_a_real_terminal(demo_config: Path):
         tmux.close()
 
 
+def test_the_city_office_starts_on_the_dashboard_and_f2_takes_her_home(demo_config: Path):
+    """Issue 23: the city's first screen is 数据看板, its first chart drawn; the key bar says how home is
+    reached, and F2 gets there."""
+    tmux = testing.TmuxPane(f"XINYI_CONFIG={demo_config} {XINYI}; sleep 30", name="xinyi-landing")
+    try:
+        tmux.login("city", "xinyi123", then="月份：")
+        pane = tmux.wait_until(lambda p: "┤" in p and "┬" in p, "the first chart drawn")
+        lines = pane.splitlines()
+        assert lines[0].lstrip().startswith("数据看板") and "（市就业处·新沂市）" in lines[0]
+        assert lines[1].startswith("1 ") and "（单位：" in lines[2]  # the charts to pick, the first one's title
+        assert "F2 首页" in lines[-1] and lines[-1].rstrip().endswith("F1 帮助")
+        tmux.keys("F2")
+        pane = tmux.wait_for("待办事项")
+        assert pane.splitlines()[0].lstrip().startswith("首页") and "Ctrl+L 注销/切换用户" in pane.splitlines()[-1]
+    finally:
+        tmux.close()
+
+
 def test_the_app_draws_on_the_terminal_when_stderr_goes_to_a_log(tmp_path: Path):
     """Issue 17: ``xinyi 2>log`` said 本程序需要在终端中运行 though stdin and stdout were the terminal."""
     config = tmp_path / "xinyi.toml"

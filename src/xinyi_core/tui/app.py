@@ -221,13 +221,13 @@ class XinyiApp(App[None]):
         if operator is None or self.operator is not operator:  # logged out meanwhile: not for the next one
             return
         for notice in dict.fromkeys(self.plugin_failures + notices):
-            self.notify(notice, severity="error", timeout=10)
+            self.notify(notice, severity="error")
         if items:
             urgent = sum(1 for item in items if item.urgent)
             count = len(items)
             self.notify(t("tui.home.landing_urgent", count=count, urgent=urgent) if urgent
                         else t("tui.home.landing_todos", count=count),
-                        severity="warning" if urgent else "information", timeout=10)
+                        severity="warning" if urgent else "information")
 
     # ------------------------------------------------------------------ navigation
 
