@@ -78,6 +78,8 @@ async def test_menu_palette_and_keys_offer_nothing_else_and_a_hidden_screen_is_r
     written = len(writes(op))  # the template city's own (the town head named her clerk)
     async with run_app(op) as pilot:
         app = pilot.app
+        await pilot.press("f2")  # home, her menu (the city office starts on 数据看板)
+        await settle(pilot)
         menu = app.screen.query_one("#menu")
         assert {e.id for e in menu.entries} == set(NAV[role]) - {"tui.nav.home"}
         titles = {c.title for c in app.get_system_commands(app.screen)}

@@ -199,35 +199,7 @@ class XinyiApp(App[None]):
         self._visited = {landing}
         self._origin = {}
         self.switch_mode(landing)
-        if landing != HOME:
-            self.run_worker(self._home_in_brief, thread=True, exit_on_error=False, group="landing")
         self.refresh_bindings()
-
-    def _home_in_brief(self) -> None:
-        """She starts on a screen other than home: what home would have shown her first — the plugins
-        that failed, a year with no holiday schedule, how many to-dos wait (urgent ones named) — as
-        notices, each pointing to F2 (in a thread: the to-dos ask every plugin)."""
-        from ..db import database
-        from .screens.home import gather
-
-        operator = self.operator
-        try:
-            items, notices = gather(operator, self.permissions)
-        finally:
-            database.close()  # this thread's own connection
-        self.call_from_thread(self._tell_home, operator, items, notices)
-
-    def _tell_home(self, operator: Operator | None, items: list[Any], notices: list[str]) -> None:
-        if operator is None or self.operator is not operator:  # logged out meanwhile: not for the next one
-            return
-        for notice in dict.fromkeys(self.plugin_failures + notices):
-            self.notify(notice, severity="error")
-        if items:
-            urgent = sum(1 for item in items if item.urgent)
-            count = len(items)
-            self.notify(t("tui.home.landing_urgent", count=count, urgent=urgent) if urgent
-                        else t("tui.home.landing_todos", count=count),
-                        severity="warning" if urgent else "information")
 
     # ------------------------------------------------------------------ navigation
 
