@@ -262,7 +262,9 @@ def type_login(tab: Tab, username: str, password: str = "xinyi123") -> None:
     tab.press("Enter")
 
 
-def login(tab: Tab, username: str, password: str = "xinyi123") -> str:
+def login(tab: Tab, username: str, password: str = "xinyi123", *, then: str = "待办事项") -> str:
+    """Sign in and wait for ``then`` on her first screen: home's to-dos, or for the city office and the
+    bureau, who start on 数据看板, what it shows."""
     tab.wait_for("用户名", "密码")
     type_login(tab, username, password)
-    return tab.wait_for("待办事项")
+    return tab.wait_for(then)

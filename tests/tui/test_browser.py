@@ -219,6 +219,22 @@ def test_an_assistant_writes_her_log_in_chinese_and_downloads_her_leave_slip(ser
     assert audited == [(f"下载到浏览器：{saved.name}",)]
 
 
+def test_the_city_office_starts_on_the_dashboard_in_a_browser_too(server: Serve, browser: Any):
+    """Issue 23: the same first screen as over SSH — 数据看板, its first chart drawn — and F2 goes home."""
+    tab = Tab(browser, server.url)
+    try:
+        tab.wait_for("用户名", "密码")
+        assert tab.fit(80, 24) == (80, 24)
+        login(tab, "city", then="月份：")
+        screen = tab.wait(lambda s: "┤" in s and "F2 首页" in s.splitlines()[-1], "the first chart and F2 首页")
+        assert screen.lstrip().startswith("数据看板") and screen.splitlines()[-1].endswith("F1 帮助")
+        tab.press("F2")
+        assert tab.wait_for("待办事项").lstrip().startswith("首页")
+    finally:
+        tab.close()
+    _ended(server)
+
+
 def test_twenty_browser_sessions_sign_in_at_once(server: Serve, browser: Any, city: Path):
     users = _assistant_accounts(city)[:SESSIONS]
     assert len(users) == SESSIONS
