@@ -27,16 +27,17 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_models() -> list[type]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
     return list(MODELS)
 
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
-    return [Migration(1, "assessment sheets, deductions, vetoes, packages, monthly results", create_tables(*MODELS))]
+    return [Migration(1, "assessment sheets, deductions, vetoes, packages, monthly results", create_tables(*MODELS)),
+            Migration(2, "sheets by year, town and grade (the dashboard's grades)", dashboard_index)]
 
 
 @hookimpl

@@ -32,9 +32,10 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
-    return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS))]
+    return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS)),
+            Migration(2, "articles by date and author (the dashboard's article quota)", dashboard_index)]
 
 
 @hookimpl
