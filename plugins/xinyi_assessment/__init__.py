@@ -27,16 +27,17 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_models() -> list[type]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
     return list(MODELS)
 
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
-    return [Migration(1, "assessment sheets, deductions, vetoes, packages, monthly results", create_tables(*MODELS))]
+    return [Migration(1, "assessment sheets, deductions, vetoes, packages, monthly results", create_tables(*MODELS)),
+            Migration(2, "sheets by year, town and grade (the dashboard's grades)", dashboard_index)]
 
 
 @hookimpl
@@ -100,11 +101,7 @@ def xinyi_screens() -> list[Any]:
 
 @hookimpl
 def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
-    from xinyi_core import auth, dashboard as dash
-
-    if not auth.can(operator, dash.PERMISSION):
-        return []
-    from .service import dashboard
+    from .service import dashboard  # the core asks only for operators with dashboard.view
 
     return dashboard.charts(operator, period)
 

@@ -167,11 +167,7 @@ def xinyi_dashboard_items(operator: Operator) -> list[DashboardItem]:
 
 @hookimpl
 def xinyi_dashboard_series(operator: Operator, period: str) -> list[Any]:
-    from xinyi_core import auth, dashboard as dash
-
-    if not auth.can(operator, dash.PERMISSION):
-        return []
-    from .service import dashboard
+    from .service import dashboard  # the core asks only for operators with dashboard.view
 
     return dashboard.charts(operator, period)
 

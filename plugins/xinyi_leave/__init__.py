@@ -111,11 +111,7 @@ def xinyi_approval_finished(chain: Any) -> None:
 
 @hookimpl
 def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
-    from xinyi_core import auth, dashboard as dash
-
-    if not auth.can(operator, dash.PERMISSION):
-        return []
-    from .service import dashboard
+    from .service import dashboard  # the core asks only for operators with dashboard.view
 
     return dashboard.charts(operator, period)
 

@@ -32,9 +32,10 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS
+    from .models import MODELS, dashboard_index
 
-    return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS))]
+    return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS)),
+            Migration(2, "articles by date and author (the dashboard's article quota)", dashboard_index)]
 
 
 @hookimpl
@@ -177,11 +178,7 @@ def xinyi_screens() -> list[Any]:
 
 @hookimpl
 def xinyi_dashboard_series(operator: Any, period: str) -> list[Any]:
-    from xinyi_core import auth, dashboard as dash
-
-    if not auth.can(operator, dash.PERMISSION):
-        return []
-    from .service import dashboard
+    from .service import dashboard  # the core asks only for operators with dashboard.view
 
     return dashboard.charts(operator, period)
 

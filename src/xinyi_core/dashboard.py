@@ -119,6 +119,18 @@ def by_town(operator: Any, series: Sequence[tuple[str, Mapping[int, float]]], *,
                               round(_average(values, weights, ids), digits))) for s, values in series)
 
 
+def month_of(field: pw.Field) -> pw.Node:
+    """SQL for the month (``"YYYY-MM"``) of the date column ``field``, to ``GROUP BY``.
+
+    SQLite keeps a date as ISO text: its first seven characters, read inside SQLite. (Peewee's
+    ``field.year``/``field.month`` are a Python function on SQLite, called twice per row: 30 ms
+    of the 40 ms the city's leave chart took at 20,000 assistants.) PostgreSQL: ``to_char``.
+    """
+    from .db import is_sqlite
+
+    return pw.fn.substr(field, 1, 7) if is_sqlite() else pw.fn.to_char(field, "YYYY-MM")
+
+
 def ratio(numerators: Mapping[int, float], denominators: Mapping[int, float], *,
           percent: bool = True) -> dict[int, float]:
     """``numerator / denominator`` per key (0 where the denominator is 0), as a percentage by default."""
@@ -129,10 +141,14 @@ def ratio(numerators: Mapping[int, float], denominators: Mapping[int, float], *,
 # --------------------------------------------------------------------------- the core's own chart
 
 def vacancies(operator: Any, period: str) -> list[DashboardChart]:
-    """ORG-3: vacant posts by town — one grouped query (posts nobody holds, by their village's town)."""
-    held = Person.select(Person.post).where(Person.post.is_null(False))
+    """ORG-3: vacant posts by town — one grouped query (posts nobody holds, by their village's town).
+
+    ``NOT EXISTS`` looks each post up in the index of held posts; ``NOT IN`` built the list of the
+    city's ~20,000 held posts first (7 against 15 ms on SQLite)."""
+    holder = Person.alias()
+    held = holder.select(pw.SQL("1")).where(holder.post == Post.id)
     q = (Post.select(OrgUnit.parent, pw.fn.COUNT(Post.id)).join(OrgUnit, on=(Post.village == OrgUnit.id))
-         .where(Post.id.not_in(held)).group_by(OrgUnit.parent).tuples())
+         .where(~pw.fn.EXISTS(held)).group_by(OrgUnit.parent).tuples())
     counts = {town_id: n for town_id, n in q}
     labels, series = by_town(operator, [(t("dashboard.vacancies.series"), counts)], digits=1)
     return [DashboardChart("core.vacancies", t("dashboard.vacancies.title"), t("dashboard.vacancies.short"),
@@ -146,12 +162,16 @@ def sources(operator: Any, period: str) -> Iterator[tuple[list[DashboardChart], 
     """The charts for ``operator`` and ``period`` source by source — the core's, then each plugin's —
     with the plugins that failed: the screen draws the first as soon as it is there.
 
-    A town's operator hears her town's plugins, the city every plugin. A plugin that raises is
+    Only for an operator with the permission ``dashboard.view`` (the city office and the town heads):
+    anyone else gets nothing, whatever a plugin's hook would return — the check is here, once, not
+    in each plugin. A town's operator hears her town's plugins, the city every plugin. A plugin that raises is
     reported (in Chinese, like on the home screen) and skipped; a chart of an unknown kind or with a
     series of the wrong length is left out (logged): the screen never draws half a chart.
     """
     from .lifecycle import runtime
 
+    if not auth.can(operator, PERMISSION):
+        return
     yield vacancies(operator, period), []
     town_code = None if is_city(operator) else auth.town_code_of(operator)
     caller = runtime().plugins.for_town(town_code).xinyi_dashboard_series

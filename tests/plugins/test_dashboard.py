@@ -124,12 +124,38 @@ def test_a_town_head_sees_her_town_against_the_city_average_and_no_other_town(fi
 
 
 def test_who_gets_no_charts(filled):
-    """The dashboard is the city's and the town heads': a clerk or an assistant asks the hooks in vain."""
-    from xinyi_core import runtime
+    """The dashboard is the city's and the town heads': a clerk or an assistant gets no chart at all —
+    the core's check, once for every plugin, so also none from a plugin whose hook checks nothing."""
+    import types
 
-    for op in (filled.op("town_clerk", "a"), filled.op("assistant", "a")):
-        for _, found in runtime().plugins.call_each("xinyi_dashboard_series", operator=op, period=PERIOD):
-            assert found == []
+    from xinyi_core import DashboardChart, hookimpl, runtime
+    from xinyi_core.plugins import API_VERSION
+
+    module = types.ModuleType("unchecked_chart")
+    module.XINYI_API = API_VERSION
+
+    @hookimpl
+    def xinyi_dashboard_series(operator, period):  # checks no permission: charts for anyone asking
+        labels, series = dashboard.by_town(operator, [("走访", {i: 1 for i, _ in dashboard.towns()})])
+        return [DashboardChart("unchecked.visits", "走访次数", "走访", "hbar", labels, series, order=5)]
+
+    module.xinyi_dashboard_series = xinyi_dashboard_series
+    plugins = runtime().plugins
+    town_filter = plugins._town_filter
+    plugins.register(module, "unchecked_chart")
+    plugins.set_town_filter(lambda code: set(plugins.info))  # every town has it on
+    try:
+        for op in (filled.op("town_clerk", "a"), filled.op("assistant", "a")):
+            assert dashboard.gather(op, PERIOD) == ([], [])
+            assert list(dashboard.sources(op, PERIOD)) == []
+        # the same hook does answer those who may see the dashboard
+        assert "unchecked.visits" in _charts(filled.op("town_head", "a"))
+        assert "unchecked.visits" in _charts(filled.op("city_office"))
+    finally:
+        plugins.pm.unregister(name="unchecked_chart")
+        plugins.info.pop("unchecked_chart", None)
+        plugins._town_filter = town_filter
+        plugins._town_callers.clear()
 
 
 def test_periods():

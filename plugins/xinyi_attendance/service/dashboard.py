@@ -59,10 +59,11 @@ def absent_numbers(period: str) -> dict[tuple[int, str], int]:
     through the (absence, town, date) index."""
     months = dashboard.months(period)
     first, last = dashboard.bounds(months[0])[0], dashboard.bounds(period)[1]
-    q = (D.select(D.town, D.date.year, D.date.month, pw.fn.COUNT(D.id))
+    month = dashboard.month_of(D.date)
+    q = (D.select(D.town, month, pw.fn.COUNT(D.id))
          .where((D.absence == "confirmed") & D.date.between(first, last))
-         .group_by(D.town, D.date.year, D.date.month).tuples())
-    return {(town_id, f"{int(y):04d}-{int(m):02d}"): int(n) for town_id, y, m, n in q}
+         .group_by(D.town, month).tuples())
+    return {(town_id, m): int(n) for town_id, m, n in q}
 
 
 def absent_chart(operator: Any, period: str) -> DashboardChart:

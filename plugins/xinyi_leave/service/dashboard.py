@@ -19,13 +19,14 @@ def numbers(operator: Any, period: str) -> dict[tuple[str, str], int]:
     or a town's operator's town's."""
     months = dashboard.months(period)
     first, last = dashboard.bounds(months[0])[0], dashboard.bounds(period)[1]
-    q = (L.select(L.category, L.start_on.year, L.start_on.month, pw.fn.SUM(L.days))
+    month = dashboard.month_of(L.start_on)
+    q = (L.select(L.category, month, pw.fn.SUM(L.days))
          .where((L.state == "approved") & L.start_on.between(first, last)))
     own = dashboard.own_town(operator)
     if own is not None:
         q = q.where(L.town == own)
-    q = q.group_by(L.category, L.start_on.year, L.start_on.month).tuples()
-    return {(category, f"{int(y):04d}-{int(m):02d}"): int(n or 0) for category, y, m, n in q}
+    q = q.group_by(L.category, month).tuples()
+    return {(category, m): int(n or 0) for category, m, n in q}
 
 
 def charts(operator: Any, period: str) -> list[DashboardChart]:

@@ -1,9 +1,9 @@
 """The article-quota chart of the dashboard (``xinyi_dashboard_series``): by town, the share of the
 assistants who owe this quarter's publicity articles (TRN-3) and have sent the quota already.
 
-Two grouped queries for the whole city: who owes the quarter (``rules.owes_quota`` as SQL), and of
-them who has ``quota()`` articles published in it (a per-person count with ``HAVING``, grouped
-again by town) — no loop over people."""
+One grouped query for the whole city: the assistants who owe the quarter (``rules.owes_quota`` as
+SQL) by town, each joined to her count of articles published in it (counted from the index of
+training migration 2), and how many of them have ``quota()`` — no loop over people."""
 from __future__ import annotations
 
 from typing import Any
@@ -21,13 +21,16 @@ def numbers(period: str) -> tuple[dict[int, int], dict[int, int]]:
     first, last = dashboard.quarter_bounds(period)
     owes = ((Person.status != "candidate") & (Person.joined_on.is_null() | (Person.joined_on <= first))
             & (Person.departed_on.is_null() | (Person.departed_on > last)))
-    owing = dict(Person.select(Person.town, pw.fn.COUNT(Person.id)).where(owes).group_by(Person.town).tuples())
-    sent = (Article.select(Article.person.alias("pid")).join(Person).where(
-        owes & Article.published_on.between(first, last))
-        .group_by(Article.person).having(pw.fn.COUNT(Article.id) >= quota()).alias("sent"))
-    met = dict(Person.select(Person.town, pw.fn.COUNT(Person.id))
-               .join(sent, on=(sent.c.pid == Person.id)).group_by(Person.town).tuples())
-    return {k: int(v) for k, v in met.items()}, {k: int(v) for k, v in owing.items()}
+    sent = (Article.select(Article.person.alias("pid"), pw.fn.COUNT(pw.SQL("*")).alias("n"))
+            .where(Article.published_on.between(first, last)).group_by(Article.person).alias("sent"))
+    has_quota = pw.Case(None, [(sent.c.n >= quota(), 1)], 0)
+    q = (Person.select(Person.town, pw.fn.SUM(has_quota), pw.fn.COUNT(Person.id))
+         .join(sent, pw.JOIN.LEFT_OUTER, on=(sent.c.pid == Person.id)).where(owes).group_by(Person.town).tuples())
+    met: dict[int, int] = {}
+    owing: dict[int, int] = {}
+    for town_id, n_met, n_owing in q:
+        met[town_id], owing[town_id] = int(n_met or 0), int(n_owing)
+    return met, owing
 
 
 def charts(operator: Any, period: str) -> list[DashboardChart]:

@@ -37,6 +37,8 @@ class ChartView(PlotextPlot):
         self.chart: DashboardChart | None = None
 
     def show(self, chart: DashboardChart | None) -> None:
+        if chart is self.chart:
+            return  # the one on show (another source came in, or the last): no second plotext figure
         self.chart = chart
         self.refresh()
 

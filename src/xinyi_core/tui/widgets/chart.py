@@ -22,10 +22,54 @@ from textual.app import RenderResult
 
 from ...types import DashboardChart
 
+try:
+    from plotext import _utility as _plotext_utility
+except ImportError:  # pragma: no cover - plotext is a dependency of textual-plotext
+    _plotext_utility = None
+
 COLOURS = ("blue", "green", "red", "yellow", "cyan", "magenta", "white")
 BAR = "█"
 LINE = "*"
 FRAME_LEFT = "┤│┼├┌└"
+
+
+# --------------------------------------------------------------------------- plotext, faster
+
+def fill_boundaries(x: list, y: list) -> list:
+    """plotext's ``get_fill_boundaries`` in one pass: for each point, the lowest ``y`` of the points
+    in its column (the lowest below it, else its own — the same thing). plotext compares every point
+    with every other: a bar chart of 16 towns at 80×24 fills ~1,000 points, ~20 ms a drawing."""
+    low: dict = {}
+    for xi, yi in zip(x, y):
+        if xi not in low or yi < low[xi]:
+            low[xi] = yi
+    return [low[xi] for xi in x]
+
+
+def fill_data(x: list, y: list, y0: Any, *other: list) -> list:
+    """plotext's ``fill_data`` (each point extended to ``y0``, or to its column's floor when ``y0`` is a
+    string; a point seen before skipped) with a set for the points seen, not a list searched each time."""
+    y0s = fill_boundaries(x, y) if isinstance(y0, str) else [y0] * len(x)
+    o = list(zip(*other)) if other else [()] * len(x)
+    xf: list = []
+    yf: list = []
+    of: list = []
+    seen: set = set()
+    for xi, yi, y0i, oi in zip(x, y, y0s, o):
+        if (xi, yi) in seen:
+            continue
+        seen.add((xi, yi))
+        yn = list(range(y0i, yi + 1) if y0i < yi else range(yi, y0i) if y0i > yi else [y0i])
+        xf += [xi] * len(yn)
+        yf += yn
+        of += [oi] * len(yn)
+    columns = [list(column) for column in zip(*of)] if of else [[] for _ in other]
+    return [xf, yf, *columns]
+
+
+if _plotext_utility is not None and hasattr(_plotext_utility, "fill_data"):
+    ORIGINAL_FILL_DATA = _plotext_utility.fill_data
+    _plotext_utility.fill_data = fill_data
 
 
 def fix_labels(text: Text, labels: Sequence[str]) -> Text:
