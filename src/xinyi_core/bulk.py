@@ -8,8 +8,10 @@ caller can stream a year of daily rows without holding them, inside the
 caller's transaction:
 
 - SQLite: one prepared ``INSERT`` run by ``executemany`` per chunk;
-- PostgreSQL: multi-row ``VALUES`` (psycopg2's ``execute_values``) per chunk,
-  since psycopg2's own ``executemany`` is a round trip per row.
+- PostgreSQL: ``COPY … FROM STDIN`` per chunk (text format, values escaped here).
+  psycopg2's own ``executemany`` is a round trip per row, and a multi-row ``VALUES``
+  (``execute_values``) spends as much client CPU quoting each value (``mogrify``) as the
+  server spends parsing the statement: COPY was ~4× faster for the demo's year of rows.
 
 A writer that links rows to rows it writes itself (a log entry and its
 consultations) gives ids explicitly: :func:`next_id` before, :func:`sync_ids`
@@ -18,6 +20,7 @@ after, so PostgreSQL's sequence continues past them.
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -26,6 +29,39 @@ import peewee as pw
 from .db import database, is_sqlite
 
 CHUNK = 5000
+
+
+# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped; NULL is \N
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)  # a number; a date / datetime as ISO text
+
+
+def _copy_rows(batch: list[Sequence[Any]], width: int) -> io.StringIO:
+    """``batch`` as COPY text. Most rows need no escaping: ``str`` of each value joined by tabs is
+    right when the row has no ``None`` and the line has exactly ``width - 1`` tabs and no
+    backslash, newline or carriage return (a boolean's ``True`` / ``False`` is PostgreSQL's too);
+    the others go value by value."""
+    tabs, out, slow = width - 1, [], _copy_value
+    for row in batch:
+        if None not in row:
+            line = "\t".join(map(str, row))
+            if line.count("\t") == tabs and "\\" not in line and "\n" not in line and "\r" not in line:
+                out.append(line)
+                continue
+        out.append("\t".join([slow(x) for x in row]))
+    out.append("")
+    return io.StringIO("\n".join(out))
 
 
 def _quote(name: str) -> str:
@@ -49,9 +85,10 @@ def insert(model: type[pw.Model], names: Sequence[str], rows: Iterable[Sequence[
     head = f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) VALUES "
     sqlite = is_sqlite()
     cursor = database.cursor()
-    sql = head + "(" + ", ".join([database.obj.param] * len(fields)) + ")" if sqlite else head + "%s"
-    if not sqlite:
-        from psycopg2.extras import execute_values
+    if sqlite:
+        sql = head + "(" + ", ".join([database.obj.param] * len(fields)) + ")"
+    else:
+        sql = f"COPY {_quote(model._meta.table_name)} ({columns}) FROM STDIN"
     count = 0
     it = iter(rows)
     while True:
@@ -63,7 +100,7 @@ def insert(model: type[pw.Model], names: Sequence[str], rows: Iterable[Sequence[
         if sqlite:
             cursor.executemany(sql, batch)
         else:
-            execute_values(cursor, sql, batch, page_size=len(batch))
+            cursor.copy_expert(sql, _copy_rows(batch, len(fields)))
         count += len(batch)
 
 
