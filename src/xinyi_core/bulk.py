@@ -32,6 +32,7 @@ CHUNK = 5000
 
 
 # COPY's text format: a backslash, tab, newline or carriage return in a value is escaped; NULL is \N
+_NUL = "\x00"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -49,17 +50,18 @@ def _copy_value(value: Any) -> str:
 
 def _copy_rows(batch: list[Sequence[Any]], width: int) -> io.StringIO:
     """``batch`` as COPY text. Most rows need no escaping: ``str`` of each value joined by tabs is
-    right when the row has no ``None`` and the line has exactly ``width - 1`` tabs and no
-    backslash, newline or carriage return (a boolean's ``True`` / ``False`` is PostgreSQL's too);
-    the others go value by value."""
+    right when the line has exactly ``width - 1`` tabs and no backslash, newline or carriage
+    return (a boolean's ``True`` / ``False`` is PostgreSQL's too). ``None`` is written as U+0000
+    first, which no value can hold (PostgreSQL refuses it in text, ``db._RefuseNul``), and becomes
+    ``\\N`` after the check. Other rows go value by value."""
     tabs, out, slow = width - 1, [], _copy_value
     for row in batch:
-        if None not in row:
-            line = "\t".join(map(str, row))
-            if line.count("\t") == tabs and "\\" not in line and "\n" not in line and "\r" not in line:
-                out.append(line)
-                continue
-        out.append("\t".join([slow(x) for x in row]))
+        nulls = None in row
+        line = "\t".join(map(str, [_NUL if x is None else x for x in row] if nulls else row))
+        if line.count("\t") == tabs and "\\" not in line and "\n" not in line and "\r" not in line:
+            out.append(line.replace(_NUL, "\\N") if nulls else line)
+        else:
+            out.append("\t".join([slow(x) for x in row]))
     out.append("")
     return io.StringIO("\n".join(out))
 
@@ -102,6 +104,24 @@ def insert(model: type[pw.Model], names: Sequence[str], rows: Iterable[Sequence[
         else:
             cursor.copy_expert(sql, _copy_rows(batch, len(fields)))
         count += len(batch)
+
+
+def update(model: type[pw.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], chunk: int = 500) -> None:
+    """``UPDATE table SET name = … WHERE id = …`` for each row: the values of the field ``names``
+    then the row's id, as the database stores them. SQLite: one prepared statement run by
+    ``executemany``; PostgreSQL: ``chunk`` statements in one round trip (psycopg2's
+    ``execute_batch``; its ``executemany`` is a round trip per row). In the caller's transaction."""
+    cols = [model._meta.fields[n] for n in names]
+    p = database.obj.param
+    sql = (f"UPDATE {_quote(model._meta.table_name)} SET " + ", ".join(f"{_quote(c.column_name)} = {p}" for c in cols)
+           + f" WHERE {_quote(model._meta.primary_key.column_name)} = {p}")
+    cursor = database.cursor()
+    if is_sqlite():
+        cursor.executemany(sql, rows)
+        return
+    from psycopg2.extras import execute_batch
+
+    execute_batch(cursor, sql, rows, page_size=chunk)
 
 
 def chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
