@@ -34,11 +34,14 @@ DONE_AT_ONCE = ("UPDATE xinyi_job SET state = 'done', progress = 1.0, error = NU
                 "message = {p}, outputs = {p}, finished_at = {p}, started_at = {p}, attempts = attempts + 1 "
                 f"WHERE id = {{p}} AND {_ACTIVE}")
 
+# prepared once per connection on PostgreSQL (db.run_prepared)
+_NAMES = {START: "xinyi_job_start", START_WITH_PROGRESS: "xinyi_job_start_progress", DONE: "xinyi_job_done",
+          DONE_AT_ONCE: "xinyi_job_done_at_once"}
+
 
 def mark(sql: str, *params: Any) -> bool:
     """Run one of the statements above; True if it changed the job's row (the job was still active)."""
-    database = db.database.obj
-    cursor = database.execute_sql(sql.format(p=database.param), params)
+    cursor = db.run_prepared(_NAMES[sql], sql, params)
     return cursor.rowcount == 1
 
 
