@@ -147,7 +147,7 @@ def run_prepared(name: str, sql: str, params: Any = (), *, prefix: str = "") -> 
     """Run ``sql`` (``{p}`` for each parameter) and return the cursor: for the few statements every
     job runs (``jobs._insert``, ``jobs.inflight``). SQLite keeps its own statement cache. On
     PostgreSQL the statement is prepared once per connection (``PREPARE name``, kept for the
-    session, whatever happens to the transaction around it) and then only ``EXECUTE``\ d: the
+    session, whatever happens to the transaction around it) and from then on executed: the
     server neither parses nor plans it again — a no-op job's insert went from ~0.34 ms to
     ~0.09 ms. ``prefix`` goes before the ``EXECUTE`` in the same query (:data:`NO_FLUSH_WAIT`).
     A connection pooler that hands a session's statements to other clients
