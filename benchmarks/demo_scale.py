@@ -8,7 +8,9 @@ runs, villages in the default ratio 300 per 500 assistants unless ``--villages-p
 SQLite database in a temporary folder, with the clock at 2026-11-26 10:00 like the tests, and
 prints the time of the core part (units, posts, people, accounts) and of each plugin's
 ``xinyi_demo_data``. Target (issue 21): 20,000 assistants in under 2 minutes on the 2-core machine.
-``--profile`` prints the top of a cProfile of the whole build for the first size. The table adds
+``--database URL`` (PostgreSQL) builds each city in a fresh schema ``xinyi_bench_demo_<N>`` of that
+database (dropped before and after; nothing else in the database is touched), not in the URL's
+default schema. ``--profile`` prints the top of a cProfile of the whole build for the first size. The table adds
 the build's CPU time (this process) and the 1-minute load average after it: on a shared machine
 the wall time is only comparable at the same load.
 """
@@ -31,9 +33,22 @@ from xinyi_core.state import runtime
 TODAY = dt.datetime(2026, 11, 26, 10, 0)
 
 
+def _schema(url: str, sql: str) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(url)
+    con.autocommit = True
+    con.cursor().execute(sql)
+    con.close()
+
+
 def build_once(n: int, villages: int, url: str | None,
                profile: bool) -> tuple[dict[str, float], float, float, list[str]]:
     spent: dict[str, float] = {}
+    schema, base = f"xinyi_bench_demo_{n}", url
+    if url:
+        _schema(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     with tempfile.TemporaryDirectory() as tmp:
         testing.start(testing.make_config(Path(tmp), url))
         hook = runtime().plugins.hook.xinyi_demo_data
@@ -58,6 +73,8 @@ def build_once(n: int, villages: int, url: str | None,
         total, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         spent = {"core": total - sum(spent.values()), **spent}
         db.close()
+    if base:
+        _schema(base, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
     return spent, total, cpu, summary.warnings

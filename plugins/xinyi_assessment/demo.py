@@ -18,7 +18,7 @@ import random
 
 from itertools import groupby
 
-from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, audit, clock, database, facts, org
+from xinyi_core import ApprovalChain, ApprovalStep, Operator, OrgUnit, audit, bulk, clock, facts, org
 
 from . import rules, service
 from .models import Assessment, ItemDeduction, MonthlyResult, Veto
@@ -184,16 +184,9 @@ def _insert(model, rows: list[dict], batch: int = 500) -> None:
 
 
 def _update(model, objs: list, fields: tuple[str, ...]) -> None:
-    """``UPDATE … WHERE id = ?`` for each object, one prepared statement (executemany)."""
-    if not objs:
-        return
+    """``UPDATE … WHERE id = ?`` for each object (``bulk.update``)."""
     cols = [model._meta.fields[f] for f in fields]
-    param = database.param
-    sql = (f'UPDATE "{model._meta.table_name}" SET ' + ", ".join(f'"{c.column_name}" = {param}' for c in cols)
-           + f' WHERE "id" = {param}')
-    values = [[c.db_value(getattr(o, c.name)) for c in cols] + [o.id] for o in objs]
-    cursor = database.cursor()
-    cursor.executemany(sql, values)
+    bulk.update(model, fields, [[c.db_value(getattr(o, c.name)) for c in cols] + [o.id] for o in objs])
 
 
 def _registrations(clerk: Operator, town: OrgUnit, sheets: list, log: list[dict]) -> list[int]:

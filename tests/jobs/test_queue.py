@@ -183,3 +183,24 @@ def test_a_job_submitted_inside_a_plugins_transaction_leaves_its_durability_alon
         db.relax_commit()  # what the job record's own transaction does
         assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "off"
     assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "on"  # LOCAL: gone with it
+
+
+@pytest.mark.parametrize("queue", ["inprocess"])
+def test_a_quick_jobs_done_is_relaxed_only_for_itself(jobs_city, backend):
+    """A quick job's final write (queued → done at once) skips the WAL flush on PostgreSQL; the
+    connection's next writes (a plugin's, in the same worker thread) keep full commits, and a
+    record whose "done" a server crash lost is what resend_lost looks for (queued, never started)."""
+    from xinyi_core import clock
+    from xinyi_core.db import database
+    from xinyi_core.jobs import runner
+    from xinyi_core.jobs.inflight import DONE_AT_ONCE, mark
+
+    record = jobs._record(None, "jobtest.noop", None, {})[0]  # recorded, not sent
+    before = jobs.JobRecord.get_by_id(record.id)
+    assert before.state == "queued" and before.started_at is None  # what a lost "done" leaves (resend_lost)
+    runner.execute(record.id, "jobtest.noop", {"town": None})
+    done = jobs.JobRecord.get_by_id(record.id)
+    assert done.state == "done" and done.started_at is not None and done.attempts == 1
+    assert not mark(DONE_AT_ONCE, "x", "[]", clock.now(), clock.now(), record.id)  # once only
+    if backend == "postgres":
+        assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "on"

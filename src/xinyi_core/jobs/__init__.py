@@ -152,15 +152,13 @@ def _insert(fields: dict[str, Any]) -> int:
     database stays consistent, and the operator asks again (a lost scheduled
     run is fired again on the scheduler's start, ``scheduler.catch_up``). A
     caller's transaction decides its own commit (:func:`xinyi_core.db.relax_commit`).
+    The statement is prepared once per connection (:func:`xinyi_core.db.run_prepared`).
     """
-    database = _db.database.obj
     values = [getattr(JobRecord, name).db_value(fields[name]) for name in _INSERTED]
     if _db.is_sqlite():
-        return database.execute_sql(_INSERT.format(p="?"), values).lastrowid
-    sql = _INSERT.format(p=database.param) + " RETURNING id"
-    if not database.in_transaction():
-        sql = _db.NO_FLUSH_WAIT + sql
-    return database.execute_sql(sql, values).fetchone()[0]
+        return _db.database.execute_sql(_INSERT.format(p="?"), values).lastrowid
+    prefix = "" if _db.database.in_transaction() else _db.NO_FLUSH_WAIT
+    return _db.run_prepared("xinyi_job_insert", _INSERT + " RETURNING id", values, prefix=prefix).fetchone()[0]
 
 
 class QueueUnavailable(XinyiError):
