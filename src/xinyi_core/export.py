@@ -667,6 +667,50 @@ def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, 
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
+def _row_texts(cells: Sequence[Any], texts: Sequence[Any], **style: Any) -> None:
+    """:func:`_cell_text` on each of a row's cells: the first through the API, the others given a
+    copy of its paragraph and vertical alignment with their own text (the same XML; python-docx's
+    run and font setters search each element's children on every call)."""
+    from copy import deepcopy
+
+    from docx.oxml.ns import qn
+
+    if not cells:
+        return
+    _cell_text(cells[0], texts[0], **style)
+    first = cells[0]._tc
+    para = first.find(qn("w:p"))
+    valign = first.tcPr.find(qn("w:vAlign"))
+    text_tag = qn("w:t")
+    for cell, text in zip(cells[1:], texts[1:]):
+        tc = cell._tc
+        for old in tc.findall(qn("w:p")):
+            tc.remove(old)
+        p = deepcopy(para)
+        value = "" if text is None else str(text)
+        node = next(p.iter(text_tag), None)
+        if node is None:
+            _cell_text(cell, text, **style)
+            continue
+        node.text = value
+        if value != value.strip():
+            node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        tc.append(p)
+        tc_pr = tc.get_or_add_tcPr()
+        if valign is not None and tc_pr.find(qn("w:vAlign")) is None:
+            tc_pr.append(deepcopy(valign))
+
+
+def _table_grid(doc: Any) -> Any:
+    """The document's "Table Grid" style, looked up once per styles part (python-docx searches
+    every style by name, and the default style with it, on each ``table.style = "Table Grid"``)."""
+    part = doc.part._styles_part
+    style = getattr(part, "_xinyi_table_grid", None)
+    if style is None:
+        style = part._xinyi_table_grid = doc.styles["Table Grid"]
+    return style
+
+
 def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
                widths_cm: Sequence[float] | None = None, size: float = 10.5) -> Any:
     """A bordered table with a bold header row repeated on every page.
@@ -683,22 +727,22 @@ def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], 
     from docx.shared import Cm
 
     table = doc.add_table(rows=2 if rows else 1, cols=len(headers))
-    table.style = "Table Grid"
+    table.style = _table_grid(doc)
     if widths_cm:
         for col, width in enumerate(widths_cm):
             for cell in table.columns[col].cells:
                 cell.width = Cm(width)
-    for col, text in enumerate(headers):
-        _cell_text(table.cell(0, col), text, bold=True, size=size)
-    header_pr = table.rows[0]._tr.get_or_add_trPr()
+    # each row's cells read once (table.cell(r, c) walks the whole table on every call)
+    table_rows = table.rows
+    _row_texts(table_rows[0].cells, headers, bold=True, size=size)
+    header_pr = table_rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_pr.append(repeat)
     if not rows:
         return table
-    template = table.rows[1]._tr
-    for col in range(len(headers)):
-        _cell_text(table.cell(1, col), "·", size=size)  # a text node in each cell, to fill in
+    template = table_rows[1]._tr
+    _row_texts(table_rows[1].cells, ["·"] * len(headers), size=size)  # a text node in each cell, to fill in
     # each cell's one text node, in column order
     text_tag = qn("w:t")
     tbl = template.getparent()
