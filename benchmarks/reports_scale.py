@@ -12,7 +12,9 @@ cannot run for the whole city gets ``--town`` of the largest town), its wall tim
 process: plain ``sqlite3`` reading that many rows of that many columns, ``openpyxl`` in write-only
 mode and, when the report writes Word, a ``python-docx`` table of the same size written the linear way
 (a template row copied, as ``export.docx_table`` does; the table's size read back from the report's
-largest sheet).
+sheets), split over as many Word documents as the report wrote (the city-wide roster: one per town —
+each document has a fixed cost, ~15 ms to open python-docx's template and save it, that a bare
+script writing the same files pays too).
 
 Prints one table: wall seconds, CPU seconds (user + system, from ``wait4``: steadier than wall time on a
 shared machine) and MB for both, the ratio to bare, and time(N)/time(smallest) for each
@@ -111,6 +113,7 @@ BARE = r"""
 import sys, time
 from openpyxl import Workbook
 db, rows, cols, docx_too, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
+docx_files = int(sys.argv[6]) if len(sys.argv) > 6 else 1  # as many Word files as the report wrote
 if db.startswith("postgres"):
     import psycopg2
     class _Con:  # sqlite3's con.execute(sql, args).fetchall() over psycopg2
@@ -145,23 +148,26 @@ if docx_too:
     # the linear way to write a python-docx table, as a careful bare script would: one row written
     # through the API, every row a copy of it with its texts set (table.add_row() walks the table
     # each call: superlinear, which made the bare reference slower than xinyi at 20,000)
+    # the report's rows split over as many documents as it wrote (a city roster: one per town)
     from copy import deepcopy
     import docx
     from docx.oxml.ns import qn
-    d = docx.Document()
-    table = d.add_table(rows=1, cols=cols)
-    for c in table.rows[0].cells:
-        c.text = "·"
-    template = table.rows[0]._tr
-    tbl = template.getparent()
-    tbl.remove(template)
-    text_tag = qn("w:t")
-    for r in data:
-        tr = deepcopy(template)
-        for node, v in zip(tr.iter(text_tag), r):
-            node.text = "" if v is None else str(v)
-        tbl.append(tr)
-    d.save(out + ".docx")
+    size = -(-len(data) // docx_files) if data else 0
+    for k in range(docx_files):
+        d = docx.Document()
+        table = d.add_table(rows=1, cols=cols)
+        for c in table.rows[0].cells:
+            c.text = "·"
+        template = table.rows[0]._tr
+        tbl = template.getparent()
+        tbl.remove(template)
+        text_tag = qn("w:t")
+        for r in data[k * size:(k + 1) * size]:
+            tr = deepcopy(template)
+            for node, v in zip(tr.iter(text_tag), r):
+                node.text = "" if v is None else str(v)
+            tbl.append(tr)
+        d.save(f"{out}-{k}.docx")
 """
 
 
@@ -260,8 +266,10 @@ def main() -> None:
             files = [Path(line.split("：", 1)[-1].strip()) for line in out.splitlines() if str(out_dir) in line]
             files = [p for p in files if p.exists()] or list(out_dir.rglob("*.*"))
             rows, cols = table_size(files)
+            docx_files = str(max(1, sum(1 for p in files if p.suffix == ".docx")))
             b_secs, b_mb, b_rc, b_out = child([sys.executable, "-c", BARE, str(db_file), str(rows), str(cols),
-                                               "1" if "docx" in formats else "0", str(folder / "bare")], env)
+                                               "1" if "docx" in formats else "0", str(folder / "bare"), docx_files],
+                                              env)
             b_cpu = CPU[-1]
             if b_rc:
                 print(b_out)
@@ -270,7 +278,7 @@ def main() -> None:
                 warm = warm_cpu([sys.executable, "-c", WARM_XINYI, name, "" if city_wide else info["town"],
                                  str(folder / "out-warm")], env)
                 warm_bare = warm_cpu([sys.executable, "-c", WARM_BARE, BARE, str(db_file), str(rows), str(cols),
-                                      "1" if "docx" in formats else "0", str(folder / "bare")], env)
+                                      "1" if "docx" in formats else "0", str(folder / "bare"), docx_files], env)
             results.setdefault(name, {})[n] = dict(secs=secs, mb=mb, rows=rows, cols=cols, bare=b_secs, bare_mb=b_mb,
                                                    cpu=cpu, bare_cpu=b_cpu, warm=warm, warm_bare=warm_bare,
                                                    scope="city" if city_wide else info["town"])
