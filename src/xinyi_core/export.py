@@ -592,8 +592,26 @@ def _linear_body() -> None:
     CT_Body._xinyi_linear = True
 
 
+_BLANK_DOCUMENTS: dict[tuple[bool, str, float], Any] = {}
+
+
 def document(*, landscape: bool = False, font: str = FANGSONG, size: float = 12) -> Any:
-    """A new A4 Word document with Chinese default font and a page-number footer."""
+    """A new A4 Word document with Chinese default font and a page-number footer.
+
+    Made once per process and shape, then copied: opening python-docx's template (a zip of XML
+    parts, parsed) and setting it up costs several times the copy, and a city-wide run writes a
+    document per town.
+    """
+    from copy import deepcopy
+
+    key = (landscape, font, size)
+    blank = _BLANK_DOCUMENTS.get(key)
+    if blank is None:
+        blank = _BLANK_DOCUMENTS[key] = _new_document(landscape=landscape, font=font, size=size)
+    return deepcopy(blank)
+
+
+def _new_document(*, landscape: bool, font: str, size: float) -> Any:
     import docx
 
     _linear_body()
