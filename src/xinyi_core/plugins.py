@@ -83,7 +83,7 @@ class Plugins:
             try:
                 module = ep.load()
                 dist = ep.dist
-                self.register(module, ep.name, (lambda: dist.version) if dist else "0")
+                self.register(module, ep.name, (lambda dist=dist: dist.version) if dist else "0")
             except Exception as exc:  # a broken plugin must not take the app down
                 # the traceback is for developers (logging config); operators get the Chinese
                 # line from Plugins.failures — never a traceback on their terminal or over the TUI
