@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import peewee as pw
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from . import clock, trail
 from .errors import NotFound, PermissionDenied, ValidationError
@@ -61,20 +59,28 @@ CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "documents.pdf": ("assistant", "village_head", "town_clerk", "town_head", "city_office", "bureau"),
 }
 
-_hasher = PasswordHasher()  # argon2id: memory-hard
+@functools.cache
+def _hasher() -> Any:
+    """argon2id (memory-hard); imported when a password is first hashed or checked, not by every
+    process that starts (a report, the worker)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 def hash_password(password: str) -> str:
     if len(password) < 6:
         raise ValidationError("password", "auth.password_too_short")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(hashed: str | None, password: str) -> bool:
     if not hashed:
         return False
+    from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
     try:
-        return _hasher.verify(hashed, password)
+        return _hasher().verify(hashed, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
 
@@ -224,7 +230,7 @@ def create_operator(username: str, display_name: str, role: str, scope: OrgUnit,
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash("no such operator")
+    return _hasher().hash("no such operator")
 
 
 def login_source() -> str:

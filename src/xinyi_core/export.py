@@ -437,6 +437,10 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     # the sheet's properties and view (fit to width, frozen header) go out with the first row: set them first
     ws.freeze_panes = "A4"
     page_setup(ws, landscape=landscape, title_rows="1:3")
+    # and its format: the body rows' 20 pt as the sheet's default row height (one attribute), not
+    # a row dimension object per row — most of the per-row cost of a 20,000-row sheet
+    ws.sheet_format.defaultRowHeight = 20
+    ws.sheet_format.customHeight = True
     styles: dict[Any, Any] = {}
 
     def cell(value: Any, key: Any, font: Font, align: Alignment, border: bool) -> Any:
@@ -447,9 +451,9 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
             c.font, c.alignment = font, align
             if border:
                 c.border = BORDER
-            styles[key] = copy.copy(c._style)
+            styles[key] = c._style
         else:
-            c._style = copy.copy(style)
+            c._style = style  # shared, not copied: a streamed cell is written and dropped, never restyled
         return c
 
     def line(row: int, text: str, key: str, font: Font, align: Alignment, height: float) -> None:
@@ -466,7 +470,6 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     body = Font(name=SONG, size=10)
     last = 3
     for last, values in enumerate(rows, start=4):
-        ws.row_dimensions[last].height = 20
         ws.append([cell(v, ("left" if left[i] else "centre") if i < n else "centre", body,
                         LEFT if i < n and left[i] else CENTER, True) for i, v in enumerate(values)])
     if footer_note:
@@ -589,8 +592,26 @@ def _linear_body() -> None:
     CT_Body._xinyi_linear = True
 
 
+_BLANK_DOCUMENTS: dict[tuple[bool, str, float], Any] = {}
+
+
 def document(*, landscape: bool = False, font: str = FANGSONG, size: float = 12) -> Any:
-    """A new A4 Word document with Chinese default font and a page-number footer."""
+    """A new A4 Word document with Chinese default font and a page-number footer.
+
+    Made once per process and shape, then copied: opening python-docx's template (a zip of XML
+    parts, parsed) and setting it up costs several times the copy, and a city-wide run writes a
+    document per town.
+    """
+    from copy import deepcopy
+
+    key = (landscape, font, size)
+    blank = _BLANK_DOCUMENTS.get(key)
+    if blank is None:
+        blank = _BLANK_DOCUMENTS[key] = _new_document(landscape=landscape, font=font, size=size)
+    return deepcopy(blank)
+
+
+def _new_document(*, landscape: bool, font: str, size: float) -> Any:
     import docx
 
     _linear_body()
@@ -667,6 +688,50 @@ def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, 
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
+def _row_texts(cells: Sequence[Any], texts: Sequence[Any], **style: Any) -> None:
+    """:func:`_cell_text` on each of a row's cells: the first through the API, the others given a
+    copy of its paragraph and vertical alignment with their own text (the same XML; python-docx's
+    run and font setters search each element's children on every call)."""
+    from copy import deepcopy
+
+    from docx.oxml.ns import qn
+
+    if not cells:
+        return
+    _cell_text(cells[0], texts[0], **style)
+    first = cells[0]._tc
+    para = first.find(qn("w:p"))
+    valign = first.tcPr.find(qn("w:vAlign"))
+    text_tag = qn("w:t")
+    for cell, text in zip(cells[1:], texts[1:]):
+        tc = cell._tc
+        for old in tc.findall(qn("w:p")):
+            tc.remove(old)
+        p = deepcopy(para)
+        value = "" if text is None else str(text)
+        node = next(p.iter(text_tag), None)
+        if node is None:
+            _cell_text(cell, text, **style)
+            continue
+        node.text = value
+        if value != value.strip():
+            node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        tc.append(p)
+        tc_pr = tc.get_or_add_tcPr()
+        if valign is not None and tc_pr.find(qn("w:vAlign")) is None:
+            tc_pr.append(deepcopy(valign))
+
+
+def _table_grid(doc: Any) -> Any:
+    """The document's "Table Grid" style, looked up once per styles part (python-docx searches
+    every style by name, and the default style with it, on each ``table.style = "Table Grid"``)."""
+    part = doc.part._styles_part
+    style = getattr(part, "_xinyi_table_grid", None)
+    if style is None:
+        style = part._xinyi_table_grid = doc.styles["Table Grid"]
+    return style
+
+
 def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
                widths_cm: Sequence[float] | None = None, size: float = 10.5) -> Any:
     """A bordered table with a bold header row repeated on every page.
@@ -683,22 +748,22 @@ def docx_table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], 
     from docx.shared import Cm
 
     table = doc.add_table(rows=2 if rows else 1, cols=len(headers))
-    table.style = "Table Grid"
+    table.style = _table_grid(doc)
     if widths_cm:
         for col, width in enumerate(widths_cm):
             for cell in table.columns[col].cells:
                 cell.width = Cm(width)
-    for col, text in enumerate(headers):
-        _cell_text(table.cell(0, col), text, bold=True, size=size)
-    header_pr = table.rows[0]._tr.get_or_add_trPr()
+    # each row's cells read once (table.cell(r, c) walks the whole table on every call)
+    table_rows = table.rows
+    _row_texts(table_rows[0].cells, headers, bold=True, size=size)
+    header_pr = table_rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_pr.append(repeat)
     if not rows:
         return table
-    template = table.rows[1]._tr
-    for col in range(len(headers)):
-        _cell_text(table.cell(1, col), "·", size=size)  # a text node in each cell, to fill in
+    template = table_rows[1]._tr
+    _row_texts(table_rows[1].cells, ["·"] * len(headers), size=size)  # a text node in each cell, to fill in
     # each cell's one text node, in column order
     text_tag = qn("w:t")
     tbl = template.getparent()

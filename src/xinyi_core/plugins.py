@@ -28,9 +28,17 @@ log = logging.getLogger(__name__)
 @dataclass
 class PluginInfo:
     name: str
-    version: str
+    # the installed distribution's version, or a callable giving it: read from the package's
+    # METADATA (an e-mail-format parse) only when shown — `xinyi plugins` — not at every start
+    version_of: str | Callable[[], str]
     module: ModuleType
     hooks: list[str]
+
+    @property
+    def version(self) -> str:
+        if callable(self.version_of):
+            self.version_of = self.version_of()
+        return self.version_of
 
 
 @dataclass
@@ -57,7 +65,7 @@ class Plugins:
     def names(self) -> list[str]:
         return sorted(self.info)
 
-    def register(self, module: ModuleType, name: str, version: str = "0") -> None:
+    def register(self, module: ModuleType, name: str, version: str | Callable[[], str] = "0") -> None:
         """Register one plugin module, checking its declared API version."""
         declared = str(getattr(module, "XINYI_API", ""))
         if declared.split(".")[0] != API_VERSION:
@@ -74,8 +82,8 @@ class Plugins:
                 continue
             try:
                 module = ep.load()
-                version = ep.dist.version if ep.dist else "0"
-                self.register(module, ep.name, version)
+                dist = ep.dist
+                self.register(module, ep.name, (lambda dist=dist: dist.version) if dist else "0")
             except Exception as exc:  # a broken plugin must not take the app down
                 # the traceback is for developers (logging config); operators get the Chinese
                 # line from Plugins.failures — never a traceback on their terminal or over the TUI

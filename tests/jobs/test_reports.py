@@ -116,22 +116,41 @@ def test_roster_xlsx_is_laid_out_for_printing(jobs_city, wait_for):
 
 
 @pytest.mark.parametrize("queue", ["inprocess"])
-def test_roster_docx_for_the_whole_city(jobs_city, wait_for):
+def test_roster_for_the_whole_city_is_one_word_roster_per_town_and_the_complete_xlsx(jobs_city, wait_for):
+    """Issue 21: a city prints its roster town by town — a city-wide run writes each town's Word
+    roster (the same file that town's own run writes) and one .xlsx of every person."""
     record = wait_for(jobs.submit(jobs_city.op("city_office"), "core.roster", period="2026-10").id,
                       lambda r: r.state == "done")
     assert record.title == "协理员花名册（新沂市，2026-10）"
-    path = next(p for p in record.outputs if p.endswith(".docx"))
-    assert path.endswith("core.roster/2026-10/新沂市_2026年10月_协理员花名册.docx")  # the city's name, not its code
-    doc = docx.Document(path)
-    assert doc.paragraphs[0].text == "新沂市村（社区）人社基层服务平台协理员花名册"
-    table = doc.tables[0]
-    assert [c.text for c in table.rows[0].cells][:3] == ["序号", "姓名", "性别"]
-    assert "镇（街道）" in [c.text for c in table.rows[0].cells]  # city-wide lists the town
-    assert len(table.rows) == 1 + Person.select().count()
-    section = doc.sections[0]
-    assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210  # A4 landscape
-    rfonts = doc.styles["Normal"].element.rPr.rFonts
-    assert rfonts.get(qn("w:eastAsia")) == "仿宋"
+    folder = runtime().config.report_dir / "core.roster" / "2026-10"
+    names = sorted(os.path.basename(p) for p in record.outputs)
+    towns = {t.code: t.name for t in jobs_city.towns}
+    assert names == sorted([f"{name}_2026年10月_协理员花名册.docx" for name in towns.values()]
+                           + ["新沂市_2026年10月_协理员花名册.xlsx"])  # the city's name, not its code
+    assert sorted(p.name for p in folder.iterdir()) == names  # nothing else, no temporary file left
+    for town in jobs_city.towns:
+        doc = docx.Document(str(folder / f"{town.name}_2026年10月_协理员花名册.docx"))
+        assert doc.paragraphs[0].text == f"{town.name}村（社区）人社基层服务平台协理员花名册"
+        table = doc.tables[0]
+        assert [c.text for c in table.rows[0].cells][:3] == ["序号", "姓名", "性别"]
+        assert "镇（街道）" not in [c.text for c in table.rows[0].cells]  # one town's table
+        theirs = Person.select().where(Person.town == town.id)
+        assert sorted(r.cells[1].text for r in table.rows[1:]) == sorted(p.name for p in theirs)
+        # the town's own file: masked as that town's run prints it
+        assert {r.cells[4].text for r in table.rows[1:]} == {mask_id(p.id_number) for p in theirs}
+        section = doc.sections[0]
+        assert round(section.page_width.mm) == 297 and round(section.page_height.mm) == 210  # A4 landscape
+        assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    ws = openpyxl.load_workbook(folder / "新沂市_2026年10月_协理员花名册.xlsx").active
+    assert ws["A1"].value == "新沂市村（社区）人社基层服务平台协理员花名册"
+    header = [c.value for c in ws[3]]
+    assert "镇（街道）" in header  # city-wide lists the town
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=4) if isinstance(row[0].value, int)]
+    assert [r[0] for r in body] == list(range(1, Person.select().count() + 1))
+    by_name = {p.id_number: p for p in Person.select()}
+    assert {r[4] for r in body} == set(by_name)  # every person, numbers in full
+    town_col = header.index("镇（街道）")
+    assert all(r[town_col] == by_name[r[4]].town.name for r in body)
 
 
 @pytest.mark.parametrize("queue", ["inprocess"])

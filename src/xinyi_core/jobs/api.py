@@ -84,6 +84,9 @@ class ReportSpec:
     # whoever ran the report
     by_town: bool = False
     city_formats: tuple[str, ...] | None = None
+    # the formats a city-wide by_town run writes for each town (None: every format) — e.g. the
+    # roster: each town's Word table to print, and one complete .xlsx of the city
+    town_formats: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ class ReportContext:
     params: dict[str, Any] = field(default_factory=dict)
     # whether this file prints ID numbers and phones in full (ReportSpec.full_numbers, [privacy])
     full_numbers: bool = False
+    # what the renderer of one format made for the next one of the same unit (e.g. the rows both
+    # the .xlsx and the .docx print): one file set's, dropped with it
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def unit_name(self) -> str:
