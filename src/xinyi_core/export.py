@@ -464,11 +464,35 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     ws.append([cell(c.header, "header", Font(name=SONG, size=11, bold=True), CENTER, True) for c in columns])
     left = [c.left for c in columns]
     body = Font(name=SONG, size=10)
+    # the body: one styled cell per column, its value set row after row (openpyxl writes each appended
+    # cell before it takes the next), instead of a new cell, a copied style and a failed re-bind of the
+    # cell as a value per cell — the per-cell work of a bare writer's plain values plus the style's id
+    kinds = [("left", LEFT) if i < n and left[i] else ("centre", CENTER) for i in range(max(n, 1))]
+    reused: dict[int, Any] = {}
+    plain = (str, int, float, type(None))
+
+    def body_cells(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
+        for col, v in enumerate(values, start=1):
+            if type(v) in plain:
+                c = reused.get(col)
+                if c is None:
+                    key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+                    c = reused[col] = cell(None, key, body, align, True)
+                c.value = v
+            else:  # a date sets its own number format: a cell of its own, as the header's are
+                key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+                c = cell(v, key, body, align, True)
+            c.column, c.row = col, row_idx
+            yield c
+
     last = 3
-    for last, values in enumerate(rows, start=4):
-        ws.row_dimensions[last].height = 20
-        ws.append([cell(v, ("left" if left[i] else "centre") if i < n else "centre", body,
-                        LEFT if i < n and left[i] else CENTER, True) for i, v in enumerate(values)])
+    ws._values_to_row = body_cells  # openpyxl's own turns each appended value into a cell: ours does
+    try:
+        for last, values in enumerate(rows, start=4):
+            ws.row_dimensions[last].height = 20
+            ws.append(values if isinstance(values, (list, tuple)) else list(values))
+    finally:
+        del ws._values_to_row  # back to the class's, for the footer's line
     if footer_note:
         last += 1
         line(last, footer_note, "footer", Font(name=FANGSONG, size=11),
