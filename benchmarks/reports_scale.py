@@ -152,6 +152,51 @@ if docx_too:
     d.save(out + ".docx")
 """
 
+# leave.stubs writes forms, not a table: every town's stub book is a title, a 7×7 form with merged cells and a
+# note per slip, a page break every second slip. Its bare writer writes the same: the register's rows and
+# columns as above, then, for each of the report's .docx files, a document with as many forms as that file
+# has (its w:tbl count) — one form built through python-docx (the stub's merges and row heights), every
+# form a deepcopy of its XML with its cells' texts set, the title and note added with add_paragraph().
+BARE_FORMS = BARE.split("if docx_too:")[0] + r"""
+from copy import deepcopy
+import docx
+from docx.enum.text import WD_BREAK
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+flat = [("" if v is None else str(v)) for r in data for v in r] or ["·"]
+k = 0
+for f, forms in enumerate(int(x) for x in sys.argv[6].split(",") if x):
+    d = docx.Document()
+    d.add_paragraph().add_run("请假审批单存根").font.size = Pt(16)
+    t = d.add_table(rows=7, cols=7)
+    t.style = "Table Grid"
+    for r, spans in enumerate([(1, 1, 1, 2, 1, 1), (1,) * 7, (1, 6), (1, 6), (1, 6), (1, 2, 1, 3), (1, 6)]):
+        c = 0
+        for span in spans:
+            cell = t.cell(r, c) if span == 1 else t.cell(r, c).merge(t.cell(r, c + span - 1))
+            cell.text = ""
+            run = cell.paragraphs[0].add_run("·")
+            run.font.size = Pt(10)
+            c += span
+        t.rows[r].height = Cm(0.9)
+    form = t._tbl
+    form.getparent().remove(form)
+    body = d.element.body
+    text_tag = qn("w:t")
+    for i in range(forms):
+        if i and i % 2 == 0:
+            last.add_run().add_break(WD_BREAK.PAGE)
+        title = d.add_paragraph()
+        title.add_run("《新沂市人社基层平台协理员请假审批单》存根").font.size = Pt(14)
+        tbl = deepcopy(form)
+        for node in tbl.iter(text_tag):
+            node.text = flat[k % len(flat)]
+            k += 1
+        body.insert(len(body) - 1, tbl)  # before the section properties
+        last = d.add_paragraph("此存根由镇（街道）人社中心留存，年底交市就业办")
+    d.save(f"{out}-{f}.docx")
+"""
+
 
 def table_size(paths: list[Path]) -> tuple[int, int]:
     """Rows of all the report's .xlsx sheets together (a city-wide run of a by-town report writes
@@ -169,6 +214,13 @@ def table_size(paths: list[Path]) -> tuple[int, int]:
                 cols = max(cols, len(values))
         wb.close()
     return rows, cols
+
+
+def form_count(path: Path) -> int:
+    """The tables (forms) in a .docx."""
+    import zipfile
+
+    return zipfile.ZipFile(path).read("word/document.xml").count(b"<w:tbl>")
 
 
 def main() -> None:
@@ -206,8 +258,12 @@ def main() -> None:
             files = [Path(line.split("：", 1)[-1].strip()) for line in out.splitlines() if str(out_dir) in line]
             files = [p for p in files if p.exists()] or list(out_dir.rglob("*.*"))
             rows, cols = table_size(files)
-            b_secs, b_mb, b_rc, b_out = child([sys.executable, "-c", BARE, str(db_file), str(rows), str(cols),
-                                               "1" if "docx" in formats else "0", str(folder / "bare")], env)
+            bare_cmd = [sys.executable, "-c", BARE, str(db_file), str(rows), str(cols),
+                        "1" if "docx" in formats else "0", str(folder / "bare")]
+            if name == "leave.stubs":  # forms, not a table: the same number of forms in as many documents
+                bare_cmd[2] = BARE_FORMS
+                bare_cmd.append(",".join(str(form_count(p)) for p in files if p.suffix == ".docx"))
+            b_secs, b_mb, b_rc, b_out = child(bare_cmd, env)
             b_cpu = CPU[-1]
             if b_rc:
                 print(b_out)

@@ -655,23 +655,57 @@ def _page_footer(section: Any) -> None:
     para.add_run(after)
 
 
+def _copied_paragraph(doc: Any, key: tuple, text: str) -> bool:
+    """Add a copy of the paragraph first written for ``key`` in ``doc``, its one run's text set
+    (a stub book writes thousands of the same title and note: python-docx's run formatting is xpath
+    work each time). False when there is none yet."""
+    made = doc.__dict__.setdefault("_xinyi_paras", {})
+    template = made.get(key)
+    if template is None:
+        return False
+    from copy import deepcopy
+
+    p = deepcopy(template)
+    doc.element.body._insert_p(p)  # where add_paragraph puts it (before the section properties)
+    _set_run_text(next(p.iter(_W_R)), text)
+    return True
+
+
+def _keep_paragraph(doc: Any, key: tuple, para: Any) -> None:
+    from copy import deepcopy
+
+    runs = list(para._p.iter(_W_R))
+    if len(runs) == 1:  # else (no text, say): not copied
+        doc.__dict__.setdefault("_xinyi_paras", {})[key] = deepcopy(para._p)
+
+
 def docx_title(doc: Any, text: str, *, size: float = 18, font: str = HEI) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    key = ("title", size, font)
+    if text and _copied_paragraph(doc, key, text):
+        return
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(text)
     run.font.size = Pt(size)
     run.font.name = font
     _east_asian(run._element, font)
+    if text:
+        _keep_paragraph(doc, key, para)
 
 
 def docx_note(doc: Any, text: str, *, right: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+    key = ("note", right)
+    if text and _copied_paragraph(doc, key, text):
+        return
     para = doc.add_paragraph(text)
     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
+    if text:
+        _keep_paragraph(doc, key, para)
 
 
 def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, font: str = SONG,
@@ -771,13 +805,13 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     texts = ["" if c.text is None else str(c.text) for row in layout for c in row]
     made = doc.__dict__.setdefault("_xinyi_forms", {})
     if shape in made:
-        table = doc.add_table(rows=0, cols=ncols)
-        tbl = deepcopy(made[shape])
-        table._tbl.addnext(tbl)
-        table._tbl.getparent().remove(table._tbl)
-        for run, text in zip(_text_runs(tbl), texts):  # one per layout cell, in document order
-            _set_run_text(run, text)
-        return Table(tbl, table._parent)
+        template, picks = made[shape]
+        tbl = deepcopy(template)
+        doc.element.body._insert_tbl(tbl)  # where add_table puts it (before the section properties)
+        runs = list(tbl.iter(_W_R))
+        for k, text in zip(picks, texts):  # the runs _cell_text wrote, one per layout cell, in document order
+            _set_run_text(runs[k], text)
+        return Table(tbl, doc._body)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
     covered: set[tuple[int, int]] = set()
@@ -797,27 +831,53 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     for r, height in (heights_cm or {}).items():
         table.rows[r].height = Cm(height)
     if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
-        made[shape] = deepcopy(table._tbl)
+        template = deepcopy(table._tbl)
+        made[shape] = (template, [k for k, r in enumerate(template.iter(_W_R)) if r.find(_W_RPR) is not None])
     return table
 
 
+_SPLIT = re.compile(r"([\t\r\n])")
+
+
 def _set_run_text(run: Any, text: str) -> None:
-    """``run.text = text``, directly on the run's one ``w:t`` when it has just that and the text is one
-    line (python-docx's setter clears the run and rebuilds it through xpath: most of a stub book's time)."""
+    """``run.text = text`` written directly: the run's content (all but its ``w:rPr``) replaced by a
+    ``w:t`` for each stretch of text, a ``w:tab`` for a tab and a ``w:br`` for each line break — the
+    XML python-docx's setter writes, without its per-character state machine and xpath (most of a
+    stub book's time)."""
     from docx.oxml.ns import qn
 
-    content = [child for child in run if child.tag != qn("w:rPr")]
-    if len(content) == 1 and content[0].tag == qn("w:t") and text and "\n" not in text and "\t" not in text \
+    rpr = qn("w:rPr")
+    content = [child for child in run if child.tag != rpr]
+    if len(content) == 1 and content[0].tag == _W_T and text and "\n" not in text and "\t" not in text \
             and "\r" not in text:
-        node = content[0]
+        node = content[0]  # the common case: the one text node, its text replaced
         node.text = text
-        space = "{http://www.w3.org/XML/1998/namespace}space"
         if text != text.strip():
-            node.set(space, "preserve")
-        elif space in node.attrib:
-            del node.attrib[space]
+            node.set(_XML_SPACE, "preserve")
+        elif _XML_SPACE in node.attrib:
+            del node.attrib[_XML_SPACE]
         return
-    run.text = text
+    for child in content:
+        run.remove(child)
+    for part in _SPLIT.split(text):
+        if not part:
+            continue
+        if part == "\t":
+            run.append(run.makeelement(qn("w:tab"), {}))
+        elif part in ("\r", "\n"):
+            run.append(run.makeelement(qn("w:br"), {}))
+        else:
+            node = run.makeelement(_W_T, {})
+            node.text = part
+            if part != part.strip():
+                node.set(_XML_SPACE, "preserve")
+            run.append(node)
+
+
+_W_RPR = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rPr"
+_W_R = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}r"
+_W_T = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _text_runs(tbl: Any) -> list[Any]:
