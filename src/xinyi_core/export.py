@@ -783,6 +783,11 @@ class FormCell:
     left: bool = False
 
 
+# a form's XML by shape, for every document of the process: the same python-docx calls on a new
+# document from the same template write the same XML (a year's stub books are 16 documents)
+_FORMS: dict[tuple, tuple[Any, list[int]]] = {}
+
+
 def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
               heights_cm: dict[int, float] | None = None, size: float = 11) -> Any:
     """A form laid out as a grid (leave slip, departure form): label and value cells
@@ -792,7 +797,7 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
 
     Linear in the number of forms: python-docx finds a cell by walking the whole table
     (``table.cell`` and ``merge`` are scans), ~40 ms a form. The first form of a shape
-    (spans, bold, alignment, heights, size) in a document is built through the API; every
+    (spans, bold, alignment, heights, size, text width) in a process is built through the API; every
     later one of the same shape is a copy of its XML with the texts set.
     """
     from copy import deepcopy
@@ -803,7 +808,9 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     shape = (ncols, size, tuple(sorted((heights_cm or {}).items())),
              tuple(tuple((c.span, c.rows, c.bold, c.left) for c in row) for row in layout))
     texts = ["" if c.text is None else str(c.text) for row in layout for c in row]
-    made = doc.__dict__.setdefault("_xinyi_forms", {})
+    section = doc.sections[-1]  # the grid's column widths come from the text block's width
+    shape += (section.page_width, section.left_margin, section.right_margin)
+    made = _FORMS
     if shape in made:
         template, picks = made[shape]
         tbl = deepcopy(template)
