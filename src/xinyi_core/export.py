@@ -788,6 +788,19 @@ class FormCell:
 _FORMS: dict[tuple, tuple[Any, list[int]]] = {}
 
 
+def _block_key(doc: Any) -> tuple:
+    """What the text block's width depends on: the page size and margins of the body's section (its
+    last child; ``doc.sections[-1]`` finds it by xpath, a stub book's every form)."""
+    from docx.oxml.ns import qn
+
+    sect = doc.element.body[-1]
+    if sect.tag != qn("w:sectPr"):
+        section = doc.sections[-1]
+        return (section.page_width, section.left_margin, section.right_margin)
+    size, margins = sect.find(qn("w:pgSz")), sect.find(qn("w:pgMar"))
+    return tuple(tuple(sorted(e.attrib.items())) if e is not None else () for e in (size, margins))
+
+
 def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
               heights_cm: dict[int, float] | None = None, size: float = 11) -> Any:
     """A form laid out as a grid (leave slip, departure form): label and value cells
@@ -808,8 +821,7 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     shape = (ncols, size, tuple(sorted((heights_cm or {}).items())),
              tuple(tuple((c.span, c.rows, c.bold, c.left) for c in row) for row in layout))
     texts = ["" if c.text is None else str(c.text) for row in layout for c in row]
-    section = doc.sections[-1]  # the grid's column widths come from the text block's width
-    shape += (section.page_width, section.left_margin, section.right_margin)
+    shape += _block_key(doc)  # the grid's column widths come from the text block's width
     made = _FORMS
     if shape in made:
         template, picks = made[shape]
