@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -425,6 +426,25 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     return last
 
 
+class _FixedStyleCell(Cell):
+    """A streamed body cell whose style never changes: its style's index in the workbook looked up once,
+    not hashed again for every value written through it."""
+
+    __slots__ = ("_sid",)
+
+    def __init__(self, ws: Any, style: Any) -> None:
+        super().__init__(ws, row=1, column=1, style_array=style)
+        self._sid = ws.parent._cell_styles.add(self._style)
+
+    @property
+    def style_id(self) -> int:  # type: ignore[override]
+        return self._sid
+
+    @property
+    def has_style(self) -> bool:  # type: ignore[override]
+        return True
+
+
 def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
                     landscape: bool, footer_note: str | None, span: int | None = None) -> int:
     """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
@@ -477,7 +497,7 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
                 c = reused.get(col)
                 if c is None:
                     key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
-                    c = reused[col] = cell(None, key, body, align, True)
+                    c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
                 c.value = v
             else:  # a date sets its own number format: a cell of its own, as the header's are
                 key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
