@@ -12,7 +12,10 @@ cannot run for the whole city gets ``--town`` of the largest town), its wall tim
 process: plain ``sqlite3`` reading that many rows of that many columns, ``openpyxl`` in write-only
 mode and, when the report writes Word, a ``python-docx`` table of the same size written the linear way
 (a template row copied, as ``export.docx_table`` does; the table's size read back from the report's
-largest sheet).
+largest sheet). leave.stubs writes forms, not a table, so its bare writer writes forms: the same
+register rows, then for each of the report's .docx files a document with as many stub forms as that
+file has (a title paragraph, a 7×7 form with the stub's merged cells and a note each, a page break every
+second; one form built through python-docx, every other a deepcopy of its XML with its texts set).
 
 Prints one table: wall seconds, CPU seconds (user + system, from ``wait4``: steadier than wall time on a
 shared machine) and MB for both, the ratio to bare, and time(N)/time(smallest) for each
