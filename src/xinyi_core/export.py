@@ -805,7 +805,7 @@ class FormCell:
 
 # a form's XML by shape, for every document of the process: the same python-docx calls on a new
 # document from the same template write the same XML (a year's stub books are 16 documents)
-_FORMS: dict[tuple, tuple[Any, list[int]]] = {}
+_FORMS: dict[tuple, tuple[Any, list[int], list[str]]] = {}
 
 
 def _block_key(doc: Any) -> tuple:
@@ -844,12 +844,15 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     shape += _block_key(doc)  # the grid's column widths come from the text block's width
     made = _FORMS
     if shape in made:
-        template, picks = made[shape]
+        template, picks, first = made[shape]
         tbl = deepcopy(template)
         doc.element.body._insert_tbl(tbl)  # where add_table puts it (before the section properties)
         runs = list(tbl.iter(_W_R))
-        for k, text in zip(picks, texts):  # the runs _cell_text wrote, one per layout cell, in document order
-            _set_run_text(runs[k], text)
+        # the runs _cell_text wrote, one per layout cell, in document order; a text the template has
+        # already (a label: 姓名, 请假类别 …) is left as copied
+        for k, text, had in zip(picks, texts, first):
+            if text != had:
+                _set_run_text(runs[k], text)
         return Table(tbl, doc._body)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
@@ -871,7 +874,8 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
         table.rows[r].height = Cm(height)
     if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
         template = deepcopy(table._tbl)
-        made[shape] = (template, [k for k, r in enumerate(template.iter(_W_R)) if r.find(_W_RPR) is not None])
+        made[shape] = (template, [k for k, r in enumerate(template.iter(_W_R)) if r.find(_W_RPR) is not None],
+                       texts)
     return table
 
 
