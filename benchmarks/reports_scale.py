@@ -15,7 +15,8 @@ mode and, when the report writes Word, a ``python-docx`` table of the same size 
 largest sheet). leave.stubs writes forms, not a table, so its bare writer writes forms: the same
 register rows, then for each of the report's .docx files a document with as many stub forms as that
 file has (a title paragraph, a 7×7 form with the stub's merged cells and a note each, a page break every
-second; one form built through python-docx, every other a deepcopy of its XML with its texts set).
+second; one form built through python-docx, every other a deepcopy of its XML with its texts set;
+each document collected once saved).
 
 Prints one table: wall seconds, CPU seconds (user + system, from ``wait4``: steadier than wall time on a
 shared machine) and MB for both, the ratio to bare, and time(N)/time(smallest) for each
@@ -198,6 +199,11 @@ for f, forms in enumerate(int(x) for x in sys.argv[6].split(",") if x):
         body.insert(len(body) - 1, tbl)  # before the section properties
         last = d.add_paragraph("此存根由镇（街道）人社中心留存，年底交市就业办")
     d.save(f"{out}-{f}.docx")
+    # python-docx's objects hold each other in cycles: without a collection every finished document
+    # stays in memory until the cyclic collector runs (234 MB against 90 MB at 5,000)
+    del d, t, form, body, tbl
+    import gc
+    gc.collect()
 """
 
 
