@@ -33,10 +33,11 @@ def excused(person_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date,
 def excused_bulk(person_ids: list[int], start: dt.date,
                  end: dt.date) -> dict[int, list[tuple[dt.date, LeaveRequest]]]:
     """:func:`excused` for many people in one query: person id → her excused days (people without any left out)."""
-    leaves = list(LeaveRequest.select().where(LeaveRequest.person.in_(person_ids) & (LeaveRequest.start_on <= end)
-                                              & (LeaveRequest.end_on >= start)
-                                              & LeaveRequest.state.in_(rules.ACTIVE_STATES))
-                  .order_by(LeaveRequest.id))
+    # the state is tested here, not in SQL: with it there SQLite reads through the state index — every active
+    # slip of the city, once for each town's call — instead of the person one
+    leaves = [lv for lv in LeaveRequest.select().where(LeaveRequest.person.in_(person_ids)
+                                                       & (LeaveRequest.start_on <= end) & (LeaveRequest.end_on >= start))
+              .order_by(LeaveRequest.id) if lv.state in rules.ACTIVE_STATES]
     roots = service.roots(leaves)
     out: dict[int, list[tuple[dt.date, LeaveRequest]]] = defaultdict(list)
     for lv in leaves:

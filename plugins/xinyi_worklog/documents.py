@@ -18,7 +18,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, people, runtime, t
+from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, facts, people, runtime, t
 from xinyi_core.fmt import period_zh
 
 from . import rules, service
@@ -102,29 +102,47 @@ def write_book(op: Any, person_id: int, period: str, path: Path) -> Path:
 # --------------------------------------------------------------------------- the monthly-check sheet
 
 def check_rows(ctx: ReportContext) -> list[list[Any]]:
+    """One row per assistant on the roll in the month, in roll order. The roll is read in batches of
+    :data:`xinyi_core.facts.CHUNK` people, each batch's recorded checks and live checklists (a few
+    queries a batch, not per person) turned into rows before the next is read: the people and their
+    checklists are not all held at once (at 20,000 they were most of the report's memory)."""
     first, last = rules.month_bounds(ctx.period)
     q = (Person.select().where(people.on_roll_during(first, last))
          .order_by(Person.town, Person.village, Person.name_initials, Person.id))
     if ctx.town is not None:
         q = q.where(Person.town == ctx.town.id)
-    roll = list(q)
-    done = {c.person_id: c for c in MonthlyCheck.select().where(
-        (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in roll]))}
-    # the unchecked months' live checklists all at once: a few queries for the roll, not per person
-    live = iter(checks.checklists([p for p in roll if p.id not in done], ctx.period))
-    names = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
-        OrgUnit.id.in_(list({p.town_id for p in roll} | {p.village_id for p in roll}))).tuples()) if roll else {}
-    rows = []
-    for i, p in enumerate(roll, start=1):
-        c = checks.recorded(done[p.id], p) if p.id in done else next(live)
-        row = [i] + ([names.get(p.town_id, "") if p.town_id else ""] if ctx.town is None else [])
-        thin = c.check.thin_entries if c.check else len(c.thin)
-        row += [names.get(p.village_id, "") if p.village_id else "", p.name, c.working_days, len(c.missing), thin,
-                len(c.open_items), t("worklog.tui.checked_yes" if c.check else "worklog.tui.checked_no"),
-                c.check.remarks if c.check else ""]
-        rows.append(row)
-        if i % 50 == 0:
-            ctx.progress(0.9 * i / len(roll), "")
+    total = max(q.count(), 1)
+    names: dict[int, str] = {}
+    checked = {True: t("worklog.tui.checked_yes"), False: t("worklog.tui.checked_no")}
+    rows: list[list[Any]] = []
+
+    def add(batch: list[Person]) -> None:
+        done = {c.person_id: c for c in MonthlyCheck.select().where(
+            (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in batch]))}
+        # the unchecked months' live checklists all at once: a few queries for the batch, not per person
+        live = iter(checks.checklists([p for p in batch if p.id not in done], ctx.period))
+        units = ({p.town_id for p in batch} | {p.village_id for p in batch}) - names.keys() - {None}
+        if units:
+            names.update(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(list(units))).tuples())
+        for p in batch:
+            c = checks.recorded(done[p.id], p) if p.id in done else next(live)
+            i = len(rows) + 1
+            row = [i] + ([names.get(p.town_id, "") if p.town_id else ""] if ctx.town is None else [])
+            thin = c.check.thin_entries if c.check else len(c.thin)
+            row += [names.get(p.village_id, "") if p.village_id else "", p.name, c.working_days, len(c.missing), thin,
+                    len(c.open_items), checked[c.check is not None], c.check.remarks if c.check else ""]
+            rows.append(row)
+            if i % 50 == 0:
+                ctx.progress(0.9 * i / total, "")
+
+    batch: list[Person] = []
+    for person in q.iterator():
+        batch.append(person)
+        if len(batch) == facts.CHUNK:
+            add(batch)
+            batch = []
+    if batch:
+        add(batch)
     return rows
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -425,6 +426,25 @@ def table_sheet(ws: Worksheet, *, title: str, note: str, columns: Sequence[Colum
     return last
 
 
+class _FixedStyleCell(Cell):
+    """A streamed body cell whose style never changes: its style's index in the workbook looked up once,
+    not hashed again for every value written through it."""
+
+    __slots__ = ("_sid",)
+
+    def __init__(self, ws: Any, style: Any) -> None:
+        super().__init__(ws, row=1, column=1, style_array=style)
+        self._sid = ws.parent._cell_styles.add(self._style)
+
+    @property
+    def style_id(self) -> int:  # type: ignore[override]
+        return self._sid
+
+    @property
+    def has_style(self) -> bool:  # type: ignore[override]
+        return True
+
+
 def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
                     landscape: bool, footer_note: str | None, span: int | None = None) -> int:
     """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
@@ -468,10 +488,34 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     ws.append([cell(c.header, "header", Font(name=SONG, size=11, bold=True), CENTER, True) for c in columns])
     left = [c.left for c in columns]
     body = Font(name=SONG, size=10)
+    # the body: one styled cell per column, its value set row after row (openpyxl writes each appended
+    # cell before it takes the next), instead of a new cell, a copied style and a failed re-bind of the
+    # cell as a value per cell — the per-cell work of a bare writer's plain values plus the style's id
+    kinds = [("left", LEFT) if i < n and left[i] else ("centre", CENTER) for i in range(max(n, 1))]
+    reused: dict[int, Any] = {}
+    plain = (str, int, float, type(None))
+
+    def body_cells(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
+        for col, v in enumerate(values, start=1):
+            if type(v) in plain:
+                c = reused.get(col)
+                if c is None:
+                    key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+                    c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
+                c.value = v
+            else:  # a date sets its own number format: a cell of its own, as the header's are
+                key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+                c = cell(v, key, body, align, True)
+            c.column, c.row = col, row_idx
+            yield c
+
     last = 3
-    for last, values in enumerate(rows, start=4):
-        ws.append([cell(v, ("left" if left[i] else "centre") if i < n else "centre", body,
-                        LEFT if i < n and left[i] else CENTER, True) for i, v in enumerate(values)])
+    ws._values_to_row = body_cells  # openpyxl's own turns each appended value into a cell: ours does
+    try:
+        for last, values in enumerate(rows, start=4):
+            ws.append(values if isinstance(values, (list, tuple)) else list(values))
+    finally:
+        del ws._values_to_row  # back to the class's, for the footer's line
     if footer_note:
         last += 1
         line(last, footer_note, "footer", Font(name=FANGSONG, size=11),
@@ -652,23 +696,57 @@ def _page_footer(section: Any) -> None:
     para.add_run(after)
 
 
+def _copied_paragraph(doc: Any, key: tuple, text: str) -> bool:
+    """Add a copy of the paragraph first written for ``key`` in ``doc``, its one run's text set
+    (a stub book writes thousands of the same title and note: python-docx's run formatting is xpath
+    work each time). False when there is none yet."""
+    made = doc.__dict__.setdefault("_xinyi_paras", {})
+    template = made.get(key)
+    if template is None:
+        return False
+    from copy import deepcopy
+
+    p = deepcopy(template)
+    doc.element.body._insert_p(p)  # where add_paragraph puts it (before the section properties)
+    _set_run_text(next(p.iter(_W_R)), text)
+    return True
+
+
+def _keep_paragraph(doc: Any, key: tuple, para: Any) -> None:
+    from copy import deepcopy
+
+    runs = list(para._p.iter(_W_R))
+    if len(runs) == 1:  # else (no text, say): not copied
+        doc.__dict__.setdefault("_xinyi_paras", {})[key] = deepcopy(para._p)
+
+
 def docx_title(doc: Any, text: str, *, size: float = 18, font: str = HEI) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    key = ("title", size, font)
+    if text and _copied_paragraph(doc, key, text):
+        return
     para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(text)
     run.font.size = Pt(size)
     run.font.name = font
     _east_asian(run._element, font)
+    if text:
+        _keep_paragraph(doc, key, para)
 
 
 def docx_note(doc: Any, text: str, *, right: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+    key = ("note", right)
+    if text and _copied_paragraph(doc, key, text):
+        return
     para = doc.add_paragraph(text)
     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
+    if text:
+        _keep_paragraph(doc, key, para)
 
 
 def _cell_text(cell: Any, text: Any, *, bold: bool = False, size: float = 10.5, font: str = SONG,
@@ -790,6 +868,24 @@ class FormCell:
     left: bool = False
 
 
+# a form's XML by shape, for every document of the process: the same python-docx calls on a new
+# document from the same template write the same XML (a year's stub books are 16 documents)
+_FORMS: dict[tuple, tuple[Any, list[int], list[str]]] = {}
+
+
+def _block_key(doc: Any) -> tuple:
+    """What the text block's width depends on: the page size and margins of the body's section (its
+    last child; ``doc.sections[-1]`` finds it by xpath, a stub book's every form)."""
+    from docx.oxml.ns import qn
+
+    sect = doc.element.body[-1]
+    if sect.tag != qn("w:sectPr"):
+        section = doc.sections[-1]
+        return (section.page_width, section.left_margin, section.right_margin)
+    size, margins = sect.find(qn("w:pgSz")), sect.find(qn("w:pgMar"))
+    return tuple(tuple(sorted(e.attrib.items())) if e is not None else () for e in (size, margins))
+
+
 def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
               heights_cm: dict[int, float] | None = None, size: float = 11) -> Any:
     """A form laid out as a grid (leave slip, departure form): label and value cells
@@ -799,7 +895,7 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
 
     Linear in the number of forms: python-docx finds a cell by walking the whole table
     (``table.cell`` and ``merge`` are scans), ~40 ms a form. The first form of a shape
-    (spans, bold, alignment, heights, size) in a document is built through the API; every
+    (spans, bold, alignment, heights, size, text width) in a process is built through the API; every
     later one of the same shape is a copy of its XML with the texts set.
     """
     from copy import deepcopy
@@ -810,15 +906,19 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     shape = (ncols, size, tuple(sorted((heights_cm or {}).items())),
              tuple(tuple((c.span, c.rows, c.bold, c.left) for c in row) for row in layout))
     texts = ["" if c.text is None else str(c.text) for row in layout for c in row]
-    made = doc.__dict__.setdefault("_xinyi_forms", {})
+    shape += _block_key(doc)  # the grid's column widths come from the text block's width
+    made = _FORMS
     if shape in made:
-        table = doc.add_table(rows=0, cols=ncols)
-        tbl = deepcopy(made[shape])
-        table._tbl.addnext(tbl)
-        table._tbl.getparent().remove(table._tbl)
-        for run, text in zip(_text_runs(tbl), texts):  # one per layout cell, in document order
-            _set_run_text(run, text)
-        return Table(tbl, table._parent)
+        template, picks, first = made[shape]
+        tbl = deepcopy(template)
+        doc.element.body._insert_tbl(tbl)  # where add_table puts it (before the section properties)
+        runs = list(tbl.iter(_W_R))
+        # the runs _cell_text wrote, one per layout cell, in document order; a text the template has
+        # already (a label: 姓名, 请假类别 …) is left as copied
+        for k, text, had in zip(picks, texts, first):
+            if text != had:
+                _set_run_text(runs[k], text)
+        return Table(tbl, doc._body)
     table = doc.add_table(rows=len(layout), cols=ncols)
     table.style = "Table Grid"
     covered: set[tuple[int, int]] = set()
@@ -838,27 +938,54 @@ def docx_form(doc: Any, layout: Sequence[Sequence[FormCell]], *, ncols: int,
     for r, height in (heights_cm or {}).items():
         table.rows[r].height = Cm(height)
     if len(_text_runs(table._tbl)) == len(texts):  # else not copied: a layout this doesn't expect
-        made[shape] = deepcopy(table._tbl)
+        template = deepcopy(table._tbl)
+        made[shape] = (template, [k for k, r in enumerate(template.iter(_W_R)) if r.find(_W_RPR) is not None],
+                       texts)
     return table
 
 
+_SPLIT = re.compile(r"([\t\r\n])")
+
+
 def _set_run_text(run: Any, text: str) -> None:
-    """``run.text = text``, directly on the run's one ``w:t`` when it has just that and the text is one
-    line (python-docx's setter clears the run and rebuilds it through xpath: most of a stub book's time)."""
+    """``run.text = text`` written directly: the run's content (all but its ``w:rPr``) replaced by a
+    ``w:t`` for each stretch of text, a ``w:tab`` for a tab and a ``w:br`` for each line break — the
+    XML python-docx's setter writes, without its per-character state machine and xpath (most of a
+    stub book's time)."""
     from docx.oxml.ns import qn
 
-    content = [child for child in run if child.tag != qn("w:rPr")]
-    if len(content) == 1 and content[0].tag == qn("w:t") and text and "\n" not in text and "\t" not in text \
+    rpr = qn("w:rPr")
+    content = [child for child in run if child.tag != rpr]
+    if len(content) == 1 and content[0].tag == _W_T and text and "\n" not in text and "\t" not in text \
             and "\r" not in text:
-        node = content[0]
+        node = content[0]  # the common case: the one text node, its text replaced
         node.text = text
-        space = "{http://www.w3.org/XML/1998/namespace}space"
         if text != text.strip():
-            node.set(space, "preserve")
-        elif space in node.attrib:
-            del node.attrib[space]
+            node.set(_XML_SPACE, "preserve")
+        elif _XML_SPACE in node.attrib:
+            del node.attrib[_XML_SPACE]
         return
-    run.text = text
+    for child in content:
+        run.remove(child)
+    for part in _SPLIT.split(text):
+        if not part:
+            continue
+        if part == "\t":
+            run.append(run.makeelement(qn("w:tab"), {}))
+        elif part in ("\r", "\n"):
+            run.append(run.makeelement(qn("w:br"), {}))
+        else:
+            node = run.makeelement(_W_T, {})
+            node.text = part
+            if part != part.strip():
+                node.set(_XML_SPACE, "preserve")
+            run.append(node)
+
+
+_W_RPR = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rPr"
+_W_R = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}r"
+_W_T = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _text_runs(tbl: Any) -> list[Any]:
