@@ -18,7 +18,6 @@ prints stubs town by town, so there is no city-wide stub book. Written with
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -228,10 +227,7 @@ def render_stubs(ctx: ReportContext, fmt: str, path: Path) -> None:
     leaves = year_leaves(ctx)
     if fmt == "docx":
         write_stubs(leaves, path, t("leave.report.stubs_heading", unit=ctx.unit_name, year=ctx.period),
-                    progress=ctx.progress)
-        # python-docx's objects hold each other in cycles: a town's finished book (≈1,000 stubs) would stay
-        # in memory until the cyclic collector ran, the next towns' books on top of it
-        gc.collect()
+                    progress=ctx.progress)  # a city run collects each town's finished book (reports.run)
         return
     city = ctx.town is None  # the city's register names each slip's town
     columns = [export.Column(t(f"leave.report.col_{c}"), w, left=c in ("town", "village", "reason"))
