@@ -465,16 +465,36 @@ from .plugin_commands import add_commands as _add_plugin_commands  # noqa: E402
 _add_plugin_commands(cli)  # plugin docs, plugin new
 
 
+def _core_command(argv: list[str]) -> bool:
+    """Whether ``argv`` names one of the core's own commands (``xinyi report …``, ``xinyi worker``).
+
+    Only then may the plugins' commands be left out of the group: ``xinyi``, ``xinyi --help`` and
+    a plugin's command need them, but loading every plugin and importing its CLI for a core
+    command is start-up time each cold ``xinyi report`` paid (issue 21).
+    """
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config":
+            next(args, None)  # its value
+        elif arg.startswith("-"):  # --config=…, -v, --verbose; --help lists the plugins' commands too
+            if arg in ("--help", "-h"):
+                return False
+        else:
+            return arg in cli.commands
+    return False
+
+
 def main() -> None:
     # Plugins add their subcommands before click parses the command line.
-    try:
-        from .plugins import Plugins
+    if not _core_command(sys.argv[1:]):
+        try:
+            from .plugins import Plugins
 
-        extra = Plugins()
-        extra.load_entry_points()
-        extra.hook.xinyi_cli(cli=cli)
-    except Exception:  # a broken plugin's CLI must not break the core commands
-        pass
+            extra = Plugins()
+            extra.load_entry_points()
+            extra.hook.xinyi_cli(cli=cli)
+        except Exception:  # a broken plugin's CLI must not break the core commands
+            pass
     cli(prog_name="xinyi")
 
 

@@ -115,3 +115,23 @@ def test_a_town_can_be_pointed_at_its_own_scheme_file(tmp_path):
     assert scheme.path_for("a", cfg) == scheme.REPO_DEFAULT  # nothing beside xinyi.toml: the shipped sheet
     (tmp_path / "assessment_scheme.toml").write_text(scheme.REPO_DEFAULT.read_text("utf-8"), "utf-8")
     assert scheme.path_for("a", cfg) == tmp_path / "assessment_scheme.toml"
+
+
+def test_the_installed_command_lists_and_runs_a_plugins_command_beside_the_core_ones(tmp_path):
+    """``xinyi`` as typed: a plugin's command is in ``--help`` and runs, even though a core
+    command (``xinyi report …``) now starts without loading the plugins' commands."""
+    import subprocess
+    import sys
+
+    def xinyi(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "xinyi_core.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=60)
+
+    listed = xinyi("--help")
+    assert listed.returncode == 0, listed.stderr
+    assert "assessment-scheme" in listed.stdout and "report" in listed.stdout
+    shown = xinyi("-v", "assessment-scheme", "--file", str(scheme.REPO_DEFAULT))
+    assert shown.returncode == 0, shown.stderr
+    assert "二、基础工作：表头 28 分，各项合计 39 分" in shown.stdout
+    core = xinyi("report", "--help")  # a core command: its own help, no plugin needed
+    assert core.returncode == 0 and "--period" in core.stdout
