@@ -42,6 +42,18 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
         footer_note=t("attendance.report.made", date=date_zh(clock.today(), pad=True)))
     add_charts(wb, ctx.town.name, year, month, rows)
     wb.save(path)
+    ctx.shared[f"attendance.counts.{ctx.town.code}"] = town_counts(rows)  # for the city's summary of this run
+
+
+def town_counts(found: list[SummaryRow]) -> list[int]:
+    """One town's line of the city summary: people, then the sums of the columns, then how many fail
+    the year on 旷工 (ATT-5's limit)."""
+    limit = setting("absent_fail_days")
+    return [len(found), sum(r.expected for r in found), sum(r.present for r in found),
+            sum(r.late for r in found), sum(r.early for r in found), sum(r.leave for r in found),
+            sum(r.training + r.other_excused for r in found), sum(r.failed_checks for r in found),
+            sum(r.absent for r in found), sum(r.open for r in found),
+            sum(1 for r in found if r.year_absent >= limit)]
 
 
 CITY_COLUMNS = ("no", "town", "people", "expected", "present", "late", "early", "leave", "training",
@@ -53,16 +65,12 @@ def render_city(ctx: ReportContext, path: Path) -> None:
     year, month = (int(x) for x in ctx.period.split("-"))
     codes = runtime().plugins.towns_enabling("attendance", org.town_codes())
     towns = [org.by_code(code) for code in codes]
-    limit = setting("absent_fail_days")
     rows, total = [], [0] * 11
     for i, town in enumerate(towns, start=1):
-        ctx.progress(i / (len(towns) + 1), t("attendance.report.town", town=town.name))
-        found = month_summary([town], year, month)
-        counts = [len(found), sum(r.expected for r in found), sum(r.present for r in found),
-                  sum(r.late for r in found), sum(r.early for r in found), sum(r.leave for r in found),
-                  sum(r.training + r.other_excused for r in found), sum(r.failed_checks for r in found),
-                  sum(r.absent for r in found), sum(r.open for r in found),
-                  sum(1 for r in found if r.year_absent >= limit)]
+        counts = ctx.shared.get(f"attendance.counts.{town.code}")  # the town's file of this run made them
+        if counts is None:
+            ctx.progress(i / (len(towns) + 1), t("attendance.report.town", town=town.name))
+            counts = town_counts(month_summary([town], year, month))
         total = [a + b for a, b in zip(total, counts)]
         rows.append([i, town.name, *counts])
     rows.append(["", t("attendance.report.total"), *total])

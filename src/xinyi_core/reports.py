@@ -38,6 +38,7 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     town = org.by_code(town_code) if town_code else None
     base = out_dir or cfg.report_dir
     paths: list[Path] = []
+    shared: dict[str, Any] = {}  # ReportContext.shared: one run's
     if town is None and spec.by_town:
         codes = org.town_codes()
         if spec.plugin:
@@ -52,15 +53,15 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
         try:
             for k, unit in enumerate(towns):
                 paths += _write(spec, params, unit, _TownProgress(job, k, len(towns) + 1, unit.name, len(towns)),
-                                base, spec.town_formats or spec.formats)
+                                base, spec.town_formats or spec.formats, shared)
                 gc.collect()
         finally:
             gc.unfreeze()
         job.progress(len(towns) / (len(towns) + 1), t("jobs.msg.city_summary"), force=True)
         paths += _write(spec, params, None, _TownProgress(job, len(towns), len(towns) + 1, "", 0), base,
-                        spec.city_formats or spec.formats)
+                        spec.city_formats or spec.formats, shared)
     else:
-        paths += _write(spec, params, town, job, base, spec.formats)
+        paths += _write(spec, params, town, job, base, spec.formats, shared)
     missing = ""
     if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
         # one PDF per report: of its Word file where it has one (the printed layout), else its sheet
@@ -77,11 +78,11 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
 
 
 def _write(spec: ReportSpec, params: dict[str, Any], town: OrgUnit | None, job: Any, base: Path,
-           formats: tuple[str, ...]) -> list[Path]:
+           formats: tuple[str, ...], shared: dict[str, Any]) -> list[Path]:
     """One unit's files of ``spec``, every format written, then all put in place together."""
     policy = runtime().config.full_numbers.get(spec.name, spec.full_numbers)  # [privacy] full_numbers
     ctx = ReportContext(spec, params["period"], town, job, params,
-                        full_numbers=policy == "all" or (policy == "city" and town is None))
+                        full_numbers=policy == "all" or (policy == "city" and town is None), shared=shared)
     paths = [output_path(base, spec.name, ctx.period, ctx.unit_name, t(spec.title), fmt) for fmt in formats]
     with export.atomic_paths(paths) as temps:
         for fmt, final in zip(formats, paths):

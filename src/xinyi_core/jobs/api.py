@@ -168,6 +168,10 @@ class ReportContext:
     # what the renderer of one format made for the next one of the same unit (e.g. the rows both
     # the .xlsx and the .docx print): one file set's, dropped with it
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # what the units of one run share: in a city-wide run of a ``by_town`` report, what each town's
+    # files computed that the city's file sums (e.g. each town's totals: not computed twice), dropped
+    # when the run ends. Keep it small — it lives through every town of the run
+    shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def unit_name(self) -> str:
