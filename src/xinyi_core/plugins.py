@@ -113,6 +113,11 @@ class Plugins:
             caller = self._town_callers[town_code] = _TownHooks(self.pm, disabled)
         return caller
 
+    def only(self, name: str) -> Any:
+        """Hook callers that reach the plugin ``name`` alone (``only("leave").xinyi_reports()``)."""
+        others = tuple(self.info[n].module for n in self.info if n != name)
+        return _TownHooks(self.pm, list(others))
+
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call one hook plugin by plugin, returning ``(plugin_name, result)`` pairs."""
         caller = getattr(self.pm.hook, hook_name)

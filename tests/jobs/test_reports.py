@@ -264,3 +264,21 @@ def test_files_are_named_for_people_and_kept_unique(tmp_path):
     assert export.file_key(tmp_path / "表.xlsx") == "sheet:9" and export.file_key(first) == "leave:1"
     assert export.named_path(tmp_path, "表", suffix="xlsx") == tmp_path / "表_2.xlsx"  # no key: never overwrite
     assert docx.Document(str(first)).paragraphs[0].text == "第一份"
+
+
+def test_a_report_or_job_looked_up_by_name_is_exactly_the_registrys(jobs_city):
+    """``xinyi report NAME`` asks only the plugin its name begins with (no other plugin's report code
+    is imported for it); what it finds is what the whole registry holds, for every name — the core's,
+    each plugin's and a name under another prefix alike — and an unknown name is still unknown."""
+    from xinyi_core.jobs import specs
+
+    reg = specs.registry()
+    names = [*reg.reports, *reg.actors]
+    assert any(reg.plugin_of(n) for n in names) and any(not reg.plugin_of(n) for n in names)
+    for name in names:
+        specs._cache = None  # as a freshly started command finds it
+        assert specs.lookup(name) == (reg.reports.get(name) or reg.actors.get(name)), name
+    specs._cache = None
+    assert specs.lookup("attendance.no_such_report") is None and specs.lookup("nonsense") is None
+    with pytest.raises(jobs.NotFound):
+        jobs.submit(jobs_city.op("town_clerk", "a"), "attendance.no_such_report")

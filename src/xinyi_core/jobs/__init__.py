@@ -26,7 +26,7 @@ from ..i18n import t
 from ..models import Operator, OrgUnit
 from ..state import runtime
 from .models import ACTIVE_STATES, JOB_STATES, JobRecord, ScheduledRun
-from .specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, parse_period,
+from .specs import (ActorSpec, JobContext, ReportContext, ReportSpec, Schedule, current_month, lookup, parse_period,
                     previous_month, registry)
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,7 @@ __all__ = [
 
 def _prepare(operator: Operator | None, name: str, params: dict[str, Any]) -> tuple[dict[str, Any], str | None, str]:
     """Check the request; return normalised params, the idempotence key and the title."""
-    reg = registry()
-    spec: ActorSpec | ReportSpec | None = reg.reports.get(name) or reg.actors.get(name)
+    spec: ActorSpec | ReportSpec | None = lookup(name)
     if spec is None:
         raise NotFound("jobs.unknown_kind", kind=name)
     town = params.get("town") or None

@@ -28,7 +28,7 @@ from ..i18n import t
 from ..models import Operator
 from . import RESEND_SECONDS, QueueUnavailable, _prepare, get, recent, retry, send_kept, submit
 from .models import JobRecord
-from .specs import JobContext, registry
+from .specs import JobContext, ReportSpec, lookup
 
 
 def add_commands(cli: click.Group) -> None:
@@ -188,8 +188,8 @@ def report(ctx: click.Context, name: str, period: str | None, town: str | None, 
         _finish_or_keep(lambda: submit(op, name, period=period, town=town))
         return
     params, _, _ = _prepare(op, name, {"period": period, "town": town})
-    spec = registry().reports.get(name)
-    if spec is None:
+    spec = lookup(name)
+    if not isinstance(spec, ReportSpec):
         raise XinyiError("jobs.unknown_kind", kind=name)
     from .. import reports  # the document writers: only for the command that writes one
 

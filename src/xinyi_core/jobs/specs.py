@@ -18,7 +18,7 @@ from .api import (PERIOD_KINDS, ActorSpec, JobContext, ReportContext, ReportSpec
 
 __all__ = [
     "PERIOD_KINDS", "ActorSpec", "JobContext", "Registry", "ReportContext", "ReportSpec", "Schedule",
-    "current_month", "parse_period", "period_bounds", "previous_month", "registry",
+    "current_month", "lookup", "parse_period", "period_bounds", "previous_month", "registry",
 ]
 
 
@@ -63,6 +63,30 @@ def registry(rt: Runtime | None = None) -> Registry:
             _add(bucket, specs, plugin)
     _cache = (rt, reg)
     return reg
+
+
+def lookup(name: str, rt: Runtime | None = None) -> ActorSpec | ReportSpec | None:
+    """The report or actor ``name``, without building the whole registry when it can be avoided.
+
+    Built once, :func:`registry` answers. Before that, a name whose prefix names an installed plugin
+    (``attendance.monthly``) is asked of that plugin's hooks alone: ``xinyi report`` starts without
+    importing every plugin's report and job modules (issue 21). Any other name — the core's, or one a
+    plugin declares under another prefix — is looked up in the whole registry.
+    """
+    rt = rt or runtime()
+    if _cache is None or _cache[0] is not rt:
+        plugin = name.partition(".")[0]
+        if plugin in rt.plugins.info:
+            only = rt.plugins.only(plugin)
+            try:
+                found = [spec for hook in ("xinyi_reports", "xinyi_actors") for specs in getattr(only, hook)()
+                         for spec in specs if spec.name == name]
+            except Exception:  # noqa: BLE001 - the registry drops and records a plugin whose hook fails
+                found = []
+            if found:
+                return replace(found[0], plugin=plugin)
+    reg = registry(rt)
+    return reg.reports.get(name) or reg.actors.get(name)
 
 
 def _add(bucket: dict[str, Any], specs: Any, plugin: str | None) -> None:
