@@ -72,3 +72,25 @@ def test_every_template_of_core_and_plugins_names_only_parameters(xinyi):
             continue
         bad.update({key: f for f in fields if not f.split(".")[0].split("[")[0].isidentifier()})
     assert not bad
+
+
+def test_a_parsed_catalogue_is_kept_per_user_and_never_shown_stale(tmp_path, monkeypatch):
+    """Issue 21: the catalogues' TOML is parsed once per content and OS user, not at every start;
+    an edited (or upgraded) catalogue shows its new text at once, and a damaged or unwritable cache
+    only means parsing again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = '[screen]\ntitle = "请假管理"\n'.encode()
+    assert i18n.parse_catalogue(first) == {"screen": {"title": "请假管理"}}
+    kept = list((tmp_path / "cache" / "xinyi").glob("*/*.marshal"))
+    assert len(kept) == 1 and not list((tmp_path / "cache" / "xinyi").glob("*/*.tmp"))
+    assert i18n.parse_catalogue(first) == {"screen": {"title": "请假管理"}}  # from the cache
+
+    edited = '[screen]\ntitle = "请假审批"\n'.encode()
+    assert i18n.parse_catalogue(edited) == {"screen": {"title": "请假审批"}}
+
+    kept[0].write_bytes(b"\x00garbage")  # a damaged file: parsed anew, and the cache mended
+    assert i18n.parse_catalogue(first) == {"screen": {"title": "请假管理"}}
+    assert i18n.parse_catalogue(first) == {"screen": {"title": "请假管理"}}
+
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/no-such-place")  # cannot be written: parsed each time
+    assert i18n.parse_catalogue(edited) == {"screen": {"title": "请假审批"}}
