@@ -274,3 +274,36 @@ async def test_text_typed_ahead_after_tab_or_enter_goes_to_the_next_field(tui_ci
         await _type_ahead(app, *"家中", "\t", *"138", "\r", *"无")
         await settle(pilot, app)
         assert (form.value("reason"), form.value("phone"), form.value("note")) == ("家中", "138", "无")
+
+
+async def test_esc_on_a_form_with_typed_input_asks_before_dropping_it(tui_city):
+    """Nothing typed is lost to one key: Esc on a form she has typed into asks 放弃填写？ — Esc (or n)
+    goes back to the form with her input as it was, 回车 closes it; an untouched form closes at once."""
+    from xinyi_core.tui.screens.confirm import ConfirmScreen
+
+    fields = [FormField("person", "协理员", "张三"), FormField("reason", "原因", "")]
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = FormScreen("登记", fields, lambda values: True)
+        form = await _open(pilot, screen)
+        form.widget("reason").focus()
+        await pilot.press(*"abc")
+        await settle(pilot, app)
+        assert form.value("reason") == "abc"
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmScreen) and "放弃填写？" in screen_text(app)
+        assert "有尚未保存的输入" in screen_text(app)
+        await pilot.press("escape")  # no: back to the form, the input kept
+        await settle(pilot, app)
+        assert app.screen is screen and form.value("reason") == "abc"
+        await pilot.press("escape", "enter")  # yes: the form closes, nothing saved
+        await settle(pilot, app)
+        assert app.screen is not screen and not isinstance(app.screen, ConfirmScreen)
+        assert app.dismissed_with is None
+
+        untouched = FormScreen("登记", [FormField("reason", "原因", "")], lambda values: True)
+        await _open(pilot, untouched)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is not untouched and not isinstance(app.screen, ConfirmScreen)

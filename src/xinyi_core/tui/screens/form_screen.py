@@ -3,7 +3,8 @@
 Every edit screen — the core's and the plugins' — is a :class:`FormScreen`:
 list the fields, save through a service; the service's Chinese errors land
 beside their fields (or on the form's message line when no field is at fault),
-``Ctrl+S`` saves, ``Esc`` cancels (a form opened over another screen).
+``Ctrl+S`` saves, ``Esc`` cancels (a form opened over another screen; asked first when typed
+input would be lost).
 ``check=`` validates live over all the current values (see
 :class:`~xinyi_core.tui.widgets.form.Form`), ``note=`` keeps a line under the
 form up to date (a day count); :meth:`FormScreen.saved` says what happens after
@@ -103,7 +104,16 @@ class FormScreen(XinyiScreen):
         return super().check_action(action, parameters)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc: close the form — after asking, when it holds typed input that would be lost
+        (回车 放弃 · Esc 回去继续填写), as Ctrl+Q and Ctrl+L do."""
+        if not self.has_unsaved_input():
+            self.dismiss(None)
+            return
+        from .confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(t("tui.confirm.discard_title"), t("tui.confirm.unsaved"), kind="discard",
+                                           danger=True, keys=t("tui.confirm.keys_unsaved")),
+                             callback=lambda yes: self.dismiss(None) if yes else None)
 
     def has_unsaved_input(self) -> bool:
         return any(form.dirty for form in self.query(Form))
