@@ -50,3 +50,29 @@ async def test_a_plugin_that_failed_to_load_is_named_inside_the_app_not_before_i
     a plugin that failed to load is listed on the home screen, so the operator can report it."""
     assert [f.name for f in runtime().plugins.failures] == ["fails"]
     assert "插件 fails 加载失败" in await home_text(tui_city.op("town_clerk", "a"))
+
+
+async def test_the_city_landing_on_the_dashboard_is_told_what_waits_on_home(tui_city, monkeypatch):
+    """The city office starts on 数据看板, not 首页: its top line says how many to-dos wait there (the
+    year without a holiday schedule among them) and how many are urgent, and F2 shows them."""
+    import re
+
+    async def top_line() -> tuple[str, str]:
+        app = XinyiApp(tui_city.op("city_office"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            top = screen_text(app).splitlines()[0]
+            await pilot.press("f2")
+            await settle(pilot, app)
+            return top, screen_text(app)
+
+    with clock.frozen(dt.datetime(2026, 12, 5, 9, 0)):
+        top, home = await top_line()
+        said = re.search(r"待办 (\d+) 项(，其中急 (\d+) 项)? · F2 首页查看", top)
+        assert top.startswith(" 数据看板") and said, top
+        assert WARNING in home
+        urgent = sum("【急】" in line for line in home.splitlines())
+        assert int(said.group(3) or 0) == urgent >= 1  # the bold part: as many as 首页 marks 【急】
+        monkeypatch.setitem(runtime().config.calendar_years, 2027, YearSchedule(frozenset(), frozenset()))
+        after, _ = await top_line()
+        assert f"待办 {int(said.group(1)) - 1} 项" in after  # the year entered: one less

@@ -24,6 +24,7 @@ from ...db import database
 from ...i18n import t
 from ...types import DashboardChart
 from ..widgets import chart as drawing
+from ..widgets.operator_bar import OperatorBar
 from .base import XinyiScreen
 
 
@@ -107,9 +108,23 @@ class DashboardScreen(XinyiScreen):
         try:
             for charts, failures in dashboard.sources(self.operator, period):
                 self.app.call_from_thread(self._add, period, charts, failures)
+            self.app.call_from_thread(self._done, period)
+            # the city lands here, not on 首页: what waits for her there is said on the top line
+            from .home import gather
+
+            items, notices = gather(self.operator, self.app.permissions)  # type: ignore[attr-defined]
         finally:
             database.close()  # this thread's own connection
-        self.app.call_from_thread(self._done, period)
+        self.app.call_from_thread(self._todos, len(items) + len(notices), sum(1 for i in items if i.urgent))
+
+    def _todos(self, count: int, urgent: int) -> None:
+        bar = self.query_one(OperatorBar)
+        if not count:
+            bar.note("")
+        elif urgent:
+            bar.note(t("tui.dashboard.todos_urgent", count=count, urgent=urgent), urgent=True)
+        else:
+            bar.note(t("tui.dashboard.todos", count=count))
 
     def _start(self, period: str) -> None:
         self._incoming: list[DashboardChart] = []

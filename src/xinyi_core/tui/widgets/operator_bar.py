@@ -1,6 +1,7 @@
 """The top line of every screen: where the operator is, and who she is."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -24,6 +25,15 @@ class OperatorBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(f" {self._title}", id="bar-title")
         yield Static(operator_label(self.app), id="bar-operator")
+
+    def note(self, text: str, *, urgent: bool = False) -> None:
+        """A few words after the screen's title — the data dashboard's 待办 4 项，其中急 2 项 · F2 首页查看
+        — in bold when something is urgent; ``""`` takes them away."""
+        title = Text(f" {self._title}")
+        if text:
+            title.append("  ")
+            title.append(text, style="bold" if urgent else "")
+        self.query_one("#bar-title", Static).update(title)
 
 
 def operator_label(app) -> str:
