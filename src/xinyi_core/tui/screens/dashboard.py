@@ -58,7 +58,7 @@ class DashboardScreen(XinyiScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the table, when shown, would take ← → for its own cursor
         Binding("right", "chart(1)", t("tui.dashboard.key_chart"), key_display="←→", priority=True),
-        Binding("left", "chart(-1)", t("tui.dashboard.key_prev"), show=False, priority=True),
+        Binding("left", "chart(-1)", "", show=False, priority=True),  # the ←→ above, on F1 too
         Binding("left_square_bracket", "month(-1)", t("tui.dashboard.key_prev_month")),
         Binding("right_square_bracket", "month(1)", t("tui.dashboard.key_next_month")),
         Binding("t", "table", t("tui.dashboard.key_table")),
@@ -87,8 +87,7 @@ class DashboardScreen(XinyiScreen):
         yield table
 
     def help_keys(self) -> list[tuple[str, str]]:
-        return [("1～9", t("tui.dashboard.key_pick")), ("←", t("tui.dashboard.key_prev")),
-                ("→", t("tui.dashboard.key_next"))]
+        return [("1～9", t("tui.dashboard.key_pick"))]
 
     def on_mount(self) -> None:
         self.load()
