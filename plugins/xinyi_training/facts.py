@@ -36,16 +36,28 @@ def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[Calenda
 
 
 def calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
-    """``xinyi_calendar_marks_bulk``: :func:`calendar_marks` for a town's people, one query."""
-    marks: dict[int, list[CalendarMark]] = {}
+    """``xinyi_calendar_marks_bulk``: :func:`calendar_marks` for a town's people — one query for the
+    invitations, one for their few sessions.
+
+    The invitations are read as plain ids (a model object per invitation and per session, each
+    session's dates parsed and its label translated again for every person invited, were most of
+    a monthly sheet's cost); each session's marks are made once and shared by the people invited
+    to it (a mark is immutable).
+    """
     # the state is tested here, not in SQL: with it there SQLite reads through the state index — every open
     # invitation of the city, once for each town's call — instead of the person one
-    for inv in service.people_invitations([p.id for p in people], start, end):
-        if inv.state != "open":
-            continue
-        label = t(f"{PLUGIN}.mark", title=inv.session.title)
-        marks.setdefault(inv.person_id, []).extend(
-            CalendarMark(day, "training", label, True) for day in inv.session.days() if start <= day <= end)
+    invited = [(person_id, session_id) for person_id, state, session_id in service.people_invitations(
+        [p.id for p in people], start, end).select(Invitation.person, Invitation.state, Invitation.session).tuples()
+        if state == "open"]
+    by_session: dict[int, list[CalendarMark]] = {}
+    if invited:
+        for session in TrainingSession.select().where(TrainingSession.id.in_(list({s for _, s in invited}))):
+            label = t(f"{PLUGIN}.mark", title=session.title)
+            by_session[session.id] = [CalendarMark(day, "training", label, True)
+                                      for day in session.days() if start <= day <= end]
+    marks: dict[int, list[CalendarMark]] = {}
+    for person_id, session_id in invited:
+        marks.setdefault(person_id, []).extend(by_session[session_id])
     return marks
 
 

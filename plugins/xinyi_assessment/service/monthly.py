@@ -25,6 +25,7 @@ from xinyi_core import (
     ValidationError,
     audit,
     auth,
+    bulk,
     clock,
     database,
     facts,
@@ -107,8 +108,8 @@ def on_roll(town: OrgUnit, period: str) -> list[Person]:
     """ASM-2: the full-time assistants of ``town`` on the roll at some time in ``period`` —
     by join and departure dates, not by who is on duty the day the sheet is made."""
     first, last = period_bounds(period)
-    return list(Person.select().where((Person.town == town) & people.on_roll_during(first, last))
-                .order_by(Person.name_initials, Person.id))
+    return bulk.objects(Person.select().where((Person.town == town) & people.on_roll_during(first, last))
+                        .order_by(Person.name_initials, Person.id))
 
 
 def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
@@ -116,7 +117,10 @@ def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
     first, last = period_bounds(period)
     results = {r.person_id: r for r in MonthlyResult.select().where(
         (MonthlyResult.town == town) & (MonthlyResult.period == period))}
-    villages = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").tuples())
+    # the names of the town's people's villages, not of every village of the city (12,000 at 20,000)
+    villages = dict(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
+        (OrgUnit.kind == "village")
+        & OrgUnit.id.in_(Person.select(Person.village).where(Person.town == town))).tuples())
     roll = on_roll(town, period)
     # every plugin's marks and counts for the whole roll: one grouped query per plugin (the bulk hooks)
     marks = facts.calendar_marks(roll, first, last)
