@@ -168,12 +168,23 @@ def objects(query: pw.ModelSelect) -> list[Any]:
         convert = _fast_python_value(field)
         columns[i] = [convert(v) for v in columns[i]]
     names = [f.name for f in fields]
+    if model.__init__ is not pw.Model.__init__:  # a model of its own making: let it make its objects
+        return [_made(model, dict(zip(names, row))) for row in zip(*columns)]
     out = []
+    new = object.__new__
     for row in zip(*columns):
-        obj = model(__no_default__=1)
-        obj.__data__ = dict(zip(names, row))
+        # what pw.Model.__init__(__no_default__=1) sets, with the values peewee's reading would set
+        obj = new(model)
+        obj.__data__, obj._dirty, obj.__rel__ = dict(zip(names, row)), set(), {}
         out.append(obj)
     return out
+
+
+def _made(model: Any, data: dict[str, Any]) -> Any:
+    obj = model(__no_default__=1)
+    obj.__data__ = data
+    obj._dirty.clear()
+    return obj
 
 
 def _plain_type(field: pw.Field) -> type | None:
