@@ -384,9 +384,11 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
     rows = monthly.month_rows(ctx.town, ctx.period)
     columns = [export.Column(t(f"assessment.monthly.col.{c}"), WIDTHS[c], left=c in ("attendance", "work"))
                for c in COLUMNS]
-    body = [[i, r.name, r.village, r.marked_days, r.attendance, r.work,
-             t(f"assessment.monthly.result.{r.result}") if r.result else t("assessment.monthly.unreviewed")]
-            for i, r in enumerate(rows, start=1)]
+    results = {r: t(f"assessment.monthly.result.{r}") for r in monthly.RESULTS}  # said once, not per row
+    unreviewed = t("assessment.monthly.unreviewed")
+    body = [[i, r.name, r.village, r.marked_days, attendance, r.work,
+             (results.get(r.result) or t(f"assessment.monthly.result.{r.result}")) if r.result else unreviewed]
+            for i, (r, attendance) in enumerate(zip(rows, monthly.attendance_texts(rows)), start=1)]
     wb, ws = export.workbook(write_only=True)
     ws.title = t("assessment.monthly.sheet")
     export.table_sheet(ws, title=t("assessment.monthly.heading", unit=ctx.town.name, year=year, month=month),

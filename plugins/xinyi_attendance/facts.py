@@ -7,8 +7,9 @@ the town's summary counts it, for the publication's 出勤情况.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from xinyi_core import AssessmentFact, MonthFact, Person, calendar, t
+from xinyi_core import AssessmentFact, MonthFact, Person, bulk, calendar, database, t
 
 from . import rules
 from .models import AttendanceDay
@@ -72,7 +73,7 @@ def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     """
     first, last = rules.month_bounds(year, month)
     working = calendar.working_days_by_town([person.town_id], first, last)
-    found = (summary_query([person.town_id], first, last, working).where(Person.id == person.id)
+    found = (summary_query([person.town_id], first, last, working, year_absent=False).where(Person.id == person.id)
              .tuples().first())
     if found is None:
         return []
@@ -97,22 +98,42 @@ def month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, l
     if not town_ids:
         return {}
     working = calendar.working_days_by_town(town_ids, first, last)
-    found = {row[0]: row for row in summary_query(town_ids, first, last, working).where(Person.id.in_(ids)).tuples()}
+    # the rows as the database gives them: ids and counts need no conversion, and the two dates only
+    # for the few people whose joining or departure falls in the month (see ``expected`` below)
+    found = {row[0]: row for row in database.execute(
+        summary_query(town_ids, first, last, working, year_absent=False).where(bulk.in_ids(Person.id, ids)))}
     absent_on: dict[int, list[dt.date]] = {}
     if any(int(row[-4] or 0) for row in found.values()):  # the "absent" column
         for pid, day in (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)
-                         .where(AttendanceDay.person.in_(ids) & (AttendanceDay.absence == "confirmed")
+                         .where(bulk.in_ids(AttendanceDay.person, ids) & (AttendanceDay.absence == "confirmed")
                                 & AttendanceDay.date.between(first, last))
                          .order_by(AttendanceDay.person, AttendanceDay.date).tuples()):
             absent_on.setdefault(pid, []).append(day)
+    # each fact's key, label and unit translated once for the town, not once per person
+    kinds = [(key, rule, f"attendance.{key}", t(f"attendance.month.{key}"), t(f"attendance.month.{unit}"))
+             for key, rule, unit in _MONTH_COUNTS]
+    # and each distinct fact made once: most people share most counts (no late arrival, no leave …), and a
+    # MonthFact is immutable, so they share the object
+    made: dict[tuple[str, int, int | None], MonthFact] = {}
+    expected_by: dict[tuple[Any, ...], int] = {}  # (town, joined, departed) → working days on the roll
     out = {}
     for pid, row in found.items():
         counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
-                           "open", "cleared"), (int(v or 0) for v in row[6:-1])))
-        expected = rules.expected_days(working[row[3]], row[4], row[5])
-        days = absent_on.get(pid, []) if counts["absent"] else []
-        out[pid] = [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
-                              t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
-                              evidence=tuple(d.isoformat() for d in days) if key == "absent" else ())
-                    for key, rule, unit in _MONTH_COUNTS]
+                           "open", "cleared"), [int(v or 0) for v in row[6:-1]]))
+        expected = expected_by.get(row[3:6])
+        if expected is None:
+            expected = expected_by[row[3:6]] = rules.expected_days(
+                working[row[3]], Person.joined_on.python_value(row[4]), Person.departed_on.python_value(row[5]))
+        facts = []
+        for key, rule, fact_key, label, unit in kinds:
+            if key == "absent" and counts["absent"]:  # the dates are hers alone
+                facts.append(MonthFact(rule, fact_key, label, counts[key], unit,
+                                       evidence=tuple(d.isoformat() for d in absent_on.get(pid, []))))
+                continue
+            of = expected if key == "present" else None
+            fact = made.get((key, counts[key], of))
+            if fact is None:
+                fact = made[key, counts[key], of] = MonthFact(rule, fact_key, label, counts[key], unit, of=of)
+            facts.append(fact)
+        out[pid] = facts
     return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import AssessmentFact, CalendarMark, Person, clock, t
+from xinyi_core import AssessmentFact, CalendarMark, Person, bulk, clock, database, t
 
 from . import rules, service
 from .models import Invitation, TrainingSession
@@ -36,16 +36,38 @@ def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[Calenda
 
 
 def calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
-    """``xinyi_calendar_marks_bulk``: :func:`calendar_marks` for a town's people, one query."""
-    marks: dict[int, list[CalendarMark]] = {}
+    """``xinyi_calendar_marks_bulk``: :func:`calendar_marks` for a town's people — one query for the
+    few sessions overlapping the dates, one for those sessions' invitations of these people.
+
+    The sessions first: the invitations are then found through the (session, person) index, not
+    every invitation of each person (a city-wide session invites everyone: ~8 a person a year),
+    and read as plain ids — a model object per invitation and per session, each session's
+    dates parsed and its label translated again for every person invited, were most of a
+    monthly sheet's cost. Each session's marks are made once and shared by the people invited
+    to it (a mark is immutable).
+    """
+    sessions = {s.id: s for s in TrainingSession.select().where((TrainingSession.start_on <= end)
+                                                                 & (TrainingSession.end_on >= start))}
+    if not sessions or not people:
+        return {}
     # the state is tested here, not in SQL: with it there SQLite reads through the state index — every open
-    # invitation of the city, once for each town's call — instead of the person one
-    for inv in service.people_invitations([p.id for p in people], start, end):
-        if inv.state != "open":
-            continue
-        label = t(f"{PLUGIN}.mark", title=inv.session.title)
-        marks.setdefault(inv.person_id, []).extend(
-            CalendarMark(day, "training", label, True) for day in inv.session.days() if start <= day <= end)
+    # invitation of the city — instead of the session and person one
+    invited = sorted(((sessions[session_id].start_on, inv_id, person_id, session_id)
+                      for inv_id, person_id, state, session_id in database.execute(Invitation.select(
+                          Invitation.id, Invitation.person, Invitation.state, Invitation.session).where(
+                          bulk.in_ids(Invitation.person, [p.id for p in people])
+                          & bulk.in_ids(Invitation.session, list(sessions))))  # ids and a text: as stored
+                      if state == "open"))  # in the order of person_invitations: session start, then invitation
+    by_session: dict[int, list[CalendarMark]] = {}
+    marks: dict[int, list[CalendarMark]] = {}
+    for _, _, person_id, session_id in invited:
+        session_marks = by_session.get(session_id)
+        if session_marks is None:
+            session = sessions[session_id]
+            label = t(f"{PLUGIN}.mark", title=session.title)
+            session_marks = by_session[session_id] = [CalendarMark(day, "training", label, True)
+                                                      for day in session.days() if start <= day <= end]
+        marks.setdefault(person_id, []).extend(session_marks)
     return marks
 
 

@@ -98,6 +98,37 @@ def test_the_core_gathers_what_the_one_person_hooks_give(demo_runtime, hook_name
     assert any(gathered.values())
 
 
+def test_month_by_month_the_bulk_marks_are_the_one_person_marks(demo_runtime):
+    """Each month's question too (the routine sheet's): training finds the month's few sessions first,
+    then their invitations — the same marks, in the same order, as person by person."""
+    seen: dict[str, int] = {}
+    for month in range(1, 12):
+        start = dt.date(2026, month, 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        for code, staff in _towns():
+            hooks = runtime().plugins.for_town(code)
+            single = {i.plugin_name: i.function for i in hooks.xinyi_calendar_marks.get_hookimpls()}
+            for impl in hooks.xinyi_calendar_marks_bulk.get_hookimpls():
+                many = impl.function(people=staff, start=start, end=end)
+                for person in staff:
+                    assert many.get(person.id, []) == list(single[impl.plugin_name](person=person, start=start,
+                                                                                    end=end)), (month, person.id)
+                    seen[impl.plugin_name] = seen.get(impl.plugin_name, 0) + len(many.get(person.id, []))
+    assert seen.get("training") and seen.get("leave"), seen
+
+
+def test_the_routine_sheet_says_each_rows_attendance_as_the_row_does(demo_runtime):
+    """The sheet formats each distinct fact once for all its rows: every row still reads as its own."""
+    from xinyi_assessment.service import monthly
+
+    said = 0
+    for town in OrgUnit.select().where(OrgUnit.kind == "town"):
+        rows = monthly.month_rows(town, "2026-10")
+        assert monthly.attendance_texts(rows) == [r.attendance for r in rows]
+        said += sum(1 for r in rows if r.counted)
+    assert said  # the attendance plugin counted something in October
+
+
 # --------------------------------------------------------------------------- a plugin with only the old hooks
 
 class Legacy:

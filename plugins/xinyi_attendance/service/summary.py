@@ -52,11 +52,13 @@ def count_if(cond: pw.Expression) -> pw.Expression:
 
 
 def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
-                  working: dict[int, list[dt.date]]) -> pw.ModelSelect:
+                  working: dict[int, list[dt.date]], *, year_absent: bool = True) -> pw.ModelSelect:
     """The one aggregate query of the monthly summary.
 
     People LEFT JOIN their days of the month, plus (LEFT JOIN) each one's confirmed
     旷工 of the year so far — a few rows found through the (absence, town, date) index.
+    Without ``year_absent`` (the month facts do not print it) the year is not read and its
+    column is 0, so the columns stay where they are.
     """
     D = AttendanceDay
     Y = AttendanceDay.alias("y")
@@ -75,23 +77,23 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
             .where((Y.absence == "confirmed") & Y.town.in_(town_ids) &
                    Y.date.between(first.replace(month=1, day=1), last))
             .group_by(Y.person).alias("ya"))
-    return (Person.select(Person.id, Person.name, village.name.alias("village"), Person.town, Person.joined_on,
-                          Person.departed_on,
-                          count_if(signed & workday).alias("present"), count_if(D.late == True).alias("late"),  # noqa: E712
-                          count_if(D.early == True).alias("early"),  # noqa: E712
-                          count_if(D.sign_in.is_null() & (D.excuse == "leave")).alias("leave"),
-                          count_if(D.sign_in.is_null() & (D.excuse == "training")).alias("training"),
-                          count_if(D.sign_in.is_null() & D.excuse.not_in(["leave", "training"])).alias("other"),
-                          pw.fn.COALESCE(pw.fn.SUM(D.failed_checks), 0).alias("failed_checks"),
-                          count_if(D.absence == "confirmed").alias("absent"), count_if(D.absence == "open").alias("open"),
-                          count_if(D.absence == "cleared").alias("cleared"),
-                          pw.fn.COALESCE(pw.fn.MAX(year.c.n), 0).alias("year_absent"))
-            .join(village, on=(Person.village == village.id))
-            .switch(Person)
-            .join(D, pw.JOIN.LEFT_OUTER, on=((D.person == Person.id) & D.date.between(first, last)))
-            .switch(Person)
-            .join(year, pw.JOIN.LEFT_OUTER, on=(year.c.person_id == Person.id))
-            .where(Person.town.in_(town_ids) & people.on_roll_during(first, last))
+    query = (Person.select(Person.id, Person.name, village.name.alias("village"), Person.town, Person.joined_on,
+                           Person.departed_on,
+                           count_if(signed & workday).alias("present"), count_if(D.late == True).alias("late"),  # noqa: E712
+                           count_if(D.early == True).alias("early"),  # noqa: E712
+                           count_if(D.sign_in.is_null() & (D.excuse == "leave")).alias("leave"),
+                           count_if(D.sign_in.is_null() & (D.excuse == "training")).alias("training"),
+                           count_if(D.sign_in.is_null() & D.excuse.not_in(["leave", "training"])).alias("other"),
+                           pw.fn.COALESCE(pw.fn.SUM(D.failed_checks), 0).alias("failed_checks"),
+                           count_if(D.absence == "confirmed").alias("absent"), count_if(D.absence == "open").alias("open"),
+                           count_if(D.absence == "cleared").alias("cleared"),
+                           (pw.fn.COALESCE(pw.fn.MAX(year.c.n), 0) if year_absent else pw.Value(0)).alias("year_absent"))
+             .join(village, on=(Person.village == village.id))
+             .switch(Person)
+             .join(D, pw.JOIN.LEFT_OUTER, on=((D.person == Person.id) & D.date.between(first, last))))
+    if year_absent:
+        query = query.switch(Person).join(year, pw.JOIN.LEFT_OUTER, on=(year.c.person_id == Person.id))
+    return (query.where(Person.town.in_(town_ids) & people.on_roll_during(first, last))
             .group_by(Person.id, Person.name, village.name, Person.town, Person.joined_on, Person.departed_on)
             .order_by(village.name, Person.name_initials, Person.id))
 
