@@ -39,29 +39,31 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
     base = out_dir or cfg.report_dir
     paths: list[Path] = []
     shared: dict[str, Any] = {}  # ReportContext.shared: one run's
-    if town is None and spec.by_town:
-        codes = org.town_codes()
-        if spec.plugin:
-            codes = runtime().plugins.towns_enabling(spec.plugin, codes)
-        towns = [org.by_code(code) for code in codes]
-        # a written Word document (python-docx's objects refer to each other in cycles) waits for
-        # the cyclic collector, its XML with it: without a collection after each town a run held
-        # several towns' documents at once (the 20,000 city's roster: 392 MB against ~180). What
-        # the process had before the run is frozen meanwhile, so each collection looks only at
-        # the town's own objects (milliseconds, not a scan of every module and cache)
-        gc.freeze()
-        try:
+    # What the process had before the run is frozen meanwhile (in the worker: every module, cache and
+    # earlier job's leftovers), so a collection during the run — the cyclic collector's own, or the
+    # one after each town below — looks only at the run's objects: milliseconds, not a scan of the
+    # whole process each time a report's rows set one off
+    gc.freeze()
+    try:
+        if town is None and spec.by_town:
+            codes = org.town_codes()
+            if spec.plugin:
+                codes = runtime().plugins.towns_enabling(spec.plugin, codes)
+            towns = [org.by_code(code) for code in codes]
+            # a written Word document (python-docx's objects refer to each other in cycles) waits for
+            # the cyclic collector, its XML with it: without a collection after each town a run held
+            # several towns' documents at once (the 20,000 city's roster: 392 MB against ~180)
             for k, unit in enumerate(towns):
                 paths += _write(spec, params, unit, _TownProgress(job, k, len(towns) + 1, unit.name, len(towns)),
                                 base, spec.town_formats or spec.formats, shared)
                 gc.collect()
-        finally:
-            gc.unfreeze()
-        job.progress(len(towns) / (len(towns) + 1), t("jobs.msg.city_summary"), force=True)
-        paths += _write(spec, params, None, _TownProgress(job, len(towns), len(towns) + 1, "", 0), base,
-                        spec.city_formats or spec.formats, shared)
-    else:
-        paths += _write(spec, params, town, job, base, spec.formats, shared)
+            job.progress(len(towns) / (len(towns) + 1), t("jobs.msg.city_summary"), force=True)
+            paths += _write(spec, params, None, _TownProgress(job, len(towns), len(towns) + 1, "", 0), base,
+                            spec.city_formats or spec.formats, shared)
+        else:
+            paths += _write(spec, params, town, job, base, spec.formats, shared)
+    finally:
+        gc.unfreeze()
     missing = ""
     if cfg.pdf_beside:  # so a town without a server-side printer can print anywhere
         # one PDF per report: of its Word file where it has one (the printed layout), else its sheet
