@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, facts, people, runtime, t
+from xinyi_core.db import ids_in
 from xinyi_core.fmt import period_zh
 
 from . import rules, service
@@ -118,7 +119,7 @@ def check_rows(ctx: ReportContext) -> list[list[Any]]:
 
     def add(batch: list[Person]) -> None:
         done = {c.person_id: c for c in MonthlyCheck.select().where(
-            (MonthlyCheck.period == ctx.period) & MonthlyCheck.person.in_([p.id for p in batch]))}
+            (MonthlyCheck.period == ctx.period) & ids_in(MonthlyCheck.person, [p.id for p in batch]))}
         # the unchecked months' live checklists all at once: a few queries for the batch, not per person
         live = iter(checks.checklists([p for p in batch if p.id not in done], ctx.period))
         units = ({p.town_id for p in batch} | {p.village_id for p in batch}) - names.keys() - {None}

@@ -17,6 +17,7 @@ import peewee as pw
 
 from xinyi_core import FormErrors, NotFound, OrgUnit, Operator, Person, ValidationError, database, runtime
 from xinyi_core import audit, auth, clock, org, validators
+from xinyi_core.db import ids_in
 
 from .. import rules
 from ..models import ATTENDANCE, SESSION_KINDS, Invitation, TrainingSession
@@ -294,7 +295,7 @@ def person_invitations(person_id: int, start: dt.date, end: dt.date) -> pw.Model
 def people_invitations(person_ids: list[int], start: dt.date, end: dt.date) -> pw.ModelSelect:
     """:func:`person_invitations` for many people (one query; order: session start, then person)."""
     return (Invitation.select(Invitation, TrainingSession).join(TrainingSession)
-            .where(Invitation.person.in_(person_ids) & (TrainingSession.start_on <= end)
+            .where(ids_in(Invitation.person, person_ids) & (TrainingSession.start_on <= end)
                    & (TrainingSession.end_on >= start))
             .order_by(TrainingSession.start_on, Invitation.id))
 

@@ -171,6 +171,21 @@ def run_prepared(name: str, sql: str, params: Any = (), *, prefix: str = "") -> 
 _INT64 = range(-2**63, 2**63)
 
 
+def ids_in(column: Any, ids: Any) -> pw.Node:
+    """``column IN (…)`` for integer ids (a bulk query's people), the ids written into the SQL as
+    numbers rather than bound one parameter each: peewee compiles each parameter (~3.5 µs), which for
+    a report reading its roll in batches of 2,000 people, five queries a batch, was a large share of
+    the report's work. Each id is made an ``int`` first (only digits reach the SQL) and refused,
+    as :class:`_RefuseNul` refuses a parameter, beyond 64 bits. No ids: a condition that is false."""
+    values = [int(i) for i in ids]
+    if not values:
+        return pw.SQL("1 = 0")
+    for v in values:
+        if v not in _INT64:
+            raise ValidationError("id", "validation.out_of_range")
+    return pw.NodeList((column, pw.SQL(f"IN ({','.join(map(str, values))})")))
+
+
 class _RefuseNul:
     """Refuses, with a Chinese error, values neither database can take: text holding
     U+0000 (pasted from a broken document) and integers beyond 64 bits (a crafted id).
