@@ -151,6 +151,14 @@ def open_at_by_person(person_ids: list[int], day: dt.date) -> dict[int, list[int
     return out
 
 
+def open_count_by_person(person_ids: list[int], day: dt.date) -> dict[int, int]:
+    """How many items :func:`open_at_by_person` lists for each person (none: left out), counted in the database."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return dict(database.execute(RegisterItem.select(RegisterItem.person, pw.fn.COUNT(RegisterItem.id))
+                                 .where(ids_in(RegisterItem.person, person_ids) & _open_at_end(end))
+                                 .group_by(RegisterItem.person)))
+
+
 def stale(op: Any) -> pw.ModelSelect:
     """WORK-1: open items older than ``register_stale_days`` within ``op``'s scope — the town
     clerk's to-do (a matter may not be left lying: 不得敷衍了事，不得延误)."""
