@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from xinyi_core import AssessmentFact, CalendarMark, CalendarUnavailable, Person, calendar, t
-from xinyi_core.db import ids_in
+from xinyi_core import AssessmentFact, CalendarMark, CalendarUnavailable, Person, calendar, ids_in, t
 
 from . import rules, service
 from .models import LeaveRequest

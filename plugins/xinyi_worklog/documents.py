@@ -18,8 +18,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, facts, people, runtime, t
-from xinyi_core.db import ids_in
+from xinyi_core import (OrgUnit, Person, ReportContext, ReportSpec, clock, date_zh, export, facts, ids_in, people,
+                        runtime, t)
 from xinyi_core.fmt import period_zh
 
 from . import rules, service

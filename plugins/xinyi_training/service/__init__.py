@@ -15,9 +15,8 @@ from typing import Any, Iterable
 
 import peewee as pw
 
-from xinyi_core import FormErrors, NotFound, OrgUnit, Operator, Person, ValidationError, database, runtime
+from xinyi_core import FormErrors, NotFound, OrgUnit, Operator, Person, ValidationError, database, ids_in, runtime
 from xinyi_core import audit, auth, clock, org, validators
-from xinyi_core.db import ids_in
 
 from .. import rules
 from ..models import ATTENDANCE, SESSION_KINDS, Invitation, TrainingSession

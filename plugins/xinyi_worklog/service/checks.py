@@ -19,8 +19,7 @@ from typing import Any
 import peewee as pw
 
 from xinyi_core import ConflictError, NotFound, Person, ValidationError, database, facts, t
-from xinyi_core import alerts, audit, auth, calendar, clock, people
-from xinyi_core.db import ids_in
+from xinyi_core import alerts, audit, auth, calendar, clock, ids_in, people
 
 from .. import rules
 from ..models import LogEntry, MonthlyCheck, SpotCheck, SpotCheckItem

@@ -14,8 +14,7 @@ from typing import Any
 import peewee as pw
 
 from xinyi_core import FormErrors, NotFound, ValidationError, database, require_on_duty, t
-from xinyi_core import audit, auth, clock
-from xinyi_core.db import ids_in
+from xinyi_core import audit, auth, clock, ids_in
 
 from ..models import CHANNELS, PARTIES, RegisterItem
 from . import own_person, setting
