@@ -28,9 +28,11 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS
+    from .models import MODELS, open_register_index
 
-    return [Migration(1, "work log, register, checks", create_tables(*MODELS))]
+    return [Migration(1, "work log, register, checks", create_tables(*MODELS)),
+            Migration(2, "register items by assistant and state (the monthly check's open items)",
+                      open_register_index)]
 
 
 @hookimpl

@@ -113,8 +113,8 @@ def xinyi_calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date
     *Per town* (the core calls it once per town, with that town's people, at most
     :data:`xinyi_core.facts.CHUNK` at a time). Optional: implement it when a
     report or a round would otherwise call ``xinyi_calendar_marks`` once per
-    person — answer with one grouped query (``Model.person.in_([p.id for p in
-    people])``) rather than a loop. Each person's list must be what
+    person — answer with one grouped query (``bulk.in_ids(Model.person, [p.id for p
+    in people])``) rather than a loop. Each person's list must be what
     ``xinyi_calendar_marks`` gives her; leave out (or map to ``[]``) a person
     you mark nothing for. Keep the one-person hook too: screens and older
     callers ask it. Callers go through :func:`xinyi_core.facts.calendar_marks`,

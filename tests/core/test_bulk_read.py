@@ -4,7 +4,7 @@
 bulk hooks: a town's ``Person`` objects); a report built on it must print what it printed before, so
 each object must hold exactly the values, of exactly the types, that ``list(query)`` gives —
 dates, time stamps with and without fractions, NULLs, yes/no, numbers, texts, foreign keys.
-``bulk.in_ids`` selects the same rows as ``in_``.
+(``bulk.in_ids``: tests/core/test_bulk_in_ids.py.)
 """
 from __future__ import annotations
 
@@ -73,11 +73,3 @@ def test_objects_leave_other_shapes_to_peewee(xinyi: lifecycle.Runtime):
     _same(Reading.select())
     mixed = Reading.select(Reading.id, pw.fn.UPPER(Reading.text).alias("loud"))
     assert [r.loud for r in bulk.objects(mixed)] == ["X"]
-
-
-def test_in_ids_selects_what_in_selects(city: City):
-    ids = [p.id for p in city.people["a"]][::2]
-    query = Person.select(Person.id).order_by(Person.id)
-    assert [p.id for p in query.clone().where(bulk.in_ids(Person.id, ids))] == \
-        [p.id for p in query.clone().where(Person.id.in_(ids))] == sorted(ids)
-    assert not query.clone().where(bulk.in_ids(Person.id, [])).exists()  # nothing, as in_([]) matches nothing

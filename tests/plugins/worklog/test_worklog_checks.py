@@ -156,3 +156,33 @@ def test_monthly_check_sheet_report_reads_back(wl, tmp_path):
     others = [r for name, r in rows.items() if name != me.person.name]
     assert len(others) == 3 and all(r[4] == 19 and r[7] == "未检查" for r in others)
     assert ws.page_setup.paperSize == 9
+
+
+def test_the_sheet_counts_an_unchecked_month_as_the_check_would_find_it(wl, tmp_path):
+    """WORK-2: an unchecked row of the town's sheet shows what the check screen finds — a day on leave
+    is not a gap, a thin entry and a visit still open at the month's end count — for every assistant."""
+    import openpyxl
+
+    from xinyi_core import CalendarMark, reports
+    from xinyi_core.jobs import JobContext
+    from xinyi_core.jobs.specs import registry
+
+    from .conftest import MARKS
+
+    me = wl.op("assistant", "a")
+    MARKS[me.person_id] = [CalendarMark(dt.date(2026, 5, 12), "leave", "事假"),
+                           CalendarMark(dt.date(2026, 5, 14), "absent", "旷工", excused=False)]
+    with clock.frozen(dt.datetime(2026, 5, 20, 10, 0)):
+        register.record(me, {"party": "王大爷", "matter": "咨询养老保险补缴"})
+    with clock.frozen(TODAY):
+        for day in working_days_may():
+            if day not in (dt.date(2026, 5, 12), dt.date(2026, 5, 14)):
+                log(me, day, "走访两户" if day == dt.date(2026, 5, 15) else GOOD)
+        [path] = reports.run(registry().reports["worklog.check"], {"period": "2026-05", "town": "a"},
+                             JobContext(None), out_dir=tmp_path)
+        found = {c.person.name: c for c in checks.checklists(wl.people["a"], "2026-05")}
+    rows = {r[2]: r for r in openpyxl.load_workbook(path).active.iter_rows(min_row=4, max_row=7, values_only=True)}
+    assert rows[me.person.name][3:8] == (19, 1, 1, 1, "未检查")
+    assert [r[3:8] for name, r in rows.items() if name != me.person.name] == [(19, 19, 0, 0, "未检查")] * 3
+    assert {name: r[3:7] for name, r in rows.items()} == {
+        name: (c.working_days, len(c.missing), len(c.thin), len(c.open_items)) for name, c in found.items()}

@@ -84,6 +84,17 @@ def test_open_register_items_count_until_closed(wl):
             register.close(wl.op("town_clerk", "b"), item.id, "x")
 
 
+def test_the_open_items_are_read_through_the_register_index(wl):
+    """Migration 2 (issue 21): the register is indexed by (assistant, state, closing time, time) on both
+    databases, so the city's monthly-check sheet reads each assistant's open items from the index
+    alone rather than every visit she ever registered."""
+    from xinyi_core import database, db
+
+    schema = None if db.is_sqlite() else database.execute_sql("SELECT current_schema()").fetchone()[0]
+    indexes = {i.name: i.columns for i in database.get_indexes("register_item", schema)}
+    assert indexes["register_item_person_state_closed"] == ["person_id", "state", "closed_at", "at"]
+
+
 def test_recorded_check_locks_the_month(wl):
     """WORK-2: after the town's check, the month's entries cannot be added, edited or deleted."""
     me, clerk = wl.op("assistant", "a"), wl.op("town_clerk", "a")
