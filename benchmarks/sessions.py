@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/sessions.py --config CITY/xinyi.toml [--sessions 50] [--active 5]
 
 ``--config``: a city (the 20,000-assistant one for issue 21) in ``auth.mode = "os_user"``; its
-city operator is linked to this OS account (as ``tui_bench.py`` does), so every session logs in
+city-level operator (the administrator, who starts on 首页; the city office starts on 数据看板
+since issue 23) is linked to this OS account (as ``tui_bench.py`` does), so every session logs in
 as that operator, as over SSH. Each app runs in a window of one tmux server of its own (80×24,
 a unique socket name). For the installed ``xinyi`` and then for the bare Textual app of
 ``tui_bench.py`` (a 500-row DataTable), in the same run:
@@ -332,7 +333,7 @@ def row(label: str, r: Outcome, base: Outcome | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True, help="the city's xinyi.toml (auth.mode = os_user); "
-                        "its city operator is linked to this OS account")
+                        "its administrator is linked to this OS account")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--active", type=int, default=5, help="sessions paging through their list at once")
     parser.add_argument("--keys", type=int, default=40, help="keys each active session presses")
@@ -347,7 +348,8 @@ def main() -> None:
     apps = [] if args.no_bare else [
         App("bare Textual, 500-row DataTable", [sys.executable, str(HERE.with_name("tui_bench.py")), "--bare"], {},
             "r0000", [], ["PageDown", "Down"])]
-    apps.append(App("xinyi, city operator", [str(tb.BIN / "xinyi")], {"XINYI_CONFIG": str(config)}, "待办事项",
+    apps.append(App("xinyi, city-level operator (admin)", [str(tb.BIN / "xinyi")], {"XINYI_CONFIG": str(config)},
+                    "待办事项",
                     ["F3", "Down"], ["PageDown", "Down"]))
     # One unmeasured start of each: bytecode and the OS file cache warm for both alike.
     for app in apps:
