@@ -28,11 +28,12 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS, open_register_index
+    from .models import MODELS, open_register_index, stale_register_index
 
     return [Migration(1, "work log, register, checks", create_tables(*MODELS)),
             Migration(2, "register items by assistant and state (the monthly check's open items)",
-                      open_register_index)]
+                      open_register_index),
+            Migration(3, "open register items by time (the home screen's overdue visits)", stale_register_index)]
 
 
 @hookimpl
