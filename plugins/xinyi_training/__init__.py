@@ -32,10 +32,11 @@ def xinyi_messages() -> dict[str, Any]:
 
 @hookimpl
 def xinyi_migrations() -> list[Migration]:
-    from .models import MODELS, dashboard_index
+    from .models import MODELS, awaiting_index, dashboard_index
 
     return [Migration(1, "training sessions, invitations, articles", create_tables(*MODELS)),
-            Migration(2, "articles by date and author (the dashboard's article quota)", dashboard_index)]
+            Migration(2, "articles by date and author (the dashboard's article quota)", dashboard_index),
+            Migration(3, "invitations waiting for attendance (the home screen's to-do)", awaiting_index)]
 
 
 @hookimpl

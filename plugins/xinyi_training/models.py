@@ -77,4 +77,12 @@ def dashboard_index(migrator: Any, db: Any) -> None:
                    "ON training_article (published_on, person_id)")
 
 
+def awaiting_index(migrator: Any, db: Any) -> None:
+    """Migration 3: invitations by (state, attendance, session), so the to-do "sessions waiting for
+    attendance" finds the open invitations with nothing recorded from the index — it read every open
+    invitation of the city (159,917 on the 20,000 city, 18 ms of a city-level home screen)."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS training_invitation_awaiting "
+                   "ON training_invitation (state, attendance, session_id)")
+
+
 MODELS = (TrainingSession, Invitation, Article)

@@ -209,3 +209,15 @@ def test_trn3_quarters_short_in_the_year_are_an_assessment_fact(city):
         f0, = [f for fs in hooks.xinyi_assessment_facts(person=Person.get_by_id(a0.id), year=2026) for f in fs
                if f.rule == "TRN-3"]
     assert f0.value == 2  # Q4 ended short too
+
+
+@pytest.mark.both_backends
+def test_the_sessions_waiting_for_attendance_are_read_through_their_own_index(city):
+    """Migration 3 (issue 21): invitations are indexed by (state, attendance, session) on both databases,
+    so the home screen's "sessions waiting for attendance" reads only the open invitations with nothing
+    recorded, not every open invitation of the city."""
+    from xinyi_core import database, db
+
+    schema = None if db.is_sqlite() else database.execute_sql("SELECT current_schema()").fetchone()[0]
+    indexes = {i.name: i.columns for i in database.get_indexes("training_invitation", schema)}
+    assert indexes["training_invitation_awaiting"] == ["state", "attendance", "session_id"]
