@@ -30,7 +30,6 @@ __all__ = [
     "ConflictError", "DashboardChart", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "locked", "runtime", "t",
-    # a bulk query's id list written as numbers, not a bound parameter per id (issue 21)
     # the configuration without the runtime, for a xinyi_cli command that needs no database
     "load_config",
     # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work

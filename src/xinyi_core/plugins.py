@@ -115,8 +115,7 @@ class Plugins:
 
     def only(self, name: str) -> Any:
         """Hook callers that reach the plugin ``name`` alone (``only("leave").xinyi_reports()``)."""
-        others = tuple(self.info[n].module for n in self.info if n != name)
-        return _TownHooks(self.pm, list(others))
+        return _TownHooks(self.pm, [info.module for n, info in self.info.items() if n != name])
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call one hook plugin by plugin, returning ``(plugin_name, result)`` pairs."""

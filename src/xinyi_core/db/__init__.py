@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from .backup import SQLITE_HEADER, backup_sqlite, check_restorable, restore_sqlite
 from .connection import (NO_FLUSH_WAIT, SQLITE_PRAGMAS, BaseModel, JSONField, PostgresqlDatabase, SqliteDatabase,
-                         after_transaction, close, connect, database, is_sqlite, locked, make_database,
-                         redact, relax_commit, run_prepared)
+                         after_transaction, close, connect, database, is_sqlite, locked, make_database, redact,
+                         relax_commit, run_prepared)
 from .migrations import AppliedMigration, Migration, applied_versions, check_not_newer, create_tables, migrate, pending
 
 __all__ = [
     "NO_FLUSH_WAIT", "SQLITE_HEADER", "SQLITE_PRAGMAS", "AppliedMigration", "BaseModel", "JSONField", "Migration",
     "PostgresqlDatabase", "SqliteDatabase", "after_transaction", "applied_versions", "backup_sqlite",
-    "check_not_newer", "check_restorable", "close", "connect", "create_tables", "database", "is_sqlite",
-    "locked", "make_database", "migrate", "pending", "redact", "relax_commit", "restore_sqlite", "run_prepared",
+    "check_not_newer", "check_restorable", "close", "connect", "create_tables", "database", "is_sqlite", "locked",
+    "make_database", "migrate", "pending", "redact", "relax_commit", "restore_sqlite", "run_prepared",
 ]
