@@ -99,15 +99,18 @@ class DashboardScreen(XinyiScreen):
     # ------------------------------------------------------------------ data
 
     @work(thread=True, exclusive=True)
-    def load(self) -> None:
+    def load(self, todos: bool = True) -> None:
         """The charts of ``self.period``, off the UI thread, drawn source by source as they come (the
-        core's, then each plugin's); until the chart on show has come the chart area shows progress."""
+        core's, then each plugin's); until the chart on show has come the chart area shows progress.
+        Then, unless only the month changed (``todos=False``), the to-dos that wait on 首页."""
         period = self.period
         self.app.call_from_thread(self._start, period)
         try:
             for charts, failures in dashboard.sources(self.operator, period):
                 self.app.call_from_thread(self._add, period, charts, failures)
             self.app.call_from_thread(self._done, period)
+            if not todos:
+                return
             # the city lands here, not on 首页: what waits for her there is said on the top line
             from .home import gather
 
@@ -229,7 +232,7 @@ class DashboardScreen(XinyiScreen):
     def action_month(self, delta: int) -> None:
         self._chosen = self._chosen or bool(self.charts)  # the same chart, another month
         self.period = dashboard.shift(self.period, delta)
-        self.load()
+        self.load(todos=False)  # the to-dos are no month's: the top line stands
 
     def action_table(self) -> None:
         self.as_table = not self.as_table
