@@ -73,8 +73,8 @@ def checklists(persons: list[Person], period: str) -> list[Checklist]:
     ids = [p.id for p in persons]
     entries = _submitted(ids, first, last)
     opened: dict[int, list[int]] = {}
-    for k in range(0, len(ids), facts.CHUNK):  # bound the IN list
-        opened.update(register.open_at_by_person(ids[k:k + facts.CHUNK], last))
+    for chunk in bulk.chunks(ids, facts.CHUNK):  # bound the IN list
+        opened.update(register.open_at_by_person(chunk, last))
     excused = excused_by_person(persons, first, last)
     min_chars = int(setting("thin_min_chars"))
     out = []
@@ -121,8 +121,8 @@ def live_counts(roll: list[tuple[int, int | None, dt.date | None, dt.date | None
     ids = [pid for pid, _, _, _ in roll]
     entries = _submitted(ids, first, last)
     opened: dict[int, int] = {}
-    for k in range(0, len(ids), facts.CHUNK):  # bound the IN list
-        opened.update(register.open_count_by_person(ids[k:k + facts.CHUNK], last))
+    for chunk in bulk.chunks(ids, facts.CHUNK):  # bound the IN list
+        opened.update(register.open_count_by_person(chunk, last))
     unlogged: dict[int, list[dt.date]] = {}
     for pid, town, joined, departed in roll:
         days = working.get(town, []) if town else []
@@ -131,10 +131,8 @@ def live_counts(roll: list[tuple[int, int | None, dt.date | None, dt.date | None
         if gaps:
             unlogged[pid] = gaps
     excused: dict[int, set[dt.date]] = {}
-    gapped = list(unlogged)
-    for k in range(0, len(gapped), facts.CHUNK):
-        excused.update(excused_by_person(list(Person.select().where(bulk.in_ids(Person.id, gapped[k:k + facts.CHUNK]))),
-                                         first, last))
+    for chunk in bulk.chunks(unlogged, facts.CHUNK):
+        excused.update(excused_by_person(list(Person.select().where(bulk.in_ids(Person.id, chunk))), first, last))
     min_chars = int(setting("thin_min_chars"))
     out = []
     for pid, town, _, _ in roll:
@@ -150,8 +148,7 @@ def live_counts(roll: list[tuple[int, int | None, dt.date | None, dt.date | None
 def _submitted(ids: list[int], first: dt.date, last: dt.date) -> dict[int, list[tuple[int, dt.date, str]]]:
     """person id → her submitted entries (id, day, progress) from ``first`` to ``last``, in id order."""
     entries: dict[int, list[tuple[int, dt.date, str]]] = {}
-    for k in range(0, len(ids), facts.CHUNK):  # bound the IN list
-        chunk = ids[k:k + facts.CHUNK]
+    for chunk in bulk.chunks(ids, facts.CHUNK):  # bound the IN list
         # the state is filtered here, not in SQL: with it there SQLite reads through the state index —
         # every submitted entry of every month, for each chunk — instead of the (person, day) one.
         # The rows as the driver gives them, not through peewee's conversion of each value (half the
