@@ -8,13 +8,11 @@ paths, values are ``str.format`` templates.
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
-import sys
 import tomllib
 from importlib import resources
-from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from . import usercache
 
 LOCALE = "zh_CN"
 _catalogue: dict[str, str] = {}
@@ -50,47 +48,21 @@ def _flatten(prefix: str, table: Mapping[str, Any], out: dict[str, str]) -> None
             out[full] = str(value)
 
 
-def _cache_folder() -> Path | None:
-    """Where this OS user's parsed catalogues are kept: ``~/.cache/xinyi/catalogues-<python>``
-    (``$XDG_CACHE_HOME`` if set; None for an account with no home). marshal's format is the
-    Python version's, hence the suffix."""
-    root = os.environ.get("XDG_CACHE_HOME")
-    if not root:
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):  # no HOME and no passwd entry: not a folder relative to the cwd
-            return None
-        root = os.path.join(home, ".cache")
-    return Path(root) / "xinyi" / f"catalogues-{sys.version_info[0]}{sys.version_info[1]}-{marshal.version}"
-
-
 def parse_catalogue(data: bytes) -> dict[str, Any]:
-    """A catalogue file's TOML, parsed — from a cache keyed by the file's content when it is there.
+    """A catalogue file's TOML, parsed — from the OS user's cache (:mod:`usercache`), keyed by the
+    file's content, when it is there.
 
     Parsing the core's and six plugins' catalogues with tomllib (~1,800 messages) was ~10 ms of
     every process's start — the terminal app's, the worker's, each ``xinyi report`` (issue 21) —
     where reading the marshalled result takes well under one. The key is a hash of the bytes, so an
-    edited or upgraded catalogue is parsed anew, never shown stale; a cache that cannot be read or
-    written (no home, a full disk) only means parsing, as before. Messages hold no personal data.
+    edited or upgraded catalogue is parsed anew, never shown stale. Messages hold no personal data.
     """
-    folder = _cache_folder()
-    if folder is None:
-        return tomllib.loads(data.decode("utf-8"))
     key = hashlib.blake2b(data, digest_size=16).hexdigest()
-    cached = folder / f"{key}.marshal"
-    try:
-        loaded = marshal.loads(cached.read_bytes())
-        if isinstance(loaded, dict):
-            return loaded
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+    cached = usercache.load("catalogues", key)
+    if isinstance(cached, dict):
+        return cached
     parsed = tomllib.loads(data.decode("utf-8"))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        temp = cached.with_name(f"{key}.{os.getpid()}.tmp")
-        temp.write_bytes(marshal.dumps(parsed))
-        os.replace(temp, cached)  # whole or not at all, with other processes reading
-    except (OSError, ValueError):
-        pass
+    usercache.store("catalogues", key, parsed)
     return parsed
 
 

@@ -7,15 +7,19 @@ rest start.
 """
 from __future__ import annotations
 
-import importlib.metadata as md
+import hashlib
+import importlib
 import logging
+import os
+import sys
+import time
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterable
 
 import pluggy
 
-from . import hookspecs
+from . import hookspecs, usercache
 from .db import Migration
 from .i18n import t
 from .models import CORE_MIGRATIONS
@@ -77,18 +81,17 @@ class Plugins:
 
     def load_entry_points(self, only: Iterable[str] | None = None) -> None:
         wanted = set(only) if only is not None else None
-        for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-            if (wanted is not None and ep.name not in wanted) or ep.name in self.info:
+        for name, value in installed():
+            if (wanted is not None and name not in wanted) or name in self.info:
                 continue
             try:
-                module = ep.load()
-                dist = ep.dist
-                self.register(module, ep.name, (lambda dist=dist: dist.version) if dist else "0")
+                module = _load(value)
+                self.register(module, name, lambda name=name: _version(name))
             except Exception as exc:  # a broken plugin must not take the app down
                 # the traceback is for developers (logging config); operators get the Chinese
                 # line from Plugins.failures — never a traceback on their terminal or over the TUI
-                log.info("plugin %s failed to load", ep.name, exc_info=True)
-                self.failures.append(PluginFailure(ep.name, f"{type(exc).__name__}: {exc}"))
+                log.info("plugin %s failed to load", name, exc_info=True)
+                self.failures.append(PluginFailure(name, f"{type(exc).__name__}: {exc}"))
 
     def set_town_filter(self, enabled_for: Callable[[str], set[str]]) -> None:
         """``enabled_for(town_code)`` → names of the plugins that town enabled."""
@@ -153,6 +156,64 @@ class Plugins:
 
     def towns_enabling(self, name: str, town_codes: Iterable[str]) -> list[str]:
         return [code for code in town_codes if name in self.enabled_for(code)]
+
+
+def installed() -> list[tuple[str, str]]:
+    """``(name, "module[:attr]")`` of every installed ``xinyi.plugins`` entry point.
+
+    Finding them with importlib.metadata means importing it (its e-mail parser included) and reading
+    every installed distribution's metadata: ~4% of a small report's cold start, in every process
+    (issue 21). The answer is kept in the OS user's cache (:mod:`usercache`), one per Python
+    environment, with what it depends on: the folders on ``sys.path`` and their modification times.
+    Installing, upgrading or removing a distribution adds or removes its ``*.dist-info`` folder,
+    which changes its folder's time — the next start reads the metadata again. A folder changed in
+    the last seconds is not trusted to have settled (a file system's clock ticks coarsely: a second
+    change in the same tick would keep the time), so nothing is kept until it has.
+    """
+    key = [(entry, _mtime(entry)) for entry in sys.path]
+    name = hashlib.blake2b(sys.prefix.encode(), digest_size=8).hexdigest()
+    cached = usercache.load("plugins", name)
+    if isinstance(cached, dict) and cached.get("key") == key:
+        points = cached.get("points")
+        if isinstance(points, list) and all(isinstance(p, tuple) and len(p) == 2 for p in points):
+            return points
+    import importlib.metadata as md
+
+    points = [(ep.name, ep.value) for ep in md.entry_points(group=ENTRY_POINT_GROUP)]
+    settled = time.time_ns() - _SETTLED_NS
+    if all(mtime is None or mtime < settled for _, mtime in key):
+        usercache.store("plugins", name, {"key": key, "points": points})
+    return points
+
+
+_SETTLED_NS = 2_000_000_000
+
+
+def _mtime(entry: str) -> int | None:
+    try:
+        return os.stat(entry or ".").st_mtime_ns  # "" is the current folder, as for imports
+    except OSError:
+        return None
+
+
+def _load(value: str) -> Any:
+    """What an entry point's ``module[:attr.attr][extras]`` names, as ``EntryPoint.load`` would."""
+    module, _, attrs = value.partition("[")[0].partition(":")
+    found: Any = importlib.import_module(module.strip())
+    for part in filter(None, attrs.strip().split(".")):
+        found = getattr(found, part)
+    return found
+
+
+def _version(plugin: str) -> str:
+    """The version of the distribution that installed ``plugin``: read from its METADATA (an e-mail
+    format parse) only when shown — ``xinyi plugins`` — never at a start."""
+    import importlib.metadata as md
+
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == plugin and ep.dist is not None:
+            return ep.dist.version
+    return "0"
 
 
 class _TownHooks:

@@ -7,14 +7,13 @@ setuptools nor pytest mistakes them for code of the core.
 """
 from __future__ import annotations
 
-import importlib.metadata as md
 import re
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
 from .errors import XinyiError
-from .plugins import ENTRY_POINT_GROUP
+from .plugins import installed
 
 TEMPLATE = "plugin_template"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -24,7 +23,7 @@ def check_name(name: str) -> None:
     """A plugin name is a lowercase identifier not already taken by an installed plugin."""
     if not NAME_RE.match(name) or name.endswith("_"):
         raise XinyiError("plugindev.bad_name", name=name)
-    if name in {ep.name for ep in md.entry_points(group=ENTRY_POINT_GROUP)}:
+    if name in {point[0] for point in installed()}:
         raise XinyiError("plugindev.name_taken", name=name)
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -83,6 +84,66 @@ def test_xinyi_plugins_lists_the_failed_ones(third_party, tmp_path):
     assert "插件 extra_crash 加载失败" in proc.stdout and "插件自带的 bug" in proc.stdout
     assert "插件 extra_future 加载失败" in proc.stdout and "99" in proc.stdout
     assert "Traceback" not in proc.stderr and "插件 extra_crash 加载失败" in proc.stderr  # the start-up warning
+
+
+def _install(site: Path, dist: str, **points: str) -> Path:
+    """A distribution's metadata as pip leaves it: ``<dist>-1.0.dist-info`` with its entry points."""
+    info = site / f"{dist}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n", "utf-8")
+    lines = "".join(f"{name} = {module}\n" for name, module in points.items())
+    (info / "entry_points.txt").write_text(f"[xinyi.plugins]\n{lines}", "utf-8")
+    return info
+
+
+def _settle(folder: Path) -> None:
+    """As a folder nobody touched for a minute (the list is kept only for folders that settled)."""
+    old = time.time() - 60
+    os.utime(folder, (old, old))
+
+
+def test_the_kept_plugin_list_follows_installs_and_removals(tmp_path, monkeypatch):
+    """Issue 21: the installed plugins are read from a per-user cache, not from every distribution's
+    metadata at each start; installing or removing a plugin shows at the next start all the same."""
+    from xinyi_core import plugins, usercache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # kept whatever else on sys.path changed in the last seconds (the test run's own folders); this
+    # test's folder is set back in time before each read it expects to be kept
+    monkeypatch.setattr(plugins, "_SETTLED_NS", 0)
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    _install(site, "xinyi_extra_a", extra_a="xy_extra_a")
+    _settle(site)
+    names = {point[0] for point in plugins.installed()}
+    assert {"extra_a", "attendance", "training"} <= names
+    assert list((tmp_path / "cache" / "xinyi").glob("plugins-*/*.marshal"))  # kept
+
+    kept = list((tmp_path / "cache" / "xinyi").glob("plugins-*/*.marshal"))[0]
+    cached = usercache.load("plugins", kept.stem)
+    cached["points"] = [("only_from_the_cache", "nowhere")]  # what a later start reads, unread again
+    usercache.store("plugins", kept.stem, cached)
+    assert {point[0] for point in plugins.installed()} == {"only_from_the_cache"}
+
+    info = _install(site, "xinyi_extra_b", extra_b="xy_extra_b")  # pip installs another: the folder changed
+    assert {"extra_a", "extra_b", "attendance"} <= {point[0] for point in plugins.installed()}
+    _settle(site)
+    plugins.installed()
+    for path in sorted(info.iterdir()):  # pip uninstalls it
+        path.unlink()
+    info.rmdir()
+    after = {point[0] for point in plugins.installed()}
+    assert "extra_b" not in after and {"extra_a", "attendance"} <= after
+
+    kept.write_bytes(b"\x00garbage")  # a damaged cache: read from the metadata again
+    assert {"extra_a", "attendance"} <= {point[0] for point in plugins.installed()}
+
+    monkeypatch.setattr(plugins, "_SETTLED_NS", 60 * 10**9)  # a folder changed within the minute:
+    _install(site, "xinyi_extra_c", extra_c="xy_extra_c")  # not trusted to have settled, so not kept
+    before = kept.read_bytes()
+    assert "extra_c" in {point[0] for point in plugins.installed()}
+    assert kept.read_bytes() == before
 
 
 def test_a_plugin_failing_in_a_start_up_hook_is_dropped(restart, plugin_module):
