@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import gc
+import itertools
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -112,29 +114,17 @@ class _TownProgress:
 def roster_rows(ctx: ReportContext) -> list[list[Any]]:
     """One row per assistant on the roll in the period: joined by its end, not gone before its start.
 
-    Read as plain tuples (no model objects: 20,000 of them were most of the city run's memory) and
-    made once per file set — the .xlsx and the .docx of a unit share them (``ctx.cache``).
+    Made once per file set — the .xlsx and the .docx of a unit share them (``ctx.cache``).
     """
     cached = ctx.cache.get("roster_rows")
     if cached is not None:
         return cached
-    first, last = period_bounds(ctx.period)
-    village = OrgUnit.alias()
-    town = OrgUnit.alias()
-    q = (Person.select(Person.name, Person.sex, Person.birth_date, Person.id_number, Person.phone,
-                       town.name, village.name, Person.status, Person.joined_on)
-         .join(village, pw.JOIN.LEFT_OUTER, on=(Person.village == village.id))
-         .switch(Person).join(town, pw.JOIN.LEFT_OUTER, on=(Person.town == town.id))
-         .where(people.on_roll_during(first, last, candidates=True))
-         .order_by(Person.town, Person.village, Person.name_initials, Person.id))
-    if ctx.town is not None:
-        q = q.where(Person.town == ctx.town.id)
-    roll = list(q.tuples())
+    roll = _roll(ctx)
     city_wide = ctx.town is None
     sexes: dict[str, str] = {}
     statuses: dict[str, str] = {}
     rows = []
-    for i, (name, sex, birth, id_number, phone, town_name, village_name, status, joined) in enumerate(roll, start=1):
+    for i, (_, name, sex, birth, id_number, phone, town_name, village_name, status, joined) in enumerate(roll, 1):
         if sex not in sexes:
             sexes[sex] = t(f"person.sex.{sex}")
         if status not in statuses:
@@ -146,9 +136,44 @@ def roster_rows(ctx: ReportContext) -> list[list[Any]]:
         rows.append(row)
         if i % 1000 == 0:
             ctx.progress(0.8 * i / len(roll), t("jobs.msg.rows", done=i, total=len(roll)))
-    del roll
     ctx.cache["roster_rows"] = rows
     return rows
+
+
+def _roll(ctx: ReportContext) -> list[tuple]:
+    """The unit's people on the roll in the period, in the roster's order (town, village, name,
+    id): ``(town id, name, sex, birth date, ID number, phone, town, village, status, joined on)``.
+
+    Read as plain tuples (no model objects: 20,000 of them were most of the city run's memory). A run
+    for the whole city reads the city's roll once, at its first file, and keeps it for the run
+    (``ctx.shared``): each town's file takes its town's people from it — the same people in the same
+    order as that town's own run reads — and the city's file every one of them.
+    """
+    if not ctx.city_run:
+        return _read_roll(ctx.period, ctx.town)
+    by_town = ctx.shared.get("core.roster.roll")
+    if by_town is None:
+        roll = _read_roll(ctx.period, None)
+        by_town = ctx.shared["core.roster.roll"] = {
+            town_id: list(group) for town_id, group in itertools.groupby(roll, key=operator.itemgetter(0))}
+    if ctx.town is None:
+        return [person for group in by_town.values() for person in group]
+    return by_town.get(ctx.town.id, [])
+
+
+def _read_roll(period: str, town: OrgUnit | None) -> list[tuple]:
+    first, last = period_bounds(period)
+    village = OrgUnit.alias()
+    town_unit = OrgUnit.alias()
+    q = (Person.select(Person.town, Person.name, Person.sex, Person.birth_date, Person.id_number, Person.phone,
+                       town_unit.name, village.name, Person.status, Person.joined_on)
+         .join(village, pw.JOIN.LEFT_OUTER, on=(Person.village == village.id))
+         .switch(Person).join(town_unit, pw.JOIN.LEFT_OUTER, on=(Person.town == town_unit.id))
+         .where(people.on_roll_during(first, last, candidates=True))
+         .order_by(Person.town, Person.village, Person.name_initials, Person.id))
+    if town is not None:
+        q = q.where(Person.town == town.id)
+    return list(q.tuples())
 
 
 def roster_columns(city_wide: bool) -> list[export.Column]:

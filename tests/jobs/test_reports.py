@@ -232,15 +232,16 @@ def test_cli_report_now_writes_to_out(jobs_city, tmp_path):
 
 def test_a_word_table_keeps_every_row_its_text_and_its_font(tmp_path):
     """docx_table writes the body as copies of one formatted row: every value in its cell, in 宋体,
-    the header repeated on each page, widths kept — also for empty and space-padded values."""
+    the header repeated on each page, widths kept — also for empty, space-padded and markup-like values."""
     doc = docx.Document()
-    rows = [[i, f"协理员{i}", None if i == 2 else " 村 "] for i in range(1, 301)]
+    rows = [[i, f"协理员{i}", None if i == 2 else "<甲&乙>" if i == 3 else " 村 "] for i in range(1, 301)]
     export.docx_table(doc, ["序号", "姓名", "村（社区）"], rows, widths_cm=[1.2, 3, 4])
     doc.save(tmp_path / "t.docx")
     table = docx.Document(tmp_path / "t.docx").tables[0]
     got = [[c.text for c in r.cells] for r in table.rows]
     assert got[0] == ["序号", "姓名", "村（社区）"] and len(got) == 301
     assert got[1] == ["1", "协理员1", " 村 "] and got[2] == ["2", "协理员2", ""] and got[300][1] == "协理员300"
+    assert got[3][2] == "<甲&乙>"
     last = table.rows[300]
     assert last.cells[1].paragraphs[0].runs[-1]._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
     assert abs(last.cells[2].width.cm - 4) < 0.01

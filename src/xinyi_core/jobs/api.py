@@ -170,12 +170,20 @@ class ReportContext:
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # what the units of one run share: in a city-wide run of a ``by_town`` report, what each town's
     # files computed that the city's file sums (e.g. each town's totals: not computed twice), dropped
-    # when the run ends. Keep it small — it lives through every town of the run
+    # when the run ends. Keep it small — it lives through every town of the run — or what the city's
+    # file holds anyway (the roster's roll: read once for the towns' files and the city's)
     shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def unit_name(self) -> str:
         return self.town.name if self.town is not None else org.city().name
+
+    @property
+    def city_run(self) -> bool:
+        """Whether this file is written by a run for the whole city: the city's own file or, in a
+        ``by_town`` report's city-wide run, one of the towns' files written before it (``ctx.town``
+        set, the run's ``town`` parameter not)."""
+        return self.params.get("town") is None
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.job.progress(fraction, message)
