@@ -54,7 +54,8 @@ def run(spec: ReportSpec, params: dict[str, Any], job: JobContext, *, out_dir: P
             towns = [org.by_code(code) for code in codes]
             # a written Word document (python-docx's objects refer to each other in cycles) waits for
             # the cyclic collector, its XML with it: without a collection after each town a run held
-            # several towns' documents at once (the 20,000 city's roster: 392 MB against ~180)
+            # several towns' documents at once (the 20,000 city's roster held 392 MB against ~180 before
+            # its table bodies were written as text; leave.stubs' forms are still elements)
             for k, unit in enumerate(towns):
                 paths += _write(spec, params, unit, _TownProgress(job, k, len(towns) + 1, unit.name, len(towns)),
                                 base, spec.town_formats or spec.formats, shared)
