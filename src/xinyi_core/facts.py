@@ -72,16 +72,16 @@ def gather(hook_name: str, people: Iterable[Person], *, town: OrgUnit | None = N
         bulk = {impl.plugin_name: impl for impl in getattr(hooks, hook_name + "_bulk").get_hookimpls()}
         order = [name for name in reversed(list(single))]  # pluggy calls the last registered first
         order += [name for name in reversed(list(bulk)) if name not in single]
+        group_ids = [p.id for p in group]
         for name in order:
             impl = bulk.get(name)
             if impl is not None:
                 for k in range(0, len(group), CHUNK):
-                    chunk = group[k:k + CHUNK]
-                    answer = impl.function(**_args(impl, people=chunk, **kwargs)) or {}
-                    for p in chunk:
-                        items = answer.get(p.id)
+                    answer = impl.function(**_args(impl, people=group[k:k + CHUNK], **kwargs)) or {}
+                    for pid in group_ids[k:k + CHUNK]:
+                        items = answer.get(pid)
                         if items:  # most people have nothing from most plugins
-                            out[p.id].extend(item for item in items if item is not None)
+                            out[pid] += [item for item in items if item is not None]
                 continue
             impl = single[name]
             for p in group:
