@@ -135,7 +135,7 @@ def in_ids(column: Any, ids: Iterable[int]) -> pw.Expression:
     (each passed through ``int()``, one beyond 64 bits refused as a bound parameter is); an
     empty list matches nothing, as ``in_([])`` does.
     """
-    ids = [int(i) for i in ids]
+    ids = list(map(int, ids))
     if not ids:
         return column.in_([])
     if min(ids) < -2**63 or max(ids) >= 2**63:  # refused as a bound parameter beyond 64 bits is
