@@ -134,8 +134,8 @@ def _fact_kinds() -> list[tuple[str, str, str, str]]:
 
 def _month_facts(kinds: list[tuple[str, str, str, str]], counts: Sequence[Any], expected: int,
                  absent_on: Sequence[dt.date] = ()) -> list[MonthFact]:
-    """The month's facts of one person: ``counts`` in :data:`_MONTH_COUNTS`' order (as stored: a sum of
-    no failed check may be NULL), days present of ``expected``, the confirmed 旷工 on ``absent_on``."""
+    """The month's facts of one person: ``counts`` in :data:`_MONTH_COUNTS`' order (as the database gives
+    them), days present of ``expected``, the confirmed 旷工 on ``absent_on``."""
     out = []
     for (rule, key, label, unit), stored in zip(kinds, counts):
         count = int(stored or 0)

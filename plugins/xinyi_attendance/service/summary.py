@@ -96,14 +96,14 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
     D = AttendanceDay
     Y = AttendanceDay.alias("y")
     village = OrgUnit.alias()
-    calendars: dict[tuple[dt.date, ...], list[int]] = {}
+    groups: dict[tuple[dt.date, ...], list[int]] = {}
     for town_id, days in working.items():  # towns share a calendar unless one has a closure
-        calendars.setdefault(tuple(days), []).append(town_id)
-    if len(calendars) == 1:  # the usual case: one calendar for every town asked about
-        workday = working_day(next(iter(calendars)))
+        groups.setdefault(tuple(days), []).append(town_id)
+    if len(groups) == 1:  # the usual case: one calendar for every town asked about
+        workday = working_day(next(iter(groups)))
     else:
         workday = functools.reduce(operator.or_, [Person.town.in_(ids) & working_day(days)
-                                                  for days, ids in calendars.items()])
+                                                  for days, ids in groups.items()])
     year = (Y.select(Y.person.alias("person_id"), pw.fn.COUNT(Y.id).alias("n"))
             .where((Y.absence == "confirmed") & Y.town.in_(town_ids) &
                    Y.date.between(first.replace(month=1, day=1), last))
