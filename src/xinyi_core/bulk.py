@@ -167,10 +167,9 @@ def objects(query: pw.ModelSelect) -> list[Any]:
     columns: list[Any] = list(zip(*rows))
     for i, field in enumerate(fields):
         plain = _plain_type(field)
-        if plain is not None and {type(v) for v in columns[i]} <= {plain, type(None)}:
+        if plain is not None and set(map(type, columns[i])) <= {plain, type(None)}:
             continue  # python_value would give each value back as it is
-        convert = _fast_python_value(field)
-        columns[i] = [convert(v) for v in columns[i]]
+        columns[i] = list(map(_fast_python_value(field), columns[i]))
     names = [f.name for f in fields]
     if model.__init__ is not pw.Model.__init__:  # a model of its own making: let it make its objects
         return [_made(model, dict(zip(names, row))) for row in zip(*columns)]
