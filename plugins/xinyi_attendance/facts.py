@@ -7,14 +7,16 @@ the town's summary counts it, for the publication's 出勤情况.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from xinyi_core import AssessmentFact, MonthFact, Person, bulk, calendar, database, t
+from xinyi_core.people import was_on_roll
 
 from . import rules
 from .models import AttendanceDay
 from .service import confirmed_days, setting
-from .service.summary import count_if, summary_query
+from .service.summary import count_if, day_counts_query
 
 
 # --------------------------------------------------------------------------- facts for the annual assessment
@@ -61,79 +63,86 @@ def _assessment_facts(days: list[dt.date], late: int, early: int) -> list[Assess
 _MONTH_COUNTS = (("present", "ATT-2", "days"), ("late", "ATT-1", "times"), ("early", "ATT-1", "times"),
                  ("leave", "ATT-3", "days"), ("training", "TRN-2", "days"), ("absent", "ATT-5", "days"),
                  ("open", "ATT-5", "days"), ("failed_checks", "ATT-2", "times"))
+_KEYS = tuple(key for key, _, _ in _MONTH_COUNTS)
+_ABSENT = _KEYS.index("absent")
 
 
 def month_facts(person: Person, year: int, month: int) -> list[MonthFact]:
     """ASM-2: one assistant's month as the town's summary counts it, for the publication's 出勤情况.
 
-    The same aggregate as :func:`~xinyi_attendance.service.summary.month_summary`, for one person: days present out
+    The same counts as :func:`~xinyi_attendance.service.summary.month_summary`, for one person: days present out
     of the working days she was on the roll, late and early, leave and training
     days, confirmed 旷工 (with their dates) and candidates still open, failed phone
     checks. Nothing when she was not on the roll that month.
     """
-    first, last = rules.month_bounds(year, month)
-    working = calendar.working_days_by_town([person.town_id], first, last)
-    found = (summary_query([person.town_id], first, last, working, year_absent=False).where(Person.id == person.id)
-             .tuples().first())
-    if found is None:
-        return []
-    counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
-                       "open", "cleared"), (int(v or 0) for v in found[6:-1])))
-    expected = rules.expected_days(working[person.town_id], found[4], found[5])
-    absent_on = [] if not counts["absent"] else [d for (d,) in AttendanceDay.select(AttendanceDay.date).where(
-        (AttendanceDay.person == person.id) & (AttendanceDay.absence == "confirmed")
-        & AttendanceDay.date.between(first, last)).order_by(AttendanceDay.date).tuples()]
-    return [MonthFact(rule, f"attendance.{key}", t(f"attendance.month.{key}"), counts[key],
-                      t(f"attendance.month.{unit}"), of=expected if key == "present" else None,
-                      evidence=tuple(d.isoformat() for d in absent_on) if key == "absent" else ())
-            for key, rule, unit in _MONTH_COUNTS]
+    return month_facts_bulk([person], year, month).get(person.id, [])
 
 
 def month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
-    """``xinyi_month_facts_bulk``: :func:`month_facts` for a town's people — the summary's one aggregate
-    query, and one for the confirmed 旷工 dates."""
+    """``xinyi_month_facts_bulk``: :func:`month_facts` for a town's people — one grouped query of their
+    days (per calendar: towns share one unless a town has a closure), and one for the confirmed 旷工
+    dates when someone has any.
+
+    Who was on the roll, in which town, from and until when, is read from the people given, not from
+    the person table again."""
     first, last = rules.month_bounds(year, month)
-    ids = [p.id for p in people]
-    town_ids = sorted({p.town_id for p in people if p.town_id})
-    if not town_ids:
+    on_roll = [p for p in people if p.town_id and was_on_roll(p, first, last)]
+    if not on_roll:
         return {}
-    working = calendar.working_days_by_town(town_ids, first, last)
-    # the rows as the database gives them: ids and counts need no conversion, and the two dates only
-    # for the few people whose joining or departure falls in the month (see ``expected`` below)
-    found = {row[0]: row for row in database.execute(
-        summary_query(town_ids, first, last, working, year_absent=False).where(bulk.in_ids(Person.id, ids)))}
+    by_town: dict[int, list[int]] = {}
+    for p in on_roll:
+        by_town.setdefault(p.town_id, []).append(p.id)
+    working = calendar.working_days_by_town(by_town, first, last)
+    by_calendar: dict[tuple[dt.date, ...], list[int]] = {}
+    for town_id, ids in by_town.items():
+        by_calendar.setdefault(tuple(working[town_id]), []).extend(ids)
+    counted: dict[int, tuple[Any, ...]] = {}  # person id → her counts (of _KEYS), as stored
+    for days, ids in by_calendar.items():
+        counted.update((row[0], row[1:]) for row in database.execute(day_counts_query(ids, first, last, days, _KEYS)))
     absent_on: dict[int, list[dt.date]] = {}
-    if any(int(row[-4] or 0) for row in found.values()):  # the "absent" column
-        for pid, day in (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)
-                         .where(bulk.in_ids(AttendanceDay.person, ids) & (AttendanceDay.absence == "confirmed")
-                                & AttendanceDay.date.between(first, last))
-                         .order_by(AttendanceDay.person, AttendanceDay.date).tuples()):
-            absent_on.setdefault(pid, []).append(day)
-    # each fact's key, label and unit translated once for the town, not once per person
-    kinds = [(key, rule, f"attendance.{key}", t(f"attendance.month.{key}"), t(f"attendance.month.{unit}"))
-             for key, rule, unit in _MONTH_COUNTS]
-    # and each distinct fact made once: most people share most counts (no late arrival, no leave …), and a
-    # MonthFact is immutable, so they share the object
-    made: dict[tuple[str, int, int | None], MonthFact] = {}
-    expected_by: dict[tuple[Any, ...], int] = {}  # (town, joined, departed) → working days on the roll
+    if any(counts[_ABSENT] for counts in counted.values()):
+        for person_id, day in (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)
+                               .where(bulk.in_ids(AttendanceDay.person, [p.id for p in on_roll])
+                                      & (AttendanceDay.absence == "confirmed")
+                                      & AttendanceDay.date.between(first, last))
+                               .order_by(AttendanceDay.person, AttendanceDay.date).tuples()):
+            absent_on.setdefault(person_id, []).append(day)
+    kinds = _fact_kinds()  # translated once for the town, not once per person
+    nothing = (0,) * len(_KEYS)  # a month without a recorded day
+    # most people's months are alike (no late arrival, no leave …): each distinct month's facts are made
+    # once and their MonthFacts (immutable) shared — only the 旷工 dates are hers alone
+    alike: dict[tuple[Any, ...], list[MonthFact]] = {}
     out = {}
-    for pid, row in found.items():
-        counts = dict(zip(("present", "late", "early", "leave", "training", "other", "failed_checks", "absent",
-                           "open", "cleared"), [int(v or 0) for v in row[6:-1]]))
-        expected = expected_by.get(row[3:6])
-        if expected is None:
-            expected = expected_by[row[3:6]] = rules.expected_days(
-                working[row[3]], Person.joined_on.python_value(row[4]), Person.departed_on.python_value(row[5]))
-        facts = []
-        for key, rule, fact_key, label, unit in kinds:
-            if key == "absent" and counts["absent"]:  # the dates are hers alone
-                facts.append(MonthFact(rule, fact_key, label, counts[key], unit,
-                                       evidence=tuple(d.isoformat() for d in absent_on.get(pid, []))))
-                continue
-            of = expected if key == "present" else None
-            fact = made.get((key, counts[key], of))
-            if fact is None:
-                fact = made[key, counts[key], of] = MonthFact(rule, fact_key, label, counts[key], unit, of=of)
-            facts.append(fact)
-        out[pid] = facts
+    for p in on_roll:
+        counts = counted.get(p.id, nothing)
+        expected = rules.expected_days(working[p.town_id], p.joined_on, p.departed_on)
+        if counts[_ABSENT]:
+            out[p.id] = _month_facts(kinds, counts, expected, absent_on.get(p.id, ()))
+            continue
+        facts = alike.get((expected, counts))
+        if facts is None:
+            facts = alike[expected, counts] = _month_facts(kinds, counts, expected)
+        out[p.id] = list(facts)
+    return out
+
+
+def _fact_kinds() -> list[tuple[str, str, str, str]]:
+    """Each count's (rule, fact key, label, unit), in :data:`_MONTH_COUNTS`' order."""
+    return [(rule, f"attendance.{key}", t(f"attendance.month.{key}"), t(f"attendance.month.{unit}"))
+            for key, rule, unit in _MONTH_COUNTS]
+
+
+def _month_facts(kinds: list[tuple[str, str, str, str]], counts: Sequence[Any], expected: int,
+                 absent_on: Sequence[dt.date] = ()) -> list[MonthFact]:
+    """The month's facts of one person: ``counts`` in :data:`_MONTH_COUNTS`' order (as the database gives
+    them), days present of ``expected``, the confirmed 旷工 on ``absent_on``."""
+    out = []
+    for (rule, key, label, unit), stored in zip(kinds, counts):
+        count = int(stored or 0)
+        if key == "attendance.present":
+            out.append(MonthFact(rule, key, label, count, unit, of=expected))
+        elif key == "attendance.absent" and count:
+            out.append(MonthFact(rule, key, label, count, unit, evidence=tuple(d.isoformat() for d in absent_on)))
+        else:
+            out.append(MonthFact(rule, key, label, count, unit))
     return out

@@ -46,8 +46,9 @@ def calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> d
     monthly sheet's cost. Each session's marks are made once and shared by the people invited
     to it (a mark is immutable).
     """
-    sessions = {s.id: s for s in TrainingSession.select().where((TrainingSession.start_on <= end)
-                                                                 & (TrainingSession.end_on >= start))}
+    S = TrainingSession
+    sessions = {s.id: s for s in S.select(S.id, S.title, S.start_on, S.end_on)  # what a mark says of it
+                .where((S.start_on <= end) & (S.end_on >= start))}
     if not sessions or not people:
         return {}
     # the state is tested here, not in SQL: with it there SQLite reads through the state index — every open

@@ -135,7 +135,7 @@ def in_ids(column: Any, ids: Iterable[int]) -> pw.Expression:
     (each passed through ``int()``, one beyond 64 bits refused as a bound parameter is); an
     empty list matches nothing, as ``in_([])`` does.
     """
-    ids = [int(i) for i in ids]
+    ids = list(map(int, ids))
     if not ids:
         return column.in_([])
     if min(ids) < -2**63 or max(ids) >= 2**63:  # refused as a bound parameter beyond 64 bits is
@@ -167,10 +167,9 @@ def objects(query: pw.ModelSelect) -> list[Any]:
     columns: list[Any] = list(zip(*rows))
     for i, field in enumerate(fields):
         plain = _plain_type(field)
-        if plain is not None and {type(v) for v in columns[i]} <= {plain, type(None)}:
+        if plain is not None and set(map(type, columns[i])) <= {plain, type(None)}:
             continue  # python_value would give each value back as it is
-        convert = _fast_python_value(field)
-        columns[i] = [convert(v) for v in columns[i]]
+        columns[i] = list(map(_fast_python_value(field), columns[i]))
     names = [f.name for f in fields]
     if model.__init__ is not pw.Model.__init__:  # a model of its own making: let it make its objects
         return [_made(model, dict(zip(names, row))) for row in zip(*columns)]

@@ -502,7 +502,8 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
                 if c is None:
                     key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
                     c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
-                c.value = v
+                if c._value is not v:  # not the value the row above had there (a village, an empty column …)
+                    c.value = v
             else:  # a date sets its own number format: a cell of its own, as the header's are
                 key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
                 c = cell(v, key, body, align, True)

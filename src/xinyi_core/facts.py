@@ -26,53 +26,62 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Person
+    from .models import OrgUnit, Person
     from .types import AssessmentFact, CalendarMark, MonthFact
 
 CHUNK = 2000  # people per bulk call: keeps a plugin's ``IN (…)`` list within every database's limit
 
 
-def calendar_marks(people: Iterable[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
+def calendar_marks(people: Iterable[Person], start: dt.date, end: dt.date, *,
+                   town: OrgUnit | None = None) -> dict[int, list[CalendarMark]]:
     """person id → the marks her town's plugins give her from ``start`` to ``end`` (``xinyi_calendar_marks``)."""
-    return gather("xinyi_calendar_marks", people, start=start, end=end)
+    return gather("xinyi_calendar_marks", people, town=town, start=start, end=end)
 
 
-def month_facts(people: Iterable[Person], year: int, month: int) -> dict[int, list[MonthFact]]:
+def month_facts(people: Iterable[Person], year: int, month: int, *,
+                town: OrgUnit | None = None) -> dict[int, list[MonthFact]]:
     """person id → what her town's plugins counted in her month (``xinyi_month_facts``)."""
-    return gather("xinyi_month_facts", people, year=year, month=month)
+    return gather("xinyi_month_facts", people, town=town, year=year, month=month)
 
 
-def assessment_facts(people: Iterable[Person], year: int) -> dict[int, list[AssessmentFact]]:
+def assessment_facts(people: Iterable[Person], year: int, *,
+                     town: OrgUnit | None = None) -> dict[int, list[AssessmentFact]]:
     """person id → the facts her town's plugins know for her assessment of ``year`` (``xinyi_assessment_facts``)."""
-    return gather("xinyi_assessment_facts", people, year=year)
+    return gather("xinyi_assessment_facts", people, town=town, year=year)
 
 
-def gather(hook_name: str, people: Iterable[Person], **kwargs: Any) -> dict[int, list[Any]]:
+def gather(hook_name: str, people: Iterable[Person], *, town: OrgUnit | None = None,
+           **kwargs: Any) -> dict[int, list[Any]]:
     """person id → the items of ``hook_name`` for her, from the plugins her town enabled.
 
     ``hook_name`` is the one-person hook (argument ``person``); its bulk form is
     ``hook_name + "_bulk"`` (argument ``people``, answering a dict by person
     id). Every person asked about has an entry, empty when nobody answered.
+    ``town``: the town all of ``people`` belong to, when the caller knows it (a
+    town's sheet) — their towns are then not looked up.
     """
     from .lifecycle import runtime  # late: the runtime imports the plugin machinery
 
     people = list(people)
     out: dict[int, list[Any]] = {p.id: [] for p in people}
     plugins = runtime().plugins
-    for code, group in _by_town(people).items():
+    groups = {town.code: people} if town is not None else _by_town(people)
+    for code, group in groups.items():
         hooks = plugins.for_town(code)
         single = {impl.plugin_name: impl for impl in getattr(hooks, hook_name).get_hookimpls()}
         bulk = {impl.plugin_name: impl for impl in getattr(hooks, hook_name + "_bulk").get_hookimpls()}
         order = [name for name in reversed(list(single))]  # pluggy calls the last registered first
         order += [name for name in reversed(list(bulk)) if name not in single]
+        group_ids = [p.id for p in group]
         for name in order:
             impl = bulk.get(name)
             if impl is not None:
                 for k in range(0, len(group), CHUNK):
-                    chunk = group[k:k + CHUNK]
-                    answer = impl.function(**_args(impl, people=chunk, **kwargs)) or {}
-                    for p in chunk:
-                        out[p.id].extend(item for item in answer.get(p.id, ()) or () if item is not None)
+                    answer = impl.function(**_args(impl, people=group[k:k + CHUNK], **kwargs)) or {}
+                    for pid in group_ids[k:k + CHUNK]:
+                        items = answer.get(pid)
+                        if items:  # most people have nothing from most plugins
+                            out[pid] += [item for item in items if item is not None]
                 continue
             impl = single[name]
             for p in group:

@@ -360,6 +360,13 @@ def on_roll_during(start: dt.date, end: dt.date, *, candidates: bool = False) ->
     return dates if candidates else dates & (Person.status != "candidate")
 
 
+def was_on_roll(person: Person, start: dt.date, end: dt.date, *, candidates: bool = False) -> bool:
+    """:func:`on_roll_during` for a person in hand, by her dates and status as loaded."""
+    return ((person.joined_on is None or person.joined_on <= end)
+            and (person.departed_on is None or person.departed_on >= start)
+            and (candidates or person.status != "candidate"))
+
+
 # --------------------------------------------------------------------------- TRN-1 / ORG-2: on duty on a day
 
 def duty_refusals(person: Person, day: dt.date) -> list[str]:

@@ -152,3 +152,20 @@ def test_org3_last_holders_name_who_held_each_post_before_it_fell_vacant(city):
     assert org.last_holders([]) == {}
     held_now = org.last_holders([city.vacant["a"].id])
     assert held_now == {city.vacant["a"].id: mover.name}  # the latest assignment wins
+
+
+def test_was_on_roll_agrees_with_on_roll_during(city):
+    """The roll read from a person in hand (the month facts take the people they are given) is the roll the
+    SQL filter selects: joined by the end, not departed before the start, never a candidate."""
+    march = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    edges = [(None, None, "on_duty"), (dt.date(2026, 3, 31), None, "on_duty"), (dt.date(2026, 4, 1), None, "on_duty"),
+             (None, dt.date(2026, 3, 1), "departed"), (None, dt.date(2026, 2, 28), "departed"),
+             (dt.date(2026, 3, 10), dt.date(2026, 3, 20), "departed"), (None, None, "candidate"),
+             (dt.date(2026, 5, 1), None, "candidate")]
+    staff = city.people["a"] + city.people["b"]
+    for person, (joined, departed, status) in zip(staff, edges, strict=True):
+        Person.update(joined_on=joined, departed_on=departed, status=status).where(Person.id == person.id).execute()
+    for candidates, on_roll in ((False, 4), (True, 5)):  # out: joined in April, left in February (, candidates)
+        selected = {p.id for p in Person.select().where(people.on_roll_during(*march, candidates=candidates))}
+        in_hand = {p.id for p in Person.select() if people.was_on_roll(p, *march, candidates=candidates)}
+        assert in_hand == selected and len(selected) == on_roll

@@ -13,8 +13,7 @@ sheet is complete with whatever subset of plugins the town enabled.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from collections.abc import Iterable
 
@@ -41,8 +40,10 @@ from ..models import MonthlyResult
 RESULTS = ("good", "pass", "poor")  # 好 / 合格 / 差
 
 
-@dataclass(frozen=True)
-class MonthRow:
+class MonthRow(NamedTuple):
+    """One assistant's line of the month's sheet: a named tuple, as a town's sheet makes one for each
+    assistant (a frozen dataclass's ``__init__`` costs a microsecond)."""
+
     person_id: int
     name: str
     village: str
@@ -134,22 +135,24 @@ def on_roll(town: OrgUnit, period: str) -> list[Person]:
 def month_rows(town: OrgUnit, period: str) -> list[MonthRow]:
     """Every full-time assistant of ``town`` on the roll in ``period``, reviewed or not."""
     first, last = period_bounds(period)
-    results = {r.person_id: r for r in MonthlyResult.select().where(
-        (MonthlyResult.town == town) & (MonthlyResult.period == period))}
-    # the names of the town's people's villages, not of every village of the city (12,000 at 20,000)
-    villages = dict(database.execute(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
-        (OrgUnit.kind == "village") & OrgUnit.id.in_(Person.select(Person.village).where(Person.town == town)))))
+    R = MonthlyResult
+    # the three texts the sheet prints of each review, as stored (not a model object per row)
+    reviews = {person_id: (attendance, work, result) for person_id, attendance, work, result in database.execute(
+        R.select(R.person, R.attendance, R.work, R.result).where((R.town == town) & (R.period == period)))}
     roll = on_roll(town, period)
+    # the names of the roll's villages, not of every village of the city (12,000 at 20,000)
+    villages = dict(database.execute(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
+        bulk.in_ids(OrgUnit.id, {p.village_id for p in roll if p.village_id}))))
     # every plugin's marks and counts for the whole roll: one grouped query per plugin (the bulk hooks)
-    marks = facts.calendar_marks(roll, first, last)
-    counted = facts.month_facts(roll, first.year, first.month)
+    marks = facts.calendar_marks(roll, first, last, town=town)
+    counted = facts.month_facts(roll, first.year, first.month, town=town)
     out = []
     for p in roll:
-        excused = {m.date for m in marks[p.id] if m.excused}
-        r = results.get(p.id)
-        out.append(MonthRow(p.id, p.name, villages.get(p.village_id, ""), len(excused),
-                            r.attendance if r else "", r.work if r else "", r.result if r else None,
-                            tuple(counted[p.id])))
+        pid = p.id
+        excused = {m.date for m in marks[pid] if m.excused}
+        note, work, result = reviews.get(pid, ("", "", None))
+        out.append(MonthRow(pid, p.name, villages.get(p.village_id, ""), len(excused), note, work, result,
+                            tuple(counted[pid])))
     return out
 
 
