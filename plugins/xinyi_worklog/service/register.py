@@ -130,12 +130,13 @@ def open_at(person_id: int, day: dt.date) -> list[int]:
 
 
 def _open_at_end(end: dt.datetime) -> pw.Expression:
-    """Registered before ``end`` and not closed by then. Open, or closed at or after ``end`` (an item is
-    one or the other, :data:`~xinyi_worklog.models.ITEM_STATES`), spelt as two ranges of the
-    (person, state, closed_at, at) index (migration 2): SQLite reads each assistant's open items and her
-    items closed after ``end`` from the index alone, not every item she ever registered."""
-    return (RegisterItem.at < end) & ((RegisterItem.state == "open")
-                                      | ((RegisterItem.state == "closed") & (RegisterItem.closed_at >= end)))
+    """Registered before ``end`` and not closed by then: open, or closed at or after ``end`` (an item is
+    one or the other, :data:`~xinyi_worklog.models.ITEM_STATES`, and only a closed one has a
+    ``closed_at``), read from the (person, state, closed_at, at) index alone (migration 2), not every
+    item she ever registered. The second term names no state: with ``state = 'closed'`` in it, SQLite
+    (no statistics) read it through the (state, at) index of migration 3 — every closed item of the
+    city, for each chunk of people: 0.28 s of the 5,000 city's monthly check instead of 0.02."""
+    return (RegisterItem.at < end) & ((RegisterItem.state == "open") | (RegisterItem.closed_at >= end))
 
 
 def open_at_by_person(person_ids: list[int], day: dt.date) -> dict[int, list[int]]:
