@@ -244,7 +244,10 @@ async def _type_ahead(app, *keys: str) -> None:
 
     names = {"\r": "enter", "\t": "tab"}
     for char in keys:
-        app.post_message(events.Key(names.get(char, char), char))
+        if len(char) > 1:  # a key by its name: "down"
+            app.post_message(events.Key(char, None))
+        else:
+            app.post_message(events.Key(names.get(char, char), char))
 
 
 async def test_keys_typed_ahead_after_choosing_from_a_list_reach_the_next_field(tui_city):
@@ -261,6 +264,22 @@ async def test_keys_typed_ahead_after_choosing_from_a_list_reach_the_next_field(
         await _type_ahead(app, "\r", "\t", *"abc")
         await settle(pilot, app)
         assert form.value("category") == "other" and form.value("reason") == "abc"
+
+
+async def test_keys_typed_ahead_while_a_list_opens_choose_in_it(tui_city):
+    """Enter opens the list, Down Down Enter in the same read: the choice is the one two below the
+    prompt — the keys are not handed to the closed field while the list is still taking focus (on a
+    loaded server the Downs were lost and Enter chose the blank prompt)."""
+    screen = FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True),
+                                     FormField("reason", "原因")], lambda values: None)
+    app = XinyiApp(tui_city.op("town_clerk", "a"))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _open(pilot, screen)
+        form.widget("category").focus()
+        await settle(pilot, app)
+        await _type_ahead(app, "\r", "down", "down", "\r", "\t", *"abc")
+        await settle(pilot, app)
+        assert form.value("category") == CATEGORIES[1][1] and form.value("reason") == "abc"
 
 
 async def test_text_typed_ahead_after_tab_or_enter_goes_to_the_next_field(tui_city):

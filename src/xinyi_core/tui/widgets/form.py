@@ -48,11 +48,21 @@ class Choice(Select):
     Textual's ``Select`` chooses through messages handled after the keys already queued: Enter on
     an option then Tab at once (one read from a slow link, or a loaded server) moved on before the
     choice was made, and the choice was lost. The form's Enter calls :meth:`choose_highlighted`.
+
+    Opening had the same race: ``Select`` focuses its open list through a callback queued after the
+    keys already read, so Down Down Enter typed with the Enter that opened it went to the closed
+    field (where Down only opens it again) and that Enter chose the blank prompt. The form takes
+    Enter, ↓ and ↑ on a list at once too, and :meth:`action_show_overlay` hands focus to the open
+    list at once.
     """
 
     def __init__(self, options: Sequence[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
         self._values = [Select.NULL, *(value for _, value in options)]  # as the open list shows them
+
+    def action_show_overlay(self) -> None:
+        super().action_show_overlay()
+        self.screen.set_focus(self.query_one("SelectOverlay"), scroll_visible=False)
 
     def choose_highlighted(self) -> None:
         """Take the option highlighted in the open list, close it and stay on this field, now."""
@@ -119,7 +129,9 @@ class Form(VerticalScroll, can_focus=False):
                                               # taken before the key reaches a field: see action_enter_next
                                               Binding("enter", "enter_next", show=False, priority=True),
                                               Binding("tab", "move(1)", show=False, priority=True),
-                                              Binding("shift+tab", "move(-1)", show=False, priority=True)]
+                                              Binding("shift+tab", "move(-1)", show=False, priority=True),
+                                              Binding("down", "list_cursor(1)", show=False, priority=True),
+                                              Binding("up", "list_cursor(-1)", show=False, priority=True)]
 
     class Submitted(Message):
         def __init__(self, form: "Form", values: dict[str, Any]) -> None:
@@ -322,6 +334,19 @@ class Form(VerticalScroll, can_focus=False):
             raise SkipAction()
         self.screen.focus_next() if step > 0 else self.screen.focus_previous()
 
+    def action_list_cursor(self, step: int) -> None:
+        """↓/↑ on a choice list, at once, like Enter (see :meth:`action_enter_next`): a closed list opens,
+        an open one moves its highlight — so Enter typed right after them chooses what they reached."""
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors:
+            raise SkipAction()
+        if isinstance(focused, Choice) and not focused.expanded:
+            focused.action_show_overlay()
+        elif isinstance(focused.parent, Choice) and focused.parent.expanded:
+            focused.action_cursor_down() if step > 0 else focused.action_cursor_up()
+        else:
+            raise SkipAction()
+
     def action_enter_next(self) -> None:
         """Enter in a text field goes to the next field, and Enter in an open choice list chooses, at
         once — before the keys typed after it are handed to a widget (Textual routes each key to the
@@ -334,8 +359,10 @@ class Form(VerticalScroll, can_focus=False):
             self.screen.focus_next()
         elif isinstance(focused.parent, Choice) and focused.parent.expanded:
             focused.parent.choose_highlighted()
+        elif isinstance(focused, Choice) and not focused.expanded:
+            focused.action_show_overlay()  # the list takes the keys typed after this Enter
         else:
-            raise SkipAction()  # a closed choice list opens on Enter itself
+            raise SkipAction()
 
     def action_submit(self) -> None:
         values = self.values()
