@@ -71,6 +71,16 @@ def test_bulk_demo_city_is_consistent(tmp_path: Path, database_url: str):
                 assert entry.town_id == p.town_id and entry.day in working[p.town_id] and p.joined_on <= entry.day
             consulted = Consultation.select(Consultation.entry).distinct().count()
             assert 0 < consulted < LogEntry.select().count()
+            # assessment: one sheet per assistant and year, each scored as a change one at a time scores it
+            from xinyi_assessment import service as assessment
+            from xinyi_assessment.models import Assessment
+
+            sheets = list(Assessment.select())
+            assert sheets and len({(a.person_id, a.year) for a in sheets}) == len(sheets)
+            for a in sheets:
+                shown = (a.total, a.failed, a.earned, a.facts)
+                assessment.recompute(a, assessment.scheme_for(towns[a.town_id].code))
+                assert (a.total, a.failed, a.earned, a.facts) == shown and isinstance(a.facts, list)
             # ids given in bulk: the next record of each kind is saved after them
             village = org.add_unit("village", "new-village", "新建村", next(iter(towns.values())))
             assert village.id > max(OrgUnit.select(OrgUnit.id).where(OrgUnit.id != village.id).tuples())[0]

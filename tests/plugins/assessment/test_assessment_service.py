@@ -38,6 +38,29 @@ def test_att5_five_days_of_absenteeism_fail_the_year_automatically(asm):
     assert not sheet(p).failed and sheet(p).earned == "excellent"
 
 
+def test_asm5_gathering_again_replaces_the_facts_and_keeps_the_assessors_entries(asm):
+    """A round opened again (facts corrected at the source) rewrites only what the facts wrote: the
+    assessor's deduction and veto stay, no fact row is doubled, and every sheet of the town is rescored."""
+    p, q = asm.a[0], asm.a[1]
+    asm.facts[p.id] = [worklog(1.5), absent(5)]
+    asm.facts[q.id] = [late_early(1)]
+    service.open_round(asm.clerk, asm.town_a, YEAR)
+    a = sheet(p)
+    service.deduct(asm.clerk, a.id, 9, "monitoring", 1, "监测数据不详实")  # 4 points on item 9
+    service.add_veto(asm.clerk, sheet(q).id, service.veto_codes(service.scheme_for("a"))[0], "经查实违反作风建设规定")
+    assert sheet(p).total == 100 - 1.5 - 4 - 4 and sheet(q).failed
+    asm.facts[p.id] = [worklog(0.5), absent(1)]
+    asm.facts[q.id] = []
+    sheets = service.open_round(asm.clerk, asm.town_a, YEAR)
+    assert len(sheets) == len({s.id for s in sheets}) == Assessment.select().where(
+        (Assessment.town == asm.town_a) & (Assessment.year == YEAR)).count()
+    rows = sorted((d.item, d.source, d.points) for d in ItemDeduction.select().where(ItemDeduction.assessment == a))
+    assert rows == [(4, "WORK-2", 0.5), (5, "ATT-5", 1.0), (9, "assessor", 4.0)]
+    assert sheet(p).total == 100 - 0.5 - 1 - 4 and not sheet(p).failed and sheet(p).earned == "excellent"
+    assert sheet(q).total == 100 and sheet(q).failed and sheet(q).earned == "fail"  # the assessor's veto holds
+    assert {f["rule"] for f in sheet(p).facts} == {"WORK-2", "ATT-5"} and sheet(q).facts == []
+
+
 def test_a_town_without_facts_sources_scores_every_item_by_hand(asm):
     p = asm.b[0]
     asm.facts[p.id] = [worklog(2)]  # town b has not enabled the stand-in: nobody hears it
