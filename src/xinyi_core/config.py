@@ -9,7 +9,6 @@ tests and demonstrations in a real terminal, never for a town's work.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -358,6 +357,8 @@ def _check_known_keys(r: Reader) -> None:
 
 def _unknown(r: Reader, key: str, known: Iterable[str]) -> ConfigError:
     """A section or key the program does not know, with the close match it was probably meant to be."""
+    import difflib  # only for a misspelt key: not in every process's start
+
     known = tuple(known)
     prefix, _, name = key.rpartition(".")
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

@@ -12,7 +12,6 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .i18n import t
@@ -92,6 +91,8 @@ def path_value(r: Reader, key: str, default: str) -> str:
 
 
 def is_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a city sets one
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

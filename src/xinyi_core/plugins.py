@@ -7,7 +7,6 @@ rest start.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import os
@@ -171,7 +170,7 @@ def installed() -> list[tuple[str, str]]:
     change in the same tick would keep the time), so nothing is kept until it has.
     """
     key = [(entry, _mtime(entry)) for entry in sys.path]
-    name = hashlib.blake2b(sys.prefix.encode(), digest_size=8).hexdigest()
+    name = usercache.digest(sys.prefix.encode(), 8)
     cached = usercache.load("plugins", name)
     if isinstance(cached, dict) and cached.get("key") == key:
         points = cached.get("points")

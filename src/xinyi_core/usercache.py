@@ -15,6 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+try:  # what hashlib.blake2b is, without hashlib's loading of OpenSSL (~2 ms of every start)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+
+
+def digest(data: bytes, size: int = 16) -> str:
+    """A hex digest of ``data`` (BLAKE2b of ``size`` bytes): the name of a value derived from it."""
+    return blake2b(data, digest_size=size).hexdigest()
+
 
 def folder(kind: str) -> Path | None:
     """The folder of one kind of cached value; None for an account with no home."""
