@@ -280,6 +280,16 @@ async def test_keys_typed_ahead_while_a_list_opens_choose_in_it(tui_city):
         await _type_ahead(app, "\r", "down", "down", "\r", "\t", *"abc")
         await settle(pilot, app)
         assert form.value("category") == CATEGORIES[1][1] and form.value("reason") == "abc"
+        # the same keys, the next field's in a later read: the closed list keeps no hidden focus
+        form.widget("reason").value = ""
+        form.widget("category").focus()
+        await settle(pilot, app)
+        await _type_ahead(app, "\r", "up", "\r")
+        await settle(pilot, app)
+        assert app.focused is form.widget("category")
+        await _type_ahead(app, "\t", *"xyz")
+        await settle(pilot, app)
+        assert form.value("category") == CATEGORIES[0][1] and form.value("reason") == "xyz"
 
 
 async def test_text_typed_ahead_after_tab_or_enter_goes_to_the_next_field(tui_city):

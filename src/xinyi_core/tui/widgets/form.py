@@ -60,6 +60,15 @@ class Choice(Select):
         super().__init__(options, **kwargs)
         self._values = [Select.NULL, *(value for _, value in options)]  # as the open list shows them
 
+    def on_mount(self) -> None:
+        self.query_one("SelectOverlay").can_focus = False  # closed: see watch_expanded
+
+    def watch_expanded(self, expanded: bool) -> None:
+        """Only the open list can take focus: ``Select`` gives it focus through a callback queued when it
+        opens, which, after keys typed ahead had chosen and closed it, focused the hidden list — the
+        next Tab then only left it, and the keys after that went nowhere."""
+        self.query_one("SelectOverlay").can_focus = expanded
+
     def action_show_overlay(self) -> None:
         super().action_show_overlay()
         self.screen.set_focus(self.query_one("SelectOverlay"), scroll_visible=False)
