@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from textual import events
 from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
 
@@ -148,6 +149,26 @@ async def test_att2_a_town_clerk_who_is_not_the_named_clerk_is_offered_no_sign_k
             await settle(pilot)
             assert not asking(app)
     assert auth.can(other, "attendance.sign") and not AttendanceDay.select().exists()
+
+
+async def test_att2_keys_typed_ahead_on_the_list_sign_the_person_they_reach(att):
+    """Down Down Enter in one read (a slow link, a loaded server): the question names the person two
+    rows down — not the one highlighted when the keys arrived — and Enter then signs her in."""
+    app = XinyiApp(att.clerk)
+    with clock.frozen(at(MONDAY, "08:20")):
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open("attendance.screen.sign")
+            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+            await settle(pilot)
+            listed = app.screen.query_one("#sign-list")
+            third = listed.row_at(2)
+            for key in ("down", "down", "enter"):
+                app.post_message(events.Key(key, None))
+            await until(pilot, lambda: asking(app))
+            assert f"确认为 {third[1]} 签到" in asking(app)
+            await pilot.press("enter")
+            await until(pilot, lambda: AttendanceDay.select().exists())
+    assert [d.person_id for d in AttendanceDay.select()] == [third[0]]
 
 
 def _second_clerk(att):

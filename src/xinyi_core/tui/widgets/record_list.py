@@ -125,13 +125,17 @@ class RecordList(Widget, can_focus=True):
     PAGE: ClassVar[int] = 64
     CACHED_PAGES: ClassVar[int] = 16
 
+    # The cursor keys move at once, when read (priority), not after the keys already queued for the
+    # list: a screen's own Enter (签到 on the highlighted person) is a priority binding, and Down Down
+    # Enter read together (a slow link, a loaded server) asked about the person highlighted before the
+    # Downs.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", show=False),
-        Binding("down", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "jump(0)", show=False),
-        Binding("end", "jump(-1)", show=False),
+        Binding("up", "cursor(-1)", show=False, priority=True),
+        Binding("down", "cursor(1)", show=False, priority=True),
+        Binding("pageup", "page(-1)", show=False, priority=True),
+        Binding("pagedown", "page(1)", show=False, priority=True),
+        Binding("home", "jump(0)", show=False, priority=True),
+        Binding("end", "jump(-1)", show=False, priority=True),
         Binding("enter", "select", t("tui.key.open")),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"record-list--header", "record-list--cursor", "record-list--empty"}
