@@ -38,6 +38,11 @@ Before measuring, the xinyi packages (``src``, ``plugins``) are byte-compiled (`
 (~0.1 CPU s each run), a cost no installed deployment pays and the bare writer — whose libraries are
 compiled — does not either.
 
+The interpreter that runs this script is the one measured (``sys.executable``, for xinyi and the bare writer
+alike): ``VENV/bin/python benchmarks/reports_scale.py`` with a venv made by ``pip install .`` measures the
+way a town installs it — no editable-install finder and no PostgreSQL driver loaded at every start
+(``pip install '.[postgres]'`` for ``--database``).
+
 ``--database URL`` (PostgreSQL): the cities are built in schemas ``xinyi_bench_<N>`` of that database
 (kept, like ``--keep``'s folders, and reused while the folder's ``built`` file is there) and the bare
 writer reads them with ``psycopg2`` instead of ``sqlite3``.
