@@ -239,6 +239,22 @@ async def settle(pilot: Any, delay: float = 0.05) -> None:
     await pilot.pause()
 
 
+_TYPED = {"\r": "enter", "\t": "tab"}
+
+
+def type_ahead(app: Any, *keys: str) -> None:
+    """Keys arriving in one read — a slow SSH link, a loaded server, a browser's burst: all queued
+    before any is handled. A key is a character (``"\r"`` is Enter, ``"\t"`` Tab) or a Textual key
+    name (``"down"``, ``"shift+tab"``)."""
+    from textual import events
+
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(_TYPED.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, None))
+
+
 async def open_entry(pilot: Any, entry_id: str) -> None:
     """Open a navigation entry as an operator does: F2 (home), then its two keys on the home menu
     (``"3b"``: the group's digit, the entry's letter). A KeyError when the operator is not offered it."""

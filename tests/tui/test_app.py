@@ -51,14 +51,11 @@ async def test_login_shows_home_with_name_role_and_scope(tui_city):
 async def test_a_login_typed_in_one_go_signs_in(tui_city):
     """User name, Enter, password, Enter arriving in one read (a slow SSH link): the password goes
     to the password field, not onto the end of the user name."""
-    from textual import events
-
     clerk = tui_city.op("town_clerk", "a")
     app = XinyiApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        for char in [*clerk.username, "\r", *testing.PASSWORD, "\r"]:
-            app.post_message(events.Key("enter" if char == "\r" else char, char))
+        testing.type_ahead(app, *clerk.username, "\r", *testing.PASSWORD, "\r")
         await settle(pilot, app)
         assert isinstance(app.screen, HomeScreen)
 

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from xinyi_core import NotFound, PermissionDenied, ValidationError
+from xinyi_core.testing import type_ahead
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.screens import FormScreen, XinyiScreen
 from xinyi_core.tui.widgets import Form, FormField
@@ -238,30 +239,22 @@ async def test_an_open_choice_list_says_esc_in_chinese(tui_city):
         assert app.screen is screen and "Esc 取消" in screen_text(app).splitlines()[-1]
 
 
-async def _type_ahead(app, *keys: str) -> None:
-    """Keys arriving in one read (a slow link, a loaded server): all queued before any is handled."""
-    from textual import events
-
-    names = {"\r": "enter", "\t": "tab"}
-    for char in keys:
-        if len(char) > 1:  # a key by its name: "down"
-            app.post_message(events.Key(char, None))
-        else:
-            app.post_message(events.Key(names.get(char, char), char))
+def _category_form() -> FormScreen:
+    """A departure report's category (a choice list) and reason, saving nothing."""
+    return FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True),
+                                   FormField("reason", "原因")], lambda values: None)
 
 
 async def test_keys_typed_ahead_after_choosing_from_a_list_reach_the_next_field(tui_city):
     """Enter on a choice, then Tab and the next field's text at once: the text lands in the next
     field, not lost on the list."""
-    screen = FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True),
-                                     FormField("reason", "原因")], lambda values: None)
     app = XinyiApp(tui_city.op("town_clerk", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        form = await _open(pilot, screen)
+        form = await _open(pilot, _category_form())
         form.widget("category").focus()
         await pilot.press("enter", "down", "down")  # the list is open, 其他 highlighted
         await settle(pilot, app)
-        await _type_ahead(app, "\r", "\t", *"abc")
+        type_ahead(app, "\r", "\t", *"abc")
         await settle(pilot, app)
         assert form.value("category") == "other" and form.value("reason") == "abc"
 
@@ -270,24 +263,22 @@ async def test_keys_typed_ahead_while_a_list_opens_choose_in_it(tui_city):
     """Enter opens the list, Down Down Enter in the same read: the choice is the one two below the
     prompt — the keys are not handed to the closed field while the list is still taking focus (on a
     loaded server the Downs were lost and Enter chose the blank prompt)."""
-    screen = FormScreen("离岗报告", [FormField("category", "类别", None, CATEGORIES, required=True),
-                                     FormField("reason", "原因")], lambda values: None)
     app = XinyiApp(tui_city.op("town_clerk", "a"))
     async with app.run_test(size=SIZE) as pilot:
-        form = await _open(pilot, screen)
+        form = await _open(pilot, _category_form())
         form.widget("category").focus()
         await settle(pilot, app)
-        await _type_ahead(app, "\r", "down", "down", "\r", "\t", *"abc")
+        type_ahead(app, "\r", "down", "down", "\r", "\t", *"abc")
         await settle(pilot, app)
         assert form.value("category") == CATEGORIES[1][1] and form.value("reason") == "abc"
         # the same keys, the next field's in a later read: the closed list keeps no hidden focus
         form.widget("reason").value = ""
         form.widget("category").focus()
         await settle(pilot, app)
-        await _type_ahead(app, "\r", "up", "\r")
+        type_ahead(app, "\r", "up", "\r")
         await settle(pilot, app)
         assert app.focused is form.widget("category")
-        await _type_ahead(app, "\t", *"xyz")
+        type_ahead(app, "\t", *"xyz")
         await settle(pilot, app)
         assert form.value("category") == CATEGORIES[0][1] and form.value("reason") == "xyz"
 
@@ -300,7 +291,7 @@ async def test_text_typed_ahead_after_tab_or_enter_goes_to_the_next_field(tui_ci
         form = await _open(pilot, screen)
         form.widget("reason").focus()
         await settle(pilot, app)
-        await _type_ahead(app, *"家中", "\t", *"138", "\r", *"无")
+        type_ahead(app, *"家中", "\t", *"138", "\r", *"无")
         await settle(pilot, app)
         assert (form.value("reason"), form.value("phone"), form.value("note")) == ("家中", "138", "无")
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual import events
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -111,9 +110,7 @@ async def test_a_password_typed_ahead_lands_in_the_password_field(tui_city):
         app = XinyiApp(browser=True)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
-            keys = [*clerk.username, move, *testing.PASSWORD, "enter"]
-            for key in keys:  # all queued before any is handled
-                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            testing.type_ahead(app, *clerk.username, move, *testing.PASSWORD, "enter")
             await settle(pilot, app)
             await pilot.pause(0.3)
             assert isinstance(app.screen, HomeScreen), screen_text(app)
@@ -127,8 +124,7 @@ async def test_text_typed_after_tab_lands_in_the_next_field_in_a_browser(tui_cit
         await _login(pilot, clerk.username)
         app.push_screen(_TwoFields())
         await settle(pilot, app)
-        for key in ["a", "tab", "b", "tab", "c", "shift+tab", "d"]:
-            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        testing.type_ahead(app, "a", "tab", "b", "tab", "c", "shift+tab", "d")
         await settle(pilot, app)
         # (Shift+Tab back selects the field's text, as focusing a field does: d replaces b)
         assert [field.value for field in app.screen.query(Input)] == ["a", "d", "c"]

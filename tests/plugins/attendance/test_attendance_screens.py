@@ -4,12 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from textual import events
 from xinyi_attendance.service import daily
 from xinyi_attendance.models import AttendanceDay, PhoneCheck, SignCorrection
 
 from xinyi_core import clock
-from xinyi_core.testing import notifications, screen_text, settle
+from xinyi_core.testing import notifications, screen_text, settle, type_ahead
 from xinyi_core.tui.app import XinyiApp
 from xinyi_core.tui.widgets import Form, RecordList
 
@@ -28,6 +27,13 @@ async def until(pilot, condition, timeout: float = 5.0) -> None:
             return
         await pilot.pause(0.05)
     assert condition()
+
+
+async def open_sign(app, pilot) -> None:
+    """签到签退 open, its list filled."""
+    app.action_open("attendance.screen.sign")
+    await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+    await settle(pilot)
 
 
 def footer(app) -> str:
@@ -92,8 +98,7 @@ async def test_att1_the_clerk_is_warned_before_a_sign_in_on_a_rest_day_a_holiday
     app = XinyiApp(att.clerk)
     with clock.frozen(at(day, hhmm)):
         async with app.run_test(size=SIZE) as pilot:
-            app.action_open("attendance.screen.sign")
-            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
+            await open_sign(app, pilot)
             plist = app.screen.query_one("#sign-list", RecordList)
             while plist.current_id != person.id:
                 await pilot.press("down")
@@ -117,9 +122,7 @@ async def test_att1_signing_out_early_says_so_first(att):
     app = XinyiApp(att.clerk)
     with clock.frozen(at(MONDAY, "16:05")):
         async with app.run_test(size=SIZE) as pilot:
-            app.action_open("attendance.screen.sign")
-            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
-            await settle(pilot)
+            await open_sign(app, pilot)
             assert app.screen.query_one("#sign-list", RecordList).current_id == person.id
             assert "o 签退" in footer(app) and "回车" not in footer(app)
             await pilot.press("o")
@@ -139,9 +142,7 @@ async def test_att2_a_town_clerk_who_is_not_the_named_clerk_is_offered_no_sign_k
     app = XinyiApp(other)
     with clock.frozen(at(MONDAY, "08:20")):
         async with app.run_test(size=SIZE) as pilot:
-            app.action_open("attendance.screen.sign")
-            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
-            await settle(pilot)
+            await open_sign(app, pilot)
             text = screen_text(app)
             assert "甲镇的签到签退由指定的考勤员或镇中心负责人办理，这里只能查看" in text
             assert "签到" not in footer(app) and "签退" not in footer(app)
@@ -157,13 +158,10 @@ async def test_att2_keys_typed_ahead_on_the_list_sign_the_person_they_reach(att)
     app = XinyiApp(att.clerk)
     with clock.frozen(at(MONDAY, "08:20")):
         async with app.run_test(size=SIZE) as pilot:
-            app.action_open("attendance.screen.sign")
-            await until(pilot, lambda: app.screen.query("#sign-list") and app.screen.query_one("#sign-list").count)
-            await settle(pilot)
+            await open_sign(app, pilot)
             listed = app.screen.query_one("#sign-list")
             third = listed.row_at(2)
-            for key in ("down", "down", "enter"):
-                app.post_message(events.Key(key, None))
+            type_ahead(app, "down", "down", "enter")
             await until(pilot, lambda: asking(app))
             assert f"确认为 {third[1]} 签到" in asking(app)
             await pilot.press("enter")
