@@ -16,7 +16,7 @@ from xinyi_core.people import was_on_roll
 from . import rules
 from .models import AttendanceDay
 from .service import confirmed_days, setting
-from .service.summary import count_if, day_counts_query
+from .service.summary import by_calendar, count_if, day_counts_query
 
 
 # --------------------------------------------------------------------------- facts for the annual assessment
@@ -93,11 +93,9 @@ def month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, l
     for p in on_roll:
         by_town.setdefault(p.town_id, []).append(p.id)
     working = calendar.working_days_by_town(by_town, first, last)
-    by_calendar: dict[tuple[dt.date, ...], list[int]] = {}
-    for town_id, ids in by_town.items():
-        by_calendar.setdefault(tuple(working[town_id]), []).extend(ids)
     counted: dict[int, tuple[Any, ...]] = {}  # person id → her counts (of _KEYS), as stored
-    for days, ids in by_calendar.items():
+    for days, towns in by_calendar(working).items():
+        ids = [pid for town_id in towns for pid in by_town[town_id]]
         counted.update((row[0], row[1:]) for row in database.execute(day_counts_query(ids, first, last, days, _KEYS)))
     absent_on: dict[int, list[dt.date]] = {}
     if any(counts[_ABSENT] for counts in counted.values()):

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import usercache
-from .usercache import digest
 
 LOCALE = "zh_CN"
 _catalogue: dict[str, str] = {}
@@ -58,7 +57,7 @@ def parse_catalogue(data: bytes) -> dict[str, Any]:
     where reading the marshalled result takes well under one. The key is a hash of the bytes, so an
     edited or upgraded catalogue is parsed anew, never shown stale. Messages hold no personal data.
     """
-    key = digest(data, 16)
+    key = usercache.digest(data, 16)
     cached = usercache.load("catalogues", key)
     if isinstance(cached, dict):
         return cached

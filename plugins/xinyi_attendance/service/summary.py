@@ -86,6 +86,15 @@ def working_day(days: Sequence[dt.date]) -> pw.Expression:
     return AttendanceDay.date.in_(list(days)) if days else pw.SQL("1 = 0")
 
 
+def by_calendar(working: dict[int, list[dt.date]]) -> dict[tuple[dt.date, ...], list[int]]:
+    """Town ids by their working days: towns share one calendar unless one has a closure, so their
+    days are counted together."""
+    groups: dict[tuple[dt.date, ...], list[int]] = {}
+    for town_id, days in working.items():
+        groups.setdefault(tuple(days), []).append(town_id)
+    return groups
+
+
 def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
                   working: dict[int, list[dt.date]]) -> pw.ModelSelect:
     """The one aggregate query of the monthly summary.
@@ -96,9 +105,7 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
     D = AttendanceDay
     Y = AttendanceDay.alias("y")
     village = OrgUnit.alias()
-    groups: dict[tuple[dt.date, ...], list[int]] = {}
-    for town_id, days in working.items():  # towns share a calendar unless one has a closure
-        groups.setdefault(tuple(days), []).append(town_id)
+    groups = by_calendar(working)
     if len(groups) == 1:  # the usual case: one calendar for every town asked about
         workday = working_day(next(iter(groups)))
     else:
