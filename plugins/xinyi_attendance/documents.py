@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xinyi_core import ReportContext, ReportSpec, clock, date_zh, export, org, runtime, t
+from xinyi_core import OrgUnit, ReportContext, ReportSpec, clock, date_zh, export, org, runtime, t
 
 from .service import setting
-from .service.summary import SummaryRow, month_summary
+from .service.summary import SummaryRow, month_summary, month_summary_by_town
 
 COLUMNS = ("no", "name", "village", "expected", "present", "late", "early", "leave", "training", "failed_checks",
            "absent", "open", "deduction", "year_absent")
@@ -29,7 +29,7 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
         return
     year, month = (int(x) for x in ctx.period.split("-"))
     ctx.progress(0.1, t("attendance.report.querying"))
-    rows = month_summary([ctx.town], year, month)
+    rows = town_rows(ctx, year, month)
     columns = [export.Column(t(f"attendance.report.col.{c}"), WIDTHS.get(c, 7), left=(c in ("village", "deduction")))
                for c in COLUMNS]
     wb, ws = export.workbook(write_only=True)
@@ -43,6 +43,23 @@ def render_monthly(ctx: ReportContext, fmt: str, path: Path) -> None:
     add_charts(wb, ctx.town.name, year, month, rows)
     wb.save(path)
     ctx.shared[f"attendance.counts.{ctx.town.code}"] = town_counts(rows)  # for the city's summary of this run
+
+
+def town_rows(ctx: ReportContext, year: int, month: int) -> list[SummaryRow]:
+    """The summary of ``ctx.town``. A city-wide run asks for every town's at its first town's file, in one
+    query (ctx.shared), and each town's file takes its own: per-town queries were most of a run's database
+    time on a city of small towns (issue 21)."""
+    if not ctx.city_run:
+        return month_summary([ctx.town], year, month)
+    by_town = ctx.shared.get("attendance.summary")
+    if by_town is None:
+        by_town = ctx.shared["attendance.summary"] = month_summary_by_town(enabled_towns(), year, month)
+    return by_town.pop(ctx.town.id, [])  # not kept once written: the city's file needs only the counts
+
+
+def enabled_towns() -> list[OrgUnit]:
+    """The towns that enabled attendance, in the city's order."""
+    return [org.by_code(code) for code in runtime().plugins.towns_enabling("attendance", org.town_codes())]
 
 
 def town_counts(found: list[SummaryRow]) -> list[int]:
@@ -63,8 +80,7 @@ CITY_COLUMNS = ("no", "town", "people", "expected", "present", "late", "early", 
 def render_city(ctx: ReportContext, path: Path) -> None:
     """The city's summary of the month: one row per town (the towns that enabled attendance), totals last."""
     year, month = (int(x) for x in ctx.period.split("-"))
-    codes = runtime().plugins.towns_enabling("attendance", org.town_codes())
-    towns = [org.by_code(code) for code in codes]
+    towns = enabled_towns()
     rows, total = [], [0] * 11
     for i, town in enumerate(towns, start=1):
         counts = ctx.shared.get(f"attendance.counts.{town.code}")  # the town's file of this run made them

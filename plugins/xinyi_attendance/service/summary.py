@@ -141,15 +141,22 @@ def day_counts_query(person_ids: list[int], first: dt.date, last: dt.date, worki
 
 def month_summary(towns: list[OrgUnit], year: int, month: int) -> list[SummaryRow]:
     """ASM-2: the month's attendance per assistant of ``towns`` (ATT-5 deduction days included)."""
+    return [row for rows in month_summary_by_town(towns, year, month).values() for row in rows]
+
+
+def month_summary_by_town(towns: list[OrgUnit], year: int, month: int) -> dict[int, list[SummaryRow]]:
+    """:func:`month_summary` of ``towns`` in one query, each town's rows apart (by town id, in the
+    order the town's own summary has them): a city-wide run of the report asks once, not per town."""
     first, last = rules.month_bounds(year, month)
     working = calendar.working_days_by_town(towns, first, last)
-    rows = []
+    by_town: dict[int, list[SummaryRow]] = {}
     for r in summary_query([t_.id for t_ in towns], first, last, working).tuples():
         # id, name, village, town, joined, departed, the COUNTS…, year_absent (the query's column order)
-        rows.append(SummaryRow(r[0], r[1], r[2], rules.expected_days(working[r[3]], r[4], r[5]),
-                               *(int(v or 0) for v in r[6:-1]), year_absent=int(r[-1] or 0)))
-    _add_deduction_dates(rows, first, last)
-    return rows
+        by_town.setdefault(r[3], []).append(
+            SummaryRow(r[0], r[1], r[2], rules.expected_days(working[r[3]], r[4], r[5]),
+                       *(int(v or 0) for v in r[6:-1]), year_absent=int(r[-1] or 0)))
+    _add_deduction_dates([row for rows in by_town.values() for row in rows], first, last)
+    return by_town
 
 
 def _add_deduction_dates(rows: list[SummaryRow], first: dt.date, last: dt.date) -> None:

@@ -164,3 +164,30 @@ def test_the_city_gets_every_towns_sheet_and_a_summary_of_the_towns_in_one_job(a
     assert any(m.startswith("甲镇（1/2）") for m in messages) and any(m.startswith("乙镇（2/2）") for m in messages)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
+
+
+def test_a_city_run_writes_each_towns_sheet_as_that_towns_own_run_does(att):
+    """Issue 21: a city-wide run reads every town's summary in one query, not one per town. Each town's sheet
+    is still the sheet its own run writes, cell for cell — with a closure in one town (two calendars in the
+    one query) and a confirmed 旷工 (its deduction dates)."""
+    from xinyi_core import reports
+    from xinyi_core.jobs import JobContext
+
+    october(att)
+    calendar.add_closure(att.head, att.town_a, MONDAY, "镇里停电")
+    spec = registry().reports["attendance.monthly"]
+    base = runtime().config.report_dir
+    with clock.frozen(dt.datetime(2026, 11, 2, 9, 0)):
+        city = reports.run(spec, {"period": "2026-10", "town": None}, JobContext(None), out_dir=base / "city")
+        own = {town.name: reports.run(spec, {"period": "2026-10", "town": town.code}, JobContext(None),
+                                      out_dir=base / town.code)[0] for town in (att.town_a, att.town_b)}
+
+    def cells(path: Path) -> list[tuple]:
+        return list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+
+    for name, path in own.items():
+        in_city_run = next(Path(p) for p in city if Path(p).name.startswith(name))
+        assert cells(in_city_run) == cells(path)
+        assert len(cells(path)) > 4  # title, note, heading and the town's people
+    a_sheet = cells(own[att.town_a.name])
+    assert any(row[3] == 17 for row in a_sheet) and any(row[12] for row in a_sheet)  # the closure; a deduction date
