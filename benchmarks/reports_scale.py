@@ -11,7 +11,8 @@ cannot run for the whole city gets ``--town`` of the largest town), its wall tim
 (``wait4``). Beside it, in the same run, a bare writer of the same rows and columns in a child
 process: plain ``sqlite3`` reading that many rows of that many columns, ``openpyxl`` in write-only
 mode split over as many workbooks as the report wrote (a by-town city run writes every town's file and
-the city's; each workbook has a fixed cost a bare script writing the same files pays too) and, when the report writes Word, a ``python-docx`` table of the same size written the linear way
+the city's; each workbook has a fixed cost a bare script writing the same files pays too), each with as
+many bar charts as the report's workbook draws (attendance.monthly: two in each town's file) and, when the report writes Word, a ``python-docx`` table of the same size written the linear way
 (a template row copied, as ``export.docx_table`` does; the table's size read back from the report's
 sheets), split over as many Word documents as the report wrote (the city-wide roster: one per town —
 each document has a fixed cost, ~15 ms to open python-docx's template and save it, that a bare
@@ -152,6 +153,9 @@ while len(data) < rows:  # the demo has fewer people than a year's rows of some 
 # each workbook has a fixed cost (openpyxl's parts, styles and zip written) that a bare script writing the
 # same files pays too
 xlsx_files = int(sys.argv[7]) if len(sys.argv) > 7 else 1
+# the charts each of the report's workbooks draws (attendance.monthly: two bar charts in each town's file), drawn
+# here too — a bar chart of the sheet's first rows each
+charts = [int(x) for x in sys.argv[8].split(",")] if len(sys.argv) > 8 and sys.argv[8] else []
 step = -(-len(data) // xlsx_files) if data else 0
 for k in range(xlsx_files):
     wb = Workbook(write_only=True)
@@ -159,6 +163,13 @@ for k in range(xlsx_files):
     ws.append([f"列{k}" for k in range(cols)])
     for r in data[k * step:(k + 1) * step]:
         ws.append(list(r))
+    for c in range(charts[k] if k < len(charts) else 0):
+        from openpyxl.chart import BarChart, Reference
+        chart = BarChart()
+        chart.title = f"图{c + 1}"
+        chart.add_data(Reference(ws, min_col=cols, min_row=1, max_row=min(step, 20) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=min(step, 20) + 1))
+        ws.add_chart(chart, f"A{step + 3 + 18 * c}")
     wb.save(f"{out}-{k}.xlsx")
 if docx_too:
     # the linear way to write a python-docx table, as a careful bare script would: one row written
@@ -293,6 +304,14 @@ def table_size(paths: list[Path]) -> tuple[int, int]:
     return rows, cols
 
 
+def chart_count(path: Path) -> int:
+    """The charts an .xlsx draws."""
+    import zipfile
+
+    return sum(1 for name in zipfile.ZipFile(path).namelist()
+               if name.startswith("xl/charts/chart") and name.endswith(".xml"))
+
+
 def form_count(path: Path) -> int:
     """The tables (forms) in a .docx."""
     import zipfile
@@ -346,6 +365,7 @@ def main() -> None:
                 bare_cmd[2] = BARE_FORMS
                 bare_cmd[-1] = ",".join(str(form_count(p)) for p in files if p.suffix == ".docx")
             bare_cmd.append(str(max(1, sum(1 for p in files if p.suffix == ".xlsx"))))
+            bare_cmd.append(",".join(str(chart_count(p)) for p in files if p.suffix == ".xlsx"))
             b_secs, b_mb, b_rc, b_out = child(bare_cmd, env)
             b_cpu = CPU[-1]
             if b_rc:
