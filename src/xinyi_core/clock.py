@@ -4,14 +4,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+# China's time: UTC+8 all year, no daylight saving since 1991 — the same hours as the tz database's
+# Asia/Shanghai for every date this software records, without loading zoneinfo and the zone's file in
+# every process (issue 21: a short report's start). A city that sets another zone gets the tz database's.
+TZ: dt.tzinfo = dt.timezone(dt.timedelta(hours=8), DEFAULT_TIMEZONE)
 _fixed: dt.datetime | None = None
 
 
 def set_timezone(name: str) -> None:
     global TZ
+    if name == DEFAULT_TIMEZONE:
+        TZ = dt.timezone(dt.timedelta(hours=8), DEFAULT_TIMEZONE)
+        return
+    from zoneinfo import ZoneInfo
+
     TZ = ZoneInfo(name)
 
 

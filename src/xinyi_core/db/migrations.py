@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import peewee as pw
-from playhouse.migrate import SchemaMigrator
 
 from ..errors import MigrationError
-from .connection import BaseModel, database
+from .connection import BaseModel, database, schema_migrator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playhouse.migrate import SchemaMigrator
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,10 @@ def migrate(owned: dict[str, Sequence[Migration]]) -> list[str]:
     db = database.obj
     db.create_tables([AppliedMigration])
     check_not_newer(owned)
-    migrator = SchemaMigrator.from_database(db)
+    steps = pending(owned)
+    migrator = schema_migrator(db) if steps else None
     done = []
-    for owner, m in pending(owned):
+    for owner, m in steps:
         try:
             with db.atomic():
                 m.apply(migrator, db)
