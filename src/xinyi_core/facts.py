@@ -9,12 +9,14 @@ peewee compiling the same aggregate thousands of times. Each has a bulk form
 ``{person_id: [...]}`` with one grouped query per plugin.
 
 The functions here are what the core and the plugins call instead of a loop
-over the one-person hooks. For each town of the people asked about, every
-plugin that town enabled answers: once, with the bulk hook, when it
-implements it; person by person, with the one-person hook, when it does not
-(a third-party plugin written before the bulk hooks still counts). The
-answers come in the order the one-person hook would have given them
-(pluggy's call order), then any plugin that implements only the bulk hook.
+over the one-person hooks. Each person is answered by every plugin her town
+enabled: once for all the towns that enabled the same plugins, with the bulk
+hook, when it implements it (a city of a hundred towns that all run the same
+plugins is one call per plugin, not a hundred); person by person, with the
+one-person hook, when it does not (a third-party plugin written before the bulk
+hooks still counts). The answers come in the order the one-person hook would
+have given them (pluggy's call order), then any plugin that implements only the
+bulk hook.
 
 A person's answer is what the one-person hooks would have given her: the
 tests compare both on the demo city.
@@ -22,7 +24,7 @@ tests compare both on the demo city.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,7 +67,7 @@ def gather(hook_name: str, people: Iterable[Person], *, town: OrgUnit | None = N
     people = list(people)
     out: dict[int, list[Any]] = {p.id: [] for p in people}
     plugins = runtime().plugins
-    groups = {town.code: people} if town is not None else _by_town(people)
+    groups = {town.code: people} if town is not None else _by_plugins(_by_town(people), plugins.enabled_for)
     for code, group in groups.items():
         hooks = plugins.for_town(code)
         single = {impl.plugin_name: impl for impl in getattr(hooks, hook_name).get_hookimpls()}
@@ -98,6 +100,20 @@ def for_person(hook_name: str, person: Person, **kwargs: Any) -> list[Any]:
 def _args(impl: Any, **given: Any) -> dict[str, Any]:
     """The arguments ``impl`` declares (an implementation may leave some out, as pluggy allows)."""
     return {name: given[name] for name in impl.argnames}
+
+
+def _by_plugins(by_town: dict[str | None, list[Person]],
+                enabled_for: Callable[[str | None], set[str]]) -> dict[str | None, list[Person]]:
+    """The towns' groups merged where the towns enabled the same plugins, each under the code of its first
+    town: every plugin asked answers all of them in one call, and each person still hears only her town's."""
+    merged: dict[frozenset[str], tuple[str | None, list[Person]]] = {}
+    for code, group in by_town.items():
+        key = frozenset(enabled_for(code))
+        if key in merged:
+            merged[key][1].extend(group)
+        else:
+            merged[key] = (code, list(group))
+    return dict(merged.values())
 
 
 def _by_town(people: list[Person]) -> dict[str | None, list[Person]]:

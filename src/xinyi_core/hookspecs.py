@@ -110,8 +110,10 @@ def xinyi_calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[C
 def xinyi_calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
     """``xinyi_calendar_marks`` for many people at once: ``{person_id: [CalendarMark, …]}``.
 
-    *Per town* (the core calls it once per town, with that town's people, at most
-    :data:`xinyi_core.facts.CHUNK` at a time). Optional: implement it when a
+    *Per town*: the people are of towns that enabled your plugin — one call may hold
+    several towns' people (the core asks once for every town that enabled the same
+    plugins), at most :data:`xinyi_core.facts.CHUNK` at a time; never assume one
+    town (take each person's own ``town_id``). Optional: implement it when a
     report or a round would otherwise call ``xinyi_calendar_marks`` once per
     person — answer with one grouped query (``bulk.in_ids(Model.person, [p.id for p
     in people])``) rather than a loop. Each person's list must be what

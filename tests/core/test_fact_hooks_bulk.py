@@ -98,6 +98,47 @@ def test_the_core_gathers_what_the_one_person_hooks_give(demo_runtime, hook_name
     assert any(gathered.values())
 
 
+def test_towns_that_enabled_the_same_plugins_are_asked_in_one_call(demo_city):
+    """A city-wide question asks each plugin's bulk hook once for all the towns that enabled the same plugins —
+    not once per town (two calls, not two per town, for the work-log check of a city) — and a town that left
+    a plugin out is asked apart, without it. Every person still gets what her town's one-person hooks give."""
+    from xinyi_core.config import TownConfig
+
+    folder, url = demo_city
+    testing.start(testing.make_config(folder, url))
+    try:
+        codes = [code for code, _ in _towns()]
+    finally:
+        lifecycle.shutdown()
+    assert len(codes) >= 3
+    odd = codes[-1]
+    testing.start(testing.make_config(folder, url, towns={odd: TownConfig(plugins=("-leave",))}))
+    calls: dict[str, list[set[str]]] = {}
+    impls = runtime().plugins.pm.hook.xinyi_calendar_marks_bulk.get_hookimpls()
+    originals = {impl: impl.function for impl in impls}
+    try:
+        for impl, original in originals.items():
+            def counting(*, _original=original, _name=impl.plugin_name, **kwargs):
+                calls.setdefault(_name, []).append({p.town.code for p in kwargs["people"]})
+                return _original(**kwargs)
+            impl.function = counting
+        args = HOOKS["xinyi_calendar_marks"]
+        everyone = [p for _, staff in _towns() for p in staff]
+        with clock.frozen(dt.date(2026, 11, 26)):
+            gathered = facts.calendar_marks(everyone, **args)
+            assert calls["leave"] == [set(codes) - {odd}]  # one call; the town without leave not in it
+            assert sorted(map(sorted, calls["training"])) == sorted([sorted(set(codes) - {odd}), [odd]])
+            for code, staff in _towns():
+                caller = runtime().plugins.for_town(code).xinyi_calendar_marks
+                for person in staff:
+                    assert gathered[person.id] == [m for batch in caller(person=person, **args) for m in batch or ()]
+            assert any(m.kind == "leave" for pid, marks in gathered.items() for m in marks)
+    finally:
+        for impl, original in originals.items():
+            impl.function = original
+        lifecycle.shutdown()
+
+
 def test_month_by_month_the_bulk_marks_are_the_one_person_marks(demo_runtime):
     """Each month's question too (the routine sheet's): training finds the month's few sessions first,
     then their invitations — the same marks, in the same order, as person by person."""
