@@ -2,7 +2,7 @@
 
 Registered through the ``xinyi.plugins`` entry point ``assessment``. Hook
 implementations only, in the plugin layout (docs/plugins.md): the decisions in
-``rules``, the scoring scheme as data (``config/assessment_scheme.toml``, loaded
+``rules``, the scoring scheme as data (``xinyi_assessment/assessment_scheme.toml``, loaded
 and validated by ``rules.scheme``); the annual assessment's writes and scoped
 reads in ``service``, the routine (monthly) assessment in ``service.monthly``,
 the year's routine results shown to the annual assessor and the panel in

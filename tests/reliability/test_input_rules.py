@@ -488,7 +488,7 @@ def test_asm3_threshold_setting_check_never_crashes(value):
 
 
 def _official() -> dict:
-    return tomllib.loads(scheme.REPO_DEFAULT.read_text("utf-8"))
+    return tomllib.loads(scheme.DEFAULT.read_text("utf-8"))
 
 
 OFFICIAL = scheme.parse(_official())

@@ -23,8 +23,9 @@ from typing import Any
 
 from xinyi_core import XinyiError, t
 
-REPO_DEFAULT = Path(__file__).resolve().parents[3] / "config" / "assessment_scheme.toml"
 FILE_NAME = "assessment_scheme.toml"
+# the regulation's own sheet (附件1), shipped in the package: found wherever xinyi is installed
+DEFAULT = Path(__file__).resolve().parent.parent / FILE_NAME
 
 
 class SchemeError(XinyiError):
@@ -242,7 +243,7 @@ def path_for(town_code: str | None, cfg: Any) -> Path:
     else ``scheme``, else the default.
 
     Relative paths are relative to the configuration file's folder; the default is
-    ``assessment_scheme.toml`` beside ``xinyi.toml``, else the one in this repository.
+    ``assessment_scheme.toml`` beside ``xinyi.toml``, else the regulation's own, shipped in this package.
     """
     base = cfg.path.parent if cfg.path else Path.cwd()
     chosen = (cfg.setting("assessment", "town_schemes") or {}).get(town_code or "") or \
@@ -250,4 +251,4 @@ def path_for(town_code: str | None, cfg: Any) -> Path:
     if chosen:
         return (base / chosen) if not Path(chosen).is_absolute() else Path(chosen)
     beside = base / FILE_NAME
-    return beside if beside.is_file() else REPO_DEFAULT
+    return beside if beside.is_file() else DEFAULT

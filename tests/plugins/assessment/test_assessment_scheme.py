@@ -13,7 +13,7 @@ from xinyi_assessment.rules import scheme
 from xinyi_core import ValidationError
 from xinyi_core import cli as core_cli
 
-OFFICIAL = tomllib.loads(scheme.REPO_DEFAULT.read_text("utf-8"))
+OFFICIAL = tomllib.loads(scheme.DEFAULT.read_text("utf-8"))
 ASM5_POINTS = {4: 2, 5: 4, 6: 6, 7: 11, 8: 5, 9: 11, 10: 2, 11: 10, 12: 4, 13: 4, 14: 2, 15: 3,
                16: 5, 17: 4, 18: 3, 19: 2, 20: 6, 21: 8, 22: 3, 23: 2, 24: 3}
 
@@ -43,7 +43,7 @@ def test_asm5_basic_work_stated_28_against_items_39_is_reported_not_hidden():
 def test_asm5_the_cli_shows_the_finding():
     runner = CliRunner()
     cli.register(core_cli.cli)
-    result = runner.invoke(core_cli.cli, ["assessment-scheme", "--file", str(scheme.REPO_DEFAULT)])
+    result = runner.invoke(core_cli.cli, ["assessment-scheme", "--file", str(scheme.DEFAULT)])
     assert result.exit_code == 0, result.output
     assert "二、基础工作：表头 28 分，各项合计 39 分" in result.output
     assert "发现：“二、基础工作”表头写 28 分，但其各项合计 39 分" in result.output
@@ -78,7 +78,7 @@ def test_a_deduction_rule_must_be_per_unit_or_whole_and_facts_must_name_a_rule()
 
 
 def test_a_newer_scheme_loads_without_code_changes(tmp_path):
-    text = scheme.REPO_DEFAULT.read_text("utf-8")
+    text = scheme.DEFAULT.read_text("utf-8")
     text = (text.replace('version = "2019"', 'version = "2027"').replace("stated_total = 28\n", "stated_total = 39\n", 1)
             .replace("points = 8\n", "points = 6\n").replace("stated_total = 28\n", "stated_total = 26\n")
             .replace("stated_total = 8\n", "stated_total = 10\n"))
@@ -112,9 +112,27 @@ def test_a_town_can_be_pointed_at_its_own_scheme_file(tmp_path):
         '[settings.assessment]\ntown_schemes = { b = "schemes/b.toml" }\n', "utf-8")
     cfg = config.load(tmp_path / "xinyi.toml")
     assert scheme.path_for("b", cfg) == tmp_path / "schemes" / "b.toml"
-    assert scheme.path_for("a", cfg) == scheme.REPO_DEFAULT  # nothing beside xinyi.toml: the shipped sheet
-    (tmp_path / "assessment_scheme.toml").write_text(scheme.REPO_DEFAULT.read_text("utf-8"), "utf-8")
+    assert scheme.path_for("a", cfg) == scheme.DEFAULT  # nothing beside xinyi.toml: the shipped sheet
+    (tmp_path / "assessment_scheme.toml").write_text(scheme.DEFAULT.read_text("utf-8"), "utf-8")
     assert scheme.path_for("a", cfg) == tmp_path / "assessment_scheme.toml"
+
+
+def test_the_regulations_sheet_ships_inside_the_plugin_package():
+    """A town that installs xinyi (``pip install .``) and keeps its xinyi.toml anywhere still scores on the
+    regulation's sheet: the default file is package data of xinyi_assessment, not a file of the source tree
+    (it was ``config/``, found only beside a checkout: a city elsewhere lost its assessment demo and sheets)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import xinyi_assessment
+
+    package = Path(xinyi_assessment.__file__).parent
+    assert scheme.DEFAULT.parent == package and scheme.DEFAULT.is_file()
+    root = Path(__file__).resolve().parents[3]
+    data = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["package-data"]
+    patterns = data.get("*", []) + data.get("xinyi_assessment", [])
+    assert any(fnmatch.fnmatch(scheme.FILE_NAME, pattern) for pattern in patterns)  # what pip installs with it
 
 
 def test_the_installed_command_lists_and_runs_a_plugins_command_beside_the_core_ones(tmp_path):
@@ -130,7 +148,7 @@ def test_the_installed_command_lists_and_runs_a_plugins_command_beside_the_core_
     listed = xinyi("--help")
     assert listed.returncode == 0, listed.stderr
     assert "assessment-scheme" in listed.stdout and "report" in listed.stdout
-    shown = xinyi("-v", "assessment-scheme", "--file", str(scheme.REPO_DEFAULT))
+    shown = xinyi("-v", "assessment-scheme", "--file", str(scheme.DEFAULT))
     assert shown.returncode == 0, shown.stderr
     assert "二、基础工作：表头 28 分，各项合计 39 分" in shown.stdout
     core = xinyi("report", "--help")  # a core command: its own help, no plugin needed
