@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .config import Setting
 from .config import load as load_config
-from .db import BaseModel, JSONField, Migration, create_tables, database, locked
+from .db import BaseModel, Compiled, Ids, JSONField, Migration, Param, Params, create_tables, database, locked
 from .errors import (CalendarUnavailable, ConflictError, FormErrors, NotFound, PermissionDenied,
                      ValidationError, XinyiError)
 from .fmt import date_zh, mask_id, mask_phone, weekday_zh
@@ -30,6 +30,8 @@ __all__ = [
     "ConflictError", "DashboardChart", "DashboardItem", "FormErrors", "JSONField", "Migration", "MonthFact", "NotFound", "OrgUnit",
     "Operator", "PermissionDenied", "Person", "Post", "ScreenEntry", "Setting", "ValidationError",
     "XinyiError", "create_tables", "database", "hookimpl", "locked", "runtime", "t",
+    # a query run every time (a report's, a screen's): its SQL made once, its values given at each run
+    "Compiled", "Ids", "Param", "Params",
     # the configuration without the runtime, for a xinyi_cli command that needs no database
     "load_config",
     # TRN-1 / ORG-2: the one "on duty on day D" check every plugin calls before recording a person's work

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import peewee as pw
 
-from .db import database, is_sqlite
+from .db import Compiled, database, is_sqlite
 from .errors import ValidationError
 
 CHUNK = 5000
@@ -143,7 +143,7 @@ def in_ids(column: Any, ids: Iterable[int]) -> pw.Expression:
     return column.in_(pw.SQL("(" + ",".join(map(str, ids)) + ")"))
 
 
-def objects(query: pw.ModelSelect) -> list[Any]:
+def objects(query: pw.ModelSelect | Compiled, **values: Any) -> list[Any]:
     """The model instances of ``query`` — a ``Model.select()`` of that model's own fields (with any
     ``where``, ``join`` for filtering, ``order_by``) — as ``list(query)`` makes them, for many rows.
 
@@ -156,12 +156,20 @@ def objects(query: pw.ModelSelect) -> list[Any]:
     ``fromisoformat`` (the same value), every other value goes through ``python_value`` as
     peewee's does, and each object gets its values at once. A query selecting anything else
     (another model's columns, an expression) is read by peewee.
+
+    ``query`` may be a :class:`~xinyi_core.db.Compiled` one, run with ``values``.
     """
+    compiled = query if isinstance(query, Compiled) else None
+    if compiled is not None:
+        query = compiled.query
     model = query.model
     fields = list(query._returning)
     if not fields or not all(isinstance(f, pw.Field) and f.model is model for f in fields):
-        return list(query)
-    rows = database.execute(query).fetchall()
+        if compiled is None:
+            return list(query)
+        sql, params = compiled.sql(**values)
+        return list(model.raw(sql, *params))
+    rows = (compiled.run(**values) if compiled is not None else database.execute(query)).fetchall()
     if not rows:
         return []
     columns: list[Any] = list(zip(*rows))
@@ -181,6 +189,25 @@ def objects(query: pw.ModelSelect) -> list[Any]:
         obj.__data__, obj._dirty, obj.__rel__ = dict(zip(names, row)), set(), {}
         out.append(obj)
     return out
+
+
+def tuples(query: pw.Select | Compiled, **values: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` (a :class:`~xinyi_core.db.Compiled` one run with ``values``) as
+    ``query.tuples().iterator()`` gives them — each selected field's values as the field reads them (a
+    date is a date), other columns as the database gives them — read a batch at a time, each batch's
+    values converted a column at a time (peewee converts every value of every row through its field:
+    the plain ids and texts of a roll of 500 cost more than the report's own work on them)."""
+    if isinstance(query, Compiled):
+        cursor, returning = query.run(**values), query.query._returning
+    else:
+        cursor, returning = database.execute(query), query._returning
+    read = [None if not isinstance(c, pw.Field) or _plain_type(c) is not None else _fast_python_value(c)
+            for c in returning]
+    convert = any(read)
+    while rows := cursor.fetchmany(CHUNK):
+        if convert:
+            rows = list(zip(*[col if r is None else list(map(r, col)) for col, r in zip(zip(*rows), read)]))
+        yield from rows
 
 
 def _made(model: Any, data: dict[str, Any]) -> Any:
