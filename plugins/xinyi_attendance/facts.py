@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from xinyi_core import AssessmentFact, MonthFact, Person, bulk, calendar, database, t
+from xinyi_core import AssessmentFact, MonthFact, Person, bulk, calendar, t
 from xinyi_core.people import was_on_roll
 
 from . import rules
@@ -96,7 +96,8 @@ def month_facts_bulk(people: list[Person], year: int, month: int) -> dict[int, l
     counted: dict[int, tuple[Any, ...]] = {}  # person id → her counts (of _KEYS), as stored
     for days, towns in by_calendar(working).items():
         ids = [pid for town_id in towns for pid in by_town[town_id]]
-        counted.update((row[0], row[1:]) for row in database.execute(day_counts_query(ids, first, last, days, _KEYS)))
+        counted.update((row[0], row[1:])
+                       for row in day_counts_query(_KEYS).run(people=ids, first=first, last=last, days=days))
     absent_on: dict[int, list[dt.date]] = {}
     if any(counts[_ABSENT] for counts in counted.values()):
         for person_id, day in (AttendanceDay.select(AttendanceDay.person, AttendanceDay.date)

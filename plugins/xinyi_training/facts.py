@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from xinyi_core import AssessmentFact, CalendarMark, Person, bulk, clock, database, t
+from xinyi_core import AssessmentFact, CalendarMark, Person, bulk, clock, t
+from xinyi_core import Compiled, Ids, Param
 
 from . import rules, service
 from .models import Invitation, TrainingSession
@@ -35,6 +36,14 @@ def calendar_marks(person: Person, start: dt.date, end: dt.date) -> list[Calenda
     return marks
 
 
+# the marks' two queries, their SQL made once (every monthly sheet and daily check asks them)
+_SESSIONS = Compiled(lambda: TrainingSession.select(  # what a mark says of a session
+    TrainingSession.id, TrainingSession.title, TrainingSession.start_on, TrainingSession.end_on)
+    .where((TrainingSession.start_on <= Param("end")) & (TrainingSession.end_on >= Param("start"))))
+_INVITED = Compiled(lambda: Invitation.select(Invitation.id, Invitation.person, Invitation.state, Invitation.session)
+                    .where(Invitation.person.in_(Ids("people")) & Invitation.session.in_(Ids("sessions"))))
+
+
 def calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> dict[int, list[CalendarMark]]:
     """``xinyi_calendar_marks_bulk``: :func:`calendar_marks` for a town's people — one query for the
     few sessions overlapping the dates, one for those sessions' invitations of these people.
@@ -46,18 +55,14 @@ def calendar_marks_bulk(people: list[Person], start: dt.date, end: dt.date) -> d
     monthly sheet's cost. Each session's marks are made once and shared by the people invited
     to it (a mark is immutable).
     """
-    S = TrainingSession
-    sessions = {s.id: s for s in S.select(S.id, S.title, S.start_on, S.end_on)  # what a mark says of it
-                .where((S.start_on <= end) & (S.end_on >= start))}
+    sessions = {s.id: s for s in bulk.objects(_SESSIONS, start=start, end=end)}
     if not sessions or not people:
         return {}
     # the state is tested here, not in SQL: with it there SQLite reads through the state index — every open
     # invitation of the city — instead of the session and person one
     invited = sorted(((sessions[session_id].start_on, inv_id, person_id, session_id)
-                      for inv_id, person_id, state, session_id in database.execute(Invitation.select(
-                          Invitation.id, Invitation.person, Invitation.state, Invitation.session).where(
-                          bulk.in_ids(Invitation.person, [p.id for p in people])
-                          & bulk.in_ids(Invitation.session, list(sessions))))  # ids and a text: as stored
+                      for inv_id, person_id, state, session_id in _INVITED.run(  # ids and a text: as stored
+                          people=[p.id for p in people], sessions=list(sessions))
                       if state == "open"))  # in the order of person_invitations: session start, then invitation
     by_session: dict[int, list[CalendarMark]] = {}
     marks: dict[int, list[CalendarMark]] = {}

@@ -17,8 +17,8 @@ from typing import Iterable, Iterator
 
 import chinese_calendar
 
-from . import audit, auth, clock
-from .db import database
+from . import audit, auth, bulk, clock
+from .db import Compiled, Ids, Param, database
 from .errors import CalendarUnavailable, ValidationError
 from .i18n import has, t
 from .models import OrgUnit, Person, TownClosure, TownHours
@@ -122,6 +122,11 @@ def working_days(town: OrgUnit | int, start: dt.date, end: dt.date) -> list[dt.d
     return [d for d in days(start, end) if d not in closed and national_kind(d) in ("workday", "makeup")]
 
 
+# every monthly sheet and check asks it: its SQL made once
+_CLOSURES = Compiled(lambda: TownClosure.select(TownClosure.town, TownClosure.date).where(
+    TownClosure.town.in_(Ids("towns")) & TownClosure.date.between(Param("start"), Param("end"))))
+
+
 def working_days_by_town(towns: Iterable[OrgUnit | int], start: dt.date,
                          end: dt.date) -> dict[int, list[dt.date]]:
     """Each town's working days from ``start`` to ``end``, by town id: :func:`working_days` for many towns.
@@ -135,8 +140,7 @@ def working_days_by_town(towns: Iterable[OrgUnit | int], start: dt.date,
         return {i: [] for i in ids}
     national = [d for d in days(start, end) if national_kind(d) in ("workday", "makeup")]
     closed: dict[int, set[dt.date]] = {}
-    for town_id, day in TownClosure.select(TownClosure.town, TownClosure.date).where(
-            TownClosure.town.in_(ids) & TownClosure.date.between(start, end)).tuples():
+    for town_id, day in bulk.tuples(_CLOSURES, towns=ids, start=start, end=end):
         closed.setdefault(town_id, set()).add(day)
     return {i: [d for d in national if d not in closed[i]] if i in closed else national for i in ids}
 

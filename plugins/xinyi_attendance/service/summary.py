@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 import peewee as pw
 
-from xinyi_core import CalendarUnavailable, Operator, OrgUnit, Person, auth, bulk, people, t
+from xinyi_core import CalendarUnavailable, Operator, OrgUnit, Person, auth, people, t
 from xinyi_core import calendar
+from xinyi_core import Compiled, Ids, Param, Params
 
 from .. import rules
 from ..models import AttendanceDay
@@ -128,15 +129,16 @@ def summary_query(town_ids: list[int], first: dt.date, last: dt.date,
             .order_by(village.name, Person.name_initials, Person.id))
 
 
-def day_counts_query(person_ids: list[int], first: dt.date, last: dt.date, working: Sequence[dt.date],
-                     keys: tuple[str, ...] = COUNTS) -> pw.ModelSelect:
-    """The summary's counts without the summary: each of ``person_ids``' days from ``first`` to ``last``
-    counted (:func:`day_counts` with ``working`` as her working days), by person — her id, then
-    ``keys``. A person without a recorded day has no row."""
+@functools.cache
+def day_counts_query(keys: tuple[str, ...] = COUNTS) -> Compiled:
+    """The summary's counts without the summary: each of the ``people``'s days from ``first`` to ``last``
+    counted (:func:`day_counts` with ``days`` as her working days), by person — her id, then ``keys``.
+    A person without a recorded day has no row. Its SQL is made once: ``run(people=…, first=…, last=…,
+    days=…)`` (every monthly sheet asks it; written each time, it cost more than SQLite's counting)."""
     D = AttendanceDay
-    return (D.select(D.person, *day_counts(working_day(working), keys))
-            .where(bulk.in_ids(D.person, person_ids) & D.date.between(first, last))
-            .group_by(D.person))
+    return Compiled(lambda: D.select(D.person, *day_counts(D.date.in_(Params("days")), keys))
+                    .where(D.person.in_(Ids("people")) & D.date.between(Param("first"), Param("last")))
+                    .group_by(D.person))
 
 
 def month_summary(towns: list[OrgUnit], year: int, month: int) -> list[SummaryRow]:
