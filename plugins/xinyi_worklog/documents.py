@@ -140,7 +140,7 @@ def check_rows(ctx: ReportContext) -> list[list[Any]]:
                 ctx.progress(0.9 * i / total, "")
 
     batch: list[tuple] = []
-    for person in q.tuples().iterator():
+    for person in bulk.tuples(q):  # the dates read as dates, the ids and names as they are
         batch.append(person)
         if len(batch) == facts.CHUNK:
             add(batch)
