@@ -28,6 +28,7 @@ import fcntl
 import glob
 import itertools
 import json
+import math
 import os
 import re
 import socket
@@ -39,7 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from openpyxl import Workbook
+from lxml.etree import Element as _Element, SubElement as _SubElement
+from openpyxl import LXML as _LXML, Workbook
+from openpyxl.cell.cell import ERROR_CODES as _ERROR_CODES, ILLEGAL_CHARACTERS_RE as _ILLEGAL
+from openpyxl.compat import safe_string as _safe_string
+from openpyxl.xml.functions import XML_NS
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -445,6 +450,74 @@ class _FixedStyleCell(Cell):
         return True
 
 
+_XML_SPACE = "{%s}space" % XML_NS
+FAST_ROWS = True  # :class:`_RowWriter` for a streamed table's body (False: openpyxl's cells, as a test compares)
+
+
+def _as_they_are(values: Any, row_idx: int) -> Any:
+    return values
+
+
+class _RowWriter:
+    """A streamed table's body row written as one element made at once: the same XML as openpyxl's
+    writer makes of each cell (``<c r="B7" s="3" t="inlineStr"><is><t>…</t></is></c>``, ``t="n"``
+    with a ``<v>`` for a number, an empty ``<c>`` for nothing), not a cell object per value and
+    three nested elements opened and closed on the stream — half of a plain list's writing time
+    (a bare openpyxl writer's ``append`` included). A row holding anything else (a date, a text
+    openpyxl would read as a formula or an error code, or refuse) goes through openpyxl's cells."""
+
+    __slots__ = ("write", "cells", "style_id", "dimensions", "styles", "letters")
+
+    def __init__(self, write: Any, cells: Any, style_id: Any, dimensions: Any) -> None:
+        self.write, self.cells, self.style_id, self.dimensions = write, cells, style_id, dimensions
+        self.styles: list[str] = []  # by column index (0-based)
+        self.letters: list[str] = []
+
+    def __call__(self, xf: Any, values: Sequence[Any], row_idx: int) -> None:
+        if not _simple(values) or row_idx in self.dimensions:
+            self.write(xf, list(self.cells(values, row_idx)), row_idx)
+            return
+        while len(self.styles) < len(values):
+            col = len(self.styles) + 1
+            self.styles.append(self.style_id(col))
+            self.letters.append(get_column_letter(col))
+        row = _Element("row", r=str(row_idx))
+        r = str(row_idx)
+        for letter, sid, v in zip(self.letters, self.styles, values):
+            kind = type(v)
+            if kind is str:
+                c = _SubElement(row, "c", r=letter + r, s=sid, t="inlineStr")
+                if v:
+                    text = _SubElement(_SubElement(c, "is"), "t")
+                    if v != v.strip():
+                        text.set(_XML_SPACE, "preserve")
+                    text.text = v
+                else:
+                    c.text = ""  # <c …></c>, as openpyxl's stream closes it
+            elif v is None:
+                _SubElement(row, "c", r=letter + r, s=sid, t="n").text = ""
+            else:
+                c = _SubElement(row, "c", r=letter + r, s=sid, t="n")
+                _SubElement(c, "v").text = _safe_string(v)  # finite: never empty
+        xf.write(row)
+
+
+def _simple(values: Sequence[Any]) -> bool:
+    """Each value is one :class:`_RowWriter` writes as openpyxl would: a number, nothing, or a text
+    openpyxl keeps as a text (no formula, no error code, no character it refuses, not too long)."""
+    for v in values:
+        kind = type(v)
+        if kind is str:
+            if (len(v) > 1 and v[0] == "=") or v in _ERROR_CODES or len(v) > 32767 or _ILLEGAL.search(v):
+                return False
+        elif kind is float:
+            if not math.isfinite(v):  # openpyxl writes an empty <v/> for it
+                return False
+        elif kind is not int and v is not None:
+            return False
+    return True
+
+
 def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
                     landscape: bool, footer_note: str | None, span: int | None = None) -> int:
     """:func:`table_sheet` on a write-only sheet: the same cells, styles, merges and set-up, each row
@@ -510,13 +583,26 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
             c.column, c.row = col, row_idx
             yield c
 
+    def style_id(col: int) -> str:
+        c = reused.get(col)
+        if c is None:
+            key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+            c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
+        return str(c._sid)
+
     last = 3
-    ws._values_to_row = body_cells  # openpyxl's own turns each appended value into a cell: ours does
+    writer = ws._writer
+    if FAST_ROWS and _LXML:  # openpyxl writes through lxml: the body's rows are made as lxml elements
+        ws._values_to_row = _as_they_are  # the values reach write_row as they were appended: it makes the cells
+        writer.write_row = _RowWriter(writer.write_row, body_cells, style_id, ws.row_dimensions)
+    else:
+        ws._values_to_row = body_cells  # openpyxl's own turns each appended value into a cell: ours does
     try:
         for last, values in enumerate(rows, start=4):
             ws.append(values if isinstance(values, (list, tuple)) else list(values))
     finally:
         del ws._values_to_row  # back to the class's, for the footer's line
+        writer.__dict__.pop("write_row", None)
     if footer_note:
         last += 1
         line(last, footer_note, "footer", Font(name=FANGSONG, size=11),

@@ -283,3 +283,33 @@ def test_a_report_or_job_looked_up_by_name_is_exactly_the_registrys(jobs_city):
     assert specs.lookup("attendance.no_such_report") is None and specs.lookup("nonsense") is None
     with pytest.raises(jobs.NotFound):
         jobs.submit(jobs_city.op("town_clerk", "a"), "attendance.no_such_report")
+
+
+def test_a_streamed_lists_rows_are_the_cells_openpyxl_itself_writes(tmp_path, monkeypatch):
+    """export._RowWriter makes a list's body rows at once: what Excel or WPS opens must be what openpyxl's
+    own cells make of the same values, byte for byte — texts kept as texts (one that looks like a formula or
+    an error code too), numbers as numbers, spaces kept, empty cells styled — and what it must not write
+    (a character openpyxl refuses) refused the same way."""
+    import zipfile
+
+    rows = [[1, "张三", None, "", " 前有空格", 3.5, 320381, "=1+2", "#N/A", "x"],
+            [2, "李四", "后有空格 ", 0, -1.25, None, "", "a\tb", "两行\n文本", 7],
+            [3, "王五", float("nan"), "好", 1e300, 2, 3, 4, 5, 6, 7, 8]] * 40
+    columns = [export.Column(f"列{i}", 8, left=i % 2 == 0) for i in range(10)]
+    written = {}
+    for fast in (True, False):
+        monkeypatch.setattr(export, "FAST_ROWS", fast)
+        wb, ws = export.workbook(write_only=True)
+        ws.title = "名单"
+        export.table_sheet(ws, title="标题", note="说明", columns=columns, rows=rows, footer_note="制表")
+        path = tmp_path / f"{fast}.xlsx"
+        wb.save(path)
+        with zipfile.ZipFile(path) as z:
+            written[fast] = (z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml"))
+    assert written[True] == written[False]
+    cells = list(openpyxl.load_workbook(tmp_path / "True.xlsx")["名单"].iter_rows(min_row=4, max_row=6, values_only=True))
+    assert cells[0][:9] == (1, "张三", None, None, " 前有空格", 3.5, 320381, "=1+2", "#N/A")
+    assert cells[1][2] == "后有空格 " and cells[1][8] == "两行\n文本"
+    wb, ws = export.workbook(write_only=True)
+    with pytest.raises(openpyxl.utils.exceptions.IllegalCharacterError):
+        export.table_sheet(ws, title="标题", note="说明", columns=columns[:2], rows=[[1, "坏\x01字"]])
