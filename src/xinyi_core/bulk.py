@@ -191,6 +191,9 @@ def objects(query: pw.ModelSelect | Compiled, **values: Any) -> list[Any]:
     return out
 
 
+TUPLES_BATCH = 500  # rows of :func:`tuples` read and converted at a time: a streamed roll's memory stays a batch's
+
+
 def tuples(query: pw.Select | Compiled, **values: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` (a :class:`~xinyi_core.db.Compiled` one run with ``values``) as
     ``query.tuples().iterator()`` gives them — each selected field's values as the field reads them (a
@@ -204,7 +207,7 @@ def tuples(query: pw.Select | Compiled, **values: Any) -> Iterator[tuple[Any, ..
     read = [None if not isinstance(c, pw.Field) or _plain_type(c) is not None else _fast_python_value(c)
             for c in returning]
     convert = any(read)
-    while rows := cursor.fetchmany(CHUNK):
+    while rows := cursor.fetchmany(TUPLES_BATCH):
         if convert:
             rows = list(zip(*[col if r is None else list(map(r, col)) for col, r in zip(zip(*rows), read)]))
         yield from rows

@@ -107,6 +107,9 @@ def recorded_counts(check: MonthlyCheck) -> Counts:
     return Counts(check.working_days, len(ev.get("missing", [])), check.thin_entries, len(ev.get("open", [])))
 
 
+MARKS_CHUNK = 500  # people whose calendar marks :func:`live_counts` asks for at a time
+
+
 def live_counts(roll: list[tuple[int, int | None, dt.date | None, dt.date | None]], period: str) -> list[Counts]:
     """The counts of :func:`checklists` for many people's month, in their order; each person is
     ``(id, town id, joined on, departed on)``, not a :class:`Person` read whole. Another plugin's
@@ -133,9 +136,9 @@ def live_counts(roll: list[tuple[int, int | None, dt.date | None, dt.date | None
         if gaps:
             unlogged[pid] = gaps
     excused: dict[int, set[dt.date]] = {}
-    for chunk in bulk.chunks(unlogged, facts.CHUNK):
+    for chunk in bulk.chunks(unlogged, MARKS_CHUNK):
         # the people as bulk.objects makes them: peewee's own reading of each (its values converted one by one)
-        # was a third of a small city's check
+        # was a third of a small city's check; a few hundred at a time (a whole person is ~2 KB)
         excused.update(excused_by_person(bulk.objects(Person.select().where(bulk.in_ids(Person.id, chunk))),
                                          first, last))
     out = []
