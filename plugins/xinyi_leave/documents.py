@@ -21,7 +21,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Sequence
 
-from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, approvals, audit, export, runtime, t
+from xinyi_core import OrgUnit, Person, ReportContext, ReportSpec, approvals, audit, bulk, export, runtime, t
 from xinyi_core.export import FormCell
 
 from . import rules, service
@@ -214,13 +214,16 @@ def year_leaves(ctx: ReportContext) -> list[LeaveRequest]:
                                     & LeaveRequest.state.in_(("pending", "approved", "rejected", "cancelled")))
     if ctx.town is not None:
         q = q.where(LeaveRequest.town == ctx.town.id)
-    # her name and village (and the town, for the city's register) with each slip: not a query a slip
-    village, town = OrgUnit.alias(), OrgUnit.alias()
-    q = (q.select_extend(Person.id, Person.name, village.id, village.name, town.id, town.name)
-         .join(Person, on=LeaveRequest.person).switch(LeaveRequest)
-         .join(village, on=LeaveRequest.village).switch(LeaveRequest)
-         .join(town, on=LeaveRequest.town))
-    return list(q.order_by(LeaveRequest.town, LeaveRequest.applied_on, LeaveRequest.id))
+    leaves = bulk.objects(q.order_by(LeaveRequest.town, LeaveRequest.applied_on, LeaveRequest.id))
+    # her name and village (and the town, for the city's register) with each slip: not a query a slip, and
+    # not joined in (peewee made three more model objects of every joined row: a third of the 20,000 city's run)
+    people = {p.id: p for p in bulk.objects(Person.select(Person.id, Person.name)
+                                            .where(bulk.in_ids(Person.id, {lv.person_id for lv in leaves})))}
+    units = {u.id: u for u in bulk.objects(OrgUnit.select(OrgUnit.id, OrgUnit.name).where(
+        bulk.in_ids(OrgUnit.id, {lv.village_id for lv in leaves} | {lv.town_id for lv in leaves})))}
+    for lv in leaves:  # what lv.person, lv.village and lv.town give, without asking the database
+        lv.__rel__.update(person=people[lv.person_id], village=units[lv.village_id], town=units[lv.town_id])
+    return leaves
 
 
 def render_stubs(ctx: ReportContext, fmt: str, path: Path) -> None:
