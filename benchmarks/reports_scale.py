@@ -26,7 +26,8 @@ Prints one table. For each report and size, in the process the city's and the cl
 worker, started once, and the terminal app (issue 21's "near the bare writer"): the report's CPU seconds
 (``time.process_time``) beside the bare writer's same work in an already-started process. Both run in one
 child: each once (imports, caches), then in turns — report, bare writer, report … — until 1 s or 200 pairs
-(at least three); the ratio flagged is the median of each pair's ratio, the best run of each is printed
+(at least three; after each run the cyclic collector is run, untimed, so that what one run left behind is
+not collected during the other's); the ratio flagged is the median of each pair's ratio, the best run of each is printed
 beside it. This machine is a virtual one whose cores are shared: the same 6 ms report took 6 to 13 ms from
 one second to the next, so two children measured one after the other (the method until 2026-12-06 20:00)
 put the ratio anywhere from 0.94× to 2.08× for the same code; runs taken in turns see the same machine
@@ -257,9 +258,10 @@ for f, forms in enumerate(int(x) for x in sys.argv[6].split(",") if x):
 
 # The started-process runs: the report and its bare writer in one child, each run once first (imports, caches:
 # a started worker has them), then in turns — report, bare writer, report … — until 1 s or 200 pairs (at least
-# three). Printed: the best run of each, and the median of each pair's ratio.
+# three), the cyclic collector run after each, untimed. Printed: the best run of each, and the median of each
+# pair's ratio.
 WARM_PAIR = r"""
-import statistics, sys, time
+import gc, statistics, sys, time
 from pathlib import Path
 from xinyi_core import config, lifecycle
 from xinyi_core.jobs import JobContext, _prepare, registry
@@ -284,7 +286,9 @@ def bare():
 def timed(run):
     t0 = time.process_time()
     run()
-    return time.process_time() - t0
+    spent = time.process_time() - t0
+    gc.collect()  # untimed: what one run left for the cyclic collector is not the next one's (the other side's) cost
+    return spent
 
 
 xinyi()
