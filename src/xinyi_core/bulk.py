@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import peewee as pw
 
 from .db import Compiled, database, is_sqlite
-from .errors import ValidationError
+from .db.compiled import id_literals
 
 CHUNK = 5000
 
@@ -138,9 +138,7 @@ def in_ids(column: Any, ids: Iterable[int]) -> pw.Expression:
     ids = list(map(int, ids))
     if not ids:
         return column.in_([])
-    if min(ids) < -2**63 or max(ids) >= 2**63:  # refused as a bound parameter beyond 64 bits is
-        raise ValidationError("id", "validation.out_of_range")
-    return column.in_(pw.SQL("(" + ",".join(map(str, ids)) + ")"))
+    return column.in_(pw.SQL("(" + id_literals(ids) + ")"))
 
 
 def objects(query: pw.ModelSelect | Compiled, **values: Any) -> list[Any]:
@@ -169,7 +167,7 @@ def objects(query: pw.ModelSelect | Compiled, **values: Any) -> list[Any]:
             return list(query)
         sql, params = compiled.sql(**values)
         return list(model.raw(sql, *params))
-    rows = (compiled.run(**values) if compiled is not None else database.execute(query)).fetchall()
+    rows = _cursor(compiled or query, values).fetchall()
     if not rows:
         return []
     columns: list[Any] = list(zip(*rows))
@@ -191,6 +189,11 @@ def objects(query: pw.ModelSelect | Compiled, **values: Any) -> list[Any]:
     return out
 
 
+def _cursor(query: pw.Select | Compiled, values: dict[str, Any]) -> Any:
+    """The database's cursor of ``query`` (a :class:`~xinyi_core.db.Compiled` one run with ``values``)."""
+    return query.run(**values) if isinstance(query, Compiled) else database.execute(query)
+
+
 TUPLES_BATCH = 500  # rows of :func:`tuples` read and converted at a time: a streamed roll's memory stays a batch's
 
 
@@ -200,10 +203,8 @@ def tuples(query: pw.Select | Compiled, **values: Any) -> Iterator[tuple[Any, ..
     date is a date), other columns as the database gives them — read a batch at a time, each batch's
     values converted a column at a time (peewee converts every value of every row through its field:
     the plain ids and texts of a roll of 500 cost more than the report's own work on them)."""
-    if isinstance(query, Compiled):
-        cursor, returning = query.run(**values), query.query._returning
-    else:
-        cursor, returning = database.execute(query), query._returning
+    cursor = _cursor(query, values)
+    returning = (query.query if isinstance(query, Compiled) else query)._returning
     read = [None if not isinstance(c, pw.Field) or _plain_type(c) is not None else _fast_python_value(c)
             for c in returning]
     convert = any(read)

@@ -481,8 +481,8 @@ class _RowWriter:
             col = len(self.styles) + 1
             self.styles.append(self.style_id(col))
             self.letters.append(get_column_letter(col))
-        row = _Element("row", r=str(row_idx))
         r = str(row_idx)
+        row = _Element("row", r=r)
         for letter, sid, v in zip(self.letters, self.styles, values):
             kind = type(v)
             if kind is str:
@@ -568,13 +568,18 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
     reused: dict[int, Any] = {}
     plain = (str, int, float, type(None))
 
+    def fixed(col: int) -> Any:
+        """Column ``col``'s body cell, its style fixed: made once, its value set row after row."""
+        c = reused.get(col)
+        if c is None:
+            key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
+            c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
+        return c
+
     def body_cells(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
         for col, v in enumerate(values, start=1):
             if type(v) in plain:
-                c = reused.get(col)
-                if c is None:
-                    key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
-                    c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
+                c = fixed(col)
                 if c._value is not v:  # not the value the row above had there (a village, an empty column …)
                     c.value = v
             else:  # a date sets its own number format: a cell of its own, as the header's are
@@ -583,18 +588,12 @@ def _streamed_table(ws: Any, *, title: str, note: str, columns: Sequence[Column]
             c.column, c.row = col, row_idx
             yield c
 
-    def style_id(col: int) -> str:
-        c = reused.get(col)
-        if c is None:
-            key, align = kinds[col - 1] if col <= n else ("centre", CENTER)
-            c = reused[col] = _FixedStyleCell(ws, cell(None, key, body, align, True)._style)
-        return str(c._sid)
-
     last = 3
     writer = ws._writer
     if FAST_ROWS and _LXML:  # openpyxl writes through lxml: the body's rows are made as lxml elements
         ws._values_to_row = _as_they_are  # the values reach write_row as they were appended: it makes the cells
-        writer.write_row = _RowWriter(writer.write_row, body_cells, style_id, ws.row_dimensions)
+        writer.write_row = _RowWriter(writer.write_row, body_cells, lambda col: str(fixed(col)._sid),
+                                      ws.row_dimensions)
     else:
         ws._values_to_row = body_cells  # openpyxl's own turns each appended value into a cell: ours does
     try:

@@ -31,7 +31,7 @@ import peewee as pw
 from ..errors import ValidationError
 from .connection import database
 
-__all__ = ["Compiled", "Ids", "Param", "Params"]
+__all__ = ["Compiled", "Ids", "Param", "Params", "id_literals"]
 
 
 class _Mark:
@@ -83,11 +83,14 @@ class Ids(pw.Node):
         return ctx.literal("(" + _text_mark("ids", self.name) + ")")
 
 
-def _id_list(ids: Iterable[int]) -> str:
+def id_literals(ids: Iterable[int]) -> str:
+    """``ids`` as SQL integer literals, ``1,2,3`` (``NULL`` for none: ``x IN (NULL)`` matches nothing, as
+    ``in_([])`` does) — only integers, each passed through ``int()``, one beyond 64 bits refused as a bound
+    parameter is. :func:`xinyi_core.bulk.in_ids` and :class:`Ids` write their lists with it."""
     values = list(map(int, ids))
     if not values:
-        return "NULL"  # x IN (NULL) matches nothing, as in_([]) does
-    if min(values) < -2**63 or max(values) >= 2**63:  # refused as a bound parameter beyond 64 bits is
+        return "NULL"
+    if min(values) < -2**63 or max(values) >= 2**63:
         raise ValidationError("id", "validation.out_of_range")
     return ",".join(map(str, values))
 
@@ -118,7 +121,7 @@ class Compiled:
             made = self._made[type(db)] = self._compile(db)
         sql, params, lists, ids = made
         for name in ids:
-            sql = sql.replace(_text_mark("ids", name), _id_list(values[name]))
+            sql = sql.replace(_text_mark("ids", name), id_literals(values[name]))
         out: list[Any] = []
         for p in params:
             if type(p) is not _Mark:
